@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Parser throughput and memory benchmark (prints figures; never fails on speed).
+#
+#   bench/parse-throughput.sh [SIZE_MIB] [SOURCE_LOG]
+#
+# Builds a SIZE_MIB (default 1024) etcd log from real captured lines (default: the lab's shared-slow capture,
+# CRI-wrapped as in /var/log/pods), shifting every timestamp forward on each repetition so time keeps increasing,
+# then reports: MB/s of `analyze`, MB/s of `rg -c` with the same message needles on the same file, their ratio,
+# and peak RSS of analyze (/usr/bin/time -v). Targets (issue: offline triage): >= 0.5x ripgrep, < 64 MiB RSS.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+size_mib=${1:-1024}
+src=${2:-$(find "$here/tests/fixtures/shared-slow" -path '*etcd*' -name '*.log' | sort | head -1)}
+command -v rg >/dev/null || { echo "ripgrep (rg) is needed: apt-get install ripgrep" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is needed: apt-get install time" >&2; exit 1; }
+[ -f "$src" ] || { echo "no source log: $src" >&2; exit 1; }
+work=${BENCH_DIR:-$(mktemp -d)}
+trap '[ -z "${BENCH_DIR:-}" ] && rm -rf "$work"' EXIT
+big="$work/etcd-bench.log"
+
+cargo build --release --quiet --manifest-path "$here/Cargo.toml"
+bin="$here/target/release/kubectl-etcd_triage"
+
+if [ ! -s "$big" ] || [ "$(( $(stat -c %s "$big") / 1048576 ))" -lt "$size_mib" ]; then
+  python3 - "$src" "$big" "$size_mib" <<'PY'
+import re, sys
+from datetime import datetime, timedelta, timezone
+src, out, size_mib = sys.argv[1], sys.argv[2], int(sys.argv[3])
+lines = open(src, encoding="utf-8", errors="replace").read().splitlines()
+# Timestamps to shift: the CRI prefix (RFC 3339 nanoseconds) and zap's "ts" (ISO 8601 with ms or µs).
+cri = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z")
+zap = re.compile(r'"ts":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d{4})"')
+def parse(s): return datetime.strptime(s, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+first = last = None
+for l in lines:
+    m = cri.match(l) or zap.search(l)
+    if m:
+        t = parse(m.group(1)); first = first or t; last = t
+period = (last - first) + timedelta(seconds=1) if first else timedelta(0)
+target = size_mib * 1048576
+written = 0; rep = 0
+with open(out, "w", encoding="utf-8") as f:
+    while written < target:
+        shift = period * rep
+        def fix_cri(m): return (parse(m.group(1)) + shift).strftime("%Y-%m-%dT%H:%M:%S") + (m.group(2) or "") + "Z"
+        def fix_zap(m): return '"ts":"' + (parse(m.group(1)) + shift).strftime("%Y-%m-%dT%H:%M:%S") + (m.group(2) or "") + m.group(3) + '"'
+        chunk = "\n".join(zap.sub(fix_zap, cri.sub(fix_cri, l, count=1), count=1) for l in lines) + "\n"
+        f.write(chunk); written += len(chunk.encode()); rep += 1
+print(f"built {written/1048576:.0f} MiB from {len(lines)} real lines of {src} ({rep} repetitions)", file=sys.stderr)
+PY
+fi
+bytes=$(stat -c %s "$big")
+mapfile -t needles < <("$bin" --print-needles)
+rg_args=(-c -F)
+for n in "${needles[@]}"; do rg_args+=(-e "$n"); done
+# Warm the page cache so both read from memory.
+cat "$big" > /dev/null
+seconds() { /usr/bin/time -f "%e %M" "$@" 2> "$work/time.txt" > "$work/out.txt"; tail -1 "$work/time.txt"; }
+read -r rg_s rg_kib < <(seconds rg "${rg_args[@]}" "$big")
+read -r an_s an_kib < <(seconds "$bin" analyze "$big" -o json)
+python3 - "$bytes" "$rg_s" "$an_s" "$an_kib" "$rg_kib" "$(grep -c . "$work/out.txt" || true)" <<'PY'
+import sys
+b, rg, an, kib, rgkib, _ = sys.argv[1:]
+b = int(b); rg = max(float(rg), 0.01); an = max(float(an), 0.01)
+mb = b / 1e6
+print(f"input            {b/1048576:.0f} MiB ({mb:.0f} MB)")
+print(f"rg -c (needles)  {rg:.2f} s  {mb/rg:.0f} MB/s  peak RSS {int(rgkib)/1024:.1f} MiB")
+print(f"analyze          {an:.2f} s  {mb/an:.0f} MB/s  peak RSS {int(kib)/1024:.1f} MiB")
+print(f"ratio            {(mb/an)/(mb/rg):.2f}x of ripgrep's throughput (target >= 0.50)")
+print(f"memory           {int(kib)/1024:.1f} MiB peak RSS (target < 64 MiB)")
+PY

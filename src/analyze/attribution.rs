@@ -1,0 +1,421 @@
+//! Decides why one restart happened.
+//!
+//! Storage latency is blamed only when disk-specific evidence (slow WAL fdatasync, slow backend I/O, or applies far
+//! over 100 ms on the leader or a quorum) precedes the restart within the causal window, the chain to the crash is
+//! visible (etcd consensus trouble, API-server errors, or the container's own lease / timeout errors), and no
+//! stronger competing cause fits: OOM kill, a configuration failure right after start, NOSPACE, certificate
+//! failures, a network partition or a member stall without disk evidence, liveness probes without storage trouble.
+//! A late-heartbeat warning ("likely from slow disk") is supporting evidence only: a frozen or CPU-starved leader
+//! prints it too.
+//!
+//! Pure; no I/O.
+
+use chrono::Duration;
+
+use crate::analyze::members::{self, DiskLevel, EtcdView, citations_for, cite_signal};
+use crate::analyze::restarts::{ContainerCase, Run};
+use crate::analyze::thresholds::Thresholds;
+use crate::evidence::{Signal, SignalClass, SignalKind, Subject, Timestamp};
+use crate::report::model::{Attribution, Cause, Citation, Confidence, Link};
+
+/// Evidence shared by all attributions.
+pub struct Context<'a> {
+    pub thresholds: &'a Thresholds,
+    pub etcd: &'a EtcdView<'a>,
+    /// kube-apiserver signals.
+    pub apiserver: Vec<&'a Signal>,
+    /// Whether any etcd member log was read at all.
+    pub have_etcd_logs: bool,
+}
+
+/// What was found around one restart, before deciding.
+struct Findings {
+    oom: Vec<Citation>,
+    oom_from_status: bool,
+    config: Vec<Citation>,
+    short_run: bool,
+    nospace: Vec<Citation>,
+    certs: Vec<Citation>,
+    unavailable: Vec<Citation>,
+    disk: members::DiskFinding,
+    stall: Vec<Citation>,
+    network: Vec<Citation>,
+    clock: Vec<Citation>,
+    probes: Vec<Citation>,
+    consensus: Vec<Citation>,
+    api: Vec<Citation>,
+    own_chain: Vec<Citation>,
+}
+
+fn own_in<'a>(
+    case: &'a ContainerCase,
+    from: Timestamp,
+    to: Timestamp,
+    classes: &'a [SignalClass],
+) -> impl Iterator<Item = &'a Signal> + 'a {
+    case.own_signals
+        .iter()
+        .copied()
+        .filter(move |s| classes.contains(&s.class()) && s.last_at >= from && s.first_at <= to)
+}
+
+fn cite_own(case: &ContainerCase, s: &Signal) -> Citation {
+    cite_signal(&case.container, s)
+}
+
+fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
+    let th = ctx.thresholds;
+    let end = run.ended_at;
+    let slack = Duration::seconds(5);
+    let window_start = end - Duration::seconds(th.causal_window_secs);
+    // The run's own logs: from its start (or the causal window) to just after its end.
+    let run_start = run.started_at.unwrap_or(window_start).max(window_start) - slack;
+    let run_end = end + slack;
+
+    let mut oom: Vec<Citation> =
+        own_in(case, run_start, run_end, &[SignalClass::OutOfMemory]).map(|s| cite_own(case, s)).collect();
+    let oom_from_status = run.reason.as_deref() == Some("OOMKilled");
+    if oom_from_status {
+        oom.insert(
+            0,
+            Citation {
+                at: Some(end),
+                link: Link::Kubelet,
+                claim: format!(
+                    "{} terminated with reason OOMKilled (exit {})",
+                    case.container,
+                    run.exit_code.unwrap_or(137)
+                ),
+                origin: run.origin.clone(),
+            },
+        );
+    }
+    for e in &case.events {
+        if e.reason.contains("OOM")
+            && e.last_at >= end - Duration::seconds(60)
+            && e.first_at <= end + Duration::seconds(60)
+        {
+            oom.push(Citation {
+                at: Some(e.last_at),
+                link: Link::Kubelet,
+                claim: format!("event {} x{}: {}", e.reason, e.count, members::truncate(&e.message, 100)),
+                origin: e.origin.clone(),
+            });
+        }
+    }
+    let config: Vec<Citation> =
+        own_in(case, run_start, run_end, &[SignalClass::ConfigError]).map(|s| cite_own(case, s)).collect();
+    let short_run = run.ran_secs().is_some_and(|s| s <= th.startup_failure_secs);
+
+    let nospace: Vec<Citation> = citations_for(ctx.etcd, window_start, end, SignalClass::NoSpaceAlarm, 3)
+        .into_iter()
+        .chain(own_in(case, run_start, run_end, &[SignalClass::NoSpaceAlarm]).map(|s| cite_own(case, s)))
+        .collect();
+    let certs: Vec<Citation> = citations_for(ctx.etcd, window_start, end, SignalClass::CertificateError, 3)
+        .into_iter()
+        .chain(own_in(case, run_start, run_end, &[SignalClass::CertificateError]).map(|s| cite_own(case, s)))
+        .collect();
+    let unavailable: Vec<Citation> = ctx
+        .apiserver
+        .iter()
+        .filter(|s| {
+            s.class() == SignalClass::ApiServerEtcdUnreachable && s.last_at >= window_start && s.first_at <= end
+        })
+        .map(|s| cite_signal(&s.subject.label(), s))
+        .take(3)
+        .collect();
+
+    // Disk evidence must precede the restart: look in [end - window, end].
+    let disk = members::disk_finding(ctx.etcd, window_start, end, th);
+    let stalls = members::stalls(ctx.etcd, window_start, end, th);
+    let stalled: Vec<&str> = stalls.iter().map(|s| s.member.as_str()).collect();
+    let stall: Vec<Citation> = stalls.iter().map(|s| s.citation.clone()).collect();
+    // A frozen member is unreachable to its peers: those lines are part of the stall, not a network failure.
+    let network: Vec<Citation> = ctx
+        .etcd
+        .in_range(window_start, end, SignalClass::PeerUnreachable)
+        .filter(|(_, s)| match &s.kind {
+            SignalKind::PeerUnreachable { peer, .. } => !stalled.contains(&members::peer_member(ctx.etcd, peer)),
+            _ => true,
+        })
+        .take(3)
+        .map(|(m, s)| cite_signal(m, s))
+        .collect();
+    let clock = citations_for(ctx.etcd, window_start, end, SignalClass::ClockDrift, 3);
+
+    let probes: Vec<Citation> = case
+        .events
+        .iter()
+        .filter(|e| {
+            (e.reason == "Unhealthy" && e.message.contains("Liveness"))
+                || (e.reason == "Killing" && e.message.contains("liveness"))
+        })
+        .filter(|e| e.last_at >= window_start && e.first_at <= end + slack)
+        .map(|e| Citation {
+            at: Some(e.last_at),
+            link: Link::Kubelet,
+            claim: format!("event {} x{}: {}", e.reason, e.count, members::truncate(&e.message, 100)),
+            origin: e.origin.clone(),
+        })
+        .collect();
+
+    let mut consensus = Vec::new();
+    for class in [
+        SignalClass::LeaderElected,
+        SignalClass::LeaderLost,
+        SignalClass::HeartbeatLate,
+        SignalClass::ReadIndexSlow,
+        SignalClass::RequestTimeout,
+    ] {
+        consensus.extend(citations_for(ctx.etcd, window_start, end, class, 2));
+    }
+    consensus.sort_by_key(|c| c.at);
+    let api: Vec<Citation> = ctx
+        .apiserver
+        .iter()
+        .filter(|s| matches!(s.class(), SignalClass::ApiServerEtcdError | SignalClass::ApiServerSlowRequest))
+        .filter(|s| s.last_at >= window_start && s.first_at <= end)
+        .map(|s| cite_signal(&s.subject.label(), s))
+        .take(3)
+        .collect();
+    let own_chain: Vec<Citation> = own_in(
+        case,
+        run_start,
+        run_end,
+        &[SignalClass::LeaseRenewFailed, SignalClass::ApiRequestTimeout, SignalClass::LeaderElectionLost],
+    )
+    .map(|s| cite_own(case, s))
+    .collect();
+
+    Findings {
+        oom,
+        oom_from_status,
+        config,
+        short_run,
+        nospace,
+        certs,
+        unavailable,
+        disk,
+        stall,
+        network,
+        clock,
+        probes,
+        consensus,
+        api,
+        own_chain,
+    }
+}
+
+fn attribution(cause: Cause, confidence: Confidence, summary: String, mut evidence: Vec<Citation>) -> Attribution {
+    evidence.sort_by_key(|c| c.at);
+    evidence.dedup();
+    Attribution { cause, confidence, summary, evidence }
+}
+
+/// Attributes one restart.
+pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution {
+    let f = gather(case, run, ctx);
+    let th = ctx.thresholds;
+    let exit = match (&run.reason, run.exit_code) {
+        (Some(r), Some(c)) => format!("exited {c} ({r})"),
+        (None, Some(c)) => format!("exited {c}"),
+        (Some(r), None) => format!("ended ({r})"),
+        (None, None) => "ended".to_string(),
+    };
+
+    if !f.oom.is_empty() {
+        let conf = if f.oom_from_status { Confidence::High } else { Confidence::Medium };
+        return attribution(
+            Cause::OutOfMemory,
+            conf,
+            format!(
+                "{} {exit}: the container was OOM-killed; storage is not involved in this restart.",
+                case.container
+            ),
+            f.oom,
+        );
+    }
+    if !f.config.is_empty() {
+        let conf = if f.short_run { Confidence::High } else { Confidence::Medium };
+        let ran = run.ran_secs().map(|s| format!(" after {s}s")).unwrap_or_default();
+        return attribution(
+            Cause::ConfigError,
+            conf,
+            format!("{} {exit}{ran} on a configuration error at start-up.", case.container),
+            f.config,
+        );
+    }
+    if !f.nospace.is_empty() {
+        return attribution(Cause::NoSpaceAlarm, Confidence::Medium, "etcd raised its NOSPACE alarm (backend quota exceeded): writes fail until it is compacted, defragmented and disarmed. This is not disk latency.".into(), f.nospace);
+    }
+
+    let chain_links =
+        [!f.consensus.is_empty(), !f.api.is_empty(), !f.own_chain.is_empty()].iter().filter(|b| **b).count();
+    let chain_seen = chain_links > 0;
+    let disk = &f.disk;
+    let disk_precedes = disk.first_at.is_some_and(|t| t <= run.ended_at);
+
+    if disk.level >= DiskLevel::Moderate && disk_precedes && chain_seen {
+        let mut conf = if disk.level == DiskLevel::Strong { Confidence::High } else { Confidence::Medium };
+        // The full chain is disk -> etcd consensus or API errors -> the container's own lease/timeout errors.
+        let full_chain = !f.own_chain.is_empty() && (!f.consensus.is_empty() || !f.api.is_empty());
+        if !full_chain {
+            conf = conf.lower();
+        }
+        let competing =
+            !f.network.is_empty() || !f.clock.is_empty() || !f.certs.is_empty() || !f.unavailable.is_empty();
+        if competing {
+            conf = conf.lower();
+        }
+        let where_ = describe_disk(disk, ctx.etcd.member_count);
+        let mut summary = format!("{} {exit} {} after {where_}", case.container, ago(disk.first_at, run.ended_at));
+        if !f.consensus.is_empty() {
+            summary.push_str(", followed by etcd consensus trouble");
+        }
+        if !f.api.is_empty() {
+            summary.push_str(", API-server errors towards etcd");
+        }
+        if !f.own_chain.is_empty() {
+            summary.push_str(", and its own lease-renewal / timeout errors");
+        }
+        summary.push('.');
+        if competing {
+            summary.push_str(" Competing evidence (network, clock, certificates or etcd unavailability) in the same window lowers confidence.");
+        }
+        let mut evidence = disk.citations.clone();
+        evidence.extend(f.consensus.iter().take(3).cloned());
+        evidence.extend(f.api.iter().take(2).cloned());
+        evidence.extend(f.own_chain.iter().take(3).cloned());
+        return attribution(Cause::StorageLatency, conf, summary, evidence);
+    }
+    if !f.certs.is_empty() {
+        return attribution(
+            Cause::CertificateError,
+            Confidence::Medium,
+            "TLS certificate failures between etcd and its clients or peers precede the restart.".into(),
+            f.certs,
+        );
+    }
+    if !f.unavailable.is_empty() {
+        return attribution(
+            Cause::EtcdUnavailable,
+            Confidence::Medium,
+            "The API server could not connect to etcd at all (connection refused): etcd was down, not slow.".into(),
+            f.unavailable,
+        );
+    }
+    if !f.stall.is_empty() && chain_seen {
+        let mut evidence = f.stall.clone();
+        evidence.extend(f.consensus.iter().take(3).cloned());
+        evidence.extend(f.own_chain.iter().take(3).cloned());
+        let conf = if f.own_chain.is_empty() { Confidence::Low } else { Confidence::Medium };
+        let summary = format!(
+            "{} {exit} after an etcd member's raft loop stalled for over {} without any slow WAL fdatasync on that member: a frozen or CPU-starved process, not the disk. The heartbeat warning's 'likely from slow disk' wording is not evidence of disk latency here.",
+            case.container,
+            members::fmt_ms_plain(th.stall_without_fsync_ms)
+        );
+        return attribution(Cause::EtcdStall, conf, summary, evidence);
+    }
+    if !f.network.is_empty() && chain_seen {
+        let mut evidence = f.network.clone();
+        evidence.extend(f.consensus.iter().take(3).cloned());
+        evidence.extend(f.own_chain.iter().take(2).cloned());
+        return attribution(
+            Cause::NetworkPartition,
+            Confidence::Medium,
+            format!(
+                "{} {exit} while etcd members could not reach each other, with no disk latency logged.",
+                case.container
+            ),
+            evidence,
+        );
+    }
+    if !f.clock.is_empty() && chain_seen {
+        return attribution(
+            Cause::ClockSkew,
+            Confidence::Low,
+            "etcd reported clock drift between members around the restart.".into(),
+            f.clock,
+        );
+    }
+    if !f.probes.is_empty() && disk.level < DiskLevel::Moderate {
+        return attribution(
+            Cause::ProbeFailure,
+            Confidence::Medium,
+            format!(
+                "{} {exit} after failed liveness probes, with no storage trouble in the evidence: check the probe's timeout and thresholds.",
+                case.container
+            ),
+            f.probes,
+        );
+    }
+    // Nothing decisive: say what was and was not seen.
+    let mut evidence = f.own_chain.clone();
+    evidence.extend(f.consensus.iter().take(3).cloned());
+    evidence.extend(disk.citations.iter().cloned());
+    let summary = if !ctx.have_etcd_logs && !f.own_chain.is_empty() {
+        format!(
+            "{} {exit} after losing its lease / timing out towards the API server, but no etcd logs were provided, so storage cannot be confirmed or ruled out.",
+            case.container
+        )
+    } else if disk.level == DiskLevel::Weak {
+        format!(
+            "{} {exit}; etcd logged only moderately slow applies (max {}), not enough to blame storage.",
+            case.container,
+            members::fmt_ms_plain(disk.max_apply_ms)
+        )
+    } else if disk.level >= DiskLevel::Moderate && !chain_seen {
+        format!(
+            "{} {exit}; etcd showed disk latency, but no link from it to this container (no elections, API errors or lease errors) is visible.",
+            case.container
+        )
+    } else if !f.own_chain.is_empty() {
+        format!(
+            "{} {exit} after losing its lease / timing out, but no etcd-side cause (disk, stall, network) is visible in the evidence.",
+            case.container
+        )
+    } else {
+        format!("{} {exit}; the evidence shows no cause.", case.container)
+    };
+    attribution(Cause::Unexplained, Confidence::Low, summary, evidence)
+}
+
+fn ago(first: Option<Timestamp>, end: Timestamp) -> String {
+    match first {
+        Some(t) => {
+            let secs = (end - t).num_seconds().max(0);
+            if secs < 120 { format!("{secs}s") } else { format!("{}m", secs / 60) }
+        }
+        None => String::new(),
+    }
+}
+
+fn describe_disk(d: &members::DiskFinding, members: usize) -> String {
+    let mut parts = Vec::new();
+    if !d.wal_members.is_empty() {
+        parts.push(format!(
+            "slow WAL fdatasync (max {}) on {}{}",
+            members::fmt_ms_plain(d.max_wal_ms),
+            list(&d.wal_members, members),
+            if d.leader_affected { " incl. the leader" } else { "" }
+        ));
+    }
+    if !d.severe_apply_members.is_empty() {
+        parts.push(format!(
+            "applies up to {} on {}",
+            members::fmt_ms_plain(d.max_apply_ms),
+            list(&d.severe_apply_members, members)
+        ));
+    }
+    parts.join(" and ")
+}
+
+fn list(names: &std::collections::BTreeSet<String>, total: usize) -> String {
+    let v: Vec<&str> = names.iter().map(String::as_str).collect();
+    if total > 1 { format!("{} of {total} members ({})", v.len(), v.join(", ")) } else { v.join(", ") }
+}
+
+/// The subject label used in citations for a container case.
+pub fn case_subject(case: &ContainerCase) -> Subject {
+    Subject::Container { namespace: case.namespace.clone(), pod: case.pod.clone(), container: case.container.clone() }
+}

@@ -1,0 +1,432 @@
+//! Per-etcd-member signal statistics, the leader history, and the disk / stall / network findings over a time
+//! range that attribution asks about.
+//!
+//! Pure; no I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::Duration;
+
+use crate::analyze::thresholds::Thresholds;
+use crate::evidence::{Evidence, LatencyDigest, Signal, SignalClass, SignalKind, Subject, Timestamp};
+use crate::report::model::{Citation, LatencyStats, Link, MemberSignals};
+
+/// The etcd side of the evidence, indexed for questions over time ranges.
+pub struct EtcdView<'a> {
+    /// Member name -> its signals, time-ordered.
+    pub by_member: BTreeMap<String, Vec<&'a Signal>>,
+    /// Member id (hex) -> name.
+    pub names: BTreeMap<String, String>,
+    /// (time, leader name or id) from election lines and late-heartbeat lines (only a leader prints those).
+    pub leader_history: Vec<(Timestamp, String)>,
+    /// How many members the cluster has, as far as the evidence shows.
+    pub member_count: usize,
+}
+
+impl<'a> EtcdView<'a> {
+    pub fn new(evidence: &'a Evidence, signals: &[&'a Signal]) -> Self {
+        let mut by_member: BTreeMap<String, Vec<&Signal>> = BTreeMap::new();
+        for s in signals {
+            if let Subject::EtcdMember { name } = &s.subject {
+                by_member.entry(name.clone()).or_default().push(s);
+            }
+        }
+        for v in by_member.values_mut() {
+            v.sort_by_key(|s| s.first_at);
+        }
+        let names: BTreeMap<String, String> =
+            evidence.member_ids.iter().map(|m| (m.id.trim_start_matches('0').to_string(), m.name.clone())).collect();
+        let mut leader_history = Vec::new();
+        for (member, sigs) in &by_member {
+            for s in sigs {
+                match &s.kind {
+                    SignalKind::LeaderElected { leader_id, .. } => {
+                        let id = leader_id.trim_start_matches('0');
+                        let who = names.get(id).cloned().unwrap_or_else(|| leader_id.clone());
+                        leader_history.push((s.first_at, who));
+                    }
+                    SignalKind::HeartbeatLate { .. } => leader_history.push((s.first_at, member.clone())),
+                    _ => {}
+                }
+            }
+        }
+        leader_history.sort();
+        // Members known from pods too (a member whose logs are missing still counts towards quorum).
+        let pod_members = evidence
+            .containers
+            .iter()
+            .filter(|c| c.labels.get("component").is_some_and(|v| v == "etcd") || c.container == "etcd")
+            .map(|c| c.pod.clone())
+            .collect::<BTreeSet<_>>();
+        let member_count = by_member.len().max(pod_members.len()).max(evidence.member_ids.len());
+        EtcdView { by_member, names, leader_history, member_count }
+    }
+
+    pub fn quorum(&self) -> usize {
+        self.member_count / 2 + 1
+    }
+
+    /// The member believed to lead at `t` (the last election or late heartbeat before it).
+    pub fn leader_at(&self, t: Timestamp) -> Option<&str> {
+        self.leader_history.iter().rev().find(|(at, _)| *at <= t).map(|(_, who)| who.as_str())
+    }
+
+    /// Leaders in force at any point of `[from, to]`.
+    pub fn leaders_during(&self, from: Timestamp, to: Timestamp) -> BTreeSet<String> {
+        let mut out: BTreeSet<String> = self.leader_at(from).map(str::to_string).into_iter().collect();
+        out.extend(self.leader_history.iter().filter(|(at, _)| *at >= from && *at <= to).map(|(_, w)| w.clone()));
+        out
+    }
+
+    /// Signals of `class` on any member that overlap `[from, to]`.
+    pub fn in_range(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        class: SignalClass,
+    ) -> impl Iterator<Item = (&str, &'a Signal)> + '_ {
+        self.by_member.iter().flat_map(move |(m, sigs)| {
+            sigs.iter()
+                .filter(move |s| s.class() == class && s.last_at >= from && s.first_at <= to)
+                .map(move |s| (m.as_str(), *s))
+        })
+    }
+}
+
+/// How strongly the disk is implicated over a range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DiskLevel {
+    None,
+    /// Slow applies of 100-500 ms, or a severe apply on one non-leader member.
+    Weak,
+    /// Slow WAL sync on a minority non-leader member, or severe applies on the leader or a quorum.
+    Moderate,
+    /// Slow WAL sync on the leader or a quorum.
+    Strong,
+}
+
+/// Disk evidence over a range.
+#[derive(Debug, Clone)]
+pub struct DiskFinding {
+    pub level: DiskLevel,
+    pub wal_members: BTreeSet<String>,
+    pub severe_apply_members: BTreeSet<String>,
+    pub leader_affected: bool,
+    pub max_wal_ms: f64,
+    pub max_apply_ms: f64,
+    pub first_at: Option<Timestamp>,
+    pub citations: Vec<Citation>,
+}
+
+fn max_latency(s: &Signal) -> f64 {
+    s.latency.as_ref().map(|d| d.max_ms).or_else(|| s.kind.latency_ms()).unwrap_or(0.0)
+}
+
+pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresholds) -> DiskFinding {
+    let leaders = view.leaders_during(from, to);
+    let mut f = DiskFinding {
+        level: DiskLevel::None,
+        wal_members: BTreeSet::new(),
+        severe_apply_members: BTreeSet::new(),
+        leader_affected: false,
+        max_wal_ms: 0.0,
+        max_apply_ms: 0.0,
+        first_at: None,
+        citations: Vec::new(),
+    };
+    let mut best_wal: BTreeMap<&str, &Signal> = BTreeMap::new();
+    for (m, s) in view.in_range(from, to, SignalClass::SlowWalSync) {
+        f.wal_members.insert(m.to_string());
+        f.max_wal_ms = f.max_wal_ms.max(max_latency(s));
+        f.first_at = Some(f.first_at.map_or(s.first_at, |t| t.min(s.first_at)));
+        best_wal
+            .entry(m)
+            .and_modify(|b| {
+                if max_latency(s) > max_latency(b) {
+                    *b = s
+                }
+            })
+            .or_insert(s);
+    }
+    // Backend operations that measure the disk (db open, defrag) count like WAL syncs when they are slow.
+    for (m, s) in view.in_range(from, to, SignalClass::SlowBackend) {
+        if max_latency(s) >= th.slow_fdatasync_ms {
+            f.wal_members.insert(m.to_string());
+            f.first_at = Some(f.first_at.map_or(s.first_at, |t| t.min(s.first_at)));
+            best_wal.entry(m).or_insert(s);
+        }
+    }
+    let mut any_apply = false;
+    let mut best_apply: BTreeMap<&str, &Signal> = BTreeMap::new();
+    for (m, s) in view.in_range(from, to, SignalClass::SlowApply) {
+        any_apply = true;
+        let max = max_latency(s);
+        f.max_apply_ms = f.max_apply_ms.max(max);
+        if max >= th.apply_severe_ms {
+            f.severe_apply_members.insert(m.to_string());
+            f.first_at = Some(f.first_at.map_or(s.first_at, |t| t.min(s.first_at)));
+            best_apply
+                .entry(m)
+                .and_modify(|b| {
+                    if max_latency(s) > max_latency(b) {
+                        *b = s
+                    }
+                })
+                .or_insert(s);
+        }
+    }
+    let quorum = view.quorum();
+    let wal_on_leader = f.wal_members.iter().any(|m| leaders.contains(m));
+    let apply_on_leader = f.severe_apply_members.iter().any(|m| leaders.contains(m));
+    f.leader_affected = wal_on_leader || apply_on_leader;
+    f.level = if !f.wal_members.is_empty() && (wal_on_leader || f.wal_members.len() >= quorum) {
+        DiskLevel::Strong
+    } else if !f.wal_members.is_empty() || apply_on_leader || f.severe_apply_members.len() >= quorum {
+        DiskLevel::Moderate
+    } else if any_apply {
+        DiskLevel::Weak
+    } else {
+        DiskLevel::None
+    };
+    for (m, s) in best_wal {
+        f.citations.push(cite_signal(m, s));
+    }
+    for (m, s) in best_apply {
+        f.citations.push(cite_signal(m, s));
+    }
+    f
+}
+
+/// A stall of the raft loop that the WAL disk does not explain.
+pub struct Stall {
+    pub member: String,
+    /// When the stall began: the warning is printed when the loop resumes, `exceeded` after it stopped.
+    pub began_at: Timestamp,
+    pub citation: Citation,
+}
+
+/// Stalls that began in `[from, to]`: a heartbeat late by at least `stall_without_fsync_ms` on a member with no slow
+/// fdatasync on that member from 30 s before the stall to 5 s after the warning. The warning comes when the loop
+/// resumes, so lines up to a minute after `to` are read to find stalls that began before it.
+pub fn stalls(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresholds) -> Vec<Stall> {
+    let mut out = Vec::new();
+    for (m, s) in view.in_range(from, to + Duration::seconds(60), SignalClass::HeartbeatLate) {
+        let exceeded = max_latency(s);
+        if exceeded < th.stall_without_fsync_ms {
+            continue;
+        }
+        let began_at = s.first_at - Duration::milliseconds(exceeded as i64);
+        if began_at > to || s.last_at < from {
+            continue;
+        }
+        let a = began_at - Duration::seconds(30);
+        let b = s.last_at + Duration::seconds(5);
+        let explained = view.in_range(a, b, SignalClass::SlowWalSync).any(|(wm, _)| wm == m);
+        if !explained {
+            out.push(Stall { member: m.to_string(), began_at, citation: cite_signal(m, s) });
+        }
+    }
+    out
+}
+
+/// The member a peer reference names (a hex member id, or a name), when known.
+pub fn peer_member<'v>(view: &'v EtcdView, peer: &'v str) -> &'v str {
+    view.names.get(peer.trim_start_matches('0')).map(String::as_str).unwrap_or(peer)
+}
+
+/// Citations for every signal of `class` over the range (at most `limit`, strongest first by count).
+pub fn citations_for(
+    view: &EtcdView,
+    from: Timestamp,
+    to: Timestamp,
+    class: SignalClass,
+    limit: usize,
+) -> Vec<Citation> {
+    let mut v: Vec<_> = view.in_range(from, to, class).collect();
+    v.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.1.first_at.cmp(&b.1.first_at)));
+    v.into_iter().take(limit).map(|(m, s)| cite_signal(m, s)).collect()
+}
+
+/// A citation for a signal burst: `etcd-node1: 37x slow apply (max 2.4s)`.
+pub fn cite_signal(who: &str, s: &Signal) -> Citation {
+    let mut claim = if s.count > 1 {
+        format!("{who}: {}x {}", s.count, s.class().describe())
+    } else {
+        format!("{who}: {}", s.class().describe())
+    };
+    if let Some(d) = &s.latency {
+        if d.count > 0 {
+            claim.push_str(&format!(" (max {})", fmt_ms_plain(d.max_ms)));
+        }
+    }
+    match &s.kind {
+        SignalKind::LeaseRenewFailed { detail }
+        | SignalKind::ApiRequestTimeout { detail }
+        | SignalKind::ApiServerEtcdError { detail }
+        | SignalKind::ConfigError { detail }
+        | SignalKind::RequestTimeout { detail }
+        | SignalKind::OutOfMemory { detail }
+        | SignalKind::Fatal { detail }
+        | SignalKind::NoSpaceAlarm { detail }
+        | SignalKind::CertificateError { detail } => claim.push_str(&format!(": {}", truncate(detail, 120))),
+        SignalKind::PeerUnreachable { peer, error } => {
+            claim.push_str(&format!(": peer {peer}: {}", truncate(error, 100)))
+        }
+        SignalKind::LeaderElected { leader_id, term } => claim.push_str(&format!(" ({leader_id} at term {term})")),
+        _ => {}
+    }
+    Citation { at: Some(s.first_at), link: link_of(s.class()), claim, origin: s.first.clone() }
+}
+
+/// The chain link a signal class belongs to.
+pub fn link_of(class: SignalClass) -> Link {
+    use SignalClass as C;
+    match class {
+        C::SlowWalSync | C::SlowApply | C::SlowBackend => Link::Disk,
+        C::HeartbeatLate
+        | C::LeaderElected
+        | C::LeaderLost
+        | C::ReadIndexSlow
+        | C::RequestTimeout
+        | C::MemberStarted => Link::Consensus,
+        C::ApiServerEtcdError | C::ApiServerSlowRequest | C::ApiServerEtcdUnreachable => Link::ApiServer,
+        C::LeaseRenewFailed
+        | C::LeaderElectionLost
+        | C::ApiRequestTimeout
+        | C::ConfigError
+        | C::Fatal
+        | C::OutOfMemory => Link::Container,
+        C::PeerUnreachable | C::ClockDrift | C::NoSpaceAlarm | C::CertificateError => Link::Competing,
+    }
+}
+
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut}...")
+    }
+}
+
+/// Plain duration text for claims (renderers have their own, richer formatting).
+pub fn fmt_ms_plain(ms: f64) -> String {
+    if ms >= 1000.0 { format!("{:.1}s", ms / 1000.0) } else { format!("{ms:.0}ms") }
+}
+
+fn stats(d: &LatencyDigest) -> LatencyStats {
+    LatencyStats {
+        count: d.count,
+        p50_ms: d.quantile(0.5),
+        p99_ms: d.quantile(0.99),
+        max_ms: (d.count > 0).then_some(d.max_ms),
+    }
+}
+
+/// Per-member statistics for the report.
+pub fn member_signals(view: &EtcdView, th: &Thresholds) -> Vec<MemberSignals> {
+    let ids_by_name: BTreeMap<&str, &str> = view.names.iter().map(|(id, n)| (n.as_str(), id.as_str())).collect();
+    view.by_member
+        .iter()
+        .map(|(member, sigs)| {
+            let mut wal = LatencyDigest::new();
+            let mut apply = LatencyDigest::new();
+            let mut backend = LatencyDigest::new();
+            let mut heartbeat = LatencyDigest::new();
+            let mut counts: BTreeMap<SignalClass, u64> = BTreeMap::new();
+            let mut series: BTreeMap<i64, f64> = BTreeMap::new();
+            for s in sigs {
+                *counts.entry(s.class()).or_insert(0) += s.count;
+                let digest = match s.class() {
+                    SignalClass::SlowWalSync => Some(&mut wal),
+                    SignalClass::SlowApply => Some(&mut apply),
+                    SignalClass::SlowBackend => Some(&mut backend),
+                    SignalClass::HeartbeatLate => Some(&mut heartbeat),
+                    _ => None,
+                };
+                if let (Some(d), Some(l)) = (digest, &s.latency) {
+                    d.merge(l);
+                }
+                if matches!(s.class(), SignalClass::SlowWalSync | SignalClass::SlowApply) {
+                    let minute = s.first_at.timestamp().div_euclid(60) * 60;
+                    let v = series.entry(minute).or_insert(0.0);
+                    *v = v.max(max_latency(s));
+                }
+            }
+            let count = |c| counts.get(&c).copied().unwrap_or(0);
+            let mut leader_terms: Vec<u64> = sigs
+                .iter()
+                .filter_map(|s| match &s.kind {
+                    SignalKind::LeaderElected { leader_id, term }
+                        if view.names.get(leader_id.trim_start_matches('0')).is_some_and(|n| n == member) =>
+                    {
+                        Some(*term)
+                    }
+                    _ => None,
+                })
+                .collect();
+            leader_terms.sort_unstable();
+            leader_terms.dedup();
+            let assessment = assess(&wal, &apply, &heartbeat, count(SignalClass::PeerUnreachable), th);
+            MemberSignals {
+                member: member.clone(),
+                member_id: ids_by_name.get(member.as_str()).map(|s| s.to_string()),
+                leader_terms,
+                slow_wal_sync: stats(&wal),
+                slow_apply: stats(&apply),
+                slow_backend: stats(&backend),
+                heartbeat_late: stats(&heartbeat),
+                leader_changes_seen: count(SignalClass::LeaderElected),
+                elections_started: count(SignalClass::LeaderLost),
+                read_index_slow: count(SignalClass::ReadIndexSlow),
+                request_timeouts: count(SignalClass::RequestTimeout),
+                peer_unreachable: count(SignalClass::PeerUnreachable),
+                clock_drift: count(SignalClass::ClockDrift),
+                nospace_alarms: count(SignalClass::NoSpaceAlarm),
+                certificate_errors: count(SignalClass::CertificateError),
+                restarts_seen: count(SignalClass::MemberStarted),
+                latency_series: series
+                    .into_iter()
+                    .filter_map(|(m, v)| Timestamp::from_timestamp(m, 0).map(|t| (t, v)))
+                    .collect(),
+                assessment,
+            }
+        })
+        .collect()
+}
+
+fn assess(
+    wal: &LatencyDigest,
+    apply: &LatencyDigest,
+    heartbeat: &LatencyDigest,
+    peers: u64,
+    th: &Thresholds,
+) -> String {
+    if wal.count > 0 {
+        format!(
+            "{} WAL syncs over 1s (max {}, {:.0}x the {} p99 guidance): the disk is too slow for etcd",
+            wal.count,
+            fmt_ms_plain(wal.max_ms),
+            wal.max_ms / th.wal_fsync_p99_ms,
+            fmt_ms_plain(th.wal_fsync_p99_ms)
+        )
+    } else if apply.count > 0 && apply.max_ms >= th.apply_severe_ms {
+        format!(
+            "applies up to {} (etcd warns at {}); no WAL sync over 1s logged, so disk and CPU both remain possible",
+            fmt_ms_plain(apply.max_ms),
+            fmt_ms_plain(th.apply_expected_ms)
+        )
+    } else if heartbeat.count > 0 {
+        format!("{} late heartbeats without slow disk lines: look at CPU, pauses or the network", heartbeat.count)
+    } else if peers > 0 {
+        format!("{peers} peer connectivity errors")
+    } else if apply.count > 0 {
+        format!(
+            "{} slow applies, max {}: within what busy healthy clusters show",
+            apply.count,
+            fmt_ms_plain(apply.max_ms)
+        )
+    } else {
+        "no disk or consensus warnings logged".into()
+    }
+}

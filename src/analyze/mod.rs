@@ -1,0 +1,273 @@
+//! The analysis: a pure function of the evidence, a window and "now".
+//!
+//! No I/O and no clock: `now` and the window are arguments, so the same evidence always gives the same report.
+
+pub mod advice;
+pub mod attribution;
+pub mod members;
+pub mod restarts;
+pub mod thresholds;
+pub mod timeline;
+pub mod verdict;
+
+use chrono::Duration;
+
+use crate::evidence::{Evidence, Signal, Subject, Timestamp};
+use crate::report::model::{ContainerHistory, EventSummary, Report, RestartRecord, SCHEMA_VERSION, Window};
+use thresholds::Thresholds;
+
+/// Where `--since` counts back from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinceAnchor {
+    /// Live collection: from now.
+    Now,
+    /// Offline evidence (a bundle from last week must still work): from the latest evidence.
+    LatestEvidence,
+}
+
+/// The requested window; all parts optional.
+#[derive(Debug, Clone)]
+pub struct WindowSpec {
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub since: Option<Duration>,
+    pub since_anchor: SinceAnchor,
+}
+
+impl Default for WindowSpec {
+    fn default() -> Self {
+        WindowSpec { from: None, to: None, since: None, since_anchor: SinceAnchor::LatestEvidence }
+    }
+}
+
+/// Inputs of one analysis besides the evidence.
+#[derive(Debug, Clone)]
+pub struct Params {
+    pub now: Timestamp,
+    pub window: WindowSpec,
+    pub thresholds: Thresholds,
+}
+
+fn resolve_window(
+    spec: &WindowSpec,
+    evidence: &Evidence,
+    now: Timestamp,
+) -> (Option<Timestamp>, Option<Timestamp>, String) {
+    let span = evidence.span();
+    match (spec.from, spec.to, spec.since) {
+        (None, None, None) => match span {
+            Some((a, b)) => (Some(a), Some(b), "the evidence's own time span".into()),
+            None => (None, None, "the evidence's own time span (no dated evidence)".into()),
+        },
+        (from, to, Some(since)) if from.is_none() => {
+            let anchor = match (to, spec.since_anchor) {
+                (Some(t), _) => Some(t),
+                (None, SinceAnchor::Now) => Some(now),
+                (None, SinceAnchor::LatestEvidence) => span.map(|(_, b)| b),
+            };
+            let basis = match (to, spec.since_anchor) {
+                (Some(_), _) => format!("--since {} before --to", fmt_duration(since)),
+                (None, SinceAnchor::Now) => format!("--since {} before now", fmt_duration(since)),
+                (None, SinceAnchor::LatestEvidence) => {
+                    format!("--since {} before the latest evidence", fmt_duration(since))
+                }
+            };
+            (anchor.map(|a| a - since), anchor, basis)
+        }
+        (from, to, _) => (from, to, "--from/--to".into()),
+    }
+}
+
+fn fmt_duration(d: Duration) -> String {
+    let s = d.num_seconds();
+    if s % 86400 == 0 && s > 0 {
+        format!("{}d", s / 86400)
+    } else if s % 3600 == 0 && s > 0 {
+        format!("{}h", s / 3600)
+    } else if s % 60 == 0 && s > 0 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// Runs the whole analysis.
+pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
+    let th = &params.thresholds;
+    let (from, to, basis) = resolve_window(&params.window, evidence, params.now);
+    let inside = |a: Timestamp, b: Timestamp| from.is_none_or(|f| b >= f) && to.is_none_or(|t| a <= t);
+    let mut excluded = 0u64;
+    let mut excluded_by_source: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+    let signals: Vec<&Signal> = evidence
+        .signals
+        .iter()
+        .filter(|s| {
+            let keep = inside(s.first_at, s.last_at);
+            if !keep {
+                excluded += s.count;
+                *excluded_by_source.entry(s.first.source.as_str()).or_insert(0) += s.count;
+            }
+            keep
+        })
+        .collect();
+    let inputs: Vec<_> = evidence
+        .inputs
+        .iter()
+        .map(|i| {
+            let mut i = i.clone();
+            i.outside_window = excluded_by_source.get(i.source.as_str()).copied().unwrap_or(0);
+            i
+        })
+        .collect();
+    // Evidence before the window still explains restarts at its start: attribution looks back a causal window.
+    let lookback_from = from.map(|f| f - Duration::seconds(th.causal_window_secs));
+    let context_signals: Vec<&Signal> = evidence
+        .signals
+        .iter()
+        .filter(|s| lookback_from.is_none_or(|f| s.last_at >= f) && to.is_none_or(|t| s.first_at <= t))
+        .collect();
+    let etcd = members::EtcdView::new(evidence, &context_signals);
+    let apiserver: Vec<&Signal> =
+        context_signals.iter().copied().filter(|s| matches!(s.subject, Subject::ApiServer { .. })).collect();
+    let have_etcd_logs = !etcd.by_member.is_empty()
+        || evidence.inputs.iter().any(|i| matches!(i.subject, Some(Subject::EtcdMember { .. })));
+    let ctx = attribution::Context { thresholds: th, etcd: &etcd, apiserver, have_etcd_logs };
+
+    let cases = restarts::build_cases(evidence, &context_signals);
+    let mut containers = Vec::new();
+    for case in &cases {
+        let mut placed = Vec::new();
+        for run in &case.runs {
+            if !inside(run.ended_at, run.ended_at) {
+                excluded += 1;
+                continue;
+            }
+            placed.push(RestartRecord {
+                ended_at: run.ended_at,
+                approximate: run.approximate,
+                started_at: run.started_at,
+                exit_code: run.exit_code,
+                reason: run.reason.clone(),
+                origin: run.origin.clone(),
+                attribution: attribution::attribute(case, run, &ctx),
+            });
+        }
+        let restart_count = case.restart_count();
+        let unplaced = restart_count.map_or(0, |n| n.saturating_sub(case.runs.len() as u32));
+        let mut events: Vec<EventSummary> = case
+            .events
+            .iter()
+            .filter(|e| e.event_type == "Warning" || matches!(e.reason.as_str(), "Killing" | "Started"))
+            .map(|e| EventSummary {
+                reason: e.reason.clone(),
+                message: e.message.clone(),
+                count: e.count,
+                first_at: e.first_at,
+                last_at: e.last_at,
+                origin: e.origin.clone(),
+            })
+            .collect();
+        events.sort_by(|a, b| a.first_at.cmp(&b.first_at).then(a.reason.cmp(&b.reason)));
+        let (cause, confidence) = verdict::dominant(&placed);
+        containers.push(ContainerHistory {
+            namespace: case.namespace.clone(),
+            pod: case.pod.clone(),
+            container: case.container.clone(),
+            node: case.node(),
+            restart_count,
+            state: case.state(),
+            crash_loop: case.crash_loop(),
+            restarts: placed,
+            unplaced_restarts: unplaced,
+            events,
+            cause,
+            confidence,
+        });
+    }
+    containers.sort_by_key(ContainerHistory::label);
+
+    let member_stats = members::member_signals(&EtcdView::new(evidence, &signals), th);
+    let window_events: Vec<_> = evidence.events.iter().filter(|e| inside(e.first_at, e.last_at)).collect();
+    let timeline = timeline::build(&signals, &containers, &window_events, th);
+
+    let mut gaps = evidence.gaps.clone();
+    gaps.extend(coverage_gaps(evidence, &etcd, &containers));
+    gaps.sort();
+    gaps.dedup();
+    let verdict = verdict::decide(&containers, &member_stats, &gaps, have_etcd_logs, th);
+    let causes = verdict::causes_for_advice(&verdict, &containers);
+    let recommendations =
+        advice::recommendations(&causes, verdict.outcome == crate::report::model::Outcome::Inconclusive);
+
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        generated_at: params.now,
+        window: Window { from, to, basis, excluded },
+        verdict,
+        containers,
+        members: member_stats,
+        timeline,
+        recommendations,
+        gaps,
+        inputs,
+        assumptions: evidence.assumptions.clone(),
+        thresholds: th.clone(),
+    }
+}
+
+use members::EtcdView;
+
+/// Gaps that follow from what the evidence lacks (not from read errors).
+fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHistory]) -> Vec<crate::evidence::Gap> {
+    use crate::evidence::Gap;
+    let mut gaps = Vec::new();
+    let etcd_logged: std::collections::BTreeSet<&str> = evidence
+        .inputs
+        .iter()
+        .filter_map(|i| match &i.subject {
+            Some(Subject::EtcdMember { name }) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    if etcd_logged.is_empty() {
+        gaps.push(Gap {
+            what: "etcd member logs".into(),
+            why: "no etcd log was among the inputs".into(),
+            impact: "storage latency can be neither confirmed nor ruled out; restarts cannot be tied to etcd".into(),
+        });
+    } else if etcd.member_count > etcd_logged.len() {
+        gaps.push(Gap {
+            what: format!("logs of {} of {} etcd members", etcd.member_count - etcd_logged.len(), etcd.member_count),
+            why: "pods or member ids show more members than logs were given for".into(),
+            impact: "a slow leader among the missing members would go unseen; confidence is lowered".into(),
+        });
+    }
+    if evidence.containers.is_empty() && !containers.is_empty() {
+        gaps.push(Gap {
+            what: "pod status".into(),
+            why: "no pod list was among the inputs".into(),
+            impact: "restart counts, exit codes and termination reasons (e.g. OOMKilled) are unknown; restarts are placed from logs only".into(),
+        });
+    }
+    if evidence.events.is_empty() && !containers.is_empty() {
+        gaps.push(Gap {
+            what: "Kubernetes events".into(),
+            why: "no event list was among the inputs".into(),
+            impact: "BackOff / Unhealthy / OOMKilling history is unknown".into(),
+        });
+    }
+    for c in containers {
+        let has_logs = evidence.signals.iter().any(|s| {
+            matches!(&s.subject, Subject::Container { namespace, pod, .. } if pod == &c.pod && (namespace.is_empty() || namespace == &c.namespace))
+        }) || evidence.log_spans.iter().any(|l| matches!(&l.subject, Subject::Container { pod, .. } if pod == &c.pod));
+        if !has_logs && c.restart_count.unwrap_or(1) > 0 {
+            gaps.push(Gap {
+                what: format!("previous logs of {}", c.label()),
+                why: "no log of this container was among the inputs".into(),
+                impact: "its own lease / timeout errors cannot be seen, so the chain to the crash is incomplete".into(),
+            });
+        }
+    }
+    gaps
+}

@@ -1,0 +1,58 @@
+//! Every number the attribution uses, in one place, each with its source. Flags may override them
+//! (`--apply-severe-ms`, `--causal-window`, ...); the report prints the values in force.
+//!
+//! Pure data; no I/O.
+
+use serde::Serialize;
+
+/// Thresholds in force for one analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Thresholds {
+    /// WAL fsync p99 a disk should stay under: 10 ms (etcd docs, quoted by the IBM fio blog; Red Hat KCS 5060021;
+    /// etcd maintainers in etcd-io/etcd discussion #17305).
+    pub wal_fsync_p99_ms: f64,
+    /// Backend commit p99 guidance: 25 ms (Red Hat KCS 4865321, "Backend Performance Requirements for OpenShift etcd").
+    pub backend_commit_p99_ms: f64,
+    /// etcd logs `slow fdatasync` when one WAL sync takes longer than this: 1 s (`warnSyncDuration`, wal/wal.go).
+    pub slow_fdatasync_ms: f64,
+    /// etcd logs `apply request took too long` past this: 100 ms (`warnApplyDuration` / `DefaultWarningApplyDuration`).
+    pub apply_expected_ms: f64,
+    /// An apply this slow is "far over" the expected 100 ms and counts as storage evidence when seen on the leader or a
+    /// quorum: 500 ms (our choice: 5x etcd's warning level, and half the default election timeout, beyond what CPU
+    /// contention on a healthy node usually causes; applies of 100-300 ms are common on busy healthy clusters,
+    /// ETCD-SIGNALS §6).
+    pub apply_severe_ms: f64,
+    /// Default heartbeat interval: 100 ms (etcd `--heartbeat-interval`, etcd.io "Tuning").
+    pub heartbeat_ms: f64,
+    /// Default election timeout: 1000 ms (etcd `--election-timeout`, etcd.io "Tuning").
+    pub election_ms: f64,
+    /// A late heartbeat by at least this much, with no slow fdatasync on that member around it, means the raft loop
+    /// stalled for a reason other than the WAL disk: etcd logs every WAL sync over 1 s, so a disk stall that long
+    /// would have left a `slow fdatasync` line.
+    pub stall_without_fsync_ms: f64,
+    /// How long before a restart evidence may have caused it: 600 s. Lease renew deadlines are 10-15 s and
+    /// kubelet back-off caps at 5 min; 10 min covers a back-off cycle plus the run that failed.
+    pub causal_window_secs: i64,
+    /// A container that fails within this long of starting is failing at start-up: 30 s.
+    pub startup_failure_secs: i64,
+    /// Timeline rows of the same subject and kind closer than this are folded: 60 s.
+    pub timeline_fold_secs: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            wal_fsync_p99_ms: 10.0,
+            backend_commit_p99_ms: 25.0,
+            slow_fdatasync_ms: 1000.0,
+            apply_expected_ms: 100.0,
+            apply_severe_ms: 500.0,
+            heartbeat_ms: 100.0,
+            election_ms: 1000.0,
+            stall_without_fsync_ms: 1000.0,
+            causal_window_secs: 600,
+            startup_failure_secs: 30,
+            timeline_fold_secs: 60,
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! Command-line types (clap) and their resolution into [`Settings`] (ripgrep's low/high split): flags are parsed
+//! as given, then checked and resolved once (colour against the TTY and `NO_COLOR`, time zones, the window).
+//!
+//! No I/O beyond reading the environment and asking whether stdout is a terminal.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::analyze::thresholds::Thresholds;
+use crate::analyze::{SinceAnchor, WindowSpec};
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  the analysis ran (whatever the verdict, unless --fail-on matched)
+  1  an unexpected runtime error
+  2  usage error (bad flags or values)
+  3  input error (a path does not exist or cannot be read)
+  4  --fail-on storage was given and the verdict is storage latency
+     (--fail-on any: any restart cause was found)
+
+Read-only: etcd-triage never writes to the cluster.";
+
+/// Attributes CrashLoopBackOff to etcd storage latency when, and only when, the evidence fits.
+#[derive(Debug, Parser)]
+#[command(name = "kubectl-etcd_triage", bin_name = "kubectl etcd-triage", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse evidence files: etcd / kube-apiserver / container logs (raw, CRI files from /var/log/pods,
+    /// `kubectl logs --timestamps`), `kubectl get -o json` dumps and `kubectl cluster-info dump` folders.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Files or folders to read (recognised by content; folders are read recursively; .gz is decompressed).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Zone assumed for log timestamps that carry none (capnslog, klog, journald), as an IANA name.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub assume_tz: String,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Coloured terminal text (plain when not a TTY or NO_COLOR is set).
+    Text,
+    /// The versioned JSON report (schema `etcd-triage/report/v1`): the contract for automation.
+    Json,
+    /// Ticket-ready Markdown.
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Exit 4 when the verdict is storage latency.
+    Storage,
+    /// Exit 4 when any restart cause was found.
+    Any,
+}
+
+/// Flags accepted anywhere on the command line (kubectl passes every flag through to the plugin).
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text", global = true)]
+    pub output: OutputFormat,
+    /// When to colour the text output.
+    #[arg(long, value_enum, default_value = "auto", global = true)]
+    pub color: ColorChoice,
+    /// Time zone for displayed times (IANA name such as Europe/Berlin); JSON is always UTC.
+    #[arg(long, value_name = "ZONE", default_value = "UTC", global = true)]
+    pub tz: String,
+    /// Only this much time, counted back from the latest evidence (offline) or from now (live): 30m, 2h, 1d.
+    #[arg(long, value_name = "DURATION", global = true)]
+    pub since: Option<String>,
+    /// Start of the window (RFC 3339, e.g. 2026-11-25T14:00:00Z).
+    #[arg(long, value_name = "TIME", global = true)]
+    pub from: Option<String>,
+    /// End of the window (RFC 3339).
+    #[arg(long, value_name = "TIME", global = true)]
+    pub to: Option<String>,
+    /// Exit with status 4 when this is found.
+    #[arg(long, value_enum, global = true)]
+    pub fail_on: Option<FailOn>,
+    /// Maximum timeline rows in text and Markdown output (JSON keeps all).
+    #[arg(long, value_name = "N", default_value_t = 60, global = true)]
+    pub max_timeline_rows: usize,
+    /// How far before a restart evidence may have caused it.
+    #[arg(long, value_name = "DURATION", default_value = "10m", global = true)]
+    pub causal_window: String,
+    /// An apply slower than this counts as storage evidence when seen on the leader or a quorum.
+    #[arg(long, value_name = "MS", default_value_t = 500.0, global = true)]
+    pub apply_severe_ms: f64,
+    /// WAL fsync p99 guidance used in assessments (etcd docs: 10ms).
+    #[arg(long, value_name = "MS", default_value_t = 10.0, global = true)]
+    pub wal_fsync_p99_ms: f64,
+    /// Path to the kubeconfig file (live collection).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use (live collection).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub context: Option<String>,
+    /// Namespace of the workloads to examine (live collection).
+    #[arg(short = 'n', long, value_name = "NS", global = true)]
+    pub namespace: Option<String>,
+    /// Examine all namespaces (live collection; the default).
+    #[arg(short = 'A', long, global = true)]
+    pub all_namespaces: bool,
+    /// Print the log prefilter's needles, one a line, and exit (used by bench/parse-throughput.sh).
+    #[arg(long, hide = true)]
+    pub print_needles: bool,
+    /// Pin "now" (RFC 3339) for reproducible reports.
+    #[arg(long, value_name = "TIME", global = true, hide = true)]
+    pub now: Option<String>,
+}
+
+/// A flag value that cannot be used, naming the flag.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid value for {flag}: {why}")]
+pub struct UsageError {
+    pub flag: &'static str,
+    pub why: String,
+}
+
+/// Resolved settings (the "high" side).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub output: OutputFormat,
+    pub color: bool,
+    pub tz: chrono_tz::Tz,
+    pub window: WindowSpec,
+    pub fail_on: Option<FailOn>,
+    pub max_timeline_rows: usize,
+    pub thresholds: Thresholds,
+    pub now: DateTime<Utc>,
+}
+
+fn parse_duration(flag: &'static str, s: &str) -> Result<Duration, UsageError> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| UsageError { flag, why: format!("{s:?}: {e} (use e.g. 30m, 2h, 1d)") })?;
+    Duration::from_std(d).map_err(|e| UsageError { flag, why: e.to_string() })
+}
+
+fn parse_time(flag: &'static str, s: &str) -> Result<DateTime<Utc>, UsageError> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| UsageError { flag, why: format!("{s:?} is not RFC 3339 ({e}); e.g. 2026-11-25T14:00:00Z") })
+}
+
+pub fn parse_tz(flag: &'static str, s: &str) -> Result<chrono_tz::Tz, UsageError> {
+    s.parse::<chrono_tz::Tz>()
+        .map_err(|_| UsageError { flag, why: format!("{s:?} is not an IANA time zone name (e.g. UTC, Europe/Berlin)") })
+}
+
+impl Settings {
+    /// Validates and resolves the global flags. `live` picks where `--since` counts back from.
+    pub fn resolve(g: &GlobalArgs, live: bool, wall_clock_now: DateTime<Utc>) -> Result<Settings, UsageError> {
+        let since = g.since.as_deref().map(|s| parse_duration("--since", s)).transpose()?;
+        let from = g.from.as_deref().map(|s| parse_time("--from", s)).transpose()?;
+        let to = g.to.as_deref().map(|s| parse_time("--to", s)).transpose()?;
+        if since.is_some() && from.is_some() {
+            return Err(UsageError { flag: "--since", why: "cannot be combined with --from".into() });
+        }
+        if let (Some(f), Some(t)) = (from, to) {
+            if f >= t {
+                return Err(UsageError { flag: "--from", why: format!("{f} is not before --to {t}") });
+            }
+        }
+        if g.namespace.is_some() && g.all_namespaces {
+            return Err(UsageError { flag: "--namespace", why: "cannot be combined with --all-namespaces".into() });
+        }
+        let causal = parse_duration("--causal-window", &g.causal_window)?;
+        if g.apply_severe_ms.is_nan() || g.apply_severe_ms <= 0.0 {
+            return Err(UsageError { flag: "--apply-severe-ms", why: "must be a positive number".into() });
+        }
+        if g.wal_fsync_p99_ms.is_nan() || g.wal_fsync_p99_ms <= 0.0 {
+            return Err(UsageError { flag: "--wal-fsync-p99-ms", why: "must be a positive number".into() });
+        }
+        let now = g.now.as_deref().map(|s| parse_time("--now", s)).transpose()?.unwrap_or(wall_clock_now);
+        let color = match g.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+        let thresholds = Thresholds {
+            causal_window_secs: causal.num_seconds(),
+            apply_severe_ms: g.apply_severe_ms,
+            wal_fsync_p99_ms: g.wal_fsync_p99_ms,
+            ..Thresholds::default()
+        };
+        Ok(Settings {
+            output: g.output,
+            color: color && g.output == OutputFormat::Text,
+            tz: parse_tz("--tz", &g.tz)?,
+            window: WindowSpec {
+                from,
+                to,
+                since,
+                since_anchor: if live { SinceAnchor::Now } else { SinceAnchor::LatestEvidence },
+            },
+            fail_on: g.fail_on,
+            max_timeline_rows: g.max_timeline_rows,
+            thresholds,
+            now,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(args).expect("valid args")
+    }
+
+    #[test]
+    fn global_flags_work_before_and_after_the_subcommand() {
+        let a = parse(&["kubectl-etcd_triage", "-o", "json", "analyze", "x"]);
+        let b = parse(&["kubectl-etcd_triage", "analyze", "x", "-o", "json"]);
+        assert_eq!(a.global.output, OutputFormat::Json);
+        assert_eq!(b.global.output, OutputFormat::Json);
+    }
+
+    #[test]
+    fn since_and_from_are_exclusive() {
+        let cli = parse(&["k", "analyze", "x", "--since", "2h", "--from", "2026-11-25T00:00:00Z"]);
+        let err = Settings::resolve(&cli.global, false, Utc::now()).unwrap_err();
+        assert_eq!(err.flag, "--since");
+    }
+
+    #[test]
+    fn bad_values_name_the_flag() {
+        let cli = parse(&["k", "analyze", "x", "--tz", "Mars/Olympus"]);
+        assert_eq!(Settings::resolve(&cli.global, false, Utc::now()).unwrap_err().flag, "--tz");
+        let cli = parse(&["k", "analyze", "x", "--since", "two hours"]);
+        assert_eq!(Settings::resolve(&cli.global, false, Utc::now()).unwrap_err().flag, "--since");
+        let cli = parse(&["k", "analyze", "x", "--from", "yesterday"]);
+        assert_eq!(Settings::resolve(&cli.global, false, Utc::now()).unwrap_err().flag, "--from");
+    }
+
+    #[test]
+    fn since_counts_back_from_evidence_offline_and_now_live() {
+        let cli = parse(&["k", "analyze", "x", "--since", "90m"]);
+        let offline = Settings::resolve(&cli.global, false, Utc::now()).unwrap();
+        assert_eq!(offline.window.since, Some(Duration::minutes(90)));
+        assert_eq!(offline.window.since_anchor, SinceAnchor::LatestEvidence);
+        let live = Settings::resolve(&cli.global, true, Utc::now()).unwrap();
+        assert_eq!(live.window.since_anchor, SinceAnchor::Now);
+    }
+
+    #[test]
+    fn color_never_applies_to_json() {
+        let cli = parse(&["k", "analyze", "x", "--color", "always", "-o", "json"]);
+        assert!(!Settings::resolve(&cli.global, false, Utc::now()).unwrap().color);
+        let cli = parse(&["k", "analyze", "x", "--color", "always"]);
+        assert!(Settings::resolve(&cli.global, false, Utc::now()).unwrap().color);
+    }
+}

@@ -1,0 +1,624 @@
+//! The shared vocabulary: everything a source learns becomes these plain data types.
+//!
+//! Pure data; no I/O, no clock. Every record carries an [`Origin`] so that a report can cite the file and line
+//! (or API path) it rests on. Log lines that matter are folded at ingest into [`Signal`]s (a burst of
+//! same-kind lines from one subject), so memory grows with the number of bursts, not with the size of the logs.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// The one time type of the evidence model (sources convert at their edge).
+pub type Timestamp = DateTime<Utc>;
+
+/// Where a record came from: a file and line, or an API path. Rendered as `file:line` in citations.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Origin {
+    /// File path (as given by the user, relative when possible) or API path such as `api/v1/pods`.
+    pub source: String,
+    /// 1-based physical line, when the source is a text file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+}
+
+impl Origin {
+    pub fn new(source: impl Into<String>, line: Option<u64>) -> Self {
+        Origin { source: source.into(), line }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}", self.source, line),
+            None => f.write_str(&self.source),
+        }
+    }
+}
+
+/// Who emitted a log record or owns an object.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Subject {
+    /// An etcd member, named by its pod name, file stem or `--name`.
+    EtcdMember { name: String },
+    /// A kube-apiserver instance.
+    ApiServer { name: String },
+    /// Any other container (controllers, the crash-looping workload).
+    Container { namespace: String, pod: String, container: String },
+    /// A node (kubelet, kernel).
+    Node { name: String },
+}
+
+impl Subject {
+    /// A short display name (`etcd-node1`, `karmada-system/karmada-controller-manager-x/manager`).
+    pub fn label(&self) -> String {
+        match self {
+            Subject::EtcdMember { name } | Subject::ApiServer { name } | Subject::Node { name } => name.clone(),
+            Subject::Container { namespace, pod, container } => format!("{namespace}/{pod}/{container}"),
+        }
+    }
+}
+
+/// What a log line (or a metric reading) says, normalised across versions and formats.
+///
+/// Durations are in milliseconds (`f64`) whatever unit the source used.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SignalKind {
+    // ---- direct storage evidence -------------------------------------------------------------
+    /// WAL fdatasync over etcd's 1 s warning (`slow fdatasync`, capnslog `sync duration of ...`).
+    SlowWalSync { took_ms: f64, expected_ms: f64 },
+    /// Applying a request took longer than etcd's warning threshold (`apply request took too long`,
+    /// capnslog `... took too long (Xs) to execute`).
+    SlowApply { took_ms: f64, expected_ms: f64 },
+    /// Backend (bbolt) work that measures the disk: opening the db, defragmenting, compaction (`took`).
+    SlowBackend { operation: String, took_ms: f64 },
+    // ---- consensus ------------------------------------------------------------------------------
+    /// The leader sent a heartbeat late. etcd says "likely from slow disk", but a CPU-starved or frozen leader
+    /// prints the same text: supporting evidence only.
+    HeartbeatLate { exceeded_ms: f64, heartbeat_interval_ms: Option<f64> },
+    /// This member saw a (new) leader elected at `term` (`elected leader`, `changed leader`, `became leader`).
+    LeaderElected { term: u64, leader_id: String },
+    /// This member lost its leader (`lost leader`) or started an election (`starting a new election`).
+    LeaderLost { term: u64 },
+    /// Linearizable read waited too long (`timed out waiting for read index response`, `... retrying`).
+    ReadIndexSlow { timed_out: bool },
+    /// A request failed with `etcdserver: request timed out` (or a variant) or a `leader changed` error.
+    RequestTimeout { detail: String },
+    /// This member started (version when known); marks an etcd restart.
+    MemberStarted { version: Option<String> },
+    // ---- competing causes -------------------------------------------------------------------
+    /// A peer could not be reached (`prober detected unhealthy status`, lost TCP stream, peer inactive).
+    PeerUnreachable { peer: String, error: String },
+    /// Clock difference against a peer over etcd's 1 s limit.
+    ClockDrift { peer: String, drift_ms: f64 },
+    /// The backend quota was exceeded / NOSPACE alarm raised.
+    NoSpaceAlarm { detail: String },
+    /// TLS / certificate failures (expired, unknown authority, SAN mismatch).
+    CertificateError { detail: String },
+    // ---- kube-apiserver ---------------------------------------------------------------------
+    /// The API server's etcd client failed or timed out (`retrying of unary invoker failed`, `etcdserver: ...`
+    /// echoed, `Handler timeout`, `Post-timeout activity`, `context deadline exceeded` towards etcd).
+    ApiServerEtcdError { detail: String },
+    /// A slow request trace in the API server (`Trace[...] ... (total time: Nms)`).
+    ApiServerSlowRequest { total_ms: f64, what: String },
+    /// The API server cannot reach etcd at all (connection refused): etcd down, not slow.
+    ApiServerEtcdUnreachable { detail: String },
+    // ---- the crashing containers ------------------------------------------------------------
+    /// client-go could not renew its leader-election lease (`failed to renew lease`, `Failed to update lock`,
+    /// `error retrieving resource lock`).
+    LeaseRenewFailed { detail: String },
+    /// The component gave up leadership and exits (`leaderelection lost`, `leader election lost`).
+    LeaderElectionLost,
+    /// A request to the API server timed out from the client's side (`context deadline exceeded`,
+    /// `Client.Timeout exceeded`, `etcdserver: request timed out` relayed).
+    ApiRequestTimeout { detail: String },
+    /// A configuration / startup error (unknown flag, missing file, invalid config).
+    ConfigError { detail: String },
+    /// The process printed a fatal line or panic not covered above.
+    Fatal { detail: String },
+    /// Memory exhaustion seen in logs (kernel OOM killer, Go `out of memory`).
+    OutOfMemory { detail: String },
+}
+
+/// Coarse class of a [`SignalKind`], used for folding and for counting per member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalClass {
+    SlowWalSync,
+    SlowApply,
+    SlowBackend,
+    HeartbeatLate,
+    LeaderElected,
+    LeaderLost,
+    ReadIndexSlow,
+    RequestTimeout,
+    MemberStarted,
+    PeerUnreachable,
+    ClockDrift,
+    NoSpaceAlarm,
+    CertificateError,
+    ApiServerEtcdError,
+    ApiServerSlowRequest,
+    ApiServerEtcdUnreachable,
+    LeaseRenewFailed,
+    LeaderElectionLost,
+    ApiRequestTimeout,
+    ConfigError,
+    Fatal,
+    OutOfMemory,
+}
+
+impl SignalKind {
+    pub fn class(&self) -> SignalClass {
+        use SignalKind as K;
+        match self {
+            K::SlowWalSync { .. } => SignalClass::SlowWalSync,
+            K::SlowApply { .. } => SignalClass::SlowApply,
+            K::SlowBackend { .. } => SignalClass::SlowBackend,
+            K::HeartbeatLate { .. } => SignalClass::HeartbeatLate,
+            K::LeaderElected { .. } => SignalClass::LeaderElected,
+            K::LeaderLost { .. } => SignalClass::LeaderLost,
+            K::ReadIndexSlow { .. } => SignalClass::ReadIndexSlow,
+            K::RequestTimeout { .. } => SignalClass::RequestTimeout,
+            K::MemberStarted { .. } => SignalClass::MemberStarted,
+            K::PeerUnreachable { .. } => SignalClass::PeerUnreachable,
+            K::ClockDrift { .. } => SignalClass::ClockDrift,
+            K::NoSpaceAlarm { .. } => SignalClass::NoSpaceAlarm,
+            K::CertificateError { .. } => SignalClass::CertificateError,
+            K::ApiServerEtcdError { .. } => SignalClass::ApiServerEtcdError,
+            K::ApiServerSlowRequest { .. } => SignalClass::ApiServerSlowRequest,
+            K::ApiServerEtcdUnreachable { .. } => SignalClass::ApiServerEtcdUnreachable,
+            K::LeaseRenewFailed { .. } => SignalClass::LeaseRenewFailed,
+            K::LeaderElectionLost => SignalClass::LeaderElectionLost,
+            K::ApiRequestTimeout { .. } => SignalClass::ApiRequestTimeout,
+            K::ConfigError { .. } => SignalClass::ConfigError,
+            K::Fatal { .. } => SignalClass::Fatal,
+            K::OutOfMemory { .. } => SignalClass::OutOfMemory,
+        }
+    }
+
+    /// The latency this signal measures, in ms, when it measures one (used for p50/p99/max).
+    pub fn latency_ms(&self) -> Option<f64> {
+        use SignalKind as K;
+        match self {
+            K::SlowWalSync { took_ms, .. } | K::SlowApply { took_ms, .. } | K::SlowBackend { took_ms, .. } => {
+                Some(*took_ms)
+            }
+            K::HeartbeatLate { exceeded_ms, .. } => Some(*exceeded_ms),
+            K::ApiServerSlowRequest { total_ms, .. } => Some(*total_ms),
+            K::ClockDrift { drift_ms, .. } => Some(*drift_ms),
+            _ => None,
+        }
+    }
+}
+
+impl SignalClass {
+    /// Human wording used in timelines ("slow apply", "slow fdatasync").
+    pub fn describe(self) -> &'static str {
+        use SignalClass as C;
+        match self {
+            C::SlowWalSync => "slow WAL fdatasync",
+            C::SlowApply => "slow apply",
+            C::SlowBackend => "slow backend operation",
+            C::HeartbeatLate => "late heartbeat",
+            C::LeaderElected => "leader elected",
+            C::LeaderLost => "leader lost / election started",
+            C::ReadIndexSlow => "slow read index",
+            C::RequestTimeout => "request timed out",
+            C::MemberStarted => "etcd started",
+            C::PeerUnreachable => "peer unreachable",
+            C::ClockDrift => "clock drift",
+            C::NoSpaceAlarm => "NOSPACE alarm",
+            C::CertificateError => "certificate error",
+            C::ApiServerEtcdError => "apiserver etcd error",
+            C::ApiServerSlowRequest => "apiserver slow request",
+            C::ApiServerEtcdUnreachable => "apiserver cannot reach etcd",
+            C::LeaseRenewFailed => "lease renewal failed",
+            C::LeaderElectionLost => "leader election lost",
+            C::ApiRequestTimeout => "API request timed out",
+            C::ConfigError => "configuration error",
+            C::Fatal => "fatal error",
+            C::OutOfMemory => "out of memory",
+        }
+    }
+
+    /// Whether this class is direct evidence about the disk (as opposed to symptoms that other causes share).
+    pub fn is_disk_specific(self) -> bool {
+        matches!(self, SignalClass::SlowWalSync | SignalClass::SlowBackend)
+    }
+}
+
+/// A burst of same-class signals from one subject, folded at ingest (gap between members below the fold gap).
+///
+/// A single line is a burst of one. `first`/`last` cite the first and last lines, `latency` summarises the
+/// measured durations when the class carries one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Signal {
+    pub subject: Subject,
+    /// The first signal's full detail (later ones in the burst are counted and summarised).
+    pub kind: SignalKind,
+    pub first_at: Timestamp,
+    pub last_at: Timestamp,
+    pub count: u64,
+    pub first: Origin,
+    pub last: Origin,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency: Option<LatencyDigest>,
+    /// True when the timestamps were placed by assumption (no year or zone in the source line).
+    pub time_assumed: bool,
+}
+
+impl Signal {
+    pub fn class(&self) -> SignalClass {
+        self.kind.class()
+    }
+}
+
+/// A compact, mergeable latency summary: exact count/min/max/sum plus a sparse log-bucket histogram
+/// (bucket width 4 %, so quantiles are within 4 % of the true value; `max` is exact).
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct LatencyDigest {
+    pub count: u64,
+    pub min_ms: f64,
+    pub max_ms: f64,
+    pub sum_ms: f64,
+    #[serde(skip)]
+    buckets: BTreeMap<i32, u64>,
+}
+
+/// Ratio between consecutive bucket edges.
+const BUCKET_RATIO: f64 = 1.04;
+
+impl LatencyDigest {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn single(ms: f64) -> Self {
+        let mut d = Self::new();
+        d.record(ms);
+        d
+    }
+
+    fn bucket_of(ms: f64) -> i32 {
+        // Values at or below 1 µs share one bucket; the log scale starts there.
+        let v = ms.max(0.001) / 0.001;
+        (v.ln() / BUCKET_RATIO.ln()).floor() as i32
+    }
+
+    fn bucket_upper(b: i32) -> f64 {
+        0.001 * BUCKET_RATIO.powi(b + 1)
+    }
+
+    pub fn record(&mut self, ms: f64) {
+        if !ms.is_finite() || ms < 0.0 {
+            return;
+        }
+        if self.count == 0 {
+            self.min_ms = ms;
+            self.max_ms = ms;
+        } else {
+            self.min_ms = self.min_ms.min(ms);
+            self.max_ms = self.max_ms.max(ms);
+        }
+        self.count += 1;
+        self.sum_ms += ms;
+        *self.buckets.entry(Self::bucket_of(ms)).or_insert(0) += 1;
+    }
+
+    pub fn merge(&mut self, other: &LatencyDigest) {
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            *self = other.clone();
+            return;
+        }
+        self.min_ms = self.min_ms.min(other.min_ms);
+        self.max_ms = self.max_ms.max(other.max_ms);
+        self.count += other.count;
+        self.sum_ms += other.sum_ms;
+        for (b, n) in &other.buckets {
+            *self.buckets.entry(*b).or_insert(0) += n;
+        }
+    }
+
+    /// The `q` quantile (0..=1), as the upper edge of its bucket clamped to the exact min/max.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for (b, n) in &self.buckets {
+            seen += n;
+            if seen >= rank {
+                return Some(Self::bucket_upper(*b).clamp(self.min_ms, self.max_ms));
+            }
+        }
+        Some(self.max_ms)
+    }
+
+    pub fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum_ms / self.count as f64)
+    }
+}
+
+/// One container as pod status shows it (status keeps only the last termination).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContainerRecord {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    pub restart_count: u32,
+    /// Current state: `running`, `waiting: CrashLoopBackOff`, `terminated: Error`.
+    pub state: ContainerState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_termination: Option<Termination>,
+    /// Labels of the pod (for recognising etcd / apiserver / controllers).
+    pub labels: BTreeMap<String, String>,
+    pub origin: Origin,
+}
+
+impl ContainerRecord {
+    pub fn subject(&self) -> Subject {
+        Subject::Container {
+            namespace: self.namespace.clone(),
+            pod: self.pod.clone(),
+            container: self.container.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ContainerState {
+    Running {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        started_at: Option<Timestamp>,
+    },
+    Waiting {
+        reason: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    Terminated(Termination),
+    Unknown,
+}
+
+/// A container termination (from `state.terminated` or `lastState.terminated`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Termination {
+    pub exit_code: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<Timestamp>,
+}
+
+/// A Kubernetes event (core/v1 or events.k8s.io/v1), with its aggregation count and first/last times.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRecord {
+    pub namespace: String,
+    /// `Pod`, `Node`, ...
+    pub object_kind: String,
+    pub object_name: String,
+    /// `spec.containers{name}` when the event is about one container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field_path: Option<String>,
+    pub reason: String,
+    pub message: String,
+    /// `Normal` or `Warning`.
+    pub event_type: String,
+    pub count: u32,
+    pub first_at: Timestamp,
+    pub last_at: Timestamp,
+    pub origin: Origin,
+}
+
+impl EventRecord {
+    /// The container name this event is about, parsed from `spec.containers{name}`.
+    pub fn container(&self) -> Option<&str> {
+        let fp = self.field_path.as_deref()?;
+        let start = fp.find('{')? + 1;
+        let end = fp[start..].find('}')? + start;
+        Some(&fp[start..end])
+    }
+}
+
+/// A node with the conditions that matter for triage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeRecord {
+    pub name: String,
+    pub conditions: Vec<NodeCondition>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kernel_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_runtime: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeCondition {
+    /// `Ready`, `DiskPressure`, `MemoryPressure`, ...
+    pub condition_type: String,
+    /// `True`, `False`, `Unknown`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_transition: Option<Timestamp>,
+}
+
+/// Something the tool could not read or collect: it lowers confidence and is always reported.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Gap {
+    /// What is missing (`file logs/etcd-0.log line 17`, `events in namespace karmada-system`).
+    pub what: String,
+    /// Why (`not valid JSON: expected value at column 1`, `403 Forbidden`).
+    pub why: String,
+    /// How it affects the analysis.
+    pub impact: String,
+}
+
+/// What one input file contributed (for the report's evidence inventory).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputSummary {
+    pub source: String,
+    /// What the tool recognised it as (`etcd log (zap JSON)`, `pod list`, ...).
+    pub format: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Subject>,
+    pub lines: u64,
+    /// Lines (or objects) that became evidence.
+    pub matched: u64,
+    /// Lines that looked relevant but could not be parsed; each is also listed in `malformed_lines` (first 20).
+    pub malformed: u64,
+    pub malformed_lines: Vec<u64>,
+    /// Evidence outside the analysis window (counted, not used).
+    pub outside_window: u64,
+}
+
+/// How an etcd member's numeric id maps to its name (learned from raft lines such as `<id> became leader`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct MemberId {
+    pub name: String,
+    pub id: String,
+}
+
+/// The first and last dated lines of one log file. For `/var/log/pods/.../<container>/<n>.log` files the file is
+/// one container run (`run` = n), so its last line places the end of that run: this is how previous logs extend
+/// a restart history beyond the single termination pod status keeps.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogSpan {
+    pub subject: Subject,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<u32>,
+    pub first_at: Timestamp,
+    pub last_at: Timestamp,
+    pub first: Origin,
+    pub last: Origin,
+}
+
+/// Everything the sources produced. The analysis is a pure function of this and a window.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Evidence {
+    pub signals: Vec<Signal>,
+    pub containers: Vec<ContainerRecord>,
+    pub events: Vec<EventRecord>,
+    pub nodes: Vec<NodeRecord>,
+    pub member_ids: Vec<MemberId>,
+    pub log_spans: Vec<LogSpan>,
+    pub gaps: Vec<Gap>,
+    pub inputs: Vec<InputSummary>,
+    /// Statements about how timestamps were placed (`klog lines in X assumed UTC, year 2026`).
+    pub assumptions: Vec<String>,
+}
+
+impl Evidence {
+    /// Adds everything from `other` (several sources feed one analysis).
+    pub fn extend(&mut self, other: Evidence) {
+        self.signals.extend(other.signals);
+        self.containers.extend(other.containers);
+        self.events.extend(other.events);
+        self.nodes.extend(other.nodes);
+        self.member_ids.extend(other.member_ids);
+        self.log_spans.extend(other.log_spans);
+        self.gaps.extend(other.gaps);
+        self.inputs.extend(other.inputs);
+        self.assumptions.extend(other.assumptions);
+    }
+
+    /// Earliest and latest timestamps across all evidence.
+    pub fn span(&self) -> Option<(Timestamp, Timestamp)> {
+        let signal_times = self.signals.iter().flat_map(|s| [s.first_at, s.last_at]);
+        let event_times = self.events.iter().flat_map(|e| [e.first_at, e.last_at]);
+        let termination_times = self.containers.iter().flat_map(|c| {
+            c.last_termination.iter().flat_map(|t| [t.started_at, t.finished_at]).flatten().collect::<Vec<_>>()
+        });
+        let mut span: Option<(Timestamp, Timestamp)> = None;
+        for t in signal_times.chain(event_times).chain(termination_times) {
+            span = Some(match span {
+                None => (t, t),
+                Some((a, b)) => (a.min(t), b.max(t)),
+            });
+        }
+        span
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_quantiles_are_within_bucket_width() {
+        let mut d = LatencyDigest::new();
+        for i in 1..=1000 {
+            d.record(i as f64);
+        }
+        let p50 = d.quantile(0.5).unwrap();
+        let p99 = d.quantile(0.99).unwrap();
+        assert!((p50 - 500.0).abs() / 500.0 <= 0.04, "p50 {p50}");
+        assert!((p99 - 990.0).abs() / 990.0 <= 0.04, "p99 {p99}");
+        assert_eq!(d.quantile(1.0), Some(1000.0));
+        assert_eq!(d.max_ms, 1000.0);
+        assert_eq!(d.min_ms, 1.0);
+    }
+
+    #[test]
+    fn digest_merge_equals_recording_everything() {
+        let mut a = LatencyDigest::new();
+        let mut b = LatencyDigest::new();
+        let mut all = LatencyDigest::new();
+        for i in 0..100 {
+            let v = (i * 37 % 101) as f64 + 0.5;
+            if i % 2 == 0 {
+                a.record(v)
+            } else {
+                b.record(v)
+            }
+            all.record(v);
+        }
+        a.merge(&b);
+        assert_eq!(a, all);
+    }
+
+    #[test]
+    fn digest_ignores_non_finite() {
+        let mut d = LatencyDigest::new();
+        d.record(f64::NAN);
+        d.record(-1.0);
+        assert_eq!(d.count, 0);
+        assert_eq!(d.quantile(0.5), None);
+    }
+
+    #[test]
+    fn event_container_from_field_path() {
+        let e = EventRecord {
+            namespace: "ns".into(),
+            object_kind: "Pod".into(),
+            object_name: "p".into(),
+            field_path: Some("spec.containers{manager}".into()),
+            reason: "BackOff".into(),
+            message: String::new(),
+            event_type: "Warning".into(),
+            count: 1,
+            first_at: Timestamp::default(),
+            last_at: Timestamp::default(),
+            origin: Origin::new("x", None),
+        };
+        assert_eq!(e.container(), Some("manager"));
+    }
+}

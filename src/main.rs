@@ -1,0 +1,28 @@
+//! `kubectl-etcd_triage`: kubectl finds it for `kubectl etcd-triage`. Thin: parse, run, map to an exit status.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use kubectl_etcd_triage::{Outcome, RunError, cli::Cli, run};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse(); // clap exits 2 on usage errors and 0 for --help/--version
+    match run(cli) {
+        Ok(Outcome::Analysed) => ExitCode::SUCCESS,
+        Ok(Outcome::FailOnMatched) => ExitCode::from(4),
+        Err(err) => {
+            // A closed pipe (`| head`) is not a failure.
+            if err.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("kubectl etcd-triage: error: {err:#}");
+            match err.downcast_ref::<RunError>() {
+                Some(RunError::Usage(_)) | Some(RunError::NoLiveSource) => ExitCode::from(2),
+                Some(RunError::Input(_)) => ExitCode::from(3),
+                None => ExitCode::from(1),
+            }
+        }
+    }
+}

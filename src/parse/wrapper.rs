@@ -1,0 +1,341 @@
+//! Container-runtime and journal wrappers around a log line (ETCD-SIGNALS §1.4, §7.4).
+//!
+//! Pure; no I/O. [`unwrap_line`] peels CRI (`<RFC3339Nano> stdout|stderr F|P[:tags] content`),
+//! `kubectl logs --timestamps` (`<RFC3339Nano> content`), Docker json-file (`{"log":"...\n","stream":...,"time":...}`)
+//! and journald/syslog (`Mmm dd hh:mm:ss host ident[pid]: content`) prefixes, also when they stack
+//! (journald -> CRI), and returns the inner content for [`super::classify`]. The inner line's own time is *not*
+//! read here: `parse::time::line_time` / `classify` do that, and callers prefer it (ETCD-SIGNALS §1.4: journald
+//! and inner times can disagree by seconds).
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use serde::Deserialize;
+
+use super::LineTime;
+use super::time::{iso8601, iso8601_prefix, syslog_prefix};
+
+/// Which wrapper a line was found in (the outermost one when they stack).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Wrapper {
+    /// No wrapper: the line is the content.
+    None,
+    /// A CRI log file line (containerd / CRI-O, `/var/log/pods/...`).
+    Cri,
+    /// `kubectl logs --timestamps` (RFC3339Nano prefix, no stream or tag).
+    KubectlTimestamps,
+    /// A Docker json-file record.
+    DockerJson,
+    /// A journald / syslog line.
+    Journald,
+}
+
+/// A physical line with its wrappers removed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unwrapped<'a> {
+    /// The wrapper's own timestamp: the first complete one when wrappers stack (CRI inside journald), else the
+    /// outermost.
+    pub outer_time: Option<LineTime>,
+    /// The log line the process wrote (borrowed unless it had to be unescaped).
+    pub content: Cow<'a, str>,
+    /// The runtime split this record (CRI tag `P`, or a Docker record without its trailing newline): the reader
+    /// joins the following records until a full one.
+    pub partial: bool,
+    /// The outermost wrapper.
+    pub wrapper: Wrapper,
+}
+
+/// How deep wrappers may stack (journald -> CRI -> ... is already rare).
+const MAX_DEPTH: usize = 3;
+
+/// Removes wrappers from one physical line. Never fails: if nothing matches, the whole line is the content.
+pub fn unwrap_line(line: &str) -> Unwrapped<'_> {
+    let line = line.trim_end_matches(['\r', '\n']);
+    let mut out = Unwrapped { outer_time: None, content: Cow::Borrowed(line), partial: false, wrapper: Wrapper::None };
+    for depth in 0..MAX_DEPTH {
+        let step = match &out.content {
+            Cow::Borrowed(s) => unwrap_once(s).map(|st| {
+                let content = match st.content {
+                    Inner::Range(r) => Cow::Borrowed(s.get(r).unwrap_or_default()),
+                    Inner::Owned(o) => Cow::Owned(o),
+                };
+                (st.wrapper, st.time, st.partial, content)
+            }),
+            Cow::Owned(s) => unwrap_once(s).map(|st| {
+                let content = match st.content {
+                    Inner::Range(r) => s.get(r).unwrap_or_default().to_string(),
+                    Inner::Owned(o) => o,
+                };
+                (st.wrapper, st.time, st.partial, Cow::Owned(content))
+            }),
+        };
+        let Some((wrapper, time, partial, content)) = step else {
+            break;
+        };
+        if depth == 0 {
+            out.wrapper = wrapper;
+        }
+        let have_exact = matches!(out.outer_time, Some(LineTime::Exact(_)));
+        if out.outer_time.is_none() || (!have_exact && matches!(time, Some(LineTime::Exact(_)))) {
+            out.outer_time = time.or(out.outer_time);
+        }
+        out.partial |= partial;
+        out.content = content;
+        // Only CRI can sit inside journald; nothing sits inside a CRI/kubectl/Docker record but the process's
+        // own output, which is never peeled (an RFC 3339-stamped application line would otherwise be mistaken).
+        if wrapper != Wrapper::Journald {
+            break;
+        }
+    }
+    out
+}
+
+enum Inner {
+    Range(Range<usize>),
+    Owned(String),
+}
+
+struct Step {
+    wrapper: Wrapper,
+    time: Option<LineTime>,
+    partial: bool,
+    content: Inner,
+}
+
+fn unwrap_once(s: &str) -> Option<Step> {
+    match *s.as_bytes().first()? {
+        b'0'..=b'9' => timestamped(s),
+        b'{' if s.starts_with("{\"log\":") => docker_json(s),
+        b'A'..=b'Z' | b'a'..=b'z' => journald(s),
+        _ => None,
+    }
+}
+
+/// CRI (`<ts> stdout|stderr <tags> <content>`) or `kubectl logs --timestamps` (`<ts> <content>`).
+fn timestamped(s: &str) -> Option<Step> {
+    let (t, n) = iso8601_prefix(s)?.ok()?;
+    let b = s.as_bytes();
+    if b.get(n) != Some(&b' ') {
+        return None;
+    }
+    let time = Some(LineTime::Exact(t));
+    let rest_at = n + 1;
+    let rest = &s[rest_at..];
+    for stream in ["stdout ", "stderr "] {
+        let Some(after) = rest.strip_prefix(stream) else {
+            continue;
+        };
+        // Tags are `:`-separated, the first `F` (full) or `P` (partial); keep later tags forward-compatible.
+        let tag_len = after.find(' ').unwrap_or(after.len());
+        let tags = &after[..tag_len];
+        let first = tags.split(':').next().unwrap_or_default();
+        if first.is_empty() || !first.bytes().all(|c| c.is_ascii_alphabetic()) {
+            break;
+        }
+        let content_at = (rest_at + stream.len() + tag_len + 1).min(s.len());
+        return Some(Step {
+            wrapper: Wrapper::Cri,
+            time,
+            partial: first == "P",
+            content: Inner::Range(content_at..s.len()),
+        });
+    }
+    Some(Step { wrapper: Wrapper::KubectlTimestamps, time, partial: false, content: Inner::Range(rest_at..s.len()) })
+}
+
+/// Docker json-file: `{"log":"...\n","stream":"stderr","time":"2017-07-02T22:48:25.621754436Z"}`.
+fn docker_json(s: &str) -> Option<Step> {
+    #[derive(Deserialize)]
+    struct DockerLine {
+        log: String,
+        #[serde(default)]
+        time: Option<String>,
+    }
+    let rec: DockerLine = serde_json::from_str(s).ok()?;
+    let time = rec.time.as_deref().and_then(iso8601).map(LineTime::Exact);
+    let mut log = rec.log;
+    // json-file splits lines over 16 KiB; only the last piece ends with the newline.
+    let partial = !log.ends_with('\n');
+    while log.ends_with(['\n', '\r']) {
+        log.pop();
+    }
+    Some(Step { wrapper: Wrapper::DockerJson, time, partial, content: Inner::Owned(log) })
+}
+
+/// journald / syslog: `Mmm dd hh:mm:ss host ident[pid]: content` (`[pid]` optional).
+fn journald(s: &str) -> Option<Step> {
+    let (t, n) = syslog_prefix(s)?.ok()?;
+    let b = s.as_bytes();
+    if b.get(n) != Some(&b' ') {
+        return None;
+    }
+    let host_at = n + 1;
+    let host_len = s[host_at..].find(' ')?;
+    if host_len == 0 {
+        return None;
+    }
+    let ident_at = host_at + host_len + 1;
+    let tail = &s[ident_at..];
+    let ident_len = tail.find([':', '[', ' ']).unwrap_or(tail.len());
+    if ident_len == 0 {
+        return None;
+    }
+    let mut i = ident_at + ident_len;
+    if b.get(i) == Some(&b'[') {
+        let close = s[i..].find(']')?;
+        if !s[i + 1..i + close].bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        i += close + 1;
+    }
+    if b.get(i) != Some(&b':') {
+        return None;
+    }
+    let content_at = if b.get(i + 1) == Some(&b' ') { i + 2 } else { i + 1 };
+    Some(Step {
+        wrapper: Wrapper::Journald,
+        time: Some(LineTime::NoYear(t)),
+        partial: false,
+        content: Inner::Range(content_at..s.len()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, NaiveDate, Utc};
+
+    fn utc(s: &str) -> Option<LineTime> {
+        Some(LineTime::Exact(DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)))
+    }
+
+    #[test]
+    fn cri_full_line() {
+        // Real: ETCD-SIGNALS §1.4 (truncated after the JSON's first key there, as quoted).
+        let u = unwrap_line(r#"2022-06-20T16:10:23.311058384Z stderr F {"level":"warn",...}"#);
+        assert_eq!(u.wrapper, Wrapper::Cri);
+        assert_eq!(u.outer_time, utc("2022-06-20T16:10:23.311058384Z"));
+        assert_eq!(u.content, r#"{"level":"warn",...}"#);
+        assert!(!u.partial);
+    }
+
+    #[test]
+    fn cri_from_lab_fixture_with_capnslog_inside() {
+        // Real: lab capture (tests/fixtures-style CRI file written by the lab, etcd 3.4.23 capnslog).
+        let u = unwrap_line(
+            "2026-11-25T02:32:07.693613639Z stderr F 2026-11-25 02:32:07.693438 W | wal: sync duration of 1.500727851s, expected less than 1s",
+        );
+        assert_eq!(u.wrapper, Wrapper::Cri);
+        assert_eq!(
+            u.content,
+            "2026-11-25 02:32:07.693438 W | wal: sync duration of 1.500727851s, expected less than 1s"
+        );
+    }
+
+    #[test]
+    fn cri_partial_tag_local_offset_and_extra_tags() {
+        // Adapted: the P tag and the extra tag are illustrative; the offset form is from ETCD-SIGNALS §1.4.
+        let u = unwrap_line("2023-12-16T07:35:01.426019865+01:00 stdout P:x=1 first half");
+        assert_eq!(u.wrapper, Wrapper::Cri);
+        assert!(u.partial);
+        assert_eq!(u.content, "first half");
+        assert_eq!(u.outer_time, utc("2023-12-16T06:35:01.426019865Z"));
+        let empty = unwrap_line("2023-12-16T07:35:01.4Z stdout F");
+        assert_eq!((empty.wrapper, empty.content.as_ref()), (Wrapper::Cri, ""));
+    }
+
+    #[test]
+    fn kubectl_timestamps_prefix() {
+        // Real: Red Hat KCS 7107436 as quoted in ETCD-SIGNALS §8.3.
+        let line = r#"2020-10-21T09:56:00.246667768Z 2020-10-21 09:56:00.246542 W | etcdserver: read-only range request "key:\"/kubernetes.io/serviceaccounts/...\" " with result  "range_response_count:1 size:407" took too long (113.372697ms) to execute"#;
+        let u = unwrap_line(line);
+        assert_eq!(u.wrapper, Wrapper::KubectlTimestamps);
+        assert_eq!(u.outer_time, utc("2020-10-21T09:56:00.246667768Z"));
+        assert!(u.content.starts_with("2020-10-21 09:56:00.246542 W | etcdserver:"));
+        // 8 fractional digits (ETCD-SIGNALS §1.4).
+        let u = unwrap_line("2019-03-06T19:00:59.11754674Z hello");
+        assert_eq!((u.wrapper, u.content.as_ref()), (Wrapper::KubectlTimestamps, "hello"));
+    }
+
+    #[test]
+    fn docker_json_file_record() {
+        // Real: ETCD-SIGNALS §1.4.
+        let line = r#"{"log":"2017-07-02 22:48:25.621332 I | etcdmain: etcd Version: 3.0.17\n","stream":"stderr","time":"2017-07-02T22:48:25.621754436Z"}"#;
+        let u = unwrap_line(line);
+        assert_eq!(u.wrapper, Wrapper::DockerJson);
+        assert_eq!(u.content, "2017-07-02 22:48:25.621332 I | etcdmain: etcd Version: 3.0.17");
+        assert_eq!(u.outer_time, utc("2017-07-02T22:48:25.621754436Z"));
+        assert!(!u.partial);
+    }
+
+    #[test]
+    fn docker_json_unescapes_inner_zap() {
+        // Adapted: a 3.4 zap line (real, lab capture) placed in a json-file record the way dockerd escapes it.
+        let line = r#"{"log":"{\"level\":\"warn\",\"ts\":\"2026-11-25T02:18:56.568Z\",\"caller\":\"wal/wal.go:808\",\"msg\":\"slow fdatasync\",\"took\":\"1.501079136s\",\"expected-duration\":\"1s\"}\n","stream":"stderr","time":"2026-11-25T02:18:56.56850271Z"}"#;
+        let u = unwrap_line(line);
+        assert_eq!(u.wrapper, Wrapper::DockerJson);
+        assert!(u.content.starts_with(r#"{"level":"warn","ts":"2026-11-25T02:18:56.568Z""#));
+        assert!(matches!(u.content, Cow::Owned(_)));
+    }
+
+    #[test]
+    fn journald_with_and_without_pid() {
+        // Real: ETCD-SIGNALS §1.1.
+        let u = unwrap_line("Aug 17 12:26:12 host etcd[9683]: sync duration of 1.5857053s, expected less than 1s");
+        assert_eq!(u.wrapper, Wrapper::Journald);
+        assert_eq!(u.content, "sync duration of 1.5857053s, expected less than 1s");
+        let t = NaiveDate::from_ymd_opt(2000, 8, 17).unwrap().and_hms_opt(12, 26, 12).unwrap();
+        assert_eq!(u.outer_time, Some(LineTime::NoYear(t)));
+        // Adapted: `moss etcd:` form without pid and a space-padded day (ETCD-SIGNALS §1.4).
+        let u = unwrap_line("Nov  8 10:00:00 moss etcd: hello");
+        assert_eq!((u.wrapper, u.content.as_ref()), (Wrapper::Journald, "hello"));
+    }
+
+    #[test]
+    fn journald_then_cri_prefers_exact_inner_wrapper_time() {
+        // Adapted: a CRI record forwarded to the journal (rare; ETCD-SIGNALS §7.4).
+        let u =
+            unwrap_line("Aug 18 10:47:25 node1 containerd[812]: 2023-08-18T10:47:25.111490788+08:00 stderr F hello");
+        assert_eq!(u.wrapper, Wrapper::Journald);
+        assert_eq!(u.content, "hello");
+        assert_eq!(u.outer_time, utc("2023-08-18T02:47:25.111490788Z"));
+    }
+
+    #[test]
+    fn plain_lines_are_their_own_content() {
+        for line in [
+            "E0125 06:42:39.880363 2189071 leaderelection.go:325] error retrieving resource lock",
+            r#"{"level":"warn","ts":"2022-08-24T01:58:02.531Z"}"#,
+            "raft2026/11/24 22:58:07 INFO: bdae9bbc11dd390d became leader at term 2",
+            "2020-10-20 12:15:22.876237 W | etcdserver: x",
+            "",
+        ] {
+            let u = unwrap_line(line);
+            assert_eq!((u.wrapper, u.content.as_ref(), u.outer_time), (Wrapper::None, line, None));
+        }
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let long = "9".repeat(10_000);
+        for line in [
+            "2022-06-20T16:10:23.311058384Z",
+            "2022-06-20T16:10:23.311058384Z ",
+            "2022-06-20T16:10:23.311058384Z stderr",
+            "2022-06-20T16:10:23.311058384Z stderr ",
+            "2022-06-20T16:10:23.311058384Z stderr \u{b5}\u{b5} x",
+            "{\"log\":",
+            "{\"log\":\"unterminated",
+            "{\"log\":5}",
+            "Aug 17 12:26:12",
+            "Aug 17 12:26:12 host",
+            "Aug 17 12:26:12 host etcd[",
+            "Aug 17 12:26:12 host etcd[12x]: y",
+            "Aug 17 12:26:12 host \u{fffd}[1]: \u{fffd}",
+            "\u{fffd}\u{fffd}\u{fffd}",
+            long.as_str(),
+        ] {
+            let _ = unwrap_line(line);
+        }
+    }
+}

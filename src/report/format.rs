@@ -1,0 +1,1114 @@
+//! Formatting helpers shared by the text renderers: durations, times in the display zone, sparklines, latency
+//! statistics, citations, word wrapping and timeline capping.
+//!
+//! Pure; no I/O, no clock, no colour (the terminal renderer paints what these return).
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+use super::model::{Cause, Confidence, LatencyStats, Outcome, Report, Severity, TimelineRow, Verdict};
+use crate::analyze::thresholds::Thresholds;
+use crate::evidence::{Origin, Subject, Timestamp};
+
+/// Formats a duration given in milliseconds for humans, with 2-3 significant digits:
+/// `850ns`, `4.3µs`, `12ms`, `850ms`, `1.2s`, `59s`, `2m3s`, `10m`, `1h5m`.
+///
+/// Values are rounded before the unit is chosen, so 999.7 ms prints `1s`, not `1000ms`. Negative values keep
+/// their sign; NaN and infinities print `n/a`.
+pub fn fmt_ms(ms: f64) -> String {
+    if !ms.is_finite() {
+        return "n/a".to_owned();
+    }
+    if ms < 0.0 {
+        return format!("-{}", fmt_ms(-ms));
+    }
+    if ms == 0.0 {
+        return "0ms".to_owned();
+    }
+    // Sub-second units, smallest first: the first unit whose rounded value stays below 1000 wins.
+    for (per_ms, unit) in [(1e6, "ns"), (1e3, "µs"), (1.0, "ms")] {
+        let value = round_sig(ms * per_ms);
+        if value < 1000.0 {
+            return format!("{}{unit}", fmt_sig(value));
+        }
+    }
+    let secs = round_sig(ms / 1000.0);
+    if secs < 60.0 {
+        return format!("{}s", fmt_sig(secs));
+    }
+    let total_secs = (ms / 1000.0).round() as u64;
+    if total_secs < 3600 {
+        return match total_secs % 60 {
+            0 => format!("{}m", total_secs / 60),
+            secs => format!("{}m{secs}s", total_secs / 60),
+        };
+    }
+    let total_mins = (ms / 60_000.0).round() as u64;
+    match total_mins % 60 {
+        0 => format!("{}h", total_mins / 60),
+        mins => format!("{}h{mins}m", total_mins / 60),
+    }
+}
+
+/// Rounds to one decimal below 10 and to an integer from 10 on (2-3 significant digits).
+fn round_sig(v: f64) -> f64 {
+    let tenths = (v * 10.0).round() / 10.0;
+    if tenths < 10.0 { tenths } else { v.round() }
+}
+
+/// Prints a value from [`round_sig`] without a trailing `.0`.
+fn fmt_sig(v: f64) -> String {
+    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") }
+}
+
+/// Lowercase confidence word (`high`).
+pub fn confidence_word(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "high",
+        Confidence::Medium => "medium",
+        Confidence::Low => "low",
+    }
+}
+
+/// A cause with its confidence, as printed next to restarts: `etcd storage latency (high)`.
+pub fn fmt_attribution(cause: Cause, confidence: Option<Confidence>) -> String {
+    match confidence {
+        Some(c) => format!("{} ({})", cause.describe(), confidence_word(c)),
+        None => cause.describe().to_owned(),
+    }
+}
+
+/// The outcome in a few words, for headings: `etcd storage latency, high confidence`, `OOM kill, medium
+/// confidence`, `inconclusive`, `no restarts`.
+pub fn fmt_verdict_tag(verdict: &Verdict) -> String {
+    let what = match (verdict.outcome, verdict.cause) {
+        (Outcome::StorageLatency | Outcome::OtherCause, Some(cause)) => cause.describe(),
+        (Outcome::StorageLatency, None) => Cause::StorageLatency.describe(),
+        (Outcome::OtherCause, None) => "other cause",
+        (Outcome::Inconclusive, _) => "inconclusive",
+        (Outcome::NoRestarts, _) => "no restarts",
+    };
+    match verdict.confidence {
+        Some(c) => format!("{what}, {} confidence", confidence_word(c)),
+        None => what.to_owned(),
+    }
+}
+
+/// A full local date and time without the zone: `2026-11-25 14:02:11`.
+pub fn fmt_time(ts: Timestamp, tz: Tz) -> String {
+    ts.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// The local time of day only: `14:02:11`.
+pub fn fmt_clock(ts: Timestamp, tz: Tz) -> String {
+    ts.with_timezone(&tz).format("%H:%M:%S").to_string()
+}
+
+/// A span with the date printed once: `2026-11-25 14:02:11-14:02:40`; a single instant when `from == to`; both
+/// dates when the span crosses midnight in `tz`.
+pub fn fmt_span(from: Timestamp, to: Timestamp, tz: Tz) -> String {
+    if from == to {
+        return fmt_time(from, tz);
+    }
+    if local_date(from, tz) == local_date(to, tz) {
+        format!("{}-{}", fmt_time(from, tz), fmt_clock(to, tz))
+    } else {
+        format!("{} - {}", fmt_time(from, tz), fmt_time(to, tz))
+    }
+}
+
+/// The zone as it applies at `ts`, for headers: `UTC`, or `CET, UTC+01:00` (abbreviation and offset).
+pub fn fmt_zone(ts: Timestamp, tz: Tz) -> String {
+    let local = ts.with_timezone(&tz);
+    let abbrev = local.format("%Z").to_string();
+    let offset = local.format("%:z").to_string();
+    if offset == "+00:00" && (abbrev == "UTC" || abbrev == "GMT" || abbrev == "+00") {
+        return abbrev;
+    }
+    if abbrev.starts_with('+') || abbrev.starts_with('-') {
+        // Zones without a conventional abbreviation (chrono-tz prints `+03`): the offset alone says it all.
+        return format!("UTC{offset}");
+    }
+    format!("{abbrev}, UTC{offset}")
+}
+
+fn local_date(ts: Timestamp, tz: Tz) -> NaiveDate {
+    ts.with_timezone(&tz).date_naive()
+}
+
+/// How a renderer prints the times of one report: time of day only when every time in the report falls on
+/// one local date (the date then appears once, in the header), full dates otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub tz: Tz,
+    /// The one local date all times fall on, when there is one.
+    pub day: Option<NaiveDate>,
+}
+
+impl Clock {
+    /// Looks at every time the renderers print (window, timeline, restarts, events, citations, series) except
+    /// `generated_at`, which headers always print in full.
+    pub fn for_report(report: &Report, tz: Tz) -> Clock {
+        let mut day = None;
+        let mut single = true;
+        for ts in report_times(report) {
+            let d = local_date(ts, tz);
+            match day {
+                None => day = Some(d),
+                Some(seen) if seen != d => single = false,
+                Some(_) => {}
+            }
+        }
+        Clock { tz, day: if single { day } else { None } }
+    }
+
+    /// `14:02:11` in a single-day report, `2026-11-25 14:02:11` otherwise.
+    pub fn time(&self, ts: Timestamp) -> String {
+        if self.day.is_some() { fmt_clock(ts, self.tz) } else { fmt_time(ts, self.tz) }
+    }
+
+    /// `14:02:11-14:02:40` in a single-day report (a single time when `from == to`), [`fmt_span`] otherwise.
+    pub fn span(&self, from: Timestamp, to: Timestamp) -> String {
+        match self.day {
+            Some(_) if from == to => fmt_clock(from, self.tz),
+            Some(_) => format!("{}-{}", fmt_clock(from, self.tz), fmt_clock(to, self.tz)),
+            None => fmt_span(from, to, self.tz),
+        }
+    }
+
+    /// The zone for the header: `Europe/Berlin (CET, UTC+01:00)`, naming both when the offset changes within
+    /// the report (daylight saving): `Europe/Berlin (CEST, UTC+02:00 then CET, UTC+01:00)`.
+    pub fn zone_label(&self, report: &Report) -> String {
+        let times: Vec<Timestamp> = report_times(report).collect();
+        let first = times.iter().min().copied().unwrap_or(report.generated_at);
+        let last = times.iter().max().copied().unwrap_or(report.generated_at);
+        let (a, b) = (fmt_zone(first, self.tz), fmt_zone(last, self.tz));
+        let zones = if a == b { a } else { format!("{a} then {b}") };
+        if self.tz == chrono_tz::UTC { zones } else { format!("{} ({zones})", self.tz.name()) }
+    }
+}
+
+/// Every time a renderer prints, apart from `generated_at`.
+fn report_times(report: &Report) -> impl Iterator<Item = Timestamp> + '_ {
+    let window = report.window.from.into_iter().chain(report.window.to);
+    let timeline = report.timeline.iter().flat_map(|r| [r.from, r.to]);
+    let verdict = report.verdict.evidence.iter().filter_map(|c| c.at);
+    let containers = report.containers.iter().flat_map(|c| {
+        let events = c.events.iter().flat_map(|e| [e.first_at, e.last_at]);
+        let restarts = c.restarts.iter().flat_map(|r| {
+            [Some(r.ended_at), r.started_at]
+                .into_iter()
+                .flatten()
+                .chain(r.attribution.evidence.iter().filter_map(|c| c.at))
+        });
+        events.chain(restarts).collect::<Vec<_>>()
+    });
+    let series = report.members.iter().flat_map(|m| m.latency_series.iter().map(|(t, _)| *t));
+    window.chain(timeline).chain(verdict).chain(containers).chain(series)
+}
+
+/// Display name of a subject: etcd members, API servers and containers by their label, nodes as `node/<name>`
+/// so that a node is not mistaken for the etcd member named after it.
+pub fn subject_label(subject: &Subject) -> String {
+    match subject {
+        Subject::Node { name } => format!("node/{name}"),
+        other => other.label(),
+    }
+}
+
+/// A shorter subject label for narrow columns: containers without their namespace, and as the pod name alone
+/// when the pod is named after the container (static pods such as `kube-scheduler-cp1`).
+pub fn subject_short(subject: &Subject) -> String {
+    match subject {
+        Subject::Container { pod, container, .. } if pod.starts_with(container.as_str()) => pod.clone(),
+        Subject::Container { pod, container, .. } => format!("{pod}/{container}"),
+        other => subject_label(other),
+    }
+}
+
+/// A folded row's citation: `file:1042` or `file:1042-1090` (first to last line of the same file) or
+/// `a:1 .. b:7` when the row spans files.
+pub fn fmt_origin_range(first: &Origin, last: Option<&Origin>) -> String {
+    match last {
+        None => first.to_string(),
+        Some(last) if last == first => first.to_string(),
+        Some(last) if last.source == first.source => match (first.line, last.line) {
+            (Some(a), Some(b)) => format!("{}:{a}-{b}", first.source),
+            _ => first.to_string(),
+        },
+        Some(last) => format!("{first} .. {last}"),
+    }
+}
+
+/// Describes latency statistics in one phrase: `37x, p50 120ms, p99 1.2s, max 2.4s`; `none` when empty.
+pub fn fmt_stats(stats: &LatencyStats) -> String {
+    if stats.count == 0 {
+        return "none".to_owned();
+    }
+    let mut parts = vec![format!("{}x", stats.count)];
+    for (name, value) in [("p50", stats.p50_ms), ("p99", stats.p99_ms), ("max", stats.max_ms)] {
+        if let Some(v) = value {
+            parts.push(format!("{name} {}", fmt_ms(v)));
+        }
+    }
+    parts.join(", ")
+}
+
+/// The thresholds that shape the verdict, in one line: `WAL fsync p99 10ms, slow fdatasync 1s, ...`.
+pub fn fmt_thresholds(t: &Thresholds) -> String {
+    [
+        format!("WAL fsync p99 {}", fmt_ms(t.wal_fsync_p99_ms)),
+        format!("backend commit p99 {}", fmt_ms(t.backend_commit_p99_ms)),
+        format!("slow fdatasync {}", fmt_ms(t.slow_fdatasync_ms)),
+        format!("apply {} (severe {})", fmt_ms(t.apply_expected_ms), fmt_ms(t.apply_severe_ms)),
+        format!("heartbeat {}", fmt_ms(t.heartbeat_ms)),
+        format!("election {}", fmt_ms(t.election_ms)),
+        format!("causal window {}", fmt_ms(t.causal_window_secs as f64 * 1000.0)),
+        format!("start-up failure {}", fmt_ms(t.startup_failure_secs as f64 * 1000.0)),
+        format!("fold {}", fmt_ms(t.timeline_fold_secs as f64 * 1000.0)),
+    ]
+    .join(", ")
+}
+
+/// Glyphs of the sparkline, lowest first.
+const SPARK_GLYPHS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// Most cells a sparkline gets; longer series are merged into wider cells (the max of each).
+pub const SPARK_MAX_CELLS: usize = 48;
+
+/// A text sparkline of a latency series on a log scale, one cell per minute (or per [`spark_step_secs`] when
+/// the span is longer than [`SPARK_MAX_CELLS`] minutes), each cell the max of its points. A cell without a
+/// point is a space (no slow operation logged then). Empty input gives an empty string; a single point or a
+/// flat series gives mid-height cells, since there is nothing to compare them with. Non-finite values are
+/// ignored; values at or below zero draw as the lowest glyph.
+pub fn sparkline(points: &[(Timestamp, f64)]) -> String {
+    let points: Vec<(Timestamp, f64)> = points.iter().copied().filter(|(_, v)| v.is_finite()).collect();
+    let (Some(start), Some(end)) = (points.iter().map(|(t, _)| *t).min(), points.iter().map(|(t, _)| *t).max()) else {
+        return String::new();
+    };
+    let step = spark_step_secs(&points);
+    let cells = ((end - start).num_seconds() / step) as usize + 1;
+    let mut maxima: Vec<Option<f64>> = vec![None; cells];
+    for (t, v) in &points {
+        let i = ((*t - start).num_seconds() / step) as usize;
+        if let Some(cell) = maxima.get_mut(i) {
+            *cell = Some(cell.map_or(*v, |m: f64| m.max(*v)));
+        }
+    }
+    let positive = || maxima.iter().flatten().copied().filter(|v| *v > 0.0);
+    let lo = positive().fold(f64::INFINITY, f64::min);
+    let hi = positive().fold(f64::NEG_INFINITY, f64::max);
+    maxima
+        .iter()
+        .map(|cell| match *cell {
+            None => ' ',
+            Some(v) if v <= 0.0 => SPARK_GLYPHS[0],
+            Some(_) if hi <= lo => SPARK_GLYPHS[3],
+            Some(v) => {
+                let frac = (v.ln() - lo.ln()) / (hi.ln() - lo.ln());
+                let i = (frac * (SPARK_GLYPHS.len() - 1) as f64).round() as usize;
+                SPARK_GLYPHS[i.min(SPARK_GLYPHS.len() - 1)]
+            }
+        })
+        .collect()
+}
+
+/// Seconds per sparkline cell: one minute, or a whole number of minutes that keeps the line within
+/// [`SPARK_MAX_CELLS`].
+pub fn spark_step_secs(points: &[(Timestamp, f64)]) -> i64 {
+    let times = points.iter().map(|(t, _)| *t);
+    let span = match (times.clone().min(), times.max()) {
+        (Some(a), Some(b)) => (b - a).num_seconds(),
+        _ => 0,
+    };
+    let minutes = span / 60 + 1;
+    let per_cell = (minutes + SPARK_MAX_CELLS as i64 - 1) / SPARK_MAX_CELLS as i64;
+    per_cell.max(1) * 60
+}
+
+/// The caption for a sparkline: `14:02-14:14, max per 1m, 1.0s..3.0s (log scale)`; `None` for an empty series.
+pub fn spark_caption(points: &[(Timestamp, f64)], clock: &Clock) -> Option<String> {
+    let values = points.iter().map(|(_, v)| *v).filter(|v| v.is_finite());
+    let lo = values.clone().fold(f64::INFINITY, f64::min);
+    let hi = values.fold(f64::NEG_INFINITY, f64::max);
+    let start = points.iter().map(|(t, _)| *t).min()?;
+    let end = points.iter().map(|(t, _)| *t).max()?;
+    if !lo.is_finite() {
+        return None;
+    }
+    let step = fmt_ms(spark_step_secs(points) as f64 * 1000.0);
+    let range = if hi > lo { format!("{}..{}, log scale", fmt_ms(lo), fmt_ms(hi)) } else { fmt_ms(hi) };
+    Some(format!("{}, max per {step}, {range}", clock.span(start, end)))
+}
+
+/// Greedy word wrap at `width` characters. Words longer than `width` (paths, URLs) stay whole on their own line.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let needed = if line.is_empty() { 0 } else { line.chars().count() + 1 };
+        if !line.is_empty() && needed + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Which timeline rows a capped renderer prints: all when they fit, otherwise the `max` most severe (restarts
+/// and errors first, then disk evidence, warnings, info; earlier rows first within a severity), back in time
+/// order. Returns the rows and how many were left out.
+pub fn select_timeline(rows: &[TimelineRow], max: usize) -> (Vec<&TimelineRow>, usize) {
+    if rows.len() <= max {
+        return (rows.iter().collect(), 0);
+    }
+    let rank = |s: Severity| match s {
+        Severity::Restart | Severity::Error => 0,
+        Severity::Disk => 1,
+        Severity::Warning => 2,
+        Severity::Info => 3,
+    };
+    let mut keep: Vec<usize> = (0..rows.len()).collect();
+    keep.sort_by_key(|&i| (rank(rows[i].severity), i));
+    keep.truncate(max);
+    keep.sort_unstable();
+    (keep.into_iter().map(|i| &rows[i]).collect(), rows.len() - max)
+}
+
+/// The sentence a capped timeline ends with: `12 of 70 rows omitted (least severe first); -o json has all.`
+pub fn omitted_note(omitted: usize, total: usize) -> String {
+    format!("{omitted} of {total} rows omitted (least severe first); `-o json` has all.")
+}
+
+/// Pins a UTC time for tests and examples.
+#[cfg(test)]
+pub(crate) fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Timestamp {
+    use chrono::TimeZone;
+    chrono::Utc.with_ymd_and_hms(y, mo, d, h, mi, s).single().expect("valid test timestamp")
+}
+
+/// A realistic storage-latency report with every section filled, all times pinned (2026-11-25, UTC 13:00-14:30,
+/// i.e. 14:00-15:30 in Europe/Berlin).
+#[cfg(test)]
+pub(crate) fn sample_report() -> Report {
+    use super::model::*;
+    use crate::evidence::{Gap, InputSummary};
+
+    let t = |h: u32, mi: u32, s: u32| utc(2026, 11, 25, h, mi, s);
+    let o = |file: &str, line: u64| Origin::new(file, Some(line));
+    let cite = |at: Timestamp, claim: &str, origin: Origin| Citation {
+        link: crate::report::model::Link::Disk,
+        at: Some(at),
+        claim: claim.into(),
+        origin,
+    };
+    let stats = |count: u64, p50: f64, p99: f64, max: f64| LatencyStats {
+        count,
+        p50_ms: Some(p50),
+        p99_ms: Some(p99),
+        max_ms: Some(max),
+    };
+    let member = |name: &str| Subject::EtcdMember { name: name.into() };
+    let kcm = Subject::Container {
+        namespace: "kube-system".into(),
+        pod: "kube-controller-manager-cp2".into(),
+        container: "kube-controller-manager".into(),
+    };
+    let karmada = Subject::Container {
+        namespace: "karmada-system".into(),
+        pod: "karmada-controller-manager-6c9f7d8b4-x2x7q".into(),
+        container: "manager".into(),
+    };
+    let row = |from: Timestamp,
+               to: Timestamp,
+               subject: &Subject,
+               count: u64,
+               summary: &str,
+               severity: Severity,
+               first: Origin,
+               last: Option<Origin>| TimelineRow {
+        from,
+        to,
+        subject: subject.clone(),
+        count,
+        summary: summary.into(),
+        severity,
+        first,
+        last,
+    };
+
+    let fsync_burst = cite(
+        t(13, 5, 12),
+        "etcd-cp1 (leader, term 7): 12x slow WAL fdatasync within 40s, max 3.0s",
+        o("logs/etcd-cp1.log", 1042),
+    );
+    let heartbeat = cite(
+        t(13, 5, 20),
+        "etcd-cp1: 9x heartbeat sent late, up to 1.1s over the 100ms interval",
+        o("logs/etcd-cp1.log", 1057),
+    );
+    let election = cite(t(13, 5, 31), "etcd-cp2: lost leader, election started at term 8", o("logs/etcd-cp2.log", 877));
+    let kcm_lease = cite(
+        t(13, 6, 28),
+        "kube-controller-manager: failed to renew lease kube-system/kube-controller-manager: timed out",
+        o("logs/kube-controller-manager-cp2.previous.log", 311),
+    );
+    let kcm_lost = cite(
+        t(13, 6, 29),
+        "kube-controller-manager: leaderelection lost",
+        o("logs/kube-controller-manager-cp2.previous.log", 312),
+    );
+    let karmada_timeout = cite(
+        t(13, 6, 40),
+        "manager: etcdserver: request timed out (relayed by the API server)",
+        o("logs/karmada-controller-manager.previous.log", 2210),
+    );
+
+    let kcm_history = ContainerHistory {
+        namespace: "kube-system".into(),
+        pod: "kube-controller-manager-cp2".into(),
+        container: "kube-controller-manager".into(),
+        node: Some("cp2".into()),
+        restart_count: Some(43),
+        state: "CrashLoopBackOff".into(),
+        crash_loop: true,
+        restarts: vec![
+            RestartRecord {
+                ended_at: t(12, 41, 3),
+                approximate: true,
+                started_at: Some(t(12, 20, 11)),
+                exit_code: None,
+                reason: None,
+                origin: o("logs/kube-controller-manager-cp2.1.log", 988),
+                attribution: Attribution {
+                    cause: Cause::StorageLatency,
+                    confidence: Confidence::Medium,
+                    summary: "Lease renewal timed out 25s after slow WAL syncs on the leader; exit time taken from \
+                              the last log line."
+                        .into(),
+                    evidence: vec![
+                        cite(
+                            t(12, 40, 38),
+                            "etcd-cp1 (leader): 4x slow WAL fdatasync, max 1.8s",
+                            o("logs/etcd-cp1.log", 611),
+                        ),
+                        cite(
+                            t(12, 41, 2),
+                            "kube-controller-manager: failed to renew lease: context deadline exceeded",
+                            o("logs/kube-controller-manager-cp2.1.log", 987),
+                        ),
+                    ],
+                },
+            },
+            RestartRecord {
+                ended_at: t(13, 6, 30),
+                approximate: false,
+                started_at: Some(t(13, 1, 2)),
+                exit_code: Some(1),
+                reason: Some("Error".into()),
+                origin: Origin::new("api/v1/namespaces/kube-system/pods/kube-controller-manager-cp2", None),
+                attribution: Attribution {
+                    cause: Cause::StorageLatency,
+                    confidence: Confidence::High,
+                    summary: "Slow WAL fsync on the leader stalled raft; the lease renewal timed out and the \
+                              controller exited on leaderelection lost."
+                        .into(),
+                    evidence: vec![
+                        fsync_burst.clone(),
+                        heartbeat.clone(),
+                        election.clone(),
+                        kcm_lease.clone(),
+                        kcm_lost.clone(),
+                    ],
+                },
+            },
+        ],
+        unplaced_restarts: 41,
+        events: vec![
+            EventSummary {
+                reason: "BackOff".into(),
+                message: "Back-off restarting failed container kube-controller-manager".into(),
+                count: 41,
+                first_at: t(13, 0, 4),
+                last_at: t(14, 10, 40),
+                origin: o("events.json", 58),
+            },
+            EventSummary {
+                reason: "Unhealthy".into(),
+                message: "Liveness probe failed: Get \"https://127.0.0.1:10257/healthz\": context deadline exceeded"
+                    .into(),
+                count: 3,
+                first_at: t(13, 5, 40),
+                last_at: t(13, 6, 20),
+                origin: o("events.json", 74),
+            },
+        ],
+        cause: Some(Cause::StorageLatency),
+        confidence: Some(Confidence::High),
+    };
+
+    let karmada_history = ContainerHistory {
+        namespace: "karmada-system".into(),
+        pod: "karmada-controller-manager-6c9f7d8b4-x2x7q".into(),
+        container: "manager".into(),
+        node: Some("cp3".into()),
+        restart_count: Some(12),
+        state: "CrashLoopBackOff".into(),
+        crash_loop: true,
+        restarts: vec![RestartRecord {
+            ended_at: t(13, 6, 41),
+            approximate: false,
+            started_at: Some(t(13, 2, 15)),
+            exit_code: Some(255),
+            reason: Some("Error".into()),
+            origin: Origin::new(
+                "api/v1/namespaces/karmada-system/pods/karmada-controller-manager-6c9f7d8b4-x2x7q",
+                None,
+            ),
+            attribution: Attribution {
+                cause: Cause::StorageLatency,
+                confidence: Confidence::Medium,
+                summary: "Requests timed out in etcd during the same fsync stall; no lease error was logged.".into(),
+                evidence: vec![fsync_burst.clone(), karmada_timeout.clone()],
+            },
+        }],
+        unplaced_restarts: 11,
+        events: vec![EventSummary {
+            reason: "BackOff".into(),
+            message: "Back-off restarting failed container manager".into(),
+            count: 12,
+            first_at: t(13, 7, 2),
+            last_at: t(14, 12, 9),
+            origin: o("events.json", 102),
+        }],
+        cause: Some(Cause::StorageLatency),
+        confidence: Some(Confidence::Medium),
+    };
+
+    let series = |pts: &[(u32, f64)]| pts.iter().map(|(mi, v)| (t(13, *mi, 0), *v)).collect::<Vec<_>>();
+    let members = vec![
+        MemberSignals {
+            member: "etcd-cp1".into(),
+            member_id: Some("8e9e05c52164694d".into()),
+            leader_terms: vec![6, 7],
+            slow_wal_sync: stats(16, 1400.0, 2900.0, 3000.0),
+            slow_apply: stats(37, 120.0, 1200.0, 2400.0),
+            slow_backend: LatencyStats::default(),
+            heartbeat_late: stats(9, 310.0, 1050.0, 1100.0),
+            leader_changes_seen: 2,
+            elections_started: 0,
+            read_index_slow: 4,
+            request_timeouts: 3,
+            peer_unreachable: 0,
+            clock_drift: 0,
+            nospace_alarms: 0,
+            certificate_errors: 0,
+            restarts_seen: 0,
+            latency_series: series(&[
+                (0, 180.0),
+                (1, 240.0),
+                (2, 150.0),
+                (4, 1100.0),
+                (5, 3000.0),
+                (6, 2400.0),
+                (7, 900.0),
+                (9, 160.0),
+                (12, 130.0),
+            ]),
+            assessment: "WAL fdatasync up to 3.0s while leader: 300x the 10ms p99 guidance".into(),
+        },
+        MemberSignals {
+            member: "etcd-cp2".into(),
+            member_id: Some("91bc3c398fb3c146".into()),
+            leader_terms: vec![8],
+            slow_wal_sync: LatencyStats::default(),
+            slow_apply: stats(11, 180.0, 640.0, 650.0),
+            slow_backend: LatencyStats::default(),
+            heartbeat_late: LatencyStats::default(),
+            leader_changes_seen: 2,
+            elections_started: 1,
+            read_index_slow: 2,
+            request_timeouts: 1,
+            peer_unreachable: 0,
+            clock_drift: 0,
+            nospace_alarms: 0,
+            certificate_errors: 0,
+            restarts_seen: 0,
+            latency_series: series(&[(5, 650.0), (6, 420.0), (7, 180.0)]),
+            assessment: "slow applies while following the stalled leader; no disk evidence of its own".into(),
+        },
+        MemberSignals {
+            member: "etcd-cp3".into(),
+            member_id: None,
+            leader_terms: vec![],
+            slow_wal_sync: stats(1, 1020.0, 1020.0, 1020.0),
+            slow_apply: stats(6, 140.0, 300.0, 310.0),
+            slow_backend: LatencyStats::default(),
+            heartbeat_late: LatencyStats::default(),
+            leader_changes_seen: 2,
+            elections_started: 0,
+            read_index_slow: 0,
+            request_timeouts: 0,
+            peer_unreachable: 1,
+            clock_drift: 0,
+            nospace_alarms: 0,
+            certificate_errors: 0,
+            restarts_seen: 0,
+            latency_series: vec![(t(13, 5, 0), 1020.0)],
+            assessment: "one slow fdatasync (1.0s); one peer probe failure towards etcd-cp1 during the stall".into(),
+        },
+    ];
+
+    let timeline = vec![
+        row(
+            t(12, 40, 38),
+            t(12, 40, 52),
+            &member("etcd-cp1"),
+            4,
+            "slow WAL fdatasync, max 1.8s",
+            Severity::Disk,
+            o("logs/etcd-cp1.log", 611),
+            Some(o("logs/etcd-cp1.log", 640)),
+        ),
+        row(
+            t(12, 41, 3),
+            t(12, 41, 3),
+            &kcm,
+            1,
+            "run ended (last log line): lease renewal failed",
+            Severity::Restart,
+            o("logs/kube-controller-manager-cp2.1.log", 988),
+            None,
+        ),
+        row(
+            t(13, 4, 2),
+            t(13, 4, 55),
+            &member("etcd-cp1"),
+            14,
+            "slow apply, p99 1.2s, max 2.4s",
+            Severity::Warning,
+            o("logs/etcd-cp1.log", 1001),
+            Some(o("logs/etcd-cp1.log", 1040)),
+        ),
+        row(
+            t(13, 5, 12),
+            t(13, 5, 52),
+            &member("etcd-cp1"),
+            12,
+            "slow WAL fdatasync, p99 2.9s, max 3.0s",
+            Severity::Disk,
+            o("logs/etcd-cp1.log", 1042),
+            Some(o("logs/etcd-cp1.log", 1090)),
+        ),
+        row(
+            t(13, 5, 20),
+            t(13, 5, 44),
+            &member("etcd-cp1"),
+            9,
+            "late heartbeat, up to 1.1s",
+            Severity::Warning,
+            o("logs/etcd-cp1.log", 1057),
+            Some(o("logs/etcd-cp1.log", 1088)),
+        ),
+        row(
+            t(13, 5, 31),
+            t(13, 5, 31),
+            &member("etcd-cp2"),
+            1,
+            "leader lost / election started (term 8)",
+            Severity::Warning,
+            o("logs/etcd-cp2.log", 877),
+            None,
+        ),
+        row(
+            t(13, 5, 33),
+            t(13, 5, 33),
+            &member("etcd-cp2"),
+            1,
+            "leader elected: etcd-cp2 (term 8)",
+            Severity::Info,
+            o("logs/etcd-cp2.log", 880),
+            None,
+        ),
+        row(
+            t(13, 5, 35),
+            t(13, 6, 10),
+            &Subject::ApiServer { name: "kube-apiserver-cp1".into() },
+            23,
+            "apiserver etcd error: etcdserver: request timed out",
+            Severity::Warning,
+            o("logs/kube-apiserver-cp1.log", 5120),
+            Some(o("logs/kube-apiserver-cp1.log", 5301)),
+        ),
+        row(
+            t(13, 6, 28),
+            t(13, 6, 29),
+            &kcm,
+            2,
+            "lease renewal failed; leaderelection lost",
+            Severity::Error,
+            o("logs/kube-controller-manager-cp2.previous.log", 311),
+            Some(o("logs/kube-controller-manager-cp2.previous.log", 312)),
+        ),
+        row(
+            t(13, 6, 30),
+            t(13, 6, 30),
+            &kcm,
+            1,
+            "restart: exit 1 Error",
+            Severity::Restart,
+            Origin::new("api/v1/namespaces/kube-system/pods/kube-controller-manager-cp2", None),
+            None,
+        ),
+        row(
+            t(13, 6, 41),
+            t(13, 6, 41),
+            &karmada,
+            1,
+            "restart: exit 255 Error",
+            Severity::Restart,
+            Origin::new("api/v1/namespaces/karmada-system/pods/karmada-controller-manager-6c9f7d8b4-x2x7q", None),
+            None,
+        ),
+        row(
+            t(13, 9, 0),
+            t(13, 9, 0),
+            &Subject::Node { name: "cp1".into() },
+            1,
+            "DiskPressure=False (no node condition change)",
+            Severity::Info,
+            o("nodes.json", 12),
+            None,
+        ),
+    ];
+
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool_version: "0.1.0",
+        generated_at: t(14, 30, 0),
+        window: Window {
+            from: Some(t(12, 30, 0)),
+            to: Some(t(14, 30, 0)),
+            basis: "--since 2h before the latest evidence".into(),
+            excluded: 17,
+        },
+        verdict: Verdict {
+            outcome: Outcome::StorageLatency,
+            cause: Some(Cause::StorageLatency),
+            confidence: Some(Confidence::High),
+            headline: "CrashLoopBackOff is caused by etcd storage latency (high confidence)".into(),
+            reasoning: "The etcd leader etcd-cp1 logged 12 WAL fdatasyncs over 1s (up to 3.0s) between 14:05:12 \
+                        and 14:05:52. Its heartbeats went out late, etcd-cp2 started an election, the API server \
+                        relayed 'request timed out', and both crash-looping controllers exited within 50s, \
+                        kube-controller-manager after losing its lease. No OOM kill, NOSPACE alarm, clock drift \
+                        or certificate error was seen, and the one peer probe failure coincides with the stall."
+                .into(),
+            evidence: vec![fsync_burst, heartbeat, election, kcm_lease, kcm_lost, karmada_timeout],
+            alternatives: vec![
+                Alternative {
+                    cause: Cause::EtcdStall,
+                    why_not: "the late heartbeats coincide with slow fdatasync on the same member, so the disk \
+                              explains the stall"
+                        .into(),
+                },
+                Alternative {
+                    cause: Cause::ProbeFailure,
+                    why_not: "3 liveness failures, all during the storage stall; last termination reason is Error, \
+                              not a probe kill"
+                        .into(),
+                },
+                Alternative {
+                    cause: Cause::NetworkPartition,
+                    why_not: "a single peer probe failure (etcd-cp3 -> etcd-cp1) during the stall, none before".into(),
+                },
+            ],
+            to_settle: vec![
+                "node disk latency on cp1 (node-exporter disk_io_time or iostat) to confirm the device, not the \
+                 filesystem, was slow"
+                    .into(),
+            ],
+        },
+        containers: vec![kcm_history, karmada_history],
+        members,
+        timeline,
+        recommendations: vec![
+            Recommendation {
+                kind: AdviceKind::Do,
+                title: "Move etcd data to a dedicated low-latency disk on cp1".into(),
+                detail: "etcd needs WAL fsync p99 under 10ms; check with fio --fdatasync=1 (etcd docs) and the \
+                         etcd_disk_wal_fsync_duration_seconds histogram."
+                    .into(),
+            },
+            Recommendation {
+                kind: AdviceKind::Do,
+                title: "Look for noisy neighbours on the etcd disk".into(),
+                detail: "Backups, image pulls or log shipping on the same volume often cause fsync spikes.".into(),
+            },
+            Recommendation {
+                kind: AdviceKind::Avoid,
+                title: "Raising --election-timeout or the controllers' lease durations".into(),
+                detail: "It hides the stall instead of removing it and slows failover when a member really dies."
+                    .into(),
+            },
+        ],
+        gaps: vec![
+            Gap {
+                what: "events in namespace karmada-system before 14:07".into(),
+                why: "events expire after 1h (kube-apiserver --event-ttl)".into(),
+                impact: "earlier BackOff cycles of the karmada manager cannot be placed; its confidence is medium"
+                    .into(),
+            },
+            Gap {
+                what: "node metrics for cp1".into(),
+                why: "no Prometheus URL given".into(),
+                impact: "the disk itself is not measured, only etcd's reports of it".into(),
+            },
+        ],
+        inputs: vec![
+            InputSummary {
+                source: "logs/etcd-cp1.log".into(),
+                format: "etcd log (zap JSON)".into(),
+                subject: Some(member("etcd-cp1")),
+                lines: 48211,
+                matched: 412,
+                malformed: 2,
+                malformed_lines: vec![17, 230],
+                outside_window: 9,
+            },
+            InputSummary {
+                source: "logs/etcd-cp2.log".into(),
+                format: "etcd log (zap JSON)".into(),
+                subject: Some(member("etcd-cp2")),
+                lines: 45102,
+                matched: 96,
+                malformed: 0,
+                malformed_lines: vec![],
+                outside_window: 4,
+            },
+            InputSummary {
+                source: "logs/etcd-cp3.log".into(),
+                format: "etcd log (zap JSON)".into(),
+                subject: Some(member("etcd-cp3")),
+                lines: 44987,
+                matched: 31,
+                malformed: 0,
+                malformed_lines: vec![],
+                outside_window: 4,
+            },
+            InputSummary {
+                source: "logs/kube-apiserver-cp1.log".into(),
+                format: "klog".into(),
+                subject: Some(Subject::ApiServer { name: "kube-apiserver-cp1".into() }),
+                lines: 120433,
+                matched: 230,
+                malformed: 0,
+                malformed_lines: vec![],
+                outside_window: 0,
+            },
+            InputSummary {
+                source: "logs/kube-controller-manager-cp2.previous.log".into(),
+                format: "klog".into(),
+                subject: Some(kcm.clone()),
+                lines: 2210,
+                matched: 6,
+                malformed: 0,
+                malformed_lines: vec![],
+                outside_window: 0,
+            },
+            InputSummary {
+                source: "pods.json".into(),
+                format: "pod list (kubectl get -o json)".into(),
+                subject: None,
+                lines: 5120,
+                matched: 14,
+                malformed: 0,
+                malformed_lines: vec![],
+                outside_window: 0,
+            },
+            InputSummary {
+                source: "events.json".into(),
+                format: "event list (kubectl get -o json)".into(),
+                subject: None,
+                lines: 840,
+                matched: 9,
+                malformed: 0,
+                malformed_lines: vec![],
+                outside_window: 0,
+            },
+        ],
+        assumptions: vec![
+            "klog lines in logs/kube-controller-manager-cp2.previous.log have no year: assumed 2026".into(),
+            "the first restart of kube-controller-manager is placed at its last log line (approximate)".into(),
+        ],
+        thresholds: Thresholds::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fmt_ms_picks_unit_and_two_to_three_significant_digits() {
+        assert_eq!(fmt_ms(0.0), "0ms");
+        assert_eq!(fmt_ms(0.0000005), "0.5ns");
+        assert_eq!(fmt_ms(0.00085), "850ns");
+        assert_eq!(fmt_ms(0.0043), "4.3µs");
+        assert_eq!(fmt_ms(0.25), "250µs");
+        assert_eq!(fmt_ms(1.0), "1ms");
+        assert_eq!(fmt_ms(1.25), "1.3ms");
+        assert_eq!(fmt_ms(12.34), "12ms");
+        assert_eq!(fmt_ms(850.3), "850ms");
+        assert_eq!(fmt_ms(1200.0), "1.2s");
+        assert_eq!(fmt_ms(3000.0), "3s");
+        assert_eq!(fmt_ms(42_400.0), "42s");
+        assert_eq!(fmt_ms(123_000.0), "2m3s");
+        assert_eq!(fmt_ms(600_000.0), "10m");
+        assert_eq!(fmt_ms(7_200_000.0), "2h");
+        assert_eq!(fmt_ms(3_900_000.0), "1h5m");
+    }
+
+    #[test]
+    fn fmt_ms_rounding_promotes_to_the_next_unit() {
+        assert_eq!(fmt_ms(999.6), "1s");
+        assert_eq!(fmt_ms(9.96), "10ms");
+        assert_eq!(fmt_ms(0.9996), "1ms");
+        assert_eq!(fmt_ms(59_700.0), "1m");
+        assert_eq!(fmt_ms(3_599_700.0), "1h");
+    }
+
+    #[test]
+    fn fmt_ms_odd_inputs() {
+        assert_eq!(fmt_ms(f64::NAN), "n/a");
+        assert_eq!(fmt_ms(f64::INFINITY), "n/a");
+        assert_eq!(fmt_ms(-1500.0), "-1.5s");
+    }
+
+    #[test]
+    fn times_convert_to_europe_berlin_with_dst() {
+        let tz = chrono_tz::Europe::Berlin;
+        let winter = utc(2026, 11, 25, 13, 2, 11);
+        assert_eq!(fmt_time(winter, tz), "2026-11-25 14:02:11");
+        assert_eq!(fmt_clock(winter, tz), "14:02:11");
+        assert_eq!(fmt_zone(winter, tz), "CET, UTC+01:00");
+        let summer = utc(2026, 7, 1, 12, 0, 0);
+        assert_eq!(fmt_time(summer, tz), "2026-07-01 14:00:00");
+        assert_eq!(fmt_zone(summer, tz), "CEST, UTC+02:00");
+        assert_eq!(fmt_zone(winter, chrono_tz::UTC), "UTC");
+        assert_eq!(fmt_zone(winter, chrono_tz::Asia::Kolkata), "IST, UTC+05:30");
+    }
+
+    #[test]
+    fn spans_print_the_date_once() {
+        let tz = chrono_tz::Europe::Berlin;
+        let a = utc(2026, 11, 25, 13, 2, 11);
+        let b = utc(2026, 11, 25, 13, 2, 40);
+        assert_eq!(fmt_span(a, b, tz), "2026-11-25 14:02:11-14:02:40");
+        assert_eq!(fmt_span(a, a, tz), "2026-11-25 14:02:11");
+        // 23:30 UTC is already the next day in Berlin.
+        let late = utc(2026, 11, 25, 23, 30, 0);
+        assert_eq!(fmt_span(a, late, tz), "2026-11-25 14:02:11 - 2026-11-26 00:30:00");
+    }
+
+    #[test]
+    fn clock_uses_time_of_day_only_for_single_day_reports() {
+        let report = sample_report();
+        let berlin = Clock::for_report(&report, chrono_tz::Europe::Berlin);
+        assert!(berlin.day.is_some());
+        assert_eq!(berlin.span(utc(2026, 11, 25, 13, 2, 11), utc(2026, 11, 25, 13, 2, 40)), "14:02:11-14:02:40");
+        assert_eq!(berlin.zone_label(&report), "Europe/Berlin (CET, UTC+01:00)");
+        // In Sydney (UTC+11 in November) the window 12:30-14:30 UTC crosses local midnight.
+        let sydney = Clock::for_report(&report, chrono_tz::Australia::Sydney);
+        assert!(sydney.day.is_none());
+        assert_eq!(sydney.time(utc(2026, 11, 25, 15, 0, 0)), "2026-11-26 02:00:00");
+    }
+
+    #[test]
+    fn sparkline_edge_cases() {
+        let t0 = utc(2026, 11, 25, 13, 0, 0);
+        let at = |m: i64| t0 + chrono::Duration::minutes(m);
+        assert_eq!(sparkline(&[]), "");
+        assert_eq!(sparkline(&[(t0, 1200.0)]), "▄");
+        assert_eq!(sparkline(&[(at(0), 5.0), (at(1), 5.0), (at(2), 5.0)]), "▄▄▄");
+        assert_eq!(sparkline(&[(t0, f64::NAN)]), "");
+    }
+
+    #[test]
+    fn sparkline_is_log_scaled_with_gaps_for_quiet_minutes() {
+        let t0 = utc(2026, 11, 25, 13, 0, 0);
+        let at = |m: i64| t0 + chrono::Duration::minutes(m);
+        // 10 -> 100 -> 1000 is evenly spaced on a log scale; minute 3 had nothing.
+        let line = sparkline(&[(at(0), 10.0), (at(1), 100.0), (at(2), 1000.0), (at(4), 0.0)]);
+        assert_eq!(line, "▁▅█ ▁");
+        // Unsorted input and two points in one minute (the max wins).
+        let line = sparkline(&[(at(1), 10.0), (at(0) + chrono::Duration::seconds(30), 1.0), (at(0), 100.0)]);
+        assert_eq!(line, "█▁");
+    }
+
+    #[test]
+    fn sparkline_merges_minutes_past_the_width_limit() {
+        let t0 = utc(2026, 11, 25, 13, 0, 0);
+        let pts: Vec<_> = (0..200).map(|m| (t0 + chrono::Duration::minutes(m), 10.0 + m as f64)).collect();
+        assert_eq!(spark_step_secs(&pts), 300);
+        assert_eq!(sparkline(&pts).chars().count(), 40);
+    }
+
+    #[test]
+    fn stats_phrase() {
+        let s = LatencyStats { count: 37, p50_ms: Some(120.0), p99_ms: Some(1200.0), max_ms: Some(2400.0) };
+        assert_eq!(fmt_stats(&s), "37x, p50 120ms, p99 1.2s, max 2.4s");
+        assert_eq!(fmt_stats(&LatencyStats::default()), "none");
+        let only_max = LatencyStats { count: 1, max_ms: Some(1020.0), ..LatencyStats::default() };
+        assert_eq!(fmt_stats(&only_max), "1x, max 1s");
+    }
+
+    #[test]
+    fn verdict_tags() {
+        let mut v = sample_report().verdict;
+        assert_eq!(fmt_verdict_tag(&v), "etcd storage latency, high confidence");
+        v.outcome = Outcome::OtherCause;
+        v.cause = Some(Cause::OutOfMemory);
+        v.confidence = Some(Confidence::Medium);
+        assert_eq!(fmt_verdict_tag(&v), "OOM kill, medium confidence");
+        v.outcome = Outcome::Inconclusive;
+        v.cause = None;
+        v.confidence = None;
+        assert_eq!(fmt_verdict_tag(&v), "inconclusive");
+    }
+
+    #[test]
+    fn origin_ranges() {
+        let a = Origin::new("logs/etcd.log", Some(10));
+        let b = Origin::new("logs/etcd.log", Some(42));
+        let c = Origin::new("api/v1/pods", None);
+        assert_eq!(fmt_origin_range(&a, None), "logs/etcd.log:10");
+        assert_eq!(fmt_origin_range(&a, Some(&a)), "logs/etcd.log:10");
+        assert_eq!(fmt_origin_range(&a, Some(&b)), "logs/etcd.log:10-42");
+        assert_eq!(fmt_origin_range(&a, Some(&c)), "logs/etcd.log:10 .. api/v1/pods");
+    }
+
+    #[test]
+    fn wrap_keeps_long_words_whole() {
+        assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
+        assert_eq!(wrap("a verylongpathname b", 6), vec!["a", "verylongpathname", "b"]);
+        assert!(wrap("   ", 10).is_empty());
+    }
+
+    #[test]
+    fn timeline_cap_keeps_the_most_severe_rows_in_time_order() {
+        let report = sample_report();
+        let (rows, omitted) = select_timeline(&report.timeline, 5);
+        assert_eq!(omitted, report.timeline.len() - 5);
+        assert_eq!(rows.len(), 5);
+        assert!(rows.windows(2).all(|w| w[0].from <= w[1].from));
+        assert!(rows.iter().all(|r| r.severity >= Severity::Disk));
+        let (all, none) = select_timeline(&report.timeline, 100);
+        assert_eq!((all.len(), none), (report.timeline.len(), 0));
+    }
+}

@@ -1,0 +1,95 @@
+//! The JSON report (`-o json`): the whole [`Report`] as pretty-printed JSON plus a trailing newline. This is the
+//! contract for automation; the terminal and Markdown renderers are for people and may change freely.
+//!
+//! Pure: writes into any `io::Write`; ignores colour, time zone and the timeline cap (JSON keeps every row).
+//!
+//! # Schema `etcd-triage/report/v1`
+//!
+//! Top-level fields (always present; optional fields inside them are omitted when unknown, never `null`):
+//!
+//! - `schema_version`: `"etcd-triage/report/v1"`. Check it before reading anything else.
+//! - `tool_version`: the etcd-triage version that wrote the report.
+//! - `generated_at`: the instant the analysis treated as "now".
+//! - `window`: the time window analysed: `from` and `to` (optional), `basis` (how it was chosen) and
+//!   `excluded` (records left out because they fall outside it).
+//! - `verdict`: the overall answer: `outcome` (`storage_latency`, `other_cause`, `inconclusive`,
+//!   `no_restarts`), `cause` and `confidence` (`low`, `medium`, `high`; both optional), `headline`,
+//!   `reasoning`, cited `evidence` (`at`, `claim`, `origin`), `alternatives` (`cause`, `why_not`) and
+//!   `to_settle` (what evidence would settle an open question).
+//! - `containers`: each restarted container: `namespace`, `pod`, `container`, `node`, `restart_count`,
+//!   `state`, `crash_loop`, placed `restarts` (oldest first: `ended_at`, `approximate`, `started_at`,
+//!   `exit_code`, `reason`, `origin` and an `attribution` with `cause`, `confidence`, `summary` and the
+//!   `evidence` chain), `unplaced_restarts` (known only by count), kubelet `events` (`reason`, `message`,
+//!   `count`, `first_at`, `last_at`, `origin`) and the `cause` / `confidence` of most of its restarts.
+//! - `members`: each etcd member: `member`, `member_id`, `leader_terms`; latency statistics over the
+//!   operations etcd logged as slow (`slow_wal_sync`, `slow_apply`, `slow_backend`, `heartbeat_late`, each
+//!   `count` plus optional `p50_ms`, `p99_ms`, `max_ms`); line counts (`leader_changes_seen`,
+//!   `elections_started`, `read_index_slow`, `request_timeouts`, `peer_unreachable`, `clock_drift`,
+//!   `nospace_alarms`, `certificate_errors`, `restarts_seen`); `latency_series` (`[minute, max ms]` pairs)
+//!   and a one-line `assessment`.
+//! - `timeline`: every folded row in time order (the text renderers cap it, JSON never does): `from`, `to`,
+//!   `subject` (tagged by `kind`: `etcd_member`, `api_server`, `container`, `node`), `count`, `summary`,
+//!   `severity` (`info`, `warning`, `disk`, `restart`, `error`), `first` and optional `last` origin.
+//! - `recommendations`: `kind` (`do` or `avoid`), `title`, `detail`.
+//! - `gaps`: what could not be read or collected: `what`, `why`, and its `impact` on the verdict.
+//! - `inputs`: each input: `source`, `format`, optional `subject`, `lines`, `matched`, `malformed`,
+//!   `malformed_lines` (the first 20) and `outside_window`.
+//! - `assumptions`: how undated or unzoned timestamps were placed, and other assumptions.
+//! - `thresholds`: the thresholds in force, defaults or flag overrides.
+//!
+//! Conventions: times are RFC 3339 in UTC whatever `--tz` says; durations are milliseconds in fields ending in
+//! `_ms` and seconds in fields ending in `_secs`; an `origin` is `{"source": <file or API path>, "line": <1-based
+//! line, optional>}`; enums are `snake_case` strings.
+//!
+//! Stability: within `etcd-triage/report/v1` fields and enum values are only added, never renamed, removed or
+//! given a new meaning, so consumers should ignore fields and enum values they do not know. Any incompatible
+//! change bumps `schema_version` (to `etcd-triage/report/v2`). Human-readable strings (`headline`, `reasoning`,
+//! `summary`, `claim`, `assessment`, ...) are for display and may be reworded in any release.
+
+use std::io::{self, Write};
+
+use super::RenderOpts;
+use super::model::Report;
+
+/// Writes the report as pretty-printed JSON followed by a newline.
+pub fn render(report: &Report, out: &mut dyn Write, _opts: &RenderOpts) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::format::sample_report;
+    use crate::report::model::SCHEMA_VERSION;
+
+    fn render_to_string(opts: &RenderOpts) -> String {
+        let mut buf = Vec::new();
+        render(&sample_report(), &mut buf, opts).expect("writing to a Vec cannot fail");
+        String::from_utf8(buf).expect("serde_json writes UTF-8")
+    }
+
+    #[test]
+    fn json_report() {
+        let text = render_to_string(&RenderOpts::default());
+        assert!(text.ends_with("}\n"));
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn json_parses_back_with_the_schema_version() {
+        let text = render_to_string(&RenderOpts::default());
+        let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(value["schema_version"], SCHEMA_VERSION);
+        assert_eq!(value["schema_version"], "etcd-triage/report/v1");
+        assert_eq!(value["verdict"]["outcome"], "storage_latency");
+        assert_eq!(value["generated_at"], "2026-11-25T14:30:00Z");
+    }
+
+    #[test]
+    fn json_ignores_display_options() {
+        let plain = render_to_string(&RenderOpts::default());
+        let opts = RenderOpts { color: true, tz: chrono_tz::Europe::Berlin, max_timeline_rows: 1 };
+        assert_eq!(render_to_string(&opts), plain, "JSON keeps UTC and every timeline row");
+    }
+}

@@ -1,0 +1,431 @@
+//! Ticket-ready Markdown (GitHub-flavoured): the verdict with cited evidence, tables for etcd members, restarts,
+//! the capped timeline and inputs, then recommendations, gaps and assumptions. No colour.
+//!
+//! Pure: writes into any `io::Write`. Text taken from the evidence (log excerpts, paths, messages) is escaped so
+//! it cannot break tables or turn into markup; `|` is escaped in every table cell.
+
+use std::io::{self, Write};
+
+use super::RenderOpts;
+use super::format::{
+    Clock, fmt_attribution, fmt_origin_range, fmt_span, fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag,
+    omitted_note, select_timeline, spark_caption, sparkline, subject_short,
+};
+use super::model::{AdviceKind, Citation, ContainerHistory, Report, RestartRecord};
+use crate::evidence::Subject;
+
+/// Writes the Markdown report.
+pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Result<()> {
+    let clock = Clock::for_report(report, opts.tz);
+    header(report, out, opts, &clock)?;
+    verdict(report, out, &clock)?;
+    members(report, out, &clock)?;
+    containers(report, out, &clock)?;
+    timeline(report, out, opts, &clock)?;
+    recommendations(report, out)?;
+    gaps(report, out)?;
+    inputs(report, out)
+}
+
+/// Escapes Markdown inline syntax in evidence text and folds line breaks, so a log excerpt stays literal text.
+/// `|` is left alone here and escaped by [`table_row`], where it matters.
+pub fn text(s: &str) -> String {
+    let mut escaped = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '~' => {
+                escaped.push('\\');
+                escaped.push(ch);
+            }
+            '\r' | '\n' => escaped.push(' '),
+            _ => escaped.push(ch),
+        }
+    }
+    escaped
+}
+
+/// A code span that survives backticks in its content (the fence is longer than any backtick run inside).
+pub fn code(s: &str) -> String {
+    let flat = s.replace(['\r', '\n'], " ");
+    let longest = flat.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    if longest > 0 || flat.starts_with(' ') || flat.ends_with(' ') {
+        format!("{fence} {flat} {fence}")
+    } else {
+        format!("{fence}{flat}{fence}")
+    }
+}
+
+/// One table row; `|` inside cells (including code spans, as GFM tables require) becomes `\|`.
+pub fn table_row(cells: &[String]) -> String {
+    let cells: Vec<String> = cells.iter().map(|c| escape_pipes(c)).collect();
+    format!("| {} |", cells.join(" | "))
+}
+
+/// Escapes every `|` that is not already escaped.
+fn escape_pipes(cell: &str) -> String {
+    let mut escaped = String::with_capacity(cell.len());
+    let mut backslashes = 0;
+    for ch in cell.chars() {
+        if ch == '|' && backslashes % 2 == 0 {
+            escaped.push('\\');
+        }
+        backslashes = if ch == '\\' { backslashes + 1 } else { 0 };
+        escaped.push(ch);
+    }
+    escaped
+}
+
+/// A header row and its delimiter; columns named with a trailing `>` are right-aligned (numbers).
+fn table_head(out: &mut dyn Write, columns: &[&str]) -> io::Result<()> {
+    let names: Vec<String> = columns.iter().map(|c| c.trim_end_matches('>').to_owned()).collect();
+    let rule: Vec<&str> = columns.iter().map(|c| if c.ends_with('>') { "--:" } else { "---" }).collect();
+    writeln!(out, "{}", table_row(&names))?;
+    writeln!(out, "|{}|", rule.join("|"))
+}
+
+fn header(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock) -> io::Result<()> {
+    writeln!(out, "# etcd-triage report\n")?;
+    let window = match (report.window.from, report.window.to) {
+        (Some(from), Some(to)) => fmt_span(from, to, opts.tz),
+        (Some(from), None) => format!("from {}", fmt_time(from, opts.tz)),
+        (None, Some(to)) => format!("until {}", fmt_time(to, opts.tz)),
+        (None, None) => "all evidence".to_owned(),
+    };
+    let excluded = match report.window.excluded {
+        0 => String::new(),
+        n => format!("; {n} records outside it not used"),
+    };
+    writeln!(
+        out,
+        "Generated {} by etcd-triage {}. Times in {}.\n\nWindow: {window} ({}{excluded}).\n",
+        fmt_time(report.generated_at, opts.tz),
+        text(report.tool_version),
+        clock.zone_label(report),
+        text(&report.window.basis),
+    )
+}
+
+fn citation(c: &Citation, clock: &Clock) -> String {
+    let time = c.at.map(|t| format!("{} ", clock.time(t))).unwrap_or_default();
+    format!("{time}{} ({})", text(&c.claim), code(&c.origin.to_string()))
+}
+
+fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
+    let v = &report.verdict;
+    writeln!(out, "## Verdict: {}\n", text(&fmt_verdict_tag(v)))?;
+    writeln!(out, "**{}**\n", text(&v.headline))?;
+    if !v.reasoning.is_empty() {
+        writeln!(out, "{}\n", text(&v.reasoning))?;
+    }
+    if !v.evidence.is_empty() {
+        writeln!(out, "Evidence:\n")?;
+        for c in &v.evidence {
+            writeln!(out, "- {}", citation(c, clock))?;
+        }
+        writeln!(out)?;
+    }
+    if !v.alternatives.is_empty() {
+        writeln!(out, "Alternatives considered:\n")?;
+        for a in &v.alternatives {
+            writeln!(out, "- **{}**: {}", text(a.cause.describe()), text(&a.why_not))?;
+        }
+        writeln!(out)?;
+    }
+    if !v.to_settle.is_empty() {
+        writeln!(out, "To settle:\n")?;
+        for s in &v.to_settle {
+            writeln!(out, "- {}", text(s))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn members(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
+    writeln!(out, "## etcd members\n")?;
+    if report.members.is_empty() {
+        writeln!(out, "No etcd evidence: without it a storage cause cannot be shown.\n")?;
+        return Ok(());
+    }
+    writeln!(out, "Latencies are over the operations etcd logged as slow.\n")?;
+    table_head(out, &["member", "leader in terms", "slow WAL sync", "slow apply", "slow backend", "heartbeat late"])?;
+    for m in &report.members {
+        let terms: Vec<String> = m.leader_terms.iter().map(u64::to_string).collect();
+        let stats = [&m.slow_wal_sync, &m.slow_apply, &m.slow_backend, &m.heartbeat_late].map(fmt_stats);
+        let terms = if terms.is_empty() { "-".to_owned() } else { terms.join(", ") };
+        let mut row = vec![text(&m.member), terms];
+        row.extend(stats);
+        writeln!(out, "{}", table_row(&row))?;
+    }
+    writeln!(out)?;
+    table_head(
+        out,
+        &[
+            "member",
+            "leader changes>",
+            "elections>",
+            "slow read-index>",
+            "request timeouts>",
+            "peer unreachable>",
+            "clock drift>",
+            "NOSPACE>",
+            "cert errors>",
+            "etcd restarts>",
+        ],
+    )?;
+    for m in &report.members {
+        let counts = [
+            m.leader_changes_seen,
+            m.elections_started,
+            m.read_index_slow,
+            m.request_timeouts,
+            m.peer_unreachable,
+            m.clock_drift,
+            m.nospace_alarms,
+            m.certificate_errors,
+            m.restarts_seen,
+        ];
+        let mut row = vec![text(&m.member)];
+        row.extend(counts.iter().map(u64::to_string));
+        writeln!(out, "{}", table_row(&row))?;
+    }
+    writeln!(out)?;
+    for m in &report.members {
+        let mut line = format!("- **{}**", text(&m.member));
+        if let Some(id) = &m.member_id {
+            line.push_str(&format!(" ({})", code(id)));
+        }
+        line.push_str(&format!(": {}", text(&m.assessment)));
+        if let Some(caption) = spark_caption(&m.latency_series, clock) {
+            line.push_str(&format!(". Slow-operation latency {} ({caption})", code(&sparkline(&m.latency_series))));
+        }
+        writeln!(out, "{line}")?;
+    }
+    writeln!(out)
+}
+
+fn containers(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
+    writeln!(out, "## Restarted containers\n")?;
+    if report.containers.is_empty() {
+        writeln!(out, "No container restarted or crash-looped in the window.\n")?;
+        return Ok(());
+    }
+    table_head(out, &["container", "node", "restartCount>", "state", "placed>", "by count only>", "mostly", "events"])?;
+    for c in &report.containers {
+        let events: Vec<String> = c
+            .events
+            .iter()
+            .map(|e| {
+                let mut s = format!("{} x{} {}", text(&e.reason), e.count, clock.span(e.first_at, e.last_at));
+                if e.reason != "BackOff" && !e.message.is_empty() {
+                    s.push_str(&format!(" ({})", text(&e.message)));
+                }
+                s
+            })
+            .collect();
+        let row = [
+            code(&c.label()),
+            c.node.as_deref().map(text).unwrap_or_default(),
+            c.restart_count.map(|n| n.to_string()).unwrap_or_else(|| "unknown".to_owned()),
+            text(&c.state),
+            c.restarts.len().to_string(),
+            c.unplaced_restarts.to_string(),
+            c.cause.map(|cause| fmt_attribution(cause, c.confidence)).unwrap_or_default(),
+            events.join("; "),
+        ];
+        writeln!(out, "{}", table_row(&row))?;
+    }
+    writeln!(out)?;
+    let restarts: Vec<(&ContainerHistory, &RestartRecord)> =
+        report.containers.iter().flat_map(|c| c.restarts.iter().map(move |r| (c, r))).collect();
+    if restarts.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "Placed restarts:\n")?;
+    table_head(out, &["container", "ended", "exit", "attributed to", "why", "evidence"])?;
+    for (c, r) in restarts {
+        let subject =
+            Subject::Container { namespace: c.namespace.clone(), pod: c.pod.clone(), container: c.container.clone() };
+        let ended = if r.approximate {
+            format!("{} (approx., last log line)", clock.time(r.ended_at))
+        } else {
+            clock.time(r.ended_at)
+        };
+        let exit = match (r.exit_code, &r.reason) {
+            (Some(code), Some(reason)) => format!("{code} {}", text(reason)),
+            (Some(code), None) => code.to_string(),
+            (None, Some(reason)) => text(reason),
+            (None, None) => "unknown".to_owned(),
+        };
+        let a = &r.attribution;
+        let evidence: Vec<String> = a.evidence.iter().map(|c| code(&c.origin.to_string())).collect();
+        let row = [
+            code(&subject_short(&subject)),
+            ended,
+            exit,
+            fmt_attribution(a.cause, Some(a.confidence)),
+            text(&a.summary),
+            evidence.join(", "),
+        ];
+        writeln!(out, "{}", table_row(&row))?;
+    }
+    writeln!(out)
+}
+
+fn timeline(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock) -> io::Result<()> {
+    writeln!(out, "## Timeline\n")?;
+    let all = &report.timeline;
+    if all.is_empty() {
+        writeln!(out, "Nothing dated in the window.\n")?;
+        return Ok(());
+    }
+    let (rows, omitted) = select_timeline(all, opts.max_timeline_rows);
+    table_head(out, &["time", "subject", "what", "source"])?;
+    for r in rows {
+        let what = if r.count > 1 { format!("{}x {}", r.count, text(&r.summary)) } else { text(&r.summary) };
+        let row = [
+            clock.span(r.from, r.to),
+            text(&subject_short(&r.subject)),
+            what,
+            code(&fmt_origin_range(&r.first, r.last.as_ref())),
+        ];
+        writeln!(out, "{}", table_row(&row))?;
+    }
+    writeln!(out)?;
+    if omitted > 0 {
+        writeln!(out, "_{}_\n", omitted_note(omitted, all.len()))?;
+    }
+    Ok(())
+}
+
+fn recommendations(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let recs = &report.recommendations;
+    if recs.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "## Recommendations\n")?;
+    let ordered =
+        recs.iter().filter(|r| r.kind == AdviceKind::Do).chain(recs.iter().filter(|r| r.kind == AdviceKind::Avoid));
+    for r in ordered {
+        let tag = match r.kind {
+            AdviceKind::Do => "Do",
+            AdviceKind::Avoid => "⚠ Avoid",
+        };
+        let detail = if r.detail.is_empty() { String::new() } else { format!(" {}", text(&r.detail)) };
+        writeln!(out, "- **{tag}:** {}.{detail}", text(r.title.trim_end_matches('.')))?;
+    }
+    writeln!(out)
+}
+
+fn gaps(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "## Gaps and assumptions\n")?;
+    if report.gaps.is_empty() {
+        writeln!(out, "- No gaps: every source that was asked for could be read.")?;
+    }
+    for g in &report.gaps {
+        writeln!(out, "- **Gap:** {}: {}. Impact: {}", text(&g.what), text(&g.why), text(&g.impact))?;
+    }
+    for a in &report.assumptions {
+        writeln!(out, "- **Assumed:** {}", text(a))?;
+    }
+    writeln!(out, "- **Thresholds in force:** {}", text(&fmt_thresholds(&report.thresholds)))?;
+    writeln!(out)
+}
+
+fn inputs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "## Inputs\n")?;
+    if report.inputs.is_empty() {
+        return writeln!(out, "None.");
+    }
+    table_head(out, &["file", "format", "lines>", "matched>", "malformed>", "outside window>"])?;
+    for i in &report.inputs {
+        let mut malformed = i.malformed.to_string();
+        if !i.malformed_lines.is_empty() {
+            let lines: Vec<String> = i.malformed_lines.iter().map(u64::to_string).collect();
+            let more = if i.malformed > i.malformed_lines.len() as u64 { ", ..." } else { "" };
+            malformed.push_str(&format!(" (lines {}{more})", lines.join(", ")));
+        }
+        let row = [
+            code(&i.source),
+            text(&i.format),
+            i.lines.to_string(),
+            i.matched.to_string(),
+            malformed,
+            i.outside_window.to_string(),
+        ];
+        writeln!(out, "{}", table_row(&row))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::format::sample_report;
+
+    fn render_to_string(report: &Report, opts: &RenderOpts) -> String {
+        let mut buf = Vec::new();
+        render(report, &mut buf, opts).expect("writing to a Vec cannot fail");
+        String::from_utf8(buf).expect("the renderer writes UTF-8")
+    }
+
+    fn berlin() -> RenderOpts {
+        RenderOpts { color: true, tz: chrono_tz::Europe::Berlin, max_timeline_rows: 60 }
+    }
+
+    #[test]
+    fn markdown_report() {
+        let text = render_to_string(&sample_report(), &berlin());
+        assert!(!text.contains('\x1b'), "Markdown never carries colour, even with color on");
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn pipes_are_escaped_in_cells_and_code_spans() {
+        assert_eq!(table_row(&["a|b".into(), code("x|y"), text("c\\|d")]), r"| a\|b | `x\|y` | c\\\|d |");
+        // Already escaped pipes are not escaped twice.
+        assert_eq!(table_row(&[r"a\|b".into()]), r"| a\|b |");
+    }
+
+    #[test]
+    fn pipes_in_evidence_do_not_add_table_columns() {
+        let mut report = sample_report();
+        report.members[0].member = "etcd|cp1".into();
+        report.timeline[0].summary = "slow | odd".into();
+        report.inputs[0].source = "logs/a|b.log".into();
+        let md = render_to_string(&report, &berlin());
+        let columns = |line: &str| line.match_indices('|').filter(|(i, _)| !line[..*i].ends_with('\\')).count();
+        // Consecutive `|` lines form one table: every row must have as many cell borders as its header.
+        let mut header: Option<usize> = None;
+        for line in md.lines() {
+            match (line.starts_with('|'), header) {
+                (true, None) => header = Some(columns(line)),
+                (true, Some(expected)) => {
+                    assert_eq!(columns(line), expected, "extra columns in: {line}")
+                }
+                (false, _) => header = None,
+            }
+        }
+        assert!(md.contains(r"etcd\|cp1"));
+        assert!(md.contains(r"slow \| odd"));
+        assert!(md.contains(r"`logs/a\|b.log`"));
+    }
+
+    #[test]
+    fn markup_in_evidence_stays_literal() {
+        assert_eq!(text("err <nil> *x* _y_ [z]"), r"err \<nil> \*x\* \_y\_ \[z\]");
+        assert_eq!(text("two\nlines"), "two lines");
+        assert_eq!(code("a`b"), "`` a`b ``");
+        assert_eq!(code("plain"), "`plain`");
+    }
+
+    #[test]
+    fn capped_timeline_has_a_note() {
+        let report = sample_report();
+        let opts = RenderOpts { max_timeline_rows: 3, ..berlin() };
+        let md = render_to_string(&report, &opts);
+        let n = report.timeline.len();
+        assert!(md.contains(&format!("_{} of {n} rows omitted (least severe first); `-o json` has all._", n - 3)));
+    }
+}

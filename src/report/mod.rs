@@ -1,0 +1,30 @@
+//! Rendering one [`model::Report`] value: coloured terminal text, JSON (the versioned contract) and Markdown for
+//! tickets.
+//!
+//! Pure: renderers write into any `io::Write` and never decide colour or time zone themselves (those come in
+//! [`RenderOpts`]).
+
+pub mod format;
+pub mod json;
+pub mod markdown;
+pub mod model;
+pub mod terminal;
+
+pub use model::Report;
+
+/// Settings resolved once by the CLI.
+#[derive(Debug, Clone)]
+pub struct RenderOpts {
+    /// Colour escapes on (resolved from `--color`, the TTY and `NO_COLOR` by the CLI).
+    pub color: bool,
+    /// Zone for displayed times (`--tz`); JSON always uses UTC RFC 3339.
+    pub tz: chrono_tz::Tz,
+    /// Maximum timeline rows printed by terminal/markdown (the JSON keeps all).
+    pub max_timeline_rows: usize,
+}
+
+impl Default for RenderOpts {
+    fn default() -> Self {
+        RenderOpts { color: false, tz: chrono_tz::UTC, max_timeline_rows: 60 }
+    }
+}

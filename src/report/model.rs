@@ -1,0 +1,348 @@
+//! The one `Report` value every renderer prints. Its JSON form (`-o json`) is the contract for automation:
+//! fields are only added within a schema version; renaming or removing one bumps [`SCHEMA_VERSION`].
+//!
+//! Plain data; no I/O.
+
+use serde::Serialize;
+
+use crate::analyze::thresholds::Thresholds;
+use crate::evidence::{Gap, InputSummary, Origin, Subject, Timestamp};
+
+/// Version of the JSON schema (`schema_version` in every report).
+pub const SCHEMA_VERSION: &str = "etcd-triage/report/v1";
+
+/// The whole analysis, ready to render.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: &'static str,
+    pub tool_version: &'static str,
+    /// The instant the analysis treated as "now" (a pinned value in tests).
+    pub generated_at: Timestamp,
+    pub window: Window,
+    pub verdict: Verdict,
+    /// Containers that restarted (or crash-loop), with reconstructed histories and per-restart attribution.
+    pub containers: Vec<ContainerHistory>,
+    /// Disk and consensus signals per etcd member.
+    pub members: Vec<MemberSignals>,
+    /// The merged, folded timeline in time order.
+    pub timeline: Vec<TimelineRow>,
+    pub recommendations: Vec<Recommendation>,
+    /// What could not be read or collected, and how it limits the verdict.
+    pub gaps: Vec<Gap>,
+    /// Every input and what it contributed.
+    pub inputs: Vec<InputSummary>,
+    /// How undated / unzoned timestamps were placed, and other assumptions.
+    pub assumptions: Vec<String>,
+    /// Thresholds in force (defaults cite their sources; flags may override).
+    pub thresholds: Thresholds,
+}
+
+/// The time window analysed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Window {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<Timestamp>,
+    /// How the window was chosen (`the evidence's own span`, `--since 2h before the latest evidence`, ...).
+    pub basis: String,
+    /// Signals and events left out because they fall outside the window.
+    pub excluded: u64,
+}
+
+/// What caused the restarts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// etcd storage latency (slow WAL fsync / backend) propagated to the crashing containers.
+    StorageLatency,
+    /// An etcd member (usually the leader) stalled without disk evidence: CPU starvation, a frozen process or a
+    /// paused VM.
+    EtcdStall,
+    /// etcd members could not reach each other (partition, peer down) without disk latency.
+    NetworkPartition,
+    /// etcd members' clocks disagree.
+    ClockSkew,
+    /// etcd's backend quota was exceeded (NOSPACE alarm): writes fail, not slow.
+    NoSpaceAlarm,
+    /// TLS certificates expired or do not match.
+    CertificateError,
+    /// etcd was down / refused connections (not slow).
+    EtcdUnavailable,
+    /// The container was OOM-killed.
+    OutOfMemory,
+    /// The container fails right after start on its configuration.
+    ConfigError,
+    /// The kubelet killed the container after liveness probe failures unrelated to storage.
+    ProbeFailure,
+    /// The container exited with an error the evidence does not explain.
+    Unexplained,
+}
+
+impl Cause {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Cause::StorageLatency => "etcd storage latency",
+            Cause::EtcdStall => "etcd member stall (CPU starvation or frozen process, not disk)",
+            Cause::NetworkPartition => "etcd peer network failure",
+            Cause::ClockSkew => "clock skew between etcd members",
+            Cause::NoSpaceAlarm => "etcd NOSPACE alarm (backend quota exceeded)",
+            Cause::CertificateError => "TLS certificate failure",
+            Cause::EtcdUnavailable => "etcd unavailable (down or refusing connections)",
+            Cause::OutOfMemory => "OOM kill",
+            Cause::ConfigError => "configuration error at start-up",
+            Cause::ProbeFailure => "liveness probe failures (not storage)",
+            Cause::Unexplained => "unexplained exit",
+        }
+    }
+}
+
+/// How sure the tool is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn word(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+
+    pub fn lower(self) -> Confidence {
+        match self {
+            Confidence::High => Confidence::Medium,
+            _ => Confidence::Low,
+        }
+    }
+}
+
+/// The overall answer, printed first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    /// `storage_latency`, `other_cause`, `inconclusive` or `no_restarts`.
+    pub outcome: Outcome,
+    /// The cause that fits best (absent when inconclusive or there are no restarts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+    /// One line (`CrashLoopBackOff is caused by etcd storage latency (high confidence)`).
+    pub headline: String,
+    /// One paragraph of reasoning.
+    pub reasoning: String,
+    /// The strongest evidence, cited.
+    pub evidence: Vec<Citation>,
+    /// Causes considered and why they fit less well.
+    pub alternatives: Vec<Alternative>,
+    /// What evidence would settle an open question (always present when inconclusive).
+    pub to_settle: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    StorageLatency,
+    OtherCause,
+    Inconclusive,
+    NoRestarts,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Alternative {
+    pub cause: Cause,
+    pub why_not: String,
+}
+
+/// A claim and the record it rests on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Citation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
+    /// Which link of the causal chain the record is.
+    pub link: Link,
+    /// What the record shows (`etcd-node1: 12x slow WAL fdatasync, max 3.0s`).
+    pub claim: String,
+    /// `file:line` or API path.
+    pub origin: Origin,
+}
+
+/// The links of the chain from storage to a crash, and the records that stand outside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Link {
+    /// Disk evidence in etcd (slow WAL sync, backend, apply).
+    Disk,
+    /// etcd consensus trouble (elections, late heartbeats, read-index and request timeouts).
+    Consensus,
+    /// kube-apiserver errors towards etcd.
+    ApiServer,
+    /// The crashed container's own lines (lease loss, timeouts, config errors, OOM).
+    Container,
+    /// Pod status and kubelet events.
+    Kubelet,
+    /// Evidence for a competing cause (peer unreachable, clock drift, NOSPACE, certificates).
+    Competing,
+}
+
+/// One container's reconstructed restart history.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContainerHistory {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// `restartCount` from pod status (absent when only logs were available).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_count: Option<u32>,
+    /// Current state (`CrashLoopBackOff`, `Running`).
+    pub state: String,
+    pub crash_loop: bool,
+    /// Restarts whose time could be placed, oldest first.
+    pub restarts: Vec<RestartRecord>,
+    /// Restarts known only by count (restartCount minus the placed ones).
+    pub unplaced_restarts: u32,
+    /// Kubelet events about the container (BackOff, Unhealthy, Killing, OOMKilling), with counts.
+    pub events: Vec<EventSummary>,
+    /// Cause attributed to most of its restarts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+}
+
+impl ContainerHistory {
+    pub fn label(&self) -> String {
+        format!("{}/{}/{}", self.namespace, self.pod, self.container)
+    }
+}
+
+/// One placed restart (a container run that ended).
+#[derive(Debug, Clone, Serialize)]
+pub struct RestartRecord {
+    /// When the run ended (exact from status, or the last log line of that run).
+    pub ended_at: Timestamp,
+    /// True when `ended_at` comes from the last log line rather than status.
+    pub approximate: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Where the restart is known from.
+    pub origin: Origin,
+    pub attribution: Attribution,
+}
+
+/// Why one restart happened.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attribution {
+    pub cause: Cause,
+    pub confidence: Confidence,
+    /// One or two sentences.
+    pub summary: String,
+    /// The chain as seen, oldest first (disk -> consensus -> API -> lease -> exit).
+    pub evidence: Vec<Citation>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventSummary {
+    pub reason: String,
+    pub message: String,
+    pub count: u32,
+    pub first_at: Timestamp,
+    pub last_at: Timestamp,
+    pub origin: Origin,
+}
+
+/// Disk and consensus signals of one etcd member (counts of lines etcd logged; latency statistics are over
+/// the durations those lines report, i.e. over the slow operations only).
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberSignals {
+    pub member: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<String>,
+    /// Times this member was seen as leader (terms it led).
+    pub leader_terms: Vec<u64>,
+    pub slow_wal_sync: LatencyStats,
+    pub slow_apply: LatencyStats,
+    pub slow_backend: LatencyStats,
+    pub heartbeat_late: LatencyStats,
+    pub leader_changes_seen: u64,
+    pub elections_started: u64,
+    pub read_index_slow: u64,
+    pub request_timeouts: u64,
+    pub peer_unreachable: u64,
+    pub clock_drift: u64,
+    pub nospace_alarms: u64,
+    pub certificate_errors: u64,
+    pub restarts_seen: u64,
+    /// Compact latency series (ms) per minute for the sparkline: (minute start, max latency that minute).
+    pub latency_series: Vec<(Timestamp, f64)>,
+    /// One-line assessment (`WAL fsync up to 3.0s: 300x the 10ms guidance`).
+    pub assessment: String,
+}
+
+/// p50/p99/max over a set of durations.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LatencyStats {
+    pub count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p50_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p99_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_ms: Option<f64>,
+}
+
+/// One folded timeline row.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineRow {
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub subject: Subject,
+    /// Lines folded into the row.
+    pub count: u64,
+    /// `slow apply, p99 1.2s, max 2.4s`.
+    pub summary: String,
+    pub severity: Severity,
+    /// First and (when different) last record.
+    pub first: Origin,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<Origin>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    /// Direct storage evidence.
+    Disk,
+    /// A container restart.
+    Restart,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    /// `do` or `avoid`.
+    pub kind: AdviceKind,
+    pub title: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdviceKind {
+    Do,
+    Avoid,
+}

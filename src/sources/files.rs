@@ -1,0 +1,827 @@
+//! Offline source: files and folders (plain logs, CRI files under `/var/log/pods`, `kubectl logs --timestamps`
+//! output, `kubectl get -o json` dumps, `kubectl cluster-info dump` folders, `.gz` files).
+//!
+//! Recognises inputs by content, not name; the path only names the subject (pod, container, member). Whatever
+//! cannot be read becomes a [`Gap`] or a counted malformed line, never a silent drop.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDateTime, TimeZone};
+
+use crate::evidence::{
+    Evidence, Gap, InputSummary, LatencyDigest, LogSpan, MemberId, Origin, Signal, SignalKind, Subject, Timestamp,
+};
+use crate::parse::{self, LineTime, Wrapper};
+use crate::sources::kube_objects;
+use crate::sources::scan::Scanner;
+
+/// Signals of one class from one subject closer together than this are folded into one burst.
+pub const FOLD_GAP_SECS: i64 = 10;
+/// A burst is closed after this long even if lines keep coming, so timelines keep their resolution.
+pub const MAX_BURST_SECS: i64 = 60;
+/// Malformed line numbers listed per file (all are counted).
+const MAX_LISTED_MALFORMED: usize = 20;
+/// How much of a file is read to recognise it.
+const SNIFF_BYTES: usize = 16 * 1024;
+
+/// Errors that stop the run (everything else becomes a gap).
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// A path given on the command line does not exist or cannot be listed.
+    #[error("cannot read {path}: {source}")]
+    Path {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// How to read offline inputs.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Zone assumed for timestamps that carry none (capnslog, klog, journald).
+    pub assume_tz: chrono_tz::Tz,
+    /// Used only when no input carries a year: the instant whose year is assumed.
+    pub fallback_now: Timestamp,
+}
+
+/// What a file holds, decided from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    KubeJson,
+    Log { role: Role, exact_times: bool },
+    Documentation,
+    Unrecognised,
+}
+
+/// Whose log a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Etcd,
+    ApiServer,
+    Other,
+}
+
+/// What the path says about the file's subject.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct PathHint {
+    namespace: Option<String>,
+    pod: Option<String>,
+    container: Option<String>,
+    /// File stem without `.log`, `.gz`, rotation suffixes.
+    stem: String,
+}
+
+/// Reads every file under `paths` into evidence.
+pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, SourceError> {
+    let mut files = Vec::new();
+    for p in paths {
+        collect_files(p, &mut files)?;
+    }
+    let mut evidence = Evidence::default();
+    // Sniff everything first so that dated inputs are read before undated ones can be placed against them.
+    let mut sniffed: Vec<(PathBuf, FileKind)> = Vec::new();
+    for path in files {
+        match sniff(&path) {
+            Ok(kind) => sniffed.push((path, kind)),
+            Err(e) => evidence.gaps.push(unreadable(&path, &e)),
+        }
+    }
+    sniffed.sort_by_key(|(p, k)| {
+        let rank = match k {
+            FileKind::KubeJson => 0,
+            FileKind::Log { exact_times: true, .. } => 1,
+            FileKind::Log { exact_times: false, .. } => 2,
+            FileKind::Documentation | FileKind::Unrecognised => 3,
+        };
+        (rank, p.clone())
+    });
+    let mut placer = Placer { latest_exact: None, opts: opts.clone() };
+    for (path, kind) in sniffed {
+        let shown = path.display().to_string();
+        match kind {
+            FileKind::KubeJson => read_kube_file(&path, &shown, &mut evidence, &mut placer),
+            FileKind::Log { role, .. } => {
+                let hint = path_hint(&path);
+                if let Err(e) = read_log_file(&path, &shown, role, &hint, &mut placer, &mut evidence) {
+                    evidence.gaps.push(unreadable(&path, &e));
+                }
+            }
+            FileKind::Documentation => evidence.inputs.push(InputSummary {
+                source: shown,
+                format: "documentation (not evidence)".into(),
+                subject: None,
+                lines: 0,
+                matched: 0,
+                malformed: 0,
+                malformed_lines: Vec::new(),
+                outside_window: 0,
+            }),
+            FileKind::Unrecognised => {
+                evidence.gaps.push(Gap {
+                    what: format!("file {shown}"),
+                    why: "not a recognised etcd, klog or container log, nor Kubernetes JSON".into(),
+                    impact: "its content is not part of the analysis".into(),
+                });
+                evidence.inputs.push(InputSummary {
+                    source: shown,
+                    format: "unrecognised".into(),
+                    subject: None,
+                    lines: 0,
+                    matched: 0,
+                    malformed: 0,
+                    malformed_lines: Vec::new(),
+                    outside_window: 0,
+                });
+            }
+        }
+    }
+    if let Some(assumption) = placer.assumption_note() {
+        evidence.assumptions.push(assumption);
+    }
+    Ok(evidence)
+}
+
+fn unreadable(path: &Path, e: &io::Error) -> Gap {
+    Gap {
+        what: format!("file {}", path.display()),
+        why: format!("could not be read: {e}"),
+        impact: "its content is not part of the analysis".into(),
+    }
+}
+
+fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
+    let meta = std::fs::metadata(path).map_err(|source| SourceError::Path { path: path.to_path_buf(), source })?;
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|source| SourceError::Path { path: path.to_path_buf(), source })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for entry in entries {
+        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') {
+            continue; // hidden files and folders (.git) are never evidence
+        }
+        collect_files(&entry, out)?;
+    }
+    Ok(())
+}
+
+fn open(path: &Path) -> io::Result<Box<dyn Read>> {
+    let file = File::open(path)?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        Ok(Box::new(flate2::read::MultiGzDecoder::new(file)))
+    } else {
+        Ok(Box::new(file))
+    }
+}
+
+fn sniff(path: &Path) -> io::Result<FileKind> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".md") || lower.starts_with("readme") || lower == "license" {
+        return Ok(FileKind::Documentation);
+    }
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    open(path)?.take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+    let text = String::from_utf8_lossy(&head);
+    if kube_objects::looks_like_kube_json(&text) {
+        return Ok(FileKind::KubeJson);
+    }
+    let hint = path_hint(path);
+    Ok(sniff_log(&text, &hint))
+}
+
+/// Decides whether text is a log we understand, whose it is, and whether its lines carry full timestamps.
+fn sniff_log(text: &str, hint: &PathHint) -> FileKind {
+    let mut etcd = 0;
+    let mut apiserver = 0;
+    let mut recognised = 0;
+    let mut exact = 0;
+    let mut lines = 0;
+    for line in text.lines().take(200) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        lines += 1;
+        let un = parse::unwrap_line(line);
+        let content = un.content.as_ref();
+        let inner = parse::time::line_time(content);
+        if matches!(un.outer_time, Some(LineTime::Exact(_))) || matches!(inner, Some(LineTime::Exact(_))) {
+            exact += 1;
+        }
+        if un.wrapper != Wrapper::None || inner.is_some() {
+            recognised += 1;
+        }
+        if is_etcd_server_line(content) {
+            etcd += 1;
+        } else if is_apiserver_line(content) {
+            apiserver += 1;
+        }
+    }
+    if lines == 0 || recognised * 4 < lines {
+        // Fewer than a quarter of lines have a known shape: not a log we can read with confidence.
+        return if lines == 0 && text.is_empty() {
+            FileKind::Log { role: role_from_hint(hint).unwrap_or(Role::Other), exact_times: true }
+        } else {
+            FileKind::Unrecognised
+        };
+    }
+    let role = role_from_hint(hint).unwrap_or(if etcd * 2 >= lines {
+        Role::Etcd
+    } else if apiserver > 0 {
+        Role::ApiServer
+    } else {
+        Role::Other
+    });
+    let role = if role == Role::Etcd && etcd == 0 && lines > 0 { Role::Other } else { role };
+    FileKind::Log { role, exact_times: exact * 2 >= lines }
+}
+
+/// The role a path names: an etcd or kube-apiserver pod/container, or (when it names any other pod or container)
+/// an ordinary container. `None` for flat files, whose content decides.
+fn role_from_hint(hint: &PathHint) -> Option<Role> {
+    let container = hint.container.as_deref().unwrap_or("").to_ascii_lowercase();
+    let pod = hint.pod.as_deref().unwrap_or("").to_ascii_lowercase();
+    let stem = hint.stem.to_ascii_lowercase();
+    let names_etcd = |n: &str| n == "etcd" || n.starts_with("etcd-") || n.starts_with("etcd_") || n.ends_with("-etcd");
+    let names_apiserver = |n: &str| n.contains("apiserver");
+    if hint.container.is_some() || hint.pod.is_some() {
+        let primary = if container.is_empty() { pod.as_str() } else { container.as_str() };
+        return Some(if names_apiserver(primary) || (container.is_empty() && names_apiserver(&pod)) {
+            Role::ApiServer
+        } else if names_etcd(primary) || (container.is_empty() && (pod.starts_with("etcd") || pod.contains("-etcd-"))) {
+            Role::Etcd
+        } else {
+            Role::Other
+        });
+    }
+    if names_apiserver(&stem) {
+        Some(Role::ApiServer)
+    } else if stem.contains("etcd") {
+        Some(Role::Etcd)
+    } else {
+        None
+    }
+}
+
+/// An etcd server's own line (not the etcd client inside another binary).
+fn is_etcd_server_line(content: &str) -> bool {
+    if content.starts_with("{\"level\"") {
+        if content.contains("\"logger\":\"etcd-client\"") {
+            return false;
+        }
+        const CALLERS: [&str; 12] = [
+            "\"caller\":\"etcdserver/",
+            "\"caller\":\"etcdmain/",
+            "\"caller\":\"embed/",
+            "\"caller\":\"raft/",
+            "\"caller\":\"rafthttp/",
+            "\"caller\":\"wal/",
+            "\"caller\":\"mvcc/",
+            "\"caller\":\"backend/",
+            "\"caller\":\"v3rpc/",
+            "\"caller\":\"membership/",
+            "\"logger\":\"raft\"",
+            "\"caller\":\"v3@",
+        ];
+        return CALLERS.iter().any(|c| content.contains(c));
+    }
+    // capnslog `2020-10-20 12:15:22.876237 W | etcdserver: ...` and 3.4's capnslog-mode raft lines.
+    if content.starts_with("raft20") {
+        return true;
+    }
+    if let Some(rest) = content.get(26..) {
+        const PKGS: [&str; 8] =
+            ["| etcdserver", "| etcdmain", "| raft", "| rafthttp", "| embed", "| wal", "| mvcc", "| etcdserver/api"];
+        return PKGS.iter().any(|p| rest.get(3..).is_some_and(|r| r.starts_with(p)));
+    }
+    false
+}
+
+fn is_apiserver_line(content: &str) -> bool {
+    const MARKERS: [&str; 6] = [
+        "cacher.go",
+        "storage_decorator",
+        "\"logger\":\"etcd-client\"",
+        "etcd3",
+        "[-]etcd failed",
+        "apiserver was unable",
+    ];
+    MARKERS.iter().any(|m| content.contains(m))
+}
+
+/// Reads subject hints from `/var/log/pods/<ns>_<pod>_<uid>/<container>/<n>.log`,
+/// `/var/log/containers/<pod>_<ns>_<container>-<id>.log` and cluster-info dump `<ns>/<pod>/logs.txt`.
+fn path_hint(path: &Path) -> PathHint {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let mut stem = name.trim_end_matches(".gz").to_string();
+    if let Some(i) = stem.find(".log") {
+        stem.truncate(i);
+    } else if let Some(s) = stem.strip_suffix(".txt") {
+        stem = s.to_string();
+    }
+    let parent = path.parent();
+    let parent_name = parent.and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("");
+    let grandparent_name =
+        parent.and_then(Path::parent).and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("");
+    let mut hint = PathHint { stem: stem.clone(), ..Default::default() };
+    // /var/log/pods/<ns>_<pod>_<uid>/<container>/<n>.log
+    let numbered = stem.chars().all(|c| c.is_ascii_digit()) && !stem.is_empty();
+    let parts: Vec<&str> = grandparent_name.split('_').collect();
+    if numbered && parts.len() == 3 && !parts[0].is_empty() && !parts[1].is_empty() {
+        hint.namespace = Some(parts[0].to_string());
+        hint.pod = Some(parts[1].to_string());
+        hint.container = Some(parent_name.to_string());
+        return hint;
+    }
+    // /var/log/containers/<pod>_<ns>_<container>-<64 hex id>.log
+    let parts: Vec<&str> = stem.split('_').collect();
+    if parts.len() == 3 {
+        if let Some((container, id)) = parts[2].rsplit_once('-') {
+            if id.len() == 64 && id.chars().all(|c| c.is_ascii_hexdigit()) {
+                hint.pod = Some(parts[0].to_string());
+                hint.namespace = Some(parts[1].to_string());
+                hint.container = Some(container.to_string());
+                return hint;
+            }
+        }
+    }
+    // cluster-info dump: <ns>/<pod>/logs.txt
+    if name == "logs.txt" && !parent_name.is_empty() && !grandparent_name.is_empty() {
+        hint.namespace = Some(grandparent_name.to_string());
+        hint.pod = Some(parent_name.to_string());
+    }
+    hint
+}
+
+fn subject_for(role: Role, hint: &PathHint) -> Subject {
+    let pod_or_stem = hint.pod.clone().unwrap_or_else(|| hint.stem.clone());
+    match role {
+        Role::Etcd => Subject::EtcdMember { name: pod_or_stem },
+        Role::ApiServer => Subject::ApiServer { name: pod_or_stem },
+        Role::Other => Subject::Container {
+            namespace: hint.namespace.clone().unwrap_or_default(),
+            pod: pod_or_stem.clone(),
+            container: hint.container.clone().unwrap_or(pod_or_stem),
+        },
+    }
+}
+
+fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, placer: &mut Placer) {
+    let reader = match open(path) {
+        Ok(r) => BufReader::with_capacity(256 * 1024, r),
+        Err(e) => {
+            evidence.gaps.push(unreadable(path, &e));
+            return;
+        }
+    };
+    match kube_objects::read_objects(reader, shown) {
+        Ok(objs) => {
+            for (index, why) in &objs.bad_items {
+                evidence.gaps.push(Gap {
+                    what: format!("{shown} item {index}"),
+                    why: why.clone(),
+                    impact: "this object is not part of the analysis".into(),
+                });
+            }
+            let times = objs
+                .events
+                .iter()
+                .map(|e| e.last_at)
+                .chain(objs.containers.iter().filter_map(|c| c.last_termination.as_ref()?.finished_at));
+            for t in times {
+                placer.saw_exact(t);
+            }
+            evidence.inputs.push(InputSummary {
+                source: shown.to_string(),
+                format: objs.describe(),
+                subject: None,
+                lines: 0,
+                matched: objs.objects - objs.bad_items.len() as u64,
+                malformed: objs.bad_items.len() as u64,
+                malformed_lines: Vec::new(),
+                outside_window: 0,
+            });
+            evidence.containers.extend(objs.containers);
+            evidence.events.extend(objs.events);
+            evidence.nodes.extend(objs.nodes);
+        }
+        Err(e) => {
+            evidence.gaps.push(Gap {
+                what: format!("file {shown}"),
+                why: e.to_string(),
+                impact: "the Kubernetes objects in it are not part of the analysis".into(),
+            });
+            evidence.inputs.push(InputSummary {
+                source: shown.to_string(),
+                format: "Kubernetes JSON (invalid)".into(),
+                subject: None,
+                lines: 0,
+                matched: 0,
+                malformed: 1,
+                malformed_lines: Vec::new(),
+                outside_window: 0,
+            });
+        }
+    }
+}
+
+/// Places timestamps without a zone or year against the surrounding evidence.
+struct Placer {
+    latest_exact: Option<Timestamp>,
+    opts: ReadOptions,
+}
+
+/// How an undated time was placed, for the report's assumptions.
+#[derive(Debug, Default)]
+struct Placement {
+    used_zone: bool,
+    used_year: Option<i32>,
+    year_from_fallback: bool,
+}
+
+impl Placer {
+    fn saw_exact(&mut self, t: Timestamp) {
+        if self.latest_exact.is_none_or(|l| t > l) {
+            self.latest_exact = Some(t);
+        }
+    }
+
+    fn place(&self, t: &LineTime, file_ref: Option<Timestamp>, note: &mut Placement) -> Option<Timestamp> {
+        match t {
+            LineTime::Exact(t) => Some(*t),
+            LineTime::NoZone(naive) => {
+                note.used_zone = true;
+                self.localise(naive)
+            }
+            LineTime::NoYear(naive) => {
+                note.used_zone = true;
+                let reference = file_ref.or(self.latest_exact).unwrap_or_else(|| {
+                    note.year_from_fallback = true;
+                    self.opts.fallback_now
+                });
+                // Pick the year that puts the line nearest to the reference (handles New Year in the window).
+                let candidates = [reference.year() - 1, reference.year(), reference.year() + 1];
+                let best = candidates
+                    .iter()
+                    .filter_map(|y| naive.with_year(*y).and_then(|n| self.localise(&n)))
+                    .min_by_key(|c| (*c - reference).num_seconds().abs())?;
+                note.used_year = Some(best.year());
+                Some(best)
+            }
+        }
+    }
+
+    fn localise(&self, naive: &NaiveDateTime) -> Option<Timestamp> {
+        self.opts.assume_tz.from_local_datetime(naive).earliest().map(|t| t.with_timezone(&chrono::Utc))
+    }
+
+    fn assumption_note(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Folds signals from one file into bursts.
+struct Folder {
+    open: HashMap<(crate::evidence::SignalClass, String), Signal>,
+    done: Vec<Signal>,
+}
+
+impl Folder {
+    fn new() -> Self {
+        Folder { open: HashMap::new(), done: Vec::new() }
+    }
+
+    fn key_detail(kind: &SignalKind) -> String {
+        match kind {
+            SignalKind::PeerUnreachable { peer, .. } | SignalKind::ClockDrift { peer, .. } => peer.clone(),
+            // Keep each leader's elections apart so the leader history survives folding.
+            SignalKind::LeaderElected { leader_id, .. } => leader_id.clone(),
+            _ => String::new(),
+        }
+    }
+
+    fn add(&mut self, subject: &Subject, kind: SignalKind, at: Timestamp, origin: Origin, time_assumed: bool) {
+        let key = (kind.class(), Self::key_detail(&kind));
+        let latency = kind.latency_ms();
+        if let Some(burst) = self.open.get_mut(&key) {
+            let gap = (at - burst.last_at).num_seconds();
+            let span = (at - burst.first_at).num_seconds();
+            if (0..=FOLD_GAP_SECS).contains(&gap) && span <= MAX_BURST_SECS {
+                burst.count += 1;
+                burst.last_at = at;
+                burst.last = origin;
+                if let (Some(ms), Some(d)) = (latency, burst.latency.as_mut()) {
+                    d.record(ms);
+                }
+                return;
+            }
+            if let Some(closed) = self.open.remove(&key) {
+                self.done.push(closed);
+            }
+        }
+        let signal = Signal {
+            subject: subject.clone(),
+            kind,
+            first_at: at,
+            last_at: at,
+            count: 1,
+            first: origin.clone(),
+            last: origin,
+            latency: latency.map(LatencyDigest::single),
+            time_assumed,
+        };
+        self.open.insert(key, signal);
+    }
+
+    fn finish(mut self) -> Vec<Signal> {
+        self.done.extend(self.open.into_values());
+        self.done.sort_by(|a, b| a.first_at.cmp(&b.first_at).then(a.first.cmp(&b.first)));
+        self.done
+    }
+}
+
+fn read_log_file(
+    path: &Path,
+    shown: &str,
+    role: Role,
+    hint: &PathHint,
+    placer: &mut Placer,
+    evidence: &mut Evidence,
+) -> io::Result<()> {
+    let subject = subject_for(role, hint);
+    let scanner = Scanner::new(parse::NEEDLES);
+    let mut folder = Folder::new();
+    let mut summary = InputSummary {
+        source: shown.to_string(),
+        format: String::new(),
+        subject: Some(subject.clone()),
+        lines: 0,
+        matched: 0,
+        malformed: 0,
+        malformed_lines: Vec::new(),
+        outside_window: 0,
+    };
+    let mut note = Placement::default();
+    let mut file_ref: Option<Timestamp> = None;
+    let mut undated = 0u64;
+    let mut member_ids: Vec<(String, String)> = Vec::new();
+    let mut member_name: Option<String> = None;
+    let mut formats = FormatTally::default();
+    let reader = BufReader::with_capacity(1 << 16, open(path)?);
+    let outcome = scanner.scan(reader, |line_no, bytes| {
+        let line = String::from_utf8_lossy(bytes);
+        let un = parse::unwrap_line(&line);
+        formats.see(un.wrapper, un.content.as_ref());
+        let outer = un.outer_time.as_ref().and_then(|t| placer.place(t, file_ref, &mut note));
+        if let Some(LineTime::Exact(t)) = &un.outer_time {
+            file_ref = Some(*t);
+        }
+        match parse::classify(un.content.as_ref()) {
+            Ok(None) => {}
+            Ok(Some(facts)) => {
+                let inner_exact = matches!(facts.time, Some(LineTime::Exact(_)));
+                // Prefer the line's own exact time; else the wrapper's; else place the inner partial time.
+                let (at, assumed) = match (&facts.time, outer) {
+                    (Some(LineTime::Exact(t)), _) => (Some(*t), false),
+                    (_, Some(o)) if matches!(un.outer_time, Some(LineTime::Exact(_))) => (Some(o), false),
+                    (Some(t), _) => (placer.place(t, file_ref, &mut note), true),
+                    (None, o) => (o, true),
+                };
+                if inner_exact {
+                    file_ref = at;
+                }
+                if let Some(id) = facts.local_member_id {
+                    if !member_ids.iter().any(|(_, i)| *i == id) {
+                        member_ids.push((String::new(), id));
+                    }
+                }
+                if facts.member_name.is_some() {
+                    member_name = facts.member_name;
+                }
+                if let Some(kind) = facts.signal {
+                    match at {
+                        Some(at) => {
+                            summary.matched += 1;
+                            folder.add(&subject, kind, at, Origin::new(shown, Some(line_no)), assumed);
+                        }
+                        None => undated += 1,
+                    }
+                }
+            }
+            Err(_malformed) => {
+                summary.malformed += 1;
+                if summary.malformed_lines.len() < MAX_LISTED_MALFORMED {
+                    summary.malformed_lines.push(line_no);
+                }
+            }
+        }
+        true
+    })?;
+    let stats = outcome.stats;
+    summary.lines = stats.lines;
+    summary.format = formats.describe(role);
+    // The file's first and last lines give its time span (a container run, for /var/log/pods files).
+    let edge_time = |bytes: &[u8], placer: &Placer, note: &mut Placement| -> Option<Timestamp> {
+        let line = String::from_utf8_lossy(bytes);
+        let un = parse::unwrap_line(&line);
+        let t = parse::time::line_time(un.content.as_ref()).or(un.outer_time)?;
+        placer.place(&t, file_ref, note)
+    };
+    let first_at = edge_time(&outcome.first_line, placer, &mut note);
+    let last_at = edge_time(&outcome.last_line, placer, &mut note);
+    if let (Some(first_at), Some(last_at)) = (first_at, last_at) {
+        let run = hint.container.as_ref().and_then(|_| hint.stem.parse::<u32>().ok());
+        evidence.log_spans.push(LogSpan {
+            subject: subject.clone(),
+            run,
+            first_at,
+            last_at: last_at.max(first_at),
+            first: Origin::new(shown, Some(1)),
+            last: Origin::new(shown, Some(stats.lines.max(1))),
+        });
+    }
+    if let Some(t) = file_ref {
+        placer.saw_exact(t);
+    }
+    let signals = folder.finish();
+    if let Some(last) = signals.iter().filter(|s| !s.time_assumed).map(|s| s.last_at).max() {
+        placer.saw_exact(last);
+    }
+    if summary.malformed > 0 {
+        let listed: Vec<String> = summary.malformed_lines.iter().map(u64::to_string).collect();
+        evidence.gaps.push(Gap {
+            what: format!("{} malformed line(s) in {shown}", summary.malformed),
+            why: format!(
+                "lines {}{} look like log records but could not be parsed",
+                listed.join(", "),
+                if summary.malformed as usize > listed.len() { ", ..." } else { "" }
+            ),
+            impact: "signals on those lines are not counted".into(),
+        });
+    }
+    if undated > 0 {
+        evidence.gaps.push(Gap {
+            what: format!("{undated} line(s) in {shown} without a usable timestamp"),
+            why: "no timestamp on the line or its wrapper".into(),
+            impact: "they cannot be placed on the timeline and are not counted".into(),
+        });
+    }
+    if note.used_zone || note.used_year.is_some() {
+        let year = match (note.used_year, note.year_from_fallback) {
+            (Some(y), true) => format!("; year {y} assumed from the current date (no dated evidence)"),
+            (Some(y), false) => format!("; year {y} taken from the surrounding dated evidence"),
+            (None, _) => String::new(),
+        };
+        evidence
+            .assumptions
+            .push(format!("{shown}: timestamps carry no time zone; read as {}{year}", placer.opts.assume_tz));
+    }
+    if let Subject::EtcdMember { name } = &subject {
+        // The first local id a member's own log reveals is its id; name it after the file's subject.
+        if let Some((_, id)) = member_ids.first() {
+            evidence.member_ids.push(MemberId { name: name.clone(), id: id.clone() });
+        }
+        let _ = member_name;
+    }
+    evidence.signals.extend(signals);
+    evidence.inputs.push(summary);
+    Ok(())
+}
+
+/// Which wrapper and inner format a file's candidate lines used (for the inventory).
+#[derive(Default)]
+struct FormatTally {
+    wrapper: Option<Wrapper>,
+    zap: u64,
+    capnslog: u64,
+    klog: u64,
+}
+
+impl FormatTally {
+    fn see(&mut self, wrapper: Wrapper, content: &str) {
+        if self.wrapper.is_none() {
+            self.wrapper = Some(wrapper);
+        }
+        if content.starts_with('{') {
+            self.zap += 1;
+        } else if content.len() > 1
+            && matches!(content.as_bytes()[0], b'I' | b'W' | b'E' | b'F')
+            && content.as_bytes()[1].is_ascii_digit()
+        {
+            self.klog += 1;
+        } else {
+            self.capnslog += 1;
+        }
+    }
+
+    fn describe(&self, role: Role) -> String {
+        let who = match role {
+            Role::Etcd => "etcd log",
+            Role::ApiServer => "kube-apiserver log",
+            Role::Other => "container log",
+        };
+        let inner = if self.zap >= self.capnslog.max(self.klog) && self.zap > 0 {
+            if role == Role::Etcd { "zap JSON" } else { "JSON" }
+        } else if self.klog >= self.capnslog && self.klog > 0 {
+            "klog"
+        } else if self.capnslog > 0 {
+            if role == Role::Etcd { "capnslog" } else { "text" }
+        } else {
+            "no relevant lines"
+        };
+        let wrapper = match self.wrapper {
+            Some(Wrapper::Cri) => ", CRI file",
+            Some(Wrapper::KubectlTimestamps) => ", kubectl logs --timestamps",
+            Some(Wrapper::DockerJson) => ", Docker json-file",
+            Some(Wrapper::Journald) => ", journald",
+            _ => "",
+        };
+        format!("{who} ({inner}{wrapper})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn var_log_pods_layout_names_the_container() {
+        let h = path_hint(Path::new("/var/log/pods/karmada-system_karmada-controller-manager-7d9f_0b1c/manager/3.log"));
+        assert_eq!(h.namespace.as_deref(), Some("karmada-system"));
+        assert_eq!(h.pod.as_deref(), Some("karmada-controller-manager-7d9f"));
+        assert_eq!(h.container.as_deref(), Some("manager"));
+        let rotated = path_hint(Path::new("/var/log/pods/kube-system_etcd-nuc_abc/etcd/0.log.20261125-140211.gz"));
+        assert_eq!(rotated.pod.as_deref(), Some("etcd-nuc"));
+        assert_eq!(role_from_hint(&rotated), Some(Role::Etcd));
+    }
+
+    #[test]
+    fn var_log_containers_and_cluster_info_dump_layouts() {
+        let id = "a".repeat(64);
+        let h = path_hint(Path::new(&format!("/var/log/containers/etcd-nuc_kube-system_etcd-{id}.log")));
+        assert_eq!(
+            (h.pod.as_deref(), h.namespace.as_deref(), h.container.as_deref()),
+            (Some("etcd-nuc"), Some("kube-system"), Some("etcd"))
+        );
+        let d = path_hint(Path::new("dump/kube-system/kube-apiserver-nuc/logs.txt"));
+        assert_eq!((d.namespace.as_deref(), d.pod.as_deref()), (Some("kube-system"), Some("kube-apiserver-nuc")));
+        assert_eq!(role_from_hint(&d), Some(Role::ApiServer));
+    }
+
+    #[test]
+    fn a_named_container_is_never_taken_for_etcd_or_apiserver_by_content() {
+        let hint = path_hint(Path::new("/var/log/pods/karmada-system_karmada-controller-manager-x_uid/manager/0.log"));
+        assert_eq!(role_from_hint(&hint), Some(Role::Other));
+        let karmada_etcd = path_hint(Path::new("/var/log/pods/karmada-system_etcd-0_uid/etcd/0.log"));
+        assert_eq!(role_from_hint(&karmada_etcd), Some(Role::Etcd));
+        let karmada_api =
+            path_hint(Path::new("/var/log/pods/karmada-system_karmada-apiserver-7f_uid/karmada-apiserver/0.log"));
+        assert_eq!(role_from_hint(&karmada_api), Some(Role::ApiServer));
+        assert_eq!(role_from_hint(&path_hint(Path::new("logs/controller.log"))), None);
+    }
+
+    #[test]
+    fn etcd_server_lines_are_told_from_client_lines() {
+        // Lines from ETCD-SIGNALS.md §1.1 (verbatim) and §3 K1 (the etcd-client line, its `target` field dropped).
+        assert!(is_etcd_server_line(
+            "2020-10-20 12:15:22.876237 W | etcdserver: read-only range request \"...\" with result \"...\" took too long (2.285637356s) to execute"
+        ));
+        assert!(is_etcd_server_line("raft2026/11/24 22:58:07 INFO: bdae9bbc11dd390d became leader at term 2"));
+        assert!(!is_etcd_server_line(
+            r#"{"level":"warn","ts":"2022-08-24T01:58:02.531Z","logger":"etcd-client","caller":"v3/retry_interceptor.go:62","msg":"retrying of unary invoker failed","attempt":0,"error":"rpc error: code = DeadlineExceeded desc = context deadline exceeded"}"#
+        ));
+    }
+
+    #[test]
+    fn missing_path_is_an_error_naming_it() {
+        let opts = ReadOptions { assume_tz: chrono_tz::UTC, fallback_now: Timestamp::default() };
+        let err = read_paths(&[PathBuf::from("/nonexistent/etcd.log")], &opts).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/etcd.log"), "{err}");
+    }
+
+    #[test]
+    fn folder_merges_close_signals_and_splits_gaps() {
+        let subject = Subject::EtcdMember { name: "etcd-a".into() };
+        let mut f = Folder::new();
+        let t0 = Timestamp::from_timestamp(1_700_000_000, 0).unwrap();
+        for (i, secs) in [0i64, 2, 5, 30, 31].iter().enumerate() {
+            let kind = SignalKind::SlowApply { took_ms: 100.0 * (i as f64 + 1.0), expected_ms: 100.0 };
+            f.add(&subject, kind, t0 + chrono::Duration::seconds(*secs), Origin::new("f", Some(i as u64 + 1)), false);
+        }
+        let out = f.finish();
+        assert_eq!(out.len(), 2);
+        assert_eq!((out[0].count, out[1].count), (3, 2));
+        assert_eq!(out[0].latency.as_ref().unwrap().max_ms, 300.0);
+        assert_eq!(out[1].first.line, Some(4));
+        assert_eq!(out[1].last.line, Some(5));
+    }
+}

@@ -1,0 +1,232 @@
+//! Streaming candidate-line scanner: finds the lines that contain one of a set of needles without looking at the
+//! others, the way ripgrep does (search the buffer, then find the line around each hit).
+//!
+//! Memory is one buffer (1 MiB, or the longest line if longer), whatever the input size. Line numbers are exact:
+//! newlines between hits are counted with memchr.
+
+use std::io::{self, Read};
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+const CHUNK: usize = 1 << 20;
+
+/// Counts of one scan.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Physical lines read (a final line without a newline counts).
+    pub lines: u64,
+    /// Lines that contained a needle and were handed to the callback.
+    pub candidates: u64,
+}
+
+/// A scan's counts plus the file's first and last lines (whatever they contain), so a caller can learn the time
+/// span of a file without looking at every line.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ScanOutcome {
+    pub stats: ScanStats,
+    pub first_line: Vec<u8>,
+    pub last_line: Vec<u8>,
+}
+
+/// A prefilter over a fixed set of needles.
+pub struct Scanner {
+    searcher: AhoCorasick,
+}
+
+impl Scanner {
+    /// Builds the searcher; an empty needle list makes every line a candidate.
+    pub fn new(needles: &[&str]) -> Self {
+        // Invariant: the needle list is a compile-time constant of short literals, which aho-corasick accepts.
+        let searcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(needles)
+            .or_else(|_| AhoCorasick::new(needles))
+            .expect("needles are valid literals");
+        Scanner { searcher }
+    }
+
+    /// Calls `on_line(line_number, line)` (1-based, without the newline or a trailing `\r`) for every line that
+    /// contains a needle. Stops early when the callback returns `false`.
+    pub fn scan<R: Read>(&self, mut reader: R, mut on_line: impl FnMut(u64, &[u8]) -> bool) -> io::Result<ScanOutcome> {
+        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
+        let mut stats = ScanStats::default();
+        let mut first_line: Option<Vec<u8>> = None;
+        let mut last_line: Vec<u8> = Vec::new();
+        let mut eof = false;
+        while !eof {
+            // Fill until the buffer holds at least one complete line or input ends.
+            let start_len = buf.len();
+            let want = (buf.len() + CHUNK).max(CHUNK);
+            buf.resize(want, 0);
+            let mut filled = start_len;
+            while filled < buf.len() {
+                let n = match reader.read(&mut buf[filled..]) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                if n == 0 {
+                    eof = true;
+                    break;
+                }
+                filled += n;
+            }
+            buf.truncate(filled);
+            let region_end = if eof {
+                buf.len()
+            } else {
+                match memchr::memrchr(b'\n', &buf) {
+                    Some(i) => i + 1,
+                    None => continue, // a line longer than the buffer: read more
+                }
+            };
+            let region = &buf[..region_end];
+            if first_line.is_none() && !region.is_empty() {
+                first_line = Some(trim_line(region.split(|&b| b == b'\n').next().unwrap_or_default()).to_vec());
+            }
+            if let Some(last) = region.strip_suffix(b"\n").unwrap_or(region).rsplit(|&b| b == b'\n').next() {
+                if !region.is_empty() {
+                    last_line = trim_line(last).to_vec();
+                }
+            }
+            let keep_going = self.scan_region(region, &mut stats, &mut on_line);
+            if !keep_going {
+                break;
+            }
+            buf.drain(..region_end);
+        }
+        Ok(ScanOutcome { stats, first_line: first_line.unwrap_or_default(), last_line })
+    }
+
+    /// Scans complete lines in `region` (the last one may lack its newline at end of input).
+    fn scan_region(&self, region: &[u8], stats: &mut ScanStats, on_line: &mut impl FnMut(u64, &[u8]) -> bool) -> bool {
+        let mut counted_to = 0; // newlines before this offset are in stats.lines
+        let mut pos = 0;
+        while pos < region.len() {
+            let Some(m) = self.searcher.find(&region[pos..]) else { break };
+            let hit = pos + m.start();
+            let line_start = memchr::memrchr(b'\n', &region[..hit]).map_or(0, |i| i + 1);
+            let line_end = memchr::memchr(b'\n', &region[hit..]).map_or(region.len(), |i| hit + i);
+            stats.lines += memchr::memchr_iter(b'\n', &region[counted_to..line_start]).count() as u64;
+            counted_to = line_start;
+            let line = trim_line(&region[line_start..line_end]);
+            stats.candidates += 1;
+            if !on_line(stats.lines + 1, line) {
+                return false;
+            }
+            pos = line_end + 1;
+        }
+        stats.lines += memchr::memchr_iter(b'\n', &region[counted_to..]).count() as u64;
+        if region.last().is_some_and(|&b| b != b'\n') {
+            stats.lines += 1; // final line without newline
+        }
+        true
+    }
+}
+
+fn trim_line(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(needles: &[&str], input: &[u8]) -> (ScanStats, Vec<(u64, String)>) {
+        let scanner = Scanner::new(needles);
+        let mut hits = Vec::new();
+        let outcome = scanner
+            .scan(input, |n, l| {
+                hits.push((n, String::from_utf8_lossy(l).into_owned()));
+                true
+            })
+            .unwrap();
+        (outcome.stats, hits)
+    }
+
+    #[test]
+    fn finds_lines_with_exact_numbers() {
+        let input = b"a\nslow fdatasync here\nb\nc\nx took too long\r\nlast slow fdatasync";
+        let (stats, hits) = collect(&["slow fdatasync", "took too long"], input);
+        assert_eq!(stats.lines, 6);
+        assert_eq!(
+            hits,
+            vec![(2, "slow fdatasync here".into()), (5, "x took too long".into()), (6, "last slow fdatasync".into())]
+        );
+    }
+
+    #[test]
+    fn reports_first_and_last_lines() {
+        let scanner = Scanner::new(&["zz"]);
+        let out = scanner.scan(&b"first\r\nmiddle zz\nlast\n"[..], |_, _| true).unwrap();
+        assert_eq!((out.first_line.as_slice(), out.last_line.as_slice()), (&b"first"[..], &b"last"[..]));
+        let out = scanner.scan(&b"only"[..], |_, _| true).unwrap();
+        assert_eq!((out.first_line.as_slice(), out.last_line.as_slice()), (&b"only"[..], &b"only"[..]));
+    }
+
+    #[test]
+    fn one_callback_per_line_with_several_needles() {
+        let (_, hits) = collect(&["a", "b"], b"ab ab\nzz\n");
+        assert_eq!(hits, vec![(1, "ab ab".into())]);
+    }
+
+    /// A reader that returns one byte at a time exercises every buffer boundary.
+    struct Trickle<'a>(&'a [u8]);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() || out.is_empty() {
+                return Ok(0);
+            }
+            out[0] = self.0[0];
+            self.0 = &self.0[1..];
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn chunk_boundaries_do_not_lose_or_split_lines() {
+        let mut input = Vec::new();
+        for i in 0..3000 {
+            if i % 7 == 0 {
+                input.extend_from_slice(format!("{i} NEEDLE {}\n", "x".repeat(i % 500)).as_bytes());
+            } else {
+                input.extend_from_slice(format!("{i} {}\n", "y".repeat(1000)).as_bytes());
+            }
+        }
+        let scanner = Scanner::new(&["NEEDLE"]);
+        let mut hits = Vec::new();
+        let stats = scanner.scan(Trickle(&input[..200_000]), |n, _| {
+            hits.push(n);
+            true
+        });
+        let stats = stats.unwrap().stats;
+        let expected_lines = input[..200_000].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        assert_eq!(stats.lines, expected_lines);
+        let full = Scanner::new(&["NEEDLE"]);
+        let mut all_hits = Vec::new();
+        let s2 = full.scan(&input[..], |n, l| {
+            assert!(l.windows(6).any(|w| w == b"NEEDLE"));
+            all_hits.push(n);
+            true
+        });
+        assert_eq!(s2.unwrap().stats.lines, 3000);
+        assert_eq!(all_hits.len(), 3000 / 7 + 1);
+        assert!(all_hits.iter().all(|n| (n - 1) % 7 == 0));
+        let complete = |n: &u64| *n < stats.lines; // the last line may be cut mid-way
+        assert_eq!(
+            hits.iter().copied().filter(complete).collect::<Vec<_>>(),
+            all_hits.iter().copied().filter(complete).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn line_longer_than_chunk_is_whole() {
+        let mut input = vec![b'z'; CHUNK * 2 + 17];
+        input.extend_from_slice(b"NEEDLE\nnext\n");
+        let (stats, hits) = collect(&["NEEDLE"], &input);
+        assert_eq!(stats.lines, 2);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].1.len(), CHUNK * 2 + 17 + 6);
+    }
+}
