@@ -10,15 +10,15 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
+fn triage() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kubectl-etcd_triage"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    c
+}
+
 /// Runs `analyze` on a fixture and returns the JSON report.
 fn analyze(path: &Path, extra: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_kubectl-etcd_triage"))
-        .arg("analyze")
-        .arg(path)
-        .args(["-o", "json"])
-        .args(extra)
-        .output()
-        .expect("the binary runs");
+    let out = triage().arg("analyze").arg(path).args(["-o", "json"]).args(extra).output().expect("the binary runs");
     assert!(out.status.success(), "analyze {} failed: {}", path.display(), String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("valid JSON report")
 }
@@ -114,4 +114,182 @@ fn a_narrow_window_excludes_and_counts_the_rest() {
     assert!(narrow["window"]["excluded"].as_u64().unwrap() > 0);
     assert!(restarts(&narrow).len() <= restarts(&all).len());
     assert!(narrow["window"]["basis"].as_str().unwrap().contains("latest evidence"));
+}
+
+#[test]
+fn oom_kills_are_not_blamed_on_storage() {
+    let r = analyze(&fixture("oom"), &[]);
+    let (outcome, cause, _) = verdict(&r);
+    assert_eq!((outcome, cause), ("other_cause", "out_of_memory"), "{:#}", r["verdict"]);
+    assert!(restarts(&r).iter().all(|p| p["attribution"]["cause"] != "storage_latency"));
+    assert!(citations(&r).iter().any(|(c, _)| c.contains("OOMKilled")), "{:#?}", citations(&r));
+    assert!(!r["recommendations"].to_string().contains("dedicated SSD"), "no storage advice for an OOM");
+}
+
+#[test]
+fn a_frozen_leader_is_not_slow_disk_despite_the_heartbeat_wording() {
+    let r = analyze(&fixture("frozen"), &[]);
+    let (outcome, cause, _) = verdict(&r);
+    assert_eq!((outcome, cause), ("other_cause", "etcd_stall"), "{:#}", r["verdict"]);
+    // The trap is present: etcd printed its "likely from slow disk" heartbeat warnings, but no slow fdatasync.
+    let members = r["members"].as_array().unwrap();
+    assert!(members.iter().any(|m| m["heartbeat_late"]["count"].as_u64().unwrap() > 0));
+    assert!(members.iter().all(|m| m["slow_wal_sync"]["count"].as_u64().unwrap() == 0));
+    assert!(restarts(&r).iter().all(|p| p["attribution"]["cause"] != "storage_latency"));
+    let storage_alt = r["verdict"]["alternatives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["cause"] == "storage_latency")
+        .expect("storage is listed as a rejected alternative");
+    assert!(storage_alt["why_not"].as_str().unwrap().contains("WAL"), "{storage_alt}");
+}
+
+#[test]
+fn config_errors_at_start_up_are_recognised() {
+    let r = analyze(&fixture("config-error"), &[]);
+    let (outcome, cause, confidence) = verdict(&r);
+    assert_eq!((outcome, cause, confidence), ("other_cause", "config_error", "high"), "{:#}", r["verdict"]);
+    assert!(citations(&r).iter().any(|(c, _)| c.contains("unknown flag")), "{:#?}", citations(&r));
+    // Every termination the lab recorded (6 per victim) is placed, though they came seconds apart.
+    for c in r["containers"].as_array().unwrap() {
+        assert_eq!(c["restarts"].as_array().unwrap().len(), 6, "{}", c["container"]);
+    }
+}
+
+#[test]
+fn capnslog_and_etcd_3_5_formats_give_the_same_answer() {
+    for name in ["shared-slow-capnslog", "shared-slow-etcd35"] {
+        let r = analyze(&fixture(name), &[]);
+        assert_eq!(verdict(&r).0, "storage_latency", "{name}: {:#}", r["verdict"]);
+        for m in r["members"].as_array().unwrap() {
+            assert!(m["slow_wal_sync"]["count"].as_u64().unwrap() > 0, "{name}: {}", m["member"]);
+            assert!(m["slow_apply"]["count"].as_u64().unwrap() > 0, "{name}: {}", m["member"]);
+        }
+        assert_citations_resolve(&r);
+    }
+}
+
+#[test]
+fn the_bundled_example_reads_a_cluster_info_dump_and_counts_duplicates_once() {
+    let r = analyze(Path::new("examples/karmada-slow-storage"), &[]);
+    let (outcome, _, confidence) = verdict(&r);
+    assert_eq!((outcome, confidence), ("storage_latency", "high"), "{:#}", r["verdict"]);
+    let inputs = r["inputs"].as_array().unwrap();
+    assert!(inputs.iter().any(|i| i["source"].as_str().unwrap().ends_with("karmada-system/pods.json")));
+    assert!(inputs.iter().any(|i| i["source"].as_str().unwrap().ends_with("kube-system/etcd-node1/logs.txt")));
+    assert_eq!(r["members"].as_array().unwrap().len(), 3, "the dump and the CRI files name the same 3 members");
+    assert!(r["assumptions"].to_string().contains("counted once"));
+}
+
+#[test]
+fn fail_on_storage_sets_exit_status_4_only_for_storage() {
+    let status = |name: &str| {
+        triage()
+            .args(["analyze", "-o", "json", "--fail-on", "storage"])
+            .arg(fixture(name))
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(status("shared-slow"), Some(4));
+    assert_eq!(status("oom"), Some(0));
+}
+
+fn etcd_log(name: &str, member: &str) -> PathBuf {
+    let pods = fixture(name).join("var/log/pods");
+    let dir = std::fs::read_dir(&pods)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().starts_with(&format!("kube-system_{member}_")))
+        .expect("member log dir");
+    dir.path().join("etcd/0.log")
+}
+
+#[test]
+fn rotated_and_gzipped_cri_files_are_read_like_plain_ones() {
+    use std::io::Write;
+    let plain = etcd_log("shared-slow", "etcd-node1");
+    let text = std::fs::read(&plain).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let member_dir = dir.path().join("var/log/pods/kube-system_etcd-node1_0f0e/etcd");
+    std::fs::create_dir_all(&member_dir).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(member_dir.join("0.log.20261125-021836.gz")).unwrap(),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(&text).unwrap();
+    gz.finish().unwrap();
+    let from_gz = analyze(dir.path(), &[]);
+    let from_plain = analyze(plain.parent().unwrap(), &[]);
+    let wal = |r: &Value| member(r, "etcd-node1")["slow_wal_sync"].clone();
+    assert_eq!(wal(&from_gz), wal(&from_plain));
+    assert!(wal(&from_gz)["count"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn damaged_lines_are_counted_and_cited_not_dropped() {
+    let plain = etcd_log("shared-slow", "etcd-node2");
+    let text = std::fs::read_to_string(&plain).unwrap();
+    // Cut one slow-fdatasync record in half, as a truncated paste would.
+    let (n, line) = text.lines().enumerate().find(|(_, l)| l.contains("slow fdatasync")).unwrap();
+    let damaged: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| if i == n { line[..line.len() / 2].to_string() } else { l.to_string() })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("etcd-node2.log");
+    std::fs::write(&file, damaged.join("\n")).unwrap();
+    let r = analyze(&file, &[]);
+    let input = &r["inputs"][0];
+    assert_eq!(input["malformed"], 1, "{input}");
+    assert_eq!(input["malformed_lines"][0], n as u64 + 1);
+    assert!(r["gaps"].to_string().contains(&format!("lines {}", n + 1)), "{}", r["gaps"]);
+}
+
+#[test]
+fn undated_klog_lines_are_placed_against_dated_evidence_and_the_assumption_is_stated() {
+    // The karmada scheduler's previous log without its CRI wrapper: klog lines have no year and no zone.
+    let pods = fixture("shared-slow").join("var/log/pods");
+    let sched = std::fs::read_dir(&pods)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().contains("karmada-scheduler"))
+        .unwrap()
+        .path()
+        .join("karmada-scheduler/1.log");
+    let raw: String = std::fs::read_to_string(&sched)
+        .unwrap()
+        .lines()
+        .map(|l| l.splitn(4, ' ').nth(3).unwrap_or("").to_string() + "\n")
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("karmada-scheduler.log"), raw).unwrap();
+    std::fs::copy(fixture("shared-slow").join("events.json"), dir.path().join("events.json")).unwrap();
+    let r = analyze(dir.path(), &[]);
+    let assumptions = r["assumptions"].to_string();
+    assert!(assumptions.contains("karmada-scheduler.log") && assumptions.contains("2026"), "{assumptions}");
+    let lease_row = r["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["summary"].as_str().unwrap().contains("lease"))
+        .expect("the scheduler's lease errors are on the timeline");
+    assert!(lease_row["from"].as_str().unwrap().starts_with("2026-11-25T"), "{lease_row}");
+}
+
+/// The three output formats, pinned (fixed "now", relative paths) so changes to them are reviewed.
+#[test]
+fn output_formats_snapshot() {
+    for (format, name) in [("text", "text"), ("markdown", "markdown"), ("json", "json")] {
+        let out = triage()
+            .args(["analyze", "tests/fixtures/shared-slow", "--now", "2026-11-25T03:00:00Z", "-o", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        insta::assert_snapshot!(format!("shared_slow_{name}"), text);
+    }
 }

@@ -159,17 +159,18 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
         })
         .collect();
 
+    // Most telling first: late heartbeats and elections, then read-index and request timeouts (busiest burst of
+    // each class; attribution() orders the final list by time).
     let mut consensus = Vec::new();
     for class in [
+        SignalClass::HeartbeatLate,
         SignalClass::LeaderElected,
         SignalClass::LeaderLost,
-        SignalClass::HeartbeatLate,
         SignalClass::ReadIndexSlow,
         SignalClass::RequestTimeout,
     ] {
-        consensus.extend(citations_for(ctx.etcd, window_start, end, class, 2));
+        consensus.extend(citations_for(ctx.etcd, window_start, end, class, 1));
     }
-    consensus.sort_by_key(|c| c.at);
     let api: Vec<Citation> = ctx
         .apiserver
         .iter()
@@ -268,7 +269,7 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
             conf = conf.lower();
         }
         let where_ = describe_disk(disk, ctx.etcd.member_count);
-        let mut summary = format!("{} {exit} {} after {where_}", case.container, ago(disk.first_at, run.ended_at));
+        let mut summary = format!("{} {exit} {} after {where_}", case.container, ago(disk.last_at, run.ended_at));
         if !f.consensus.is_empty() {
             summary.push_str(", followed by etcd consensus trouble");
         }
@@ -282,10 +283,13 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         if competing {
             summary.push_str(" Competing evidence (network, clock, certificates or etcd unavailability) in the same window lowers confidence.");
         }
-        let mut evidence = disk.citations.clone();
-        evidence.extend(f.consensus.iter().take(3).cloned());
-        evidence.extend(f.api.iter().take(2).cloned());
-        evidence.extend(f.own_chain.iter().take(3).cloned());
+        // The strongest record of each link: the slowest disk bursts, the busiest consensus trouble, and the
+        // container's own lines closest to its exit.
+        // disk.citations lists slow WAL syncs (slowest burst per member) before slow applies.
+        let mut evidence: Vec<Citation> = disk.citations.iter().take(3).cloned().collect();
+        evidence.extend(f.consensus.iter().take(2).cloned());
+        evidence.extend(f.api.iter().take(1).cloned());
+        evidence.extend(f.own_chain.iter().rev().take(2).cloned());
         return attribution(Cause::StorageLatency, conf, summary, evidence);
     }
     if !f.certs.is_empty() {

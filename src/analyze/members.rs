@@ -115,6 +115,8 @@ pub struct DiskFinding {
     pub max_wal_ms: f64,
     pub max_apply_ms: f64,
     pub first_at: Option<Timestamp>,
+    /// The latest start of a disk burst in the range (the stall closest to the range's end).
+    pub last_at: Option<Timestamp>,
     pub citations: Vec<Citation>,
 }
 
@@ -132,6 +134,7 @@ pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresh
         max_wal_ms: 0.0,
         max_apply_ms: 0.0,
         first_at: None,
+        last_at: None,
         citations: Vec::new(),
     };
     let mut best_wal: BTreeMap<&str, &Signal> = BTreeMap::new();
@@ -175,6 +178,16 @@ pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresh
                 .or_insert(s);
         }
     }
+    f.last_at = view
+        .in_range(from, to, SignalClass::SlowWalSync)
+        .map(|(_, s)| s.first_at)
+        .chain(
+            view.in_range(from, to, SignalClass::SlowApply)
+                .filter(|(_, s)| max_latency(s) >= th.apply_severe_ms)
+                .map(|(_, s)| s.first_at),
+        )
+        .filter(|t| *t <= to)
+        .max();
     let quorum = view.quorum();
     let wal_on_leader = f.wal_members.iter().any(|m| leaders.contains(m));
     let apply_on_leader = f.severe_apply_members.iter().any(|m| leaders.contains(m));

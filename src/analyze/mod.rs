@@ -91,8 +91,31 @@ fn fmt_duration(d: Duration) -> String {
     }
 }
 
+/// The same container output read twice (a `cluster-info dump` logs.txt beside the CRI file it came from, or a
+/// log given twice) must count once. Bursts are identical when the same lines were folded the same way; the key
+/// leaves out the container name because dump logs name only the pod.
+fn dedupe_signals(evidence: &Evidence) -> (Evidence, usize) {
+    use std::collections::HashSet;
+    let key = |s: &Signal| {
+        let who = match &s.subject {
+            Subject::Container { namespace, pod, .. } => format!("c/{namespace}/{pod}"),
+            other => format!("{other:?}"),
+        };
+        (who, s.class(), s.first_at, s.last_at, s.count)
+    };
+    let mut seen = HashSet::new();
+    let mut out = evidence.clone();
+    out.signals.retain(|s| seen.insert(key(s)));
+    let dropped = evidence.signals.len() - out.signals.len();
+    out.member_ids.sort();
+    out.member_ids.dedup();
+    (out, dropped)
+}
+
 /// Runs the whole analysis.
 pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
+    let (deduped, duplicates) = dedupe_signals(evidence);
+    let evidence = &deduped;
     let th = &params.thresholds;
     let (from, to, basis) = resolve_window(&params.window, evidence, params.now);
     let inside = |a: Timestamp, b: Timestamp| from.is_none_or(|f| b >= f) && to.is_none_or(|t| a <= t);
@@ -211,7 +234,15 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
         recommendations,
         gaps,
         inputs,
-        assumptions: evidence.assumptions.clone(),
+        assumptions: {
+            let mut a = evidence.assumptions.clone();
+            if duplicates > 0 {
+                a.push(format!(
+                    "{duplicates} signal bursts appeared identically in two inputs (e.g. a cluster-info dump logs.txt and the CRI file it was read from) and were counted once"
+                ));
+            }
+            a
+        },
         thresholds: th.clone(),
     }
 }

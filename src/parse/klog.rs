@@ -140,11 +140,13 @@ pub(crate) fn text_signal(msg: &str, level: Option<char>) -> Option<SignalKind> 
         return Some(SignalKind::NoSpaceAlarm { detail: clip(msg) });
     }
     // ---- a request timed out from the client's side -------------------------------------------------------
-    if msg.contains("context deadline exceeded")
+    let client_timeout = msg.contains("context deadline exceeded")
         || msg.contains("Client.Timeout exceeded")
         || msg.contains("etcdserver: request timed out")
-        || msg.contains("request did not complete within")
-    {
+        || msg.contains("request did not complete within");
+    // A kubelet probe timing out (`"Probe failed" ... context deadline exceeded`) is a probe failure, not a
+    // request the component made.
+    if client_timeout && !msg.contains("robe failed") {
         return Some(SignalKind::ApiRequestTimeout { detail: clip(msg) });
     }
     // ---- anything else fatal --------------------------------------------------------------------------------
@@ -170,7 +172,7 @@ fn lease_failure(msg: &str) -> bool {
     if msg.contains("error retrieving resource lock") || msg.contains("Error retrieving lease lock") {
         return true;
     }
-    (msg.contains("Failed to update lock") || msg.contains("Failed to update lease")) && !msg.contains("optimi")
+    msg.contains("Failed to update lock") && !msg.contains("optimi")
 }
 
 /// Kernel, kubelet and Go runtime memory exhaustion (ETCD-SIGNALS §5).
@@ -229,7 +231,7 @@ fn apiserver_etcd(msg: &str) -> Option<SignalKind> {
     }
     // K2, K3, K4, K5, K8.
     let symptom = msg.contains("is not an metav1.Status")
-        || msg.contains("unable to write a JSON response")
+        || (msg.contains("unable to write a JSON response") && msg.contains("Handler timeout"))
         || msg.contains("imeout or abort while handling")
         || msg.contains("Post-timeout activity")
         || msg.contains("error getting data from etcd")
@@ -238,10 +240,13 @@ fn apiserver_etcd(msg: &str) -> Option<SignalKind> {
         return Some(SignalKind::ApiServerEtcdError { detail: clip(msg) });
     }
     // K11: etcd errors echoed by the apiserver's storage layer (rpc status, etcd3 storage, cacher).
-    let etcd_error = msg.contains("etcdserver: ") || msg.contains("rpc error: code = Unavailable");
+    let timeout = msg.contains("etcdserver: request timed out")
+        || msg.contains("etcdserver: leader changed")
+        || msg.contains("context deadline exceeded")
+        || msg.contains("request did not complete within");
     let storage_side =
         msg.contains("rpc error: code =") || msg.contains("etcd3") || msg.contains("cacher") || msg.contains("storage");
-    if etcd_error && storage_side {
+    if timeout && storage_side {
         return Some(SignalKind::ApiServerEtcdError { detail: clip(msg) });
     }
     None
@@ -496,6 +501,50 @@ mod tests {
         let facts = checked(line).unwrap();
         assert!(matches!(facts.signal, Some(SignalKind::LeaseRenewFailed { .. })));
         assert_eq!(facts.time.and_then(|t| t.exact()).map(|t| t.timestamp()), Some(1580306777));
+    }
+
+    #[test]
+    fn journald_wrapped_klog_prefers_inner_time() {
+        // Adapted: ETCD-SIGNALS §1.4 quotes `Jan 25 06:42:41 ... E0125 06:42:39.880363`; host, ident and the
+        // message (from §1.3) filled in.
+        let line = "Jan 25 06:42:41 master1 kube-controller-manager[2189071]: E0125 06:42:39.880363 2189071 leaderelection.go:325] error retrieving resource lock kube-system/kube-controller-manager: etcdserver: request timed out";
+        let un = crate::parse::unwrap_line(line);
+        let facts = checked(line).unwrap();
+        let inner = NaiveDate::from_ymd_opt(2000, 1, 25).unwrap().and_hms_micro_opt(6, 42, 39, 880363).unwrap();
+        assert_eq!(facts.time, Some(LineTime::NoYear(inner)));
+        assert!(matches!(un.outer_time, Some(LineTime::NoYear(t)) if t != inner));
+        assert!(matches!(facts.signal, Some(SignalKind::LeaseRenewFailed { .. })));
+    }
+
+    #[test]
+    fn kubelet_probe_timeout_is_not_a_client_request_timeout() {
+        // Adapted: the kubelet structured line of ETCD-SIGNALS §5 (pod UID and header filled in).
+        let line = r#"I0101 00:00:00.000000    1234 prober.go:107] "Probe failed" probeType="Liveness" pod="kube-system/etcd-node1" podUID=abc containerName="etcd" probeResult="failure" output="Get "http://127.0.0.1:2381/health?exclude=NOSPACE&serializable=true": context deadline exceeded (Client.Timeout exceeded while awaiting headers)""#;
+        assert_eq!(signal(line), None);
+    }
+
+    #[test]
+    fn apiserver_echoed_storage_errors_need_a_timeout() {
+        // Adapted: K11-style echo from the storage layer.
+        let line = r#"E0101 00:00:00.000000       1 cacher.go:440] cacher (*coordination.Lease): unexpected ListAndWatch error: failed to list *coordination.Lease: rpc error: code = DeadlineExceeded desc = context deadline exceeded"#;
+        assert!(matches!(signal(line), Some(SignalKind::ApiServerEtcdError { .. })));
+        let line = r#"E0101 00:00:00.000000       1 cacher.go:440] cacher (*coordination.Lease): rpc error: code = Unavailable desc = transport is closing"#;
+        assert_eq!(signal(line), None);
+    }
+
+    #[test]
+    fn logrus_without_time_and_k3s_fatal() {
+        // Adapted: logrus without the time field; a fatal with no known content.
+        assert_eq!(
+            signal(r#"level=fatal msg="lost leadership, restarting kube-vip""#),
+            Some(SignalKind::LeaderElectionLost)
+        );
+        assert!(matches!(
+            signal(
+                r#"time="2021-10-06T01:12:52Z" level=fatal msg="starting kubernetes: preparing server: bootstrap data already found""#
+            ),
+            Some(SignalKind::Fatal { .. })
+        ));
     }
 
     #[test]

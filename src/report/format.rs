@@ -228,7 +228,34 @@ pub fn subject_short(subject: &Subject) -> String {
 
 /// A folded row's citation: `file:1042` or `file:1042-1090` (first to last line of the same file) or
 /// `a:1 .. b:7` when the row spans files.
+/// A citation path for the terminal: the pod UID in `/var/log/pods/<ns>_<pod>_<uid>/` directories becomes `*`, which
+/// keeps the path usable in a shell (a glob) while saving ~37 columns. JSON and Markdown keep full paths.
+pub fn short_path(path: &str) -> String {
+    path.split('/')
+        .map(|seg| match seg.rsplit_once('_') {
+            Some((head, uid)) if head.contains('_') && is_uid(uid) => format!("{head}_*"),
+            _ => seg.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn is_uid(s: &str) -> bool {
+    s.len() == 36
+        && s.chars()
+            .enumerate()
+            .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
+}
+
+/// An origin for the terminal (see [`short_path`]).
+pub fn short_origin(o: &Origin) -> String {
+    Origin { source: short_path(&o.source), line: o.line }.to_string()
+}
+
 pub fn fmt_origin_range(first: &Origin, last: Option<&Origin>) -> String {
+    let first = &Origin { source: short_path(&first.source), line: first.line };
+    let last = last.map(|l| Origin { source: short_path(&l.source), line: l.line });
+    let last = last.as_ref();
     match last {
         None => first.to_string(),
         Some(last) if last == first => first.to_string(),
@@ -947,6 +974,18 @@ pub(crate) fn sample_report() -> Report {
             "the first restart of kube-controller-manager is placed at its last log line (approximate)".into(),
         ],
         thresholds: Thresholds::default(),
+    }
+}
+
+#[cfg(test)]
+mod short_path_tests {
+    use super::*;
+
+    #[test]
+    fn pod_uid_directories_become_globs() {
+        let p = "x/var/log/pods/kube-system_etcd-node1_1a05deda-4e5a-4b05-aba0-f0e4e9b455b5/etcd/0.log";
+        assert_eq!(short_path(p), "x/var/log/pods/kube-system_etcd-node1_*/etcd/0.log");
+        assert_eq!(short_path("logs/etcd_node_1.log"), "logs/etcd_node_1.log");
     }
 }
 

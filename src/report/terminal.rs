@@ -11,7 +11,7 @@ use owo_colors::{OwoColorize, Style};
 use super::RenderOpts;
 use super::format::{
     Clock, fmt_attribution, fmt_ms, fmt_origin_range, fmt_span, fmt_thresholds, fmt_time, fmt_verdict_tag,
-    omitted_note, select_timeline, spark_caption, sparkline, subject_short, wrap,
+    omitted_note, select_timeline, short_origin, spark_caption, sparkline, subject_short, wrap,
 };
 use super::model::{
     AdviceKind, Cause, Citation, ContainerHistory, LatencyStats, MemberSignals, Outcome, Report, RestartRecord,
@@ -149,7 +149,7 @@ impl Renderer<'_> {
         let gap = if time.is_empty() { "" } else { "  " };
         let lead = format!("{}- {}{gap}", " ".repeat(indent), self.p(&time, dim()));
         let lead_width = indent + 2 + time.chars().count() + gap.len();
-        self.wrapped(out, &lead, lead_width, lead_width, &c.claim, plain(), Some(&c.origin.to_string()))
+        self.wrapped(out, &lead, lead_width, lead_width, &c.claim, plain(), Some(&short_origin(&c.origin)))
     }
 
     fn header(&self, out: &mut dyn Write) -> io::Result<()> {
@@ -252,7 +252,7 @@ impl Renderer<'_> {
             if e.reason != "BackOff" && !e.message.is_empty() {
                 body.push_str(&format!(": {}", e.message));
             }
-            self.wrapped(out, label, 12, 14, &body, plain(), Some(&e.origin.to_string()))?;
+            self.wrapped(out, label, 12, 14, &body, plain(), Some(&short_origin(&e.origin)))?;
         }
         let time_w = c.restarts.iter().map(|r| restart_time(r, &self.clock).chars().count()).max().unwrap_or(0);
         for r in &c.restarts {
@@ -288,7 +288,7 @@ impl Renderer<'_> {
         )?;
         let pad = " ".repeat(body);
         if !a.summary.is_empty() {
-            self.wrapped(out, &pad, body, body, &a.summary, plain(), Some(&r.origin.to_string()))?;
+            self.wrapped(out, &pad, body, body, &a.summary, plain(), Some(&short_origin(&r.origin)))?;
         }
         for c in &a.evidence {
             self.citation(out, body, c)?;

@@ -31,6 +31,23 @@ pub struct ScanOutcome {
 /// A prefilter over a fixed set of needles.
 pub struct Scanner {
     searcher: AhoCorasick,
+    /// When set, every non-candidate line must end like a JSON record (`}`), or be empty or a CRI partial
+    /// line; others are reported as suspect. This finds truncated or broken zap lines for the cost of one
+    /// byte comparison per line.
+    json_records: bool,
+}
+
+/// Whether a line ends the way a JSON-per-line record does (or is empty, or a CRI partial line `... stdout P ...`).
+fn ends_like_record(line: &[u8]) -> bool {
+    match line.last() {
+        None | Some(b'}') => true,
+        Some(_) => {
+            // CRI: `<time> <stream> P <content>`; the content of a partial line continues on the next line.
+            let mut fields = line.splitn(4, |&b| b == b' ');
+            let (_, stream, tag) = (fields.next(), fields.next(), fields.next());
+            matches!(stream, Some(b"stdout" | b"stderr")) && tag.is_some_and(|t| t.first() == Some(&b'P'))
+        }
+    }
 }
 
 impl Scanner {
@@ -43,12 +60,29 @@ impl Scanner {
             .build(needles)
             .or_else(|_| AhoCorasick::new(needles))
             .expect("needles are valid literals");
-        Scanner { searcher }
+        Scanner { searcher, json_records: false }
+    }
+
+    /// Also report lines that do not end like a JSON record (see [`Scanner::scan_checked`]).
+    pub fn expecting_json_records(mut self) -> Self {
+        self.json_records = true;
+        self
     }
 
     /// Calls `on_line(line_number, line)` (1-based, without the newline or a trailing `\r`) for every line that
     /// contains a needle. Stops early when the callback returns `false`.
-    pub fn scan<R: Read>(&self, mut reader: R, mut on_line: impl FnMut(u64, &[u8]) -> bool) -> io::Result<ScanOutcome> {
+    pub fn scan<R: Read>(&self, reader: R, on_line: impl FnMut(u64, &[u8]) -> bool) -> io::Result<ScanOutcome> {
+        self.scan_checked(reader, on_line, |_, _| {})
+    }
+
+    /// Like [`Scanner::scan`]; with [`Scanner::expecting_json_records`], `on_suspect(line_number, line)` is called for
+    /// every non-candidate line that does not end like a JSON record.
+    pub fn scan_checked<R: Read>(
+        &self,
+        mut reader: R,
+        mut on_line: impl FnMut(u64, &[u8]) -> bool,
+        mut on_suspect: impl FnMut(u64, &[u8]),
+    ) -> io::Result<ScanOutcome> {
         let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
         let mut stats = ScanStats::default();
         let mut first_line: Option<Vec<u8>> = None;
@@ -90,7 +124,7 @@ impl Scanner {
                     last_line = trim_line(last).to_vec();
                 }
             }
-            let keep_going = self.scan_region(region, &mut stats, &mut on_line);
+            let keep_going = self.scan_region(region, &mut stats, &mut on_line, &mut on_suspect);
             if !keep_going {
                 break;
             }
@@ -100,7 +134,13 @@ impl Scanner {
     }
 
     /// Scans complete lines in `region` (the last one may lack its newline at end of input).
-    fn scan_region(&self, region: &[u8], stats: &mut ScanStats, on_line: &mut impl FnMut(u64, &[u8]) -> bool) -> bool {
+    fn scan_region(
+        &self,
+        region: &[u8],
+        stats: &mut ScanStats,
+        on_line: &mut impl FnMut(u64, &[u8]) -> bool,
+        on_suspect: &mut impl FnMut(u64, &[u8]),
+    ) -> bool {
         let mut counted_to = 0; // newlines before this offset are in stats.lines
         let mut pos = 0;
         while pos < region.len() {
@@ -108,20 +148,45 @@ impl Scanner {
             let hit = pos + m.start();
             let line_start = memchr::memrchr(b'\n', &region[..hit]).map_or(0, |i| i + 1);
             let line_end = memchr::memchr(b'\n', &region[hit..]).map_or(region.len(), |i| hit + i);
-            stats.lines += memchr::memchr_iter(b'\n', &region[counted_to..line_start]).count() as u64;
-            counted_to = line_start;
+            self.count_lines(&region[counted_to..line_start], stats, on_suspect);
             let line = trim_line(&region[line_start..line_end]);
             stats.candidates += 1;
-            if !on_line(stats.lines + 1, line) {
+            stats.lines += 1; // this line, judged by the callback rather than the ending check
+            counted_to = (line_end + 1).min(region.len());
+            if !on_line(stats.lines, line) {
                 return false;
             }
             pos = line_end + 1;
         }
-        stats.lines += memchr::memchr_iter(b'\n', &region[counted_to..]).count() as u64;
-        if region.last().is_some_and(|&b| b != b'\n') {
+        let rest = &region[counted_to..];
+        self.count_lines(rest, stats, on_suspect);
+        if let Some(start) =
+            rest.last().filter(|&&b| b != b'\n').map(|_| memchr::memrchr(b'\n', rest).map_or(0, |i| i + 1))
+        {
             stats.lines += 1; // final line without newline
+            let last = trim_line(&rest[start..]);
+            if self.json_records && !ends_like_record(last) {
+                on_suspect(stats.lines, last);
+            }
         }
         true
+    }
+
+    /// Counts the complete lines in `lines` (each ends with `\n`), checking their endings when asked to.
+    fn count_lines(&self, lines: &[u8], stats: &mut ScanStats, on_suspect: &mut impl FnMut(u64, &[u8])) {
+        if !self.json_records {
+            stats.lines += memchr::memchr_iter(b'\n', lines).count() as u64;
+            return;
+        }
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', lines) {
+            stats.lines += 1;
+            let line = trim_line(&lines[start..end]);
+            if !ends_like_record(line) {
+                on_suspect(stats.lines, line);
+            }
+            start = end + 1;
+        }
     }
 }
 
@@ -163,6 +228,21 @@ mod tests {
         assert_eq!((out.first_line.as_slice(), out.last_line.as_slice()), (&b"first"[..], &b"last"[..]));
         let out = scanner.scan(&b"only"[..], |_, _| true).unwrap();
         assert_eq!((out.first_line.as_slice(), out.last_line.as_slice()), (&b"only"[..], &b"only"[..]));
+    }
+
+    #[test]
+    fn json_record_check_reports_truncated_lines_only() {
+        let scanner = Scanner::new(&["NEEDLE"]).expecting_json_records();
+        let input = b"{\"a\":1}\n{\"a\":\ncut\n\n2026-01-01T00:00:00Z stderr P {\"a\n{\"NEEDLE\n{\"b\":2}";
+        let mut suspects = Vec::new();
+        let out = scanner.scan_checked(
+            &input[..],
+            |_, _| true,
+            |n, l| suspects.push((n, String::from_utf8_lossy(l).into_owned())),
+        );
+        assert_eq!(out.unwrap().stats.lines, 7);
+        // Line 6 is a candidate (classify judges it); the empty line and the CRI partial line are fine.
+        assert_eq!(suspects, vec![(2, "{\"a\":".to_string()), (3, "cut".to_string())]);
     }
 
     #[test]
