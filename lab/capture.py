@@ -6,12 +6,12 @@
 
 Fixture layout (tests/fixtures/NAME/):
     README.md             how and when it was captured, what happened (generated from the records)
-    lab-records.jsonl     the lab kubelet's / fault injector's own records (ground truth)
+    .lab-records.jsonl     the lab kubelet's / fault injector's own records (ground truth)
     pods.json events.json nodes.json   `kubectl get ... -A -o json` shaped lists (lab/objects)
     var/log/pods/<ns>_<pod>_<uid>/<container>/<restartCount>.log   CRI log files
 
 Example layout (--example): `kubectl cluster-info dump --all-namespaces --output-directory` shape
-(nodes.json, <ns>/*.json, <ns>/<pod>/logs.txt) + var-log-pods/ + README.md + lab-records.jsonl.
+(nodes.json, <ns>/*.json, <ns>/<pod>/logs.txt) + var-log-pods/ + README.md + .lab-records.jsonl.
 
 Nothing is edited: files are copied byte for byte from the run; the README is generated.
 Standard library only.
@@ -111,7 +111,7 @@ def write_readme(dest, run_dir, command, title, example, notes):
     L.append("Captured from a **real run** of the etcd-triage lab (`lab/`), not written by hand. Real etcd "
              "processes, real injected faults, real process exits; files are byte-for-byte what the lab wrote. "
              "The Kubernetes objects are k8s-openapi types serialised by `lab/objects` from the lab kubelet's "
-             "records (`lab-records.jsonl`). Regenerate with the command below (the content will differ run to run).")
+             "records (`.lab-records.jsonl`). Regenerate with the command below (the content will differ run to run).")
     L.append("")
     L.append("- Command: `%s`" % command)
     L.append("- Date (UTC): %s to %s (snapshot; logs end there)" % (t0, s["snapshot"]))
@@ -132,7 +132,7 @@ def write_readme(dest, run_dir, command, title, example, notes):
         L.append("<ns>/pods.json events.json ...     PodList, EventList, ReplicaSetList, ... per namespace")
         L.append("<ns>/<pod>/logs.txt                current container log (raw, kubectl's START/END banners)")
         L.append("var-log-pods/<ns>_<pod>_<uid>/<container>/<restartCount>.log   CRI files incl. previous runs")
-        L.append("lab-records.jsonl                  the lab's own records (ground truth for this example)")
+        L.append(".lab-records.jsonl                  the lab's own records (ground truth for this example)")
         L.append("```")
         L.append("")
         L.append("Expected reading: both controllers are crash-looping because they cannot renew their leader "
@@ -237,7 +237,7 @@ NOTES = {
         "Healthy disks, no delay. karmada-controller-manager runs in a memory cgroup (cgroup v1, limit shown in "
         "pods.json resources) and leaks memory while leading, so the **kernel OOM killer** kills it for real "
         "(exit 137, reason OOMKilled from the cgroup's `oom_kill` counter; the kernel's own lines are in "
-        "lab-records.jsonl and the `OOMKilling` node event). karmada-scheduler on node2 is healthy.",
+        ".lab-records.jsonl and the `OOMKilling` node event). karmada-scheduler on node2 is healthy.",
     ],
     "frozen": [
         "Healthy disks. Before each freeze the lab makes node1 the leader (`etcdctl move-leader`), then sends "
@@ -282,7 +282,7 @@ def main():
     recs = summarize.load_records(run_dir)
     scenario = next(r for r in recs if r["kind"] == "run")["scenario"]
     notes = NOTES.get(scenario, []) + ([""] + a.note if a.note else [])
-    shutil.copy(os.path.join(run_dir, "records.jsonl"), os.path.join(dest, "lab-records.jsonl"))
+    shutil.copy(os.path.join(run_dir, "records.jsonl"), os.path.join(dest, ".lab-records.jsonl"))
     if a.example:
         shutil.copytree(os.path.join(run_dir, "var", "log", "pods"), os.path.join(dest, "var-log-pods"))
         objects = os.path.join(LAB_DIR, "objects", "target", "release", "lab-objects")

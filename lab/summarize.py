@@ -32,7 +32,7 @@ def cri_content(line):
 
 
 def records_path(out):
-    for name in ("records.jsonl", "lab-records.jsonl"):  # run dir / packaged fixture
+    for name in ("records.jsonl", ".lab-records.jsonl"):  # run dir / packaged fixture
         p = os.path.join(out, name)
         if os.path.exists(p):
             return p

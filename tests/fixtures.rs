@@ -293,3 +293,26 @@ fn output_formats_snapshot() {
         insta::assert_snapshot!(format!("shared_slow_{name}"), text);
     }
 }
+
+#[test]
+fn kubectl_logs_timestamps_output_reads_like_the_cri_file() {
+    // `kubectl logs --timestamps` prints `<RFC3339Nano> <line>`: the CRI file without stream and tag.
+    let cri = etcd_log("shared-slow", "etcd-node3");
+    let kubectl: String = std::fs::read_to_string(&cri)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut f = l.splitn(4, ' ');
+            let (ts, _stream, _tag, rest) = (f.next().unwrap(), f.next(), f.next(), f.next().unwrap_or(""));
+            format!("{ts} {rest}\n")
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("etcd-node3.log"), kubectl).unwrap();
+    let from_kubectl = analyze(dir.path(), &[]);
+    let from_cri = analyze(cri.parent().unwrap(), &[]);
+    for field in ["slow_wal_sync", "slow_apply", "heartbeat_late", "leader_changes_seen", "read_index_slow"] {
+        assert_eq!(member(&from_kubectl, "etcd-node3")[field], member(&from_cri, "etcd-node3")[field], "{field}");
+    }
+    assert!(from_kubectl["inputs"][0]["format"].as_str().unwrap().contains("kubectl logs --timestamps"));
+}

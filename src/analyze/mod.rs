@@ -211,7 +211,8 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
 
     let member_stats = members::member_signals(&EtcdView::new(evidence, &signals), th);
     let window_events: Vec<_> = evidence.events.iter().filter(|e| inside(e.first_at, e.last_at)).collect();
-    let timeline = timeline::build(&signals, &containers, &window_events, th);
+    let window_nodes: Vec<_> = evidence.nodes.iter().collect();
+    let timeline = timeline::build(&signals, &containers, &window_events, &window_nodes, th);
 
     let mut gaps = evidence.gaps.clone();
     gaps.extend(coverage_gaps(evidence, &etcd, &containers));

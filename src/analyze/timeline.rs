@@ -5,7 +5,7 @@
 
 use crate::analyze::members::fmt_ms_plain;
 use crate::analyze::thresholds::Thresholds;
-use crate::evidence::{EventRecord, LatencyDigest, Signal, SignalClass, Subject};
+use crate::evidence::{EventRecord, LatencyDigest, NodeRecord, Signal, SignalClass, Subject};
 use crate::report::model::{ContainerHistory, Severity, TimelineRow};
 
 fn severity(class: SignalClass) -> Severity {
@@ -144,6 +144,7 @@ pub fn build(
             last: None,
         });
     }
+    rows.extend(node_rows(nodes));
     rows.sort_by(|a, b| a.from.cmp(&b.from).then(a.subject.cmp(&b.subject)).then(a.summary.cmp(&b.summary)));
     rows
 }
@@ -152,4 +153,32 @@ fn finish(o: Open) -> TimelineRow {
     let mut row = o.row;
     row.summary = summarize(o.class, row.count, &o.digest);
     row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{NodeCondition, Origin, Timestamp};
+
+    #[test]
+    fn abnormal_node_conditions_become_rows() {
+        let at = Timestamp::from_timestamp(1_790_000_000, 0);
+        let cond = |t: &str, s: &str| NodeCondition {
+            condition_type: t.into(),
+            status: s.into(),
+            reason: Some("KubeletHasDiskPressure".into()),
+            last_transition: at,
+        };
+        let node = NodeRecord {
+            name: "rpi".into(),
+            conditions: vec![cond("Ready", "True"), cond("DiskPressure", "True"), cond("MemoryPressure", "False")],
+            kernel_version: None,
+            container_runtime: None,
+            labels: Default::default(),
+            origin: Origin::new("nodes.json#items[1]", None),
+        };
+        let rows = node_rows(&[&node]);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].summary, "node condition DiskPressure=True (KubeletHasDiskPressure)");
+    }
 }

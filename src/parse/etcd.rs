@@ -486,7 +486,7 @@ fn json_line(s: &str) -> Result<Option<LineFacts>, Malformed> {
     if s.contains("\"msg\":") {
         // Another key order: try it as a zap record, else read it as text.
         if let Ok(rec) = serde_json::from_str::<ZapRecord>(s) {
-            return Ok(zap_rules(&rec).into_facts(rec.time()));
+            return Ok(zap_rules(&rec, has_controller_phrase(s)).into_facts(rec.time()));
         }
     }
     Ok(klog::text_signal(s, None).map(|signal| LineFacts { signal: Some(signal), ..LineFacts::default() }))
@@ -569,7 +569,7 @@ fn zap_gate(s: &str, msg: &str) -> bool {
     /// Field contents the rules act on, anywhere in the record.
     const FIELDS: &[&str] = &["local-member-id", "etcd-client", "retry_interceptor", "etcdserver: ", "space exceeded"];
     static FIELD_FINDERS: LazyLock<Vec<memchr::memmem::Finder<'static>>> =
-        LazyLock::new(|| FIELDS.iter().map(|f| memchr::memmem::Finder::new(f)).collect());
+        LazyLock::new(|| FIELDS.iter().map(memchr::memmem::Finder::new).collect());
     // zap writes `level` first.
     let fatal = ["{\"level\":\"fatal\"", "{\"level\":\"panic\"", "{\"level\":\"dpanic\""];
     MSGS.iter().any(|m| msg.contains(m))
@@ -577,17 +577,45 @@ fn zap_gate(s: &str, msg: &str) -> bool {
         || fatal.iter().any(|f| s.starts_with(f))
 }
 
+/// Whether a JSON record carries one of the phrases of a controller that logs zap JSON itself
+/// (controller-runtime): lease loss, lease renewal, configuration errors, memory exhaustion.
+fn has_controller_phrase(s: &str) -> bool {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        let phrases = [
+            "election lost",
+            "eaderelection lost",
+            "lost leadership",
+            "renew lease",
+            "update lock",
+            "resource lock",
+            "lease lock",
+            "unknown flag",
+            "flag provided but not defined",
+            "failed to load config",
+            "invalid configuration",
+            "rror parsing",
+            "no such file or directory",
+            "ut of memory",
+            "oom-killer",
+        ];
+        let alternation: Vec<String> = phrases.iter().map(|p| regex::escape(p)).collect();
+        Regex::new(&alternation.join("|")).expect("escaped literals form a valid regex")
+    });
+    RE.is_match(s)
+}
+
 /// One zap JSON record.
 fn zap_record(s: &str) -> Result<Option<LineFacts>, Malformed> {
     let Some(msg) = raw_msg(s) else {
         return Err(Malformed("zap JSON record without a complete \"msg\" (truncated?)".into()));
     };
-    if std::env::var_os("NOGATE").is_none() && !zap_gate(s, msg) {
+    let controller = has_controller_phrase(s);
+    if !controller && !zap_gate(s, msg) {
         return Ok(None);
     }
     let rec: ZapRecord =
         serde_json::from_str(s).map_err(|e| Malformed(format!("zap JSON record is not valid JSON: {e}")))?;
-    Ok(zap_rules(&rec).into_facts(rec.time()))
+    Ok(zap_rules(&rec, controller).into_facts(rec.time()))
 }
 
 /// A JSON value as zap writes it, read loosely: strings borrow from the line when they have no escapes, numbers
@@ -772,8 +800,9 @@ fn duration_field(rec: &ZapRecord<'_>, key: &str) -> Option<f64> {
     rec.scalar(key).and_then(Scalar::duration_ms)
 }
 
-/// The zap message rules (ETCD-SIGNALS §2), applied to a parsed record (JSON or console).
-fn zap_rules(map: &ZapRecord<'_>) -> Said {
+/// The zap message rules (ETCD-SIGNALS §2), applied to a parsed record (JSON or console). `controller`: the
+/// record carries a controller phrase ([`has_controller_phrase`]).
+fn zap_rules(map: &ZapRecord<'_>, controller: bool) -> Said {
     let msg = field(map, "msg");
     let level = field(map, "level");
     let error = field(map, "error");
@@ -867,7 +896,11 @@ fn zap_rules(map: &ZapRecord<'_>) -> Said {
         },
     };
     if said.signal.is_none() {
-        said.signal = if let Some(e) = request_timeout_error(error) {
+        let text = if error.is_empty() { msg.to_string() } else { format!("{msg}: {error}") };
+        said.signal = if let Some(kind) = controller.then(|| controller_signal(&text)).flatten() {
+            // A controller logging zap JSON (controller-runtime): its phrases never occur in etcd's own lines.
+            Some(kind)
+        } else if let Some(e) = request_timeout_error(error) {
             // R15 `failed to publish local member ...`, A7 `serving /health false; Range fails`, ...
             Some(SignalKind::RequestTimeout {
                 detail: if msg.contains("publish") { clip(&format!("{msg}: {e}")) } else { e.to_string() },
@@ -875,7 +908,6 @@ fn zap_rules(map: &ZapRecord<'_>) -> Said {
         } else if error.contains("database space exceeded") {
             Some(SignalKind::NoSpaceAlarm { detail: clip(error) })
         } else if matches!(level, "fatal" | "panic" | "dpanic") {
-            let text = if error.is_empty() { msg.to_string() } else { format!("{msg}: {error}") };
             Some(if is_config_error(&text) {
                 SignalKind::ConfigError { detail: clip(&text) }
             } else {
@@ -886,6 +918,21 @@ fn zap_rules(map: &ZapRecord<'_>) -> Said {
         };
     }
     said
+}
+
+/// The controller-side signals of [`klog::text_signal`] that etcd itself never prints: lease loss, lease renewal
+/// failures, configuration errors and memory exhaustion. Client-side timeouts are left out on purpose: in a zap
+/// line they may be etcd's own errors.
+fn controller_signal(text: &str) -> Option<SignalKind> {
+    klog::text_signal(text, None).filter(|k| {
+        matches!(
+            k,
+            SignalKind::LeaderElectionLost
+                | SignalKind::LeaseRenewFailed { .. }
+                | SignalKind::ConfigError { .. }
+                | SignalKind::OutOfMemory { .. }
+        )
+    })
 }
 
 /// etcd 3.6 `--log-format=console`: `ts<TAB>level<TAB>[logger<TAB>]caller<TAB>msg<TAB>{fields}`.
@@ -920,7 +967,7 @@ fn console_line(s: &str) -> Option<Result<Option<LineFacts>, Malformed>> {
     if let Some(logger) = logger {
         rec.logger = Scalar::Str(Cow::Borrowed(logger));
     }
-    Some(Ok(zap_rules(&rec).into_facts(Some(LineTime::Exact(time)))))
+    Some(Ok(zap_rules(&rec, has_controller_phrase(s)).into_facts(Some(LineTime::Exact(time)))))
 }
 
 // ---- anything else ------------------------------------------------------------------------------------------
@@ -1564,6 +1611,16 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn controller_runtime_zap_json_lines() {
+        // Adapted: controller-runtime's messages of ETCD-SIGNALS §4.2 in zap JSON (operators log this way).
+        let line = r#"{"level":"error","ts":"2024-01-31T08:54:41.675Z","logger":"setup","caller":"manager/internal.go:512","msg":"error received after stop sequence was engaged","error":"leader election lost"}"#;
+        assert_eq!(signal(line), Some(SignalKind::LeaderElectionLost));
+        // A relayed etcd error in a controller's lease line is the lease failure, not etcd's own timeout.
+        let line = r#"{"level":"error","ts":"2024-01-31T08:54:41.675Z","caller":"leaderelection/leaderelection.go:367","msg":"Failed to update lock","error":"etcdserver: request timed out"}"#;
+        assert!(matches!(signal(line), Some(SignalKind::LeaseRenewFailed { .. })));
+    }
+
+    #[test]
     fn needles_have_no_characters_docker_escapes() {
         for n in NEEDLES {
             assert!(!n.contains(['"', '<', '>', '&', '\\']), "{n}");
@@ -1636,37 +1693,5 @@ pub(crate) mod tests {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod scratch_bench {
-    #[test]
-    #[ignore]
-    fn scratch_bench() {
-        let path = std::env::var("BENCH_FILE").unwrap();
-        let text = std::fs::read_to_string(path).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        let cand: Vec<&str> = lines.iter().copied().filter(|l| super::NEEDLES.iter().any(|n| l.contains(n))).collect();
-        let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
-        let reps = 200;
-        let t = std::time::Instant::now();
-        let mut n = 0usize;
-        for _ in 0..reps {
-            for l in &cand {
-                let un = crate::parse::unwrap_line(l);
-                if let Ok(Some(f)) = crate::parse::classify(&un.content) {
-                    n += f.signal.is_some() as usize;
-                }
-            }
-        }
-        let dt = t.elapsed().as_secs_f64();
-        eprintln!(
-            "{} lines, {} candidates, {n} signals; {:.0} MB/s of file, {:.2} us/candidate",
-            lines.len(),
-            cand.len(),
-            (bytes * reps) as f64 / dt / 1e6,
-            dt * 1e6 / (cand.len() * reps) as f64
-        );
     }
 }

@@ -22,16 +22,16 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStatus, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus,
 };
 use k8s_openapi::api::core::v1::{
-    Container, ContainerState, ContainerStateRunning, ContainerStateTerminated,
-    ContainerStateWaiting, ContainerStatus, Event, EventSource, Node, NodeAddress, NodeCondition,
-    NodeStatus, NodeSystemInfo, ObjectReference, Pod, PodCondition, PodIP, PodSpec, PodStatus,
-    PodTemplateSpec, ReplicationController, ResourceRequirements, Service, Toleration,
+    Container, ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting, ContainerStatus,
+    Event, EventSource, Node, NodeAddress, NodeCondition, NodeStatus, NodeSystemInfo, ObjectReference, Pod,
+    PodCondition, PodIP, PodSpec, PodStatus, PodTemplateSpec, ReplicationController, ResourceRequirements, Service,
+    Toleration,
 };
-use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
     LabelSelector, ListMeta, MicroTime, ObjectMeta, OwnerReference, Time,
@@ -261,9 +261,7 @@ fn load(path: &Path) -> Res<Lab> {
 }
 
 fn find_pod<'a>(pods: &'a mut [PodRec], ns: &str, name: &str) -> Res<&'a mut PodRec> {
-    pods.iter_mut()
-        .find(|p| p.ns == ns && p.name == name)
-        .ok_or_else(|| format!("record for unknown pod {ns}/{name}"))
+    pods.iter_mut().find(|p| p.ns == ns && p.name == name).ok_or_else(|| format!("record for unknown pod {ns}/{name}"))
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -280,14 +278,7 @@ fn derived_uid(name: &str) -> String {
         h2 = (h2 ^ b as u64).wrapping_mul(0x100000001b3).rotate_left(7);
     }
     let hex = format!("{h1:016x}{h2:016x}");
-    format!(
-        "{}-{}-4{}-8{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[13..16],
-        &hex[17..20],
-        &hex[20..32]
-    )
+    format!("{}-{}-4{}-8{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
 }
 
 fn t(ts: Timestamp) -> Time {
@@ -366,12 +357,7 @@ fn container_status(p: &PodRec, c: &Container) -> (ContainerStatus, Timestamp) {
         };
         return (st, p.created);
     };
-    let previous_exit = || {
-        runs.iter()
-            .rev()
-            .skip(1)
-            .find_map(|r| r.exit.as_ref().map(|e| terminated(r, e)))
-    };
+    let previous_exit = || runs.iter().rev().skip(1).find_map(|r| r.exit.as_ref().map(|e| terminated(r, e)));
     let mut st = ContainerStatus {
         name: c.name.clone(),
         image,
@@ -395,10 +381,7 @@ fn container_status(p: &PodRec, c: &Container) -> (ContainerStatus, Timestamp) {
         Some(e) => {
             st.ready = false;
             st.started = Some(false);
-            let bo = p
-                .backoffs
-                .get(&c.name)
-                .and_then(|v| v.iter().rev().find(|b| b.at >= e.finished));
+            let bo = p.backoffs.get(&c.name).and_then(|v| v.iter().rev().find(|b| b.at >= e.finished));
             match bo {
                 Some(b) => {
                     st.state = Some(ContainerState {
@@ -476,13 +459,16 @@ fn build_pod(p: &PodRec, lab: &Lab, rv: &mut Rv) -> Pod {
     } else {
         (None, None)
     };
-    let limits_eq_requests = containers.iter().all(|c| {
-        c.resources.as_ref().is_some_and(|r| r.limits.is_some() && r.limits == r.requests)
-    });
+    let limits_eq_requests =
+        containers.iter().all(|c| c.resources.as_ref().is_some_and(|r| r.limits.is_some() && r.limits == r.requests));
     let any_resources = containers.iter().any(|c| c.resources.as_ref().is_some_and(|r| r.limits.is_some()));
     let qos = if !any_resources {
         "BestEffort"
-    } else if limits_eq_requests && containers.iter().all(|c| c.resources.as_ref().and_then(|r| r.limits.as_ref()).is_some_and(|l| l.contains_key("cpu"))) {
+    } else if limits_eq_requests
+        && containers
+            .iter()
+            .all(|c| c.resources.as_ref().and_then(|r| r.limits.as_ref()).is_some_and(|l| l.contains_key("cpu")))
+    {
         "Guaranteed"
     } else {
         "Burstable"
@@ -609,7 +595,10 @@ fn build_events(lab: &Lab, rv: &mut Rv) -> Vec<Event> {
                 type_: type_.into(),
             };
             for r in p.runs.get(&cname).into_iter().flatten() {
-                add(base("Pulled", format!("Container image \"{image}\" already present on machine"), "Normal"), r.started);
+                add(
+                    base("Pulled", format!("Container image \"{image}\" already present on machine"), "Normal"),
+                    r.started,
+                );
                 add(base("Created", format!("Created container {cname}"), "Normal"), r.started);
                 add(base("Started", format!("Started container {cname}"), "Normal"), r.started);
             }
@@ -670,7 +659,10 @@ fn build_events(lab: &Lab, rv: &mut Rv) -> Vec<Event> {
             message: Some(format!("Successfully assigned {}/{} to {}", p.ns, p.name, p.node)),
             reason: Some("Scheduled".into()),
             reporting_component: Some("default-scheduler".into()),
-            reporting_instance: Some(format!("default-scheduler-{}", lab.nodes.first().map(|n| n.name.as_str()).unwrap_or("node1"))),
+            reporting_instance: Some(format!(
+                "default-scheduler-{}",
+                lab.nodes.first().map(|n| n.name.as_str()).unwrap_or("node1")
+            )),
             source: Some(EventSource::default()),
             type_: Some("Normal".into()),
             ..Default::default()
@@ -773,7 +765,12 @@ fn build_nodes(lab: &Lab, rv: &mut Rv) -> Vec<Node> {
                     allocatable: Some(capacity.clone()),
                     capacity: Some(capacity),
                     conditions: Some(vec![
-                        cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                        cond(
+                            "MemoryPressure",
+                            "False",
+                            "KubeletHasSufficientMemory",
+                            "kubelet has sufficient memory available",
+                        ),
                         cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
                         cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
                         cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
@@ -815,10 +812,7 @@ fn build_workloads(lab: &Lab, ns: &str) -> (Vec<Deployment>, Vec<ReplicaSet>) {
         };
         let template = PodTemplateSpec {
             metadata: Some(ObjectMeta { labels: Some(p.labels.clone()), ..Default::default() }),
-            spec: Some(PodSpec {
-                containers: p.containers.iter().map(container_from).collect(),
-                ..Default::default()
-            }),
+            spec: Some(PodSpec { containers: p.containers.iter().map(container_from).collect(), ..Default::default() }),
         };
         let ready = build_pod(p, lab, &mut Rv(0))
             .status
@@ -918,7 +912,8 @@ fn write_json<T: Serialize>(path: &Path, v: &T) -> Res<()> {
 
 /// `kubectl get ... -A -o json`: a `List` of items, keys sorted (kubectl prints unstructured maps).
 fn kubectl_list<T: Serialize>(items: &[T]) -> Res<Value> {
-    let items: Vec<Value> = items.iter().map(serde_json::to_value).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    let items: Vec<Value> =
+        items.iter().map(serde_json::to_value).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
     Ok(json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}))
 }
 
@@ -1005,12 +1000,20 @@ fn run() -> Res<()> {
         write_json(&out.join("nodes.json"), &kubectl_list(&nodes)?)?;
     }
     if let Some(d) = &args.dump {
-        let vlp = args.var_log_pods.clone().unwrap_or_else(|| {
-            args.records.parent().unwrap_or(Path::new(".")).join("var").join("log").join("pods")
-        });
+        let vlp = args
+            .var_log_pods
+            .clone()
+            .unwrap_or_else(|| args.records.parent().unwrap_or(Path::new(".")).join("var").join("log").join("pods"));
         dump(&lab, d, &vlp, &pods, &events, &nodes)?;
     }
     let mut stderr = std::io::stderr();
-    let _ = writeln!(stderr, "lab-objects: {} pods, {} events, {} nodes (snapshot {})", pods.len(), events.len(), nodes.len(), lab.snapshot);
+    let _ = writeln!(
+        stderr,
+        "lab-objects: {} pods, {} events, {} nodes (snapshot {})",
+        pods.len(),
+        events.len(),
+        nodes.len(),
+        lab.snapshot
+    );
     Ok(())
 }
