@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -16,15 +17,16 @@ pub type Timestamp = DateTime<Utc>;
 /// Where a record came from: a file and line, or an API path. Rendered as `file:line` in citations.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Origin {
-    /// File path (as given by the user, relative when possible) or API path such as `api/v1/pods`.
-    pub source: String,
+    /// File path (as given by the user) or API path such as `api/v1/pods`. Shared: every record of a file points at
+    /// one copy.
+    pub source: Arc<str>,
     /// 1-based physical line, when the source is a text file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
 }
 
 impl Origin {
-    pub fn new(source: impl Into<String>, line: Option<u64>) -> Self {
+    pub fn new(source: impl Into<Arc<str>>, line: Option<u64>) -> Self {
         Origin { source: source.into(), line }
     }
 }
@@ -266,8 +268,10 @@ pub struct LatencyDigest {
     pub min_ms: f64,
     pub max_ms: f64,
     pub sum_ms: f64,
+    /// (bucket, count), sorted by bucket: a burst usually touches a handful of buckets, so a sorted vector is far
+    /// smaller than a map.
     #[serde(skip)]
-    buckets: BTreeMap<i32, u64>,
+    buckets: Vec<(i32, u64)>,
 }
 
 /// Ratio between consecutive bucket edges.
@@ -307,7 +311,14 @@ impl LatencyDigest {
         }
         self.count += 1;
         self.sum_ms += ms;
-        *self.buckets.entry(Self::bucket_of(ms)).or_insert(0) += 1;
+        self.add_to_bucket(Self::bucket_of(ms), 1);
+    }
+
+    fn add_to_bucket(&mut self, bucket: i32, n: u64) {
+        match self.buckets.binary_search_by_key(&bucket, |(b, _)| *b) {
+            Ok(i) => self.buckets[i].1 += n,
+            Err(i) => self.buckets.insert(i, (bucket, n)),
+        }
     }
 
     pub fn merge(&mut self, other: &LatencyDigest) {
@@ -322,8 +333,8 @@ impl LatencyDigest {
         self.max_ms = self.max_ms.max(other.max_ms);
         self.count += other.count;
         self.sum_ms += other.sum_ms;
-        for (b, n) in &other.buckets {
-            *self.buckets.entry(*b).or_insert(0) += n;
+        for &(b, n) in &other.buckets {
+            self.add_to_bucket(b, n);
         }
     }
 
@@ -334,10 +345,10 @@ impl LatencyDigest {
         }
         let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
         let mut seen = 0;
-        for (b, n) in &self.buckets {
+        for &(b, n) in &self.buckets {
             seen += n;
             if seen >= rank {
-                return Some(Self::bucket_upper(*b).clamp(self.min_ms, self.max_ms));
+                return Some(Self::bucket_upper(b).clamp(self.min_ms, self.max_ms));
             }
         }
         Some(self.max_ms)

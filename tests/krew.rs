@@ -9,7 +9,11 @@ fn root() -> PathBuf {
 }
 
 fn archive(dir: &Path) -> PathBuf {
-    archive_named(dir, &format!("kubectl-etcd_triage-v{}-x86_64-unknown-linux-musl.tar.gz", env!("CARGO_PKG_VERSION")), false)
+    archive_named(
+        dir,
+        &format!("kubectl-etcd_triage-v{}-x86_64-unknown-linux-musl.tar.gz", env!("CARGO_PKG_VERSION")),
+        false,
+    )
 }
 
 fn archive_named(dir: &Path, name: &str, with_readme: bool) -> PathBuf {
@@ -73,7 +77,8 @@ fn a_wrong_checksum_is_caught() {
     assert!(render.success());
     // A different archive (here with one more file) no longer matches the published checksum.
     let other = archive_named(dir.path(), "rebuilt.tar.gz", true);
-    let check = Command::new("python3").arg(&validator).arg(out_dir.join("etcd-triage.yaml")).arg(&other).output().unwrap();
+    let check =
+        Command::new("python3").arg(&validator).arg(out_dir.join("etcd-triage.yaml")).arg(&other).output().unwrap();
     assert!(!check.status.success());
     assert!(String::from_utf8_lossy(&check.stdout).contains("sha256 mismatch"));
 }

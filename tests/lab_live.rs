@@ -47,7 +47,8 @@ fn live_lab_shared_slow_storage_is_found() {
     assert_eq!(v["outcome"], "storage_latency", "{v:#}");
     assert!(matches!(v["confidence"].as_str(), Some("high" | "medium")), "{v:#}");
     // Without pod objects (--skip-objects) the restarts come from the victims' run files and own lines.
-    let placed: usize = r["containers"].as_array().unwrap().iter().map(|c| c["restarts"].as_array().unwrap().len()).sum();
+    let placed: usize =
+        r["containers"].as_array().unwrap().iter().map(|c| c["restarts"].as_array().unwrap().len()).sum();
     assert!(placed >= 4, "2 victims x at least 2 restarts, placed {placed}");
     let members = r["members"].as_array().unwrap();
     assert_eq!(members.len(), 3);

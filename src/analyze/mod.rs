@@ -128,7 +128,7 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
             let keep = inside(s.first_at, s.last_at);
             if !keep {
                 excluded += s.count;
-                *excluded_by_source.entry(s.first.source.as_str()).or_insert(0) += s.count;
+                *excluded_by_source.entry(&*s.first.source).or_insert(0) += s.count;
             }
             keep
         })

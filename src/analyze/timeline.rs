@@ -52,11 +52,38 @@ fn summarize(class: SignalClass, count: u64, digest: &LatencyDigest) -> String {
     s
 }
 
-/// Builds the folded timeline from signals (already in the window), container histories and events.
+/// Node conditions worth a row: a pressure condition that is True, or Ready that is not True, with the time it
+/// last changed.
+fn node_rows(nodes: &[&NodeRecord]) -> Vec<TimelineRow> {
+    let mut rows = Vec::new();
+    for n in nodes {
+        for c in &n.conditions {
+            let abnormal = if c.condition_type == "Ready" { c.status != "True" } else { c.status == "True" };
+            let Some(at) = c.last_transition else { continue };
+            if abnormal {
+                let reason = c.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+                rows.push(TimelineRow {
+                    from: at,
+                    to: at,
+                    subject: Subject::Node { name: n.name.clone() },
+                    count: 1,
+                    summary: format!("node condition {}={}{reason}", c.condition_type, c.status),
+                    severity: Severity::Warning,
+                    first: n.origin.clone(),
+                    last: None,
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Builds the folded timeline from signals (already in the window), container histories, events and nodes.
 pub fn build(
     signals: &[&Signal],
     containers: &[ContainerHistory],
     events: &[&EventRecord],
+    nodes: &[&NodeRecord],
     th: &Thresholds,
 ) -> Vec<TimelineRow> {
     let mut sorted: Vec<&Signal> = signals.to_vec();

@@ -249,12 +249,12 @@ fn is_uid(s: &str) -> bool {
 
 /// An origin for the terminal (see [`short_path`]).
 pub fn short_origin(o: &Origin) -> String {
-    Origin { source: short_path(&o.source), line: o.line }.to_string()
+    Origin::new(short_path(&o.source), o.line).to_string()
 }
 
 pub fn fmt_origin_range(first: &Origin, last: Option<&Origin>) -> String {
-    let first = &Origin { source: short_path(&first.source), line: first.line };
-    let last = last.map(|l| Origin { source: short_path(&l.source), line: l.line });
+    let first = &Origin::new(short_path(&first.source), first.line);
+    let last = last.map(|l| Origin::new(short_path(&l.source), l.line));
     let last = last.as_ref();
     match last {
         None => first.to_string(),

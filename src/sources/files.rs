@@ -4,7 +4,6 @@
 //! Recognises inputs by content, not name; the path only names the subject (pod, container, member). Whatever
 //! cannot be read becomes a [`Gap`] or a counted malformed line, never a silent drop.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -496,33 +495,45 @@ impl Placer {
     }
 }
 
-/// Folds signals from one file into bursts.
+/// Bursts kept per file before the folder coarsens its resolution (doubling the fold gap and the maximum burst
+/// length and re-merging). This bounds memory whatever the size or time span of a file.
+const MAX_BURSTS_PER_FILE: usize = 4096;
+
+/// Folds signals from one file into bursts. Few burst keys are open at once (one per signal class and peer or
+/// leader), so a linear scan finds them without allocating a key per line.
 struct Folder {
-    open: HashMap<(crate::evidence::SignalClass, String), Signal>,
+    open: Vec<Signal>,
     done: Vec<Signal>,
+    fold_gap_secs: i64,
+    max_burst_secs: i64,
+}
+
+/// The detail that keeps bursts of one class apart.
+fn key_detail(kind: &SignalKind) -> &str {
+    match kind {
+        SignalKind::PeerUnreachable { peer, .. } | SignalKind::ClockDrift { peer, .. } => peer,
+        // Keep each leader's elections apart so the leader history survives folding.
+        SignalKind::LeaderElected { leader_id, .. } => leader_id,
+        _ => "",
+    }
+}
+
+fn same_key(a: &SignalKind, b: &SignalKind) -> bool {
+    a.class() == b.class() && key_detail(a) == key_detail(b)
 }
 
 impl Folder {
     fn new() -> Self {
-        Folder { open: HashMap::new(), done: Vec::new() }
-    }
-
-    fn key_detail(kind: &SignalKind) -> String {
-        match kind {
-            SignalKind::PeerUnreachable { peer, .. } | SignalKind::ClockDrift { peer, .. } => peer.clone(),
-            // Keep each leader's elections apart so the leader history survives folding.
-            SignalKind::LeaderElected { leader_id, .. } => leader_id.clone(),
-            _ => String::new(),
-        }
+        Folder { open: Vec::new(), done: Vec::new(), fold_gap_secs: FOLD_GAP_SECS, max_burst_secs: MAX_BURST_SECS }
     }
 
     fn add(&mut self, subject: &Subject, kind: SignalKind, at: Timestamp, origin: Origin, time_assumed: bool) {
-        let key = (kind.class(), Self::key_detail(&kind));
         let latency = kind.latency_ms();
-        if let Some(burst) = self.open.get_mut(&key) {
+        if let Some(i) = self.open.iter().position(|b| same_key(&b.kind, &kind)) {
+            let burst = &mut self.open[i];
             let gap = (at - burst.last_at).num_seconds();
             let span = (at - burst.first_at).num_seconds();
-            if (0..=FOLD_GAP_SECS).contains(&gap) && span <= MAX_BURST_SECS {
+            if (0..=self.fold_gap_secs).contains(&gap) && span <= self.max_burst_secs {
                 burst.count += 1;
                 burst.last_at = at;
                 burst.last = origin;
@@ -531,11 +542,13 @@ impl Folder {
                 }
                 return;
             }
-            if let Some(closed) = self.open.remove(&key) {
-                self.done.push(closed);
+            let closed = self.open.swap_remove(i);
+            self.done.push(closed);
+            if self.done.len() > MAX_BURSTS_PER_FILE {
+                self.coarsen();
             }
         }
-        let signal = Signal {
+        self.open.push(Signal {
             subject: subject.clone(),
             kind,
             first_at: at,
@@ -545,15 +558,166 @@ impl Folder {
             last: origin,
             latency: latency.map(LatencyDigest::single),
             time_assumed,
-        };
-        self.open.insert(key, signal);
+        });
     }
 
-    fn finish(mut self) -> Vec<Signal> {
-        self.done.extend(self.open.into_values());
-        self.done.sort_by(|a, b| a.first_at.cmp(&b.first_at).then(a.first.cmp(&b.first)));
-        self.done
+    /// Halves the time resolution until the closed bursts fit in half the budget.
+    fn coarsen(&mut self) {
+        while self.done.len() > MAX_BURSTS_PER_FILE / 2 {
+            self.fold_gap_secs *= 2;
+            self.max_burst_secs *= 2;
+            self.done.sort_by(|a, b| {
+                a.class()
+                    .cmp(&b.class())
+                    .then(key_detail(&a.kind).cmp(key_detail(&b.kind)))
+                    .then(a.first_at.cmp(&b.first_at))
+            });
+            let mut merged: Vec<Signal> = Vec::with_capacity(self.done.len());
+            for s in self.done.drain(..) {
+                if let Some(prev) = merged.last_mut() {
+                    let gap = (s.first_at - prev.last_at).num_seconds();
+                    let span = (s.last_at - prev.first_at).num_seconds();
+                    if same_key(&prev.kind, &s.kind) && gap <= self.fold_gap_secs && span <= self.max_burst_secs {
+                        prev.count += s.count;
+                        prev.last_at = prev.last_at.max(s.last_at);
+                        prev.last = s.last;
+                        if let (Some(d), Some(l)) = (prev.latency.as_mut(), s.latency.as_ref()) {
+                            d.merge(l);
+                        }
+                        continue;
+                    }
+                }
+                merged.push(s);
+            }
+            self.done = merged;
+        }
     }
+
+    /// The closed and open bursts in time order, and the resolution finally used (seconds) if it was coarsened.
+    fn finish(mut self) -> (Vec<Signal>, Option<i64>) {
+        self.done.append(&mut self.open);
+        self.done.sort_by(|a, b| a.first_at.cmp(&b.first_at).then(a.first.cmp(&b.first)));
+        let coarsened = (self.fold_gap_secs != FOLD_GAP_SECS).then_some(self.fold_gap_secs);
+        (self.done, coarsened)
+    }
+}
+
+/// One candidate line, classified (pure: done on worker threads).
+struct Classified {
+    wrapper: Wrapper,
+    content: ContentKind,
+    outer_time: Option<LineTime>,
+    facts: Result<Option<parse::LineFacts>, parse::Malformed>,
+}
+
+fn classify_line(bytes: &[u8]) -> Classified {
+    // Strict validation has an ASCII fast path; lossy decoding only for lines that need it.
+    let line = match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
+    let un = parse::unwrap_line(&line);
+    let content = un.content.as_ref();
+    Classified {
+        wrapper: un.wrapper,
+        content: ContentKind::of(content),
+        facts: parse::classify(content),
+        outer_time: un.outer_time,
+    }
+}
+
+/// Candidate lines travel to the classifying workers in batches (one allocation per batch, not per line).
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    lines: Vec<(u64, usize, usize)>,
+}
+
+const BATCH_LINES: usize = 2048;
+const BATCH_BYTES: usize = 1 << 20;
+
+impl Batch {
+    fn push(&mut self, line_no: u64, line: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(line);
+        self.lines.push((line_no, start, self.bytes.len()));
+    }
+
+    fn full(&self) -> bool {
+        self.lines.len() >= BATCH_LINES || self.bytes.len() >= BATCH_BYTES
+    }
+
+    fn classify(&self) -> Vec<(u64, Classified)> {
+        self.lines.iter().map(|&(n, a, b)| (n, classify_line(&self.bytes[a..b]))).collect()
+    }
+}
+
+/// What reading one log file accumulates, fed in line order.
+struct FileState<'p> {
+    subject: Subject,
+    source: std::sync::Arc<str>,
+    placer: &'p mut Placer,
+    folder: Folder,
+    summary: InputSummary,
+    note: Placement,
+    file_ref: Option<Timestamp>,
+    undated: u64,
+    member_ids: Vec<String>,
+    formats: FormatTally,
+}
+
+impl FileState<'_> {
+    fn apply(&mut self, line_no: u64, c: Classified) {
+        self.formats.see(c.wrapper, c.content);
+        let outer = c.outer_time.as_ref().and_then(|t| self.placer.place(t, self.file_ref, &mut self.note));
+        let outer_exact = matches!(c.outer_time, Some(LineTime::Exact(_)));
+        if let Some(LineTime::Exact(t)) = &c.outer_time {
+            self.file_ref = Some(*t);
+        }
+        match c.facts {
+            Ok(None) => {}
+            Ok(Some(facts)) => {
+                let inner_exact = matches!(facts.time, Some(LineTime::Exact(_)));
+                // Prefer the line's own exact time; else the wrapper's; else place the inner partial time.
+                let (at, assumed) = match (&facts.time, outer) {
+                    (Some(LineTime::Exact(t)), _) => (Some(*t), false),
+                    (_, Some(o)) if outer_exact => (Some(o), false),
+                    (Some(t), _) => (self.placer.place(t, self.file_ref, &mut self.note), true),
+                    (None, o) => (o, true),
+                };
+                if inner_exact {
+                    self.file_ref = at;
+                }
+                if let Some(id) = facts.local_member_id {
+                    if !self.member_ids.contains(&id) {
+                        self.member_ids.push(id);
+                    }
+                }
+                if let Some(kind) = facts.signal {
+                    match at {
+                        Some(at) => {
+                            self.summary.matched += 1;
+                            let origin = Origin::new(self.source.clone(), Some(line_no));
+                            self.folder.add(&self.subject, kind, at, origin, assumed);
+                        }
+                        None => self.undated += 1,
+                    }
+                }
+            }
+            Err(_malformed) => {
+                self.summary.malformed += 1;
+                if self.summary.malformed_lines.len() < MAX_LISTED_MALFORMED {
+                    self.summary.malformed_lines.push(line_no);
+                }
+            }
+        }
+    }
+}
+
+/// Threads that classify candidate lines; scanning and folding run beside them, so a large log keeps every core
+/// busy. Folding stays sequential and in line order.
+fn classify_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4)
 }
 
 fn read_log_file(
@@ -565,11 +729,14 @@ fn read_log_file(
     placer: &mut Placer,
     evidence: &mut Evidence,
 ) -> io::Result<()> {
+    use std::sync::Mutex;
+    use std::sync::mpsc::sync_channel;
+
     let subject = subject_for(role, hint);
     let scanner =
         if json_records { Scanner::new(parse::NEEDLES).expecting_json_records() } else { Scanner::new(parse::NEEDLES) };
-    let mut folder = Folder::new();
-    let mut summary = InputSummary {
+    let source: std::sync::Arc<str> = shown.into();
+    let summary = InputSummary {
         source: shown.to_string(),
         format: String::new(),
         subject: Some(subject.clone()),
@@ -579,83 +746,102 @@ fn read_log_file(
         malformed_lines: Vec::new(),
         outside_window: 0,
     };
-    let mut note = Placement::default();
-    let mut file_ref: Option<Timestamp> = None;
-    let mut undated = 0u64;
-    let mut member_ids: Vec<(String, String)> = Vec::new();
-    let mut member_name: Option<String> = None;
-    let mut formats = FormatTally::default();
+    let state = FileState {
+        subject: subject.clone(),
+        source: source.clone(),
+        placer,
+        folder: Folder::new(),
+        summary,
+        note: Placement::default(),
+        file_ref: None,
+        undated: 0,
+        member_ids: Vec::new(),
+        formats: FormatTally::default(),
+    };
     let reader = BufReader::with_capacity(1 << 16, open(path)?);
     let mut suspects: Vec<u64> = Vec::new();
     let mut suspect_count = 0u64;
-    let outcome = scanner.scan_checked(
-        reader,
-        |line_no, bytes| {
-            let line = String::from_utf8_lossy(bytes);
-            let un = parse::unwrap_line(&line);
-            formats.see(un.wrapper, un.content.as_ref());
-            let outer = un.outer_time.as_ref().and_then(|t| placer.place(t, file_ref, &mut note));
-            if let Some(LineTime::Exact(t)) = &un.outer_time {
-                file_ref = Some(*t);
-            }
-            match parse::classify(un.content.as_ref()) {
-                Ok(None) => {}
-                Ok(Some(facts)) => {
-                    let inner_exact = matches!(facts.time, Some(LineTime::Exact(_)));
-                    // Prefer the line's own exact time; else the wrapper's; else place the inner partial time.
-                    let (at, assumed) = match (&facts.time, outer) {
-                        (Some(LineTime::Exact(t)), _) => (Some(*t), false),
-                        (_, Some(o)) if matches!(un.outer_time, Some(LineTime::Exact(_))) => (Some(o), false),
-                        (Some(t), _) => (placer.place(t, file_ref, &mut note), true),
-                        (None, o) => (o, true),
+    let (work_tx, work_rx) = sync_channel::<(u64, Batch)>(4);
+    let work_rx = Mutex::new(work_rx);
+    let (outcome, state) = std::thread::scope(|scope| {
+        let (done_tx, done_rx) = sync_channel::<(u64, Vec<(u64, Classified)>)>(4);
+        for _ in 0..classify_workers() {
+            let done_tx = done_tx.clone();
+            let work_rx = &work_rx;
+            scope.spawn(move || {
+                loop {
+                    // A poisoned lock means another worker panicked; stop, the scope re-raises its panic.
+                    let next = match work_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
                     };
-                    if inner_exact {
-                        file_ref = at;
-                    }
-                    if let Some(id) = facts.local_member_id {
-                        if !member_ids.iter().any(|(_, i)| *i == id) {
-                            member_ids.push((String::new(), id));
-                        }
-                    }
-                    if facts.member_name.is_some() {
-                        member_name = facts.member_name;
-                    }
-                    if let Some(kind) = facts.signal {
-                        match at {
-                            Some(at) => {
-                                summary.matched += 1;
-                                folder.add(&subject, kind, at, Origin::new(shown, Some(line_no)), assumed);
-                            }
-                            None => undated += 1,
-                        }
+                    let Ok((seq, batch)) = next else { return };
+                    if done_tx.send((seq, batch.classify())).is_err() {
+                        return;
                     }
                 }
-                Err(_malformed) => {
-                    summary.malformed += 1;
-                    if summary.malformed_lines.len() < MAX_LISTED_MALFORMED {
-                        summary.malformed_lines.push(line_no);
+            });
+        }
+        drop(done_tx);
+        let mut state = state;
+        let folding = scope.spawn(move || {
+            // Batches finish out of order across workers; fold them in sequence.
+            let mut pending = std::collections::BTreeMap::new();
+            let mut next = 0u64;
+            for (seq, lines) in done_rx {
+                pending.insert(seq, lines);
+                while let Some(lines) = pending.remove(&next) {
+                    for (line_no, c) in lines {
+                        state.apply(line_no, c);
                     }
+                    next += 1;
                 }
             }
-            true
-        },
-        |line_no, bytes| {
-            // A line that does not end like a JSON record is damaged unless it is a dated line of a text format
-            // (etcd 3.4 prints a few capnslog lines even with --logger=zap).
-            let line = String::from_utf8_lossy(bytes);
-            let un = parse::unwrap_line(&line);
-            let content = un.content.as_ref();
-            // `kubectl cluster-info dump` frames each log with `==== START logs for container ... ====` / `==== END ...`.
-            let dump_marker = content.starts_with("==== START logs for") || content.starts_with("==== END logs for");
-            let text_record = dump_marker || (!content.starts_with('{') && parse::time::line_time(content).is_some());
-            if !text_record {
-                suspect_count += 1;
-                if suspects.len() < MAX_LISTED_MALFORMED {
-                    suspects.push(line_no);
+            state
+        });
+        let mut batch = Batch::default();
+        let mut seq = 0u64;
+        let outcome = scanner.scan_checked(
+            reader,
+            |line_no, bytes| {
+                batch.push(line_no, bytes);
+                if batch.full() {
+                    let full = std::mem::take(&mut batch);
+                    if work_tx.send((seq, full)).is_err() {
+                        return false;
+                    }
+                    seq += 1;
                 }
-            }
-        },
-    )?;
+                true
+            },
+            |line_no, bytes| {
+                // A line that does not end like a JSON record is damaged unless it is a dated line of a text
+                // format (etcd 3.4 prints a few capnslog lines even with --logger=zap).
+                let line = String::from_utf8_lossy(bytes);
+                let un = parse::unwrap_line(&line);
+                let content = un.content.as_ref();
+                // `kubectl cluster-info dump` frames each log with `==== START logs for container ... ====`.
+                let dump_marker =
+                    content.starts_with("==== START logs for") || content.starts_with("==== END logs for");
+                let text_record =
+                    dump_marker || (!content.starts_with('{') && parse::time::line_time(content).is_some());
+                if !text_record {
+                    suspect_count += 1;
+                    if suspects.len() < MAX_LISTED_MALFORMED {
+                        suspects.push(line_no);
+                    }
+                }
+            },
+        );
+        if !batch.lines.is_empty() {
+            let _ = work_tx.send((seq, batch));
+        }
+        drop(work_tx);
+        let state = folding.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (outcome, state)
+    });
+    let outcome = outcome?;
+    let FileState { folder, mut summary, mut note, file_ref, undated, member_ids, formats, placer, .. } = state;
     let stats = outcome.stats;
     // Lines of a JSON-per-line log that do not end like a record are damaged (truncated, broken, glued).
     summary.malformed += suspect_count;
@@ -680,14 +866,19 @@ fn read_log_file(
             run,
             first_at,
             last_at: last_at.max(first_at),
-            first: Origin::new(shown, Some(1)),
-            last: Origin::new(shown, Some(stats.lines.max(1))),
+            first: Origin::new(source.clone(), Some(1)),
+            last: Origin::new(source.clone(), Some(stats.lines.max(1))),
         });
     }
     if let Some(t) = file_ref {
         placer.saw_exact(t);
     }
-    let signals = folder.finish();
+    let (signals, coarsened) = folder.finish();
+    if let Some(gap) = coarsened {
+        evidence.assumptions.push(format!(
+            "{shown}: so many signals that bursts were folded at {gap}s resolution (instead of {FOLD_GAP_SECS}s) to bound memory"
+        ));
+    }
     if let Some(last) = signals.iter().filter(|s| !s.time_assumed).map(|s| s.last_at).max() {
         placer.saw_exact(last);
     }
@@ -722,14 +913,34 @@ fn read_log_file(
     }
     if let Subject::EtcdMember { name } = &subject {
         // The first local id a member's own log reveals is its id; name it after the file's subject.
-        if let Some((_, id)) = member_ids.first() {
+        if let Some(id) = member_ids.first() {
             evidence.member_ids.push(MemberId { name: name.clone(), id: id.clone() });
         }
-        let _ = member_name;
     }
     evidence.signals.extend(signals);
     evidence.inputs.push(summary);
     Ok(())
+}
+
+/// The shape of a line's content, for the inventory.
+#[derive(Debug, Clone, Copy)]
+enum ContentKind {
+    Json,
+    Klog,
+    Text,
+}
+
+impl ContentKind {
+    fn of(content: &str) -> Self {
+        let b = content.as_bytes();
+        if b.first() == Some(&b'{') {
+            ContentKind::Json
+        } else if b.len() > 1 && matches!(b[0], b'I' | b'W' | b'E' | b'F') && b[1].is_ascii_digit() {
+            ContentKind::Klog
+        } else {
+            ContentKind::Text
+        }
+    }
 }
 
 /// Which wrapper and inner format a file's candidate lines used (for the inventory).
@@ -742,19 +953,14 @@ struct FormatTally {
 }
 
 impl FormatTally {
-    fn see(&mut self, wrapper: Wrapper, content: &str) {
+    fn see(&mut self, wrapper: Wrapper, content: ContentKind) {
         if self.wrapper.is_none() {
             self.wrapper = Some(wrapper);
         }
-        if content.starts_with('{') {
-            self.zap += 1;
-        } else if content.len() > 1
-            && matches!(content.as_bytes()[0], b'I' | b'W' | b'E' | b'F')
-            && content.as_bytes()[1].is_ascii_digit()
-        {
-            self.klog += 1;
-        } else {
-            self.capnslog += 1;
+        match content {
+            ContentKind::Json => self.zap += 1,
+            ContentKind::Klog => self.klog += 1,
+            ContentKind::Text => self.capnslog += 1,
         }
     }
 
@@ -844,6 +1050,23 @@ mod tests {
     }
 
     #[test]
+    fn folder_bounds_bursts_by_coarsening() {
+        let subject = Subject::EtcdMember { name: "etcd-a".into() };
+        let mut f = Folder::new();
+        let t0 = Timestamp::from_timestamp(1_700_000_000, 0).unwrap();
+        let n = 50_000i64;
+        // One slow apply every 30 s for 17 days: each is its own burst at the default resolution.
+        for i in 0..n {
+            let kind = SignalKind::SlowApply { took_ms: 150.0, expected_ms: 100.0 };
+            f.add(&subject, kind, t0 + chrono::Duration::seconds(30 * i), Origin::new("f", Some(i as u64 + 1)), false);
+        }
+        let (out, coarsened) = f.finish();
+        assert!(out.len() <= MAX_BURSTS_PER_FILE + 1, "{}", out.len());
+        assert!(coarsened.unwrap() >= 30);
+        assert_eq!(out.iter().map(|s| s.count).sum::<u64>(), n as u64, "no signal is lost when coarsening");
+    }
+
+    #[test]
     fn folder_merges_close_signals_and_splits_gaps() {
         let subject = Subject::EtcdMember { name: "etcd-a".into() };
         let mut f = Folder::new();
@@ -852,7 +1075,8 @@ mod tests {
             let kind = SignalKind::SlowApply { took_ms: 100.0 * (i as f64 + 1.0), expected_ms: 100.0 };
             f.add(&subject, kind, t0 + chrono::Duration::seconds(*secs), Origin::new("f", Some(i as u64 + 1)), false);
         }
-        let out = f.finish();
+        let (out, coarsened) = f.finish();
+        assert_eq!(coarsened, None);
         assert_eq!(out.len(), 2);
         assert_eq!((out[0].count, out[1].count), (3, 2));
         assert_eq!(out[0].latency.as_ref().unwrap().max_ms, 300.0);

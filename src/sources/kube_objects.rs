@@ -414,7 +414,7 @@ mod tests {
         let t = c.last_termination.as_ref().unwrap();
         assert_eq!(t.exit_code, 1);
         assert_eq!(t.finished_at.unwrap().to_rfc3339(), "2026-11-25T14:06:30+00:00");
-        assert_eq!(c.origin.source, "pods.json#items[0]");
+        assert_eq!(&*c.origin.source, "pods.json#items[0]");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::io::{self, Read};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind};
 
 const CHUNK: usize = 1 << 20;
 
@@ -56,9 +56,7 @@ impl Scanner {
         // Invariant: the needle list is a compile-time constant of short literals, which aho-corasick accepts.
         let searcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
-            .kind(Some(AhoCorasickKind::DFA))
             .build(needles)
-            .or_else(|_| AhoCorasick::new(needles))
             .expect("needles are valid literals");
         Scanner { searcher, json_records: false }
     }
