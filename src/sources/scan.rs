@@ -81,19 +81,20 @@ impl Scanner {
         mut on_line: impl FnMut(u64, &[u8]) -> bool,
         mut on_suspect: impl FnMut(u64, &[u8]),
     ) -> io::Result<ScanOutcome> {
-        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
+        // `buf[..len]` holds unprocessed bytes; the buffer is zeroed once and reused (no per-chunk fill or drain).
+        let mut buf: Vec<u8> = vec![0; CHUNK];
+        let mut len = 0;
         let mut stats = ScanStats::default();
         let mut first_line: Option<Vec<u8>> = None;
         let mut last_line: Vec<u8> = Vec::new();
         let mut eof = false;
         while !eof {
-            // Fill until the buffer holds at least one complete line or input ends.
-            let start_len = buf.len();
-            let want = (buf.len() + CHUNK).max(CHUNK);
-            buf.resize(want, 0);
-            let mut filled = start_len;
-            while filled < buf.len() {
-                let n = match reader.read(&mut buf[filled..]) {
+            if buf.len() - len < CHUNK / 2 {
+                // The pending line is longer than half the buffer: grow it.
+                buf.resize(buf.len() * 2, 0);
+            }
+            while len < buf.len() {
+                let n = match reader.read(&mut buf[len..]) {
                     Ok(n) => n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(e),
@@ -102,13 +103,12 @@ impl Scanner {
                     eof = true;
                     break;
                 }
-                filled += n;
+                len += n;
             }
-            buf.truncate(filled);
             let region_end = if eof {
-                buf.len()
+                len
             } else {
-                match memchr::memrchr(b'\n', &buf) {
+                match memchr::memrchr(b'\n', &buf[..len]) {
                     Some(i) => i + 1,
                     None => continue, // a line longer than the buffer: read more
                 }
@@ -126,7 +126,8 @@ impl Scanner {
             if !keep_going {
                 break;
             }
-            buf.drain(..region_end);
+            buf.copy_within(region_end..len, 0);
+            len -= region_end;
         }
         Ok(ScanOutcome { stats, first_line: first_line.unwrap_or_default(), last_line })
     }
