@@ -501,6 +501,22 @@ pub struct InputSummary {
     pub outside_window: u64,
 }
 
+impl InputSummary {
+    /// An input that contributed no lines (documentation, an unrecognised or unreadable file).
+    pub fn without_lines(source: impl Into<String>, format: impl Into<String>, malformed: u64) -> Self {
+        InputSummary {
+            source: source.into(),
+            format: format.into(),
+            subject: None,
+            lines: 0,
+            matched: 0,
+            malformed,
+            malformed_lines: Vec::new(),
+            outside_window: 0,
+        }
+    }
+}
+
 /// How an etcd member's numeric id maps to its name (learned from raft lines such as `<id> became leader`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct MemberId {

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use chrono::Duration;
 
 use crate::evidence::{
-    ContainerRecord, ContainerState, EventRecord, Evidence, LogSpan, Origin, Signal, SignalClass, Subject, Timestamp,
+    ContainerRecord, ContainerState, EventRecord, Evidence, LogSpan, Origin, Signal, SignalClass, Subject, Termination,
+    Timestamp,
 };
 
 /// Two sightings of a run's end closer than this are the same restart, unless they name different runs.
@@ -186,45 +187,29 @@ fn reconstruct_runs(case: &ContainerCase) -> Vec<Run> {
         runs.push(run);
     };
     if let Some(r) = case.record {
-        let status_origin =
-            |field: &str| Origin::new(format!("{} ({}/{} {field})", r.origin, r.pod, r.container), None);
-        if let Some(t) = &r.last_termination {
-            if let Some(end) = t.finished_at {
-                add(
-                    Run {
-                        ended_at: end,
-                        approximate: false,
-                        started_at: t.started_at,
-                        exit_code: Some(t.exit_code),
-                        reason: t.reason.clone(),
-                        origin: status_origin("lastState.terminated"),
-                        // While a container runs, lastState is the run before the current one (index
-                        // restartCount - 1); while it waits in back-off, it is the run that just died (index
-                        // restartCount, the count having been raised when that run started).
-                        run_index: if matches!(r.state, ContainerState::Running { .. }) {
-                            r.restart_count.checked_sub(1)
-                        } else {
-                            Some(r.restart_count)
-                        },
-                    },
-                    &mut runs,
-                );
-            }
+        let from_status = |t: &Termination, field: &str, run_index: Option<u32>| {
+            t.finished_at.map(|end| Run {
+                ended_at: end,
+                approximate: false,
+                started_at: t.started_at,
+                exit_code: Some(t.exit_code),
+                reason: t.reason.clone(),
+                origin: Origin::new(format!("{} ({}/{} {field})", r.origin, r.pod, r.container), None),
+                run_index,
+            })
+        };
+        // While a container runs, lastState is the run before the current one (index restartCount - 1); while it
+        // waits in back-off, it is the run that just died (index restartCount, the count having been raised when
+        // that run started).
+        let running = matches!(r.state, ContainerState::Running { .. });
+        let last_index = if running { r.restart_count.checked_sub(1) } else { Some(r.restart_count) };
+        if let Some(run) = r.last_termination.as_ref().and_then(|t| from_status(t, "lastState.terminated", last_index))
+        {
+            add(run, &mut runs);
         }
         if let ContainerState::Terminated(t) = &r.state {
-            if let Some(end) = t.finished_at {
-                add(
-                    Run {
-                        ended_at: end,
-                        approximate: false,
-                        started_at: t.started_at,
-                        exit_code: Some(t.exit_code),
-                        reason: t.reason.clone(),
-                        origin: status_origin("state.terminated"),
-                        run_index: Some(r.restart_count),
-                    },
-                    &mut runs,
-                );
+            if let Some(run) = from_status(t, "state.terminated", Some(r.restart_count)) {
+                add(run, &mut runs);
             }
         }
     }

@@ -110,32 +110,16 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                     evidence.gaps.push(unreadable(&path, &e));
                 }
             }
-            FileKind::Documentation => evidence.inputs.push(InputSummary {
-                source: shown,
-                format: "documentation (not evidence)".into(),
-                subject: None,
-                lines: 0,
-                matched: 0,
-                malformed: 0,
-                malformed_lines: Vec::new(),
-                outside_window: 0,
-            }),
+            FileKind::Documentation => {
+                evidence.inputs.push(InputSummary::without_lines(shown, "documentation (not evidence)", 0))
+            }
             FileKind::Unrecognised => {
                 evidence.gaps.push(Gap {
                     what: format!("file {shown}"),
                     why: "not a recognised etcd, klog or container log, nor Kubernetes JSON".into(),
                     impact: "its content is not part of the analysis".into(),
                 });
-                evidence.inputs.push(InputSummary {
-                    source: shown,
-                    format: "unrecognised".into(),
-                    subject: None,
-                    lines: 0,
-                    matched: 0,
-                    malformed: 0,
-                    malformed_lines: Vec::new(),
-                    outside_window: 0,
-                });
+                evidence.inputs.push(InputSummary::without_lines(shown, "unrecognised", 0));
             }
         }
     }
@@ -406,16 +390,9 @@ fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, placer: &mu
             for t in times {
                 placer.saw_exact(t);
             }
-            evidence.inputs.push(InputSummary {
-                source: shown.to_string(),
-                format: objs.describe(),
-                subject: None,
-                lines: 0,
-                matched: objs.objects - objs.bad_items.len() as u64,
-                malformed: objs.bad_items.len() as u64,
-                malformed_lines: Vec::new(),
-                outside_window: 0,
-            });
+            let mut input = InputSummary::without_lines(shown, objs.describe(), objs.bad_items.len() as u64);
+            input.matched = objs.objects - objs.bad_items.len() as u64;
+            evidence.inputs.push(input);
             evidence.containers.extend(objs.containers);
             evidence.events.extend(objs.events);
             evidence.nodes.extend(objs.nodes);
@@ -426,16 +403,7 @@ fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, placer: &mu
                 why: e.to_string(),
                 impact: "the Kubernetes objects in it are not part of the analysis".into(),
             });
-            evidence.inputs.push(InputSummary {
-                source: shown.to_string(),
-                format: "Kubernetes JSON (invalid)".into(),
-                subject: None,
-                lines: 0,
-                matched: 0,
-                malformed: 1,
-                malformed_lines: Vec::new(),
-                outside_window: 0,
-            });
+            evidence.inputs.push(InputSummary::without_lines(shown, "Kubernetes JSON (invalid)", 1));
         }
     }
 }
