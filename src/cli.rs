@@ -112,6 +112,15 @@ pub struct GlobalArgs {
     /// WAL fsync p99 guidance used in assessments (etcd docs: 10ms).
     #[arg(long, value_name = "MS", default_value_t = 10.0, global = true)]
     pub wal_fsync_p99_ms: f64,
+    /// A late heartbeat this long with no slow fdatasync on that member counts as a stall (CPU, freeze), not disk.
+    #[arg(long, value_name = "MS", default_value_t = 1000.0, global = true)]
+    pub stall_ms: f64,
+    /// A container that fails within this long of starting is failing at start-up.
+    #[arg(long, value_name = "DURATION", default_value = "30s", global = true)]
+    pub startup_failure: String,
+    /// Timeline rows of the same subject and kind closer than this are folded into one.
+    #[arg(long, value_name = "DURATION", default_value = "60s", global = true)]
+    pub timeline_fold: String,
     /// Path to the kubeconfig file (live collection).
     #[arg(long, value_name = "FILE", global = true)]
     pub kubeconfig: Option<PathBuf>,
@@ -188,11 +197,16 @@ impl Settings {
             return Err(UsageError { flag: "--namespace", why: "cannot be combined with --all-namespaces".into() });
         }
         let causal = parse_duration("--causal-window", &g.causal_window)?;
-        if g.apply_severe_ms.is_nan() || g.apply_severe_ms <= 0.0 {
-            return Err(UsageError { flag: "--apply-severe-ms", why: "must be a positive number".into() });
-        }
-        if g.wal_fsync_p99_ms.is_nan() || g.wal_fsync_p99_ms <= 0.0 {
-            return Err(UsageError { flag: "--wal-fsync-p99-ms", why: "must be a positive number".into() });
+        let startup = parse_duration("--startup-failure", &g.startup_failure)?;
+        let fold = parse_duration("--timeline-fold", &g.timeline_fold)?;
+        for (flag, v) in [
+            ("--apply-severe-ms", g.apply_severe_ms),
+            ("--wal-fsync-p99-ms", g.wal_fsync_p99_ms),
+            ("--stall-ms", g.stall_ms),
+        ] {
+            if v.is_nan() || v <= 0.0 {
+                return Err(UsageError { flag, why: "must be a positive number".into() });
+            }
         }
         let now = g.now.as_deref().map(|s| parse_time("--now", s)).transpose()?.unwrap_or(wall_clock_now);
         let color = match g.color {
@@ -206,6 +220,9 @@ impl Settings {
             causal_window_secs: causal.num_seconds(),
             apply_severe_ms: g.apply_severe_ms,
             wal_fsync_p99_ms: g.wal_fsync_p99_ms,
+            stall_without_fsync_ms: g.stall_ms,
+            startup_failure_secs: startup.num_seconds(),
+            timeline_fold_secs: fold.num_seconds(),
             ..Thresholds::default()
         };
         Ok(Settings {
@@ -267,6 +284,16 @@ mod tests {
         assert_eq!(offline.window.since_anchor, SinceAnchor::LatestEvidence);
         let live = Settings::resolve(&cli.global, true, Utc::now()).unwrap();
         assert_eq!(live.window.since_anchor, SinceAnchor::Now);
+    }
+
+    #[test]
+    fn threshold_flags_reach_the_thresholds() {
+        let cli =
+            parse(&["k", "analyze", "x", "--stall-ms", "2500", "--causal-window", "5m", "--startup-failure", "1m"]);
+        let t = Settings::resolve(&cli.global, false, Utc::now()).unwrap().thresholds;
+        assert_eq!((t.stall_without_fsync_ms, t.causal_window_secs, t.startup_failure_secs), (2500.0, 300, 60));
+        let cli = parse(&["k", "analyze", "x", "--stall-ms=0"]);
+        assert_eq!(Settings::resolve(&cli.global, false, Utc::now()).unwrap_err().flag, "--stall-ms");
     }
 
     #[test]

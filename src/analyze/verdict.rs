@@ -326,7 +326,9 @@ fn alternatives(
                     Cause::EtcdStall => "no late heartbeat over 1s without a slow fdatasync on the same member".into(),
                     Cause::NetworkPartition => match sum(|m| m.peer_unreachable) {
                         0 => "no peer connectivity errors in etcd's logs".into(),
-                        k => format!("{k} peer connectivity errors were logged, but disk latency or another cause fits better"),
+                        k => format!(
+                            "{k} peer connectivity errors were logged, but they coincide with disk latency or a stalled member (a frozen member is unreachable to its peers), which fits the restarts better"
+                        ),
                     },
                     Cause::OutOfMemory => "no restart ended OOMKilled and no OOM events or log lines".into(),
                     Cause::ConfigError => "no configuration errors at start-up in the containers' logs".into(),
