@@ -269,7 +269,12 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
             conf = conf.lower();
         }
         let where_ = describe_disk(disk, ctx.etcd.member_count);
-        let mut summary = format!("{} {exit} {} after {where_}", case.container, ago(disk.last_at, run.ended_at));
+        let mut summary = format!(
+            "{} {exit} {} after the latest storage stall (in the {} before: {where_})",
+            case.container,
+            ago(disk.last_at, run.ended_at),
+            fmt_window(th.causal_window_secs)
+        );
         if !f.consensus.is_empty() {
             summary.push_str(", followed by etcd consensus trouble");
         }
@@ -382,6 +387,10 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         format!("{} {exit}; the evidence shows no cause.", case.container)
     };
     attribution(Cause::Unexplained, Confidence::Low, summary, evidence)
+}
+
+fn fmt_window(secs: i64) -> String {
+    if secs % 60 == 0 { format!("{} min", secs / 60) } else { format!("{secs}s") }
 }
 
 fn ago(first: Option<Timestamp>, end: Timestamp) -> String {
