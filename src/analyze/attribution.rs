@@ -15,7 +15,7 @@ use chrono::Duration;
 use crate::analyze::members::{self, DiskLevel, EtcdView, citations_for, cite_signal};
 use crate::analyze::restarts::{ContainerCase, Run};
 use crate::analyze::thresholds::Thresholds;
-use crate::evidence::{Signal, SignalClass, SignalKind, Subject, Timestamp};
+use crate::evidence::{Signal, SignalClass, SignalKind, Timestamp};
 use crate::report::model::{Attribution, Cause, Citation, Confidence, Link};
 
 /// Evidence shared by all attributions.
@@ -426,9 +426,4 @@ fn describe_disk(d: &members::DiskFinding, members: usize) -> String {
 fn list(names: &std::collections::BTreeSet<String>, total: usize) -> String {
     let v: Vec<&str> = names.iter().map(String::as_str).collect();
     if total > 1 { format!("{} of {total} members ({})", v.len(), v.join(", ")) } else { v.join(", ") }
-}
-
-/// The subject label used in citations for a container case.
-pub fn case_subject(case: &ContainerCase) -> Subject {
-    Subject::Container { namespace: case.namespace.clone(), pod: case.pod.clone(), container: case.container.clone() }
 }

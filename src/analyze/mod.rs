@@ -14,6 +14,7 @@ use chrono::Duration;
 
 use crate::evidence::{Evidence, Signal, Subject, Timestamp};
 use crate::report::model::{ContainerHistory, EventSummary, Report, RestartRecord, SCHEMA_VERSION, Window};
+use members::EtcdView;
 use thresholds::Thresholds;
 
 /// Where `--since` counts back from.
@@ -248,7 +249,6 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
     }
 }
 
-use members::EtcdView;
 
 /// Gaps that follow from what the evidence lacks (not from read errors).
 fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHistory]) -> Vec<crate::evidence::Gap> {

@@ -104,7 +104,7 @@ pub fn decide(
             confidence: None,
             headline: "No container restarts or crash loops in the evidence".into(),
             reasoning: format!("No pod status, events or container logs in the window show a restart. {etcd_health}"),
-            evidence: top_member_citations(members),
+            evidence: Vec::new(),
             alternatives: Vec::new(),
             to_settle: if have_etcd_logs {
                 Vec::new()
@@ -244,10 +244,6 @@ fn collect_evidence(restarts: &[&RestartRecord], cause: Cause, limit: usize) -> 
     out.truncate(limit.max(1));
     out.sort_by_key(|c| c.at);
     out
-}
-
-fn top_member_citations(_members: &[MemberSignals]) -> Vec<Citation> {
-    Vec::new()
 }
 
 fn etcd_health_sentence(members: &[MemberSignals], th: &Thresholds) -> String {

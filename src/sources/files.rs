@@ -123,9 +123,6 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             }
         }
     }
-    if let Some(assumption) = placer.assumption_note() {
-        evidence.assumptions.push(assumption);
-    }
     Ok(evidence)
 }
 
@@ -456,10 +453,6 @@ impl Placer {
 
     fn localise(&self, naive: &NaiveDateTime) -> Option<Timestamp> {
         self.opts.assume_tz.from_local_datetime(naive).earliest().map(|t| t.with_timezone(&chrono::Utc))
-    }
-
-    fn assumption_note(&self) -> Option<String> {
-        None
     }
 }
 
