@@ -249,7 +249,6 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
     }
 }
 
-
 /// Gaps that follow from what the evidence lacks (not from read errors).
 fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHistory]) -> Vec<crate::evidence::Gap> {
     use crate::evidence::Gap;
@@ -303,3 +302,6 @@ fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHi
     }
     gaps
 }
+
+#[cfg(test)]
+mod tests;

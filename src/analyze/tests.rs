@@ -1,0 +1,272 @@
+//! Attribution rules on constructed evidence: one test per competing cause and per trap the lab cannot stage
+//! (NOSPACE, certificates, clock drift, a partition, probe kills, disk evidence after the restart).
+
+use chrono::Duration;
+
+use super::*;
+use crate::evidence::{
+    ContainerRecord, ContainerState, EventRecord, LatencyDigest, MemberId, Origin, Signal, SignalKind, Subject,
+    Termination, Timestamp,
+};
+use crate::report::model::{Cause, Confidence, Outcome};
+
+fn t(secs: i64) -> Timestamp {
+    Timestamp::from_timestamp(1_790_000_000 + secs, 0).expect("valid test time")
+}
+
+fn member(name: &str) -> Subject {
+    Subject::EtcdMember { name: name.into() }
+}
+
+fn victim() -> Subject {
+    Subject::Container { namespace: "karmada-system".into(), pod: "cm-1".into(), container: "manager".into() }
+}
+
+fn signal(subject: Subject, kind: SignalKind, at: i64, count: u64) -> Signal {
+    let latency = kind.latency_ms().map(LatencyDigest::single);
+    Signal {
+        subject,
+        kind,
+        first_at: t(at),
+        last_at: t(at + count as i64),
+        count,
+        first: Origin::new("test.log", Some(at as u64 + 1)),
+        last: Origin::new("test.log", Some(at as u64 + count)),
+        latency,
+        time_assumed: false,
+    }
+}
+
+/// A controller that crash-loops: last terminated at t(600) with exit 1, having run from t(300).
+fn crashed(reason: &str, exit_code: i32) -> ContainerRecord {
+    ContainerRecord {
+        namespace: "karmada-system".into(),
+        pod: "cm-1".into(),
+        container: "manager".into(),
+        node: Some("nuc".into()),
+        restart_count: 3,
+        state: ContainerState::Waiting { reason: "CrashLoopBackOff".into(), message: None },
+        last_termination: Some(Termination {
+            exit_code,
+            reason: Some(reason.into()),
+            message: None,
+            started_at: Some(t(300)),
+            finished_at: Some(t(600)),
+        }),
+        labels: Default::default(),
+        origin: Origin::new("pods.json#items[0]", None),
+    }
+}
+
+/// Three members with known ids; etcd-a leads from t(0).
+fn etcd_cluster() -> Evidence {
+    let mut e = Evidence::default();
+    for (name, id) in [("etcd-a", "a1"), ("etcd-b", "b2"), ("etcd-c", "c3")] {
+        e.member_ids.push(MemberId { name: name.into(), id: id.into() });
+        e.inputs.push(crate::evidence::InputSummary {
+            subject: Some(member(name)),
+            ..crate::evidence::InputSummary::without_lines(format!("{name}.log"), "etcd log (zap JSON)", 0)
+        });
+    }
+    e.signals.push(signal(member("etcd-b"), SignalKind::LeaderElected { term: 2, leader_id: "a1".into() }, 0, 1));
+    e
+}
+
+fn lease_lost(e: &mut Evidence, at: i64) {
+    e.signals.push(signal(victim(), SignalKind::LeaseRenewFailed { detail: "failed to renew lease".into() }, at, 2));
+    e.signals.push(signal(victim(), SignalKind::LeaderElectionLost, at + 3, 1));
+}
+
+fn slow_wal(e: &mut Evidence, who: &str, at: i64, took_ms: f64) {
+    e.signals.push(signal(member(who), SignalKind::SlowWalSync { took_ms, expected_ms: 1000.0 }, at, 5));
+}
+
+fn analyze_now(e: &Evidence) -> Report {
+    analyze(e, &Params { now: t(3600), window: WindowSpec::default(), thresholds: Thresholds::default() })
+}
+
+fn only_restart(r: &Report) -> &crate::report::model::Attribution {
+    let c = &r.containers[0];
+    let last = c.restarts.last().expect("a placed restart");
+    &last.attribution
+}
+
+#[test]
+fn slow_wal_on_the_leader_then_lease_loss_is_storage_with_high_confidence() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    slow_wal(&mut e, "etcd-a", 520, 2500.0);
+    e.signals.push(signal(
+        member("etcd-a"),
+        SignalKind::HeartbeatLate { exceeded_ms: 2400.0, heartbeat_interval_ms: Some(100.0) },
+        522,
+        3,
+    ));
+    lease_lost(&mut e, 590);
+    let r = analyze_now(&e);
+    let a = only_restart(&r);
+    assert_eq!((a.cause, a.confidence), (Cause::StorageLatency, Confidence::High), "{}", a.summary);
+    assert_eq!(r.verdict.outcome, Outcome::StorageLatency);
+}
+
+#[test]
+fn oom_kill_wins_over_disk_latency() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("OOMKilled", 137));
+    slow_wal(&mut e, "etcd-a", 520, 2500.0);
+    lease_lost(&mut e, 590);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!(a.cause, Cause::OutOfMemory);
+}
+
+#[test]
+fn disk_latency_after_the_restart_does_not_explain_it() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    lease_lost(&mut e, 590);
+    slow_wal(&mut e, "etcd-a", 700, 2500.0); // after the exit at t(600)
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_ne!(a.cause, Cause::StorageLatency, "{}", a.summary);
+}
+
+#[test]
+fn late_heartbeats_without_slow_fsync_are_a_stall_not_disk() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    // "likely from slow disk" wording, 3 s late, but no slow fdatasync anywhere.
+    e.signals.push(signal(
+        member("etcd-a"),
+        SignalKind::HeartbeatLate { exceeded_ms: 3000.0, heartbeat_interval_ms: Some(100.0) },
+        580,
+        2,
+    ));
+    e.signals.push(signal(member("etcd-b"), SignalKind::LeaderElected { term: 3, leader_id: "b2".into() }, 581, 1));
+    lease_lost(&mut e, 585);
+    let r = analyze_now(&e);
+    let a = only_restart(&r);
+    assert_eq!(a.cause, Cause::EtcdStall, "{}", a.summary);
+    assert_eq!(r.verdict.outcome, Outcome::OtherCause);
+}
+
+#[test]
+fn short_late_heartbeats_alone_are_not_storage_evidence() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    e.signals.push(signal(
+        member("etcd-a"),
+        SignalKind::HeartbeatLate { exceeded_ms: 150.0, heartbeat_interval_ms: Some(100.0) },
+        580,
+        4,
+    ));
+    lease_lost(&mut e, 585);
+    let r = analyze_now(&e);
+    assert_eq!(only_restart(&r).cause, Cause::Unexplained);
+    assert_eq!(r.verdict.outcome, Outcome::Inconclusive);
+    assert!(!r.verdict.to_settle.is_empty(), "an inconclusive verdict says what would settle it");
+}
+
+#[test]
+fn a_severe_apply_on_one_follower_is_not_enough() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    e.signals.push(signal(member("etcd-c"), SignalKind::SlowApply { took_ms: 900.0, expected_ms: 100.0 }, 560, 3));
+    e.signals.push(signal(member("etcd-b"), SignalKind::LeaderElected { term: 3, leader_id: "b2".into() }, 561, 1));
+    lease_lost(&mut e, 585);
+    assert_ne!(only_restart(&analyze_now(&e)).cause, Cause::StorageLatency);
+}
+
+#[test]
+fn peers_unreachable_without_disk_latency_is_a_network_failure() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    let unreachable =
+        SignalKind::PeerUnreachable { peer: "c3".into(), error: "dial tcp 10.0.0.3:2380: i/o timeout".into() };
+    e.signals.push(signal(member("etcd-a"), unreachable, 550, 20));
+    e.signals.push(signal(member("etcd-b"), SignalKind::LeaderLost { term: 2 }, 570, 1));
+    lease_lost(&mut e, 585);
+    assert_eq!(only_restart(&analyze_now(&e)).cause, Cause::NetworkPartition);
+}
+
+#[test]
+fn nospace_alarm_wins_over_disk_latency() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    slow_wal(&mut e, "etcd-a", 520, 1500.0);
+    e.signals.push(signal(
+        member("etcd-a"),
+        SignalKind::NoSpaceAlarm { detail: "alarm raised NOSPACE".into() },
+        530,
+        1,
+    ));
+    lease_lost(&mut e, 590);
+    assert_eq!(only_restart(&analyze_now(&e)).cause, Cause::NoSpaceAlarm);
+}
+
+#[test]
+fn certificate_failures_are_recognised() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    let cert = SignalKind::CertificateError { detail: "x509: certificate has expired or is not yet valid".into() };
+    e.signals.push(signal(member("etcd-a"), cert, 500, 30));
+    lease_lost(&mut e, 590);
+    assert_eq!(only_restart(&analyze_now(&e)).cause, Cause::CertificateError);
+}
+
+#[test]
+fn clock_drift_is_recognised() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    e.signals.push(signal(member("etcd-a"), SignalKind::ClockDrift { peer: "b2".into(), drift_ms: 1800.0 }, 500, 10));
+    e.signals.push(signal(member("etcd-b"), SignalKind::LeaderLost { term: 2 }, 570, 1));
+    lease_lost(&mut e, 590);
+    assert_eq!(only_restart(&analyze_now(&e)).cause, Cause::ClockSkew);
+}
+
+#[test]
+fn liveness_kills_without_storage_trouble_are_probe_failures() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 137));
+    let event = |reason: &str, message: &str| EventRecord {
+        namespace: "karmada-system".into(),
+        object_kind: "Pod".into(),
+        object_name: "cm-1".into(),
+        field_path: Some("spec.containers{manager}".into()),
+        reason: reason.into(),
+        message: message.into(),
+        event_type: "Warning".into(),
+        count: 3,
+        first_at: t(560),
+        last_at: t(598),
+        origin: Origin::new("events.json#items[0]", None),
+    };
+    e.events.push(event(
+        "Unhealthy",
+        "Liveness probe failed: Get \"http://10.0.0.9:8080/healthz\": context deadline exceeded",
+    ));
+    e.events.push(event("Killing", "Container manager failed liveness probe, will be restarted"));
+    assert_eq!(only_restart(&analyze_now(&e)).cause, Cause::ProbeFailure);
+}
+
+#[test]
+fn without_etcd_logs_storage_is_neither_confirmed_nor_ruled_out() {
+    let mut e = Evidence::default();
+    e.containers.push(crashed("Error", 1));
+    lease_lost(&mut e, 590);
+    let r = analyze_now(&e);
+    assert_eq!(r.verdict.outcome, Outcome::Inconclusive);
+    assert!(r.gaps.iter().any(|g| g.what == "etcd member logs"), "{:?}", r.gaps);
+    assert!(r.verdict.to_settle.iter().any(|s| s.contains("etcd logs")));
+}
+
+#[test]
+fn since_counts_back_from_the_latest_evidence_offline() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    slow_wal(&mut e, "etcd-a", 100, 2000.0);
+    slow_wal(&mut e, "etcd-a", 3000, 2000.0);
+    let window = WindowSpec { since: Some(Duration::minutes(10)), ..WindowSpec::default() };
+    let r = analyze(&e, &Params { now: t(999_999), window, thresholds: Thresholds::default() });
+    assert_eq!(r.window.to, Some(t(3005)));
+    assert_eq!(r.window.from, Some(t(3005) - Duration::minutes(10)));
+    assert!(r.window.excluded >= 5, "the early burst is counted as excluded");
+}
