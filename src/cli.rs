@@ -17,7 +17,8 @@ Exit status:
   0  the analysis ran (whatever the verdict, unless --fail-on matched)
   1  an unexpected runtime error
   2  usage error (bad flags or values)
-  3  input error (a path does not exist or cannot be read)
+  3  input error (a path does not exist or cannot be read; the API server cannot be
+     reached or rejects the credentials)
   4  --fail-on storage was given and the verdict is storage latency
      (--fail-on any: any restart cause was found)
 
@@ -29,6 +30,11 @@ Read-only: etcd-triage never writes to the cluster.";
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Output format of the live report (no subcommand).
+    #[arg(short = 'o', long = "output", value_enum)]
+    pub output: Option<OutputFormat>,
+    #[command(flatten)]
+    pub live: LiveArgs,
     #[command(flatten)]
     pub global: GlobalArgs,
 }
@@ -38,6 +44,65 @@ pub enum Command {
     /// Analyse evidence files: etcd / kube-apiserver / container logs (raw, CRI files from /var/log/pods,
     /// `kubectl logs --timestamps`), `kubectl get -o json` dumps and `kubectl cluster-info dump` folders.
     Analyze(AnalyzeArgs),
+    /// Collect everything the live triage reads into a bundle for a ticket (raw, secrets redacted, with a
+    /// manifest); `analyze BUNDLE` gives the same report as the live run.
+    Collect(CollectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Write a .tar.gz bundle here.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        required_unless_present = "out_dir",
+        conflicts_with = "out_dir"
+    )]
+    pub output: Option<PathBuf>,
+    /// Write the bundle as a folder (which must not exist yet).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// How to collect from a cluster (live triage and `collect`).
+#[derive(Debug, Clone, Args)]
+pub struct LiveArgs {
+    /// Time to wait for each API answer (and between chunks of a log stream).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub request_timeout: String,
+    /// Budget for the whole collection; what is unfinished then is reported as missing.
+    #[arg(long, value_name = "DURATION", default_value = "2m")]
+    pub deadline: String,
+    /// API requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub concurrency: usize,
+    /// Objects per list page (limit/continue).
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub page_size: u32,
+    /// Namespace of the etcd pods (overrides discovery; with --etcd-selector).
+    #[arg(long, value_name = "NS", requires = "etcd_selector")]
+    pub etcd_namespace: Option<String>,
+    /// Label selector of the etcd pods (e.g. component=etcd).
+    #[arg(long, value_name = "SELECTOR", requires = "etcd_namespace")]
+    pub etcd_selector: Option<String>,
+    /// Namespace of the kube-apiserver pods (overrides discovery; with --apiserver-selector).
+    #[arg(long, value_name = "NS", requires = "apiserver_selector")]
+    pub apiserver_namespace: Option<String>,
+    /// Label selector of the kube-apiserver pods.
+    #[arg(long, value_name = "SELECTOR", requires = "apiserver_namespace")]
+    pub apiserver_selector: Option<String>,
+    /// Lines of each restarted container's previous (and current) log.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub log_tail: i64,
+    /// Restarted containers whose logs are fetched, most restarted and crash-looping first.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub max_container_logs: usize,
+    /// Keep secrets (tokens, Authorization headers, keys, URL passwords) in what is written.
+    #[arg(long)]
+    pub no_redact: bool,
 }
 
 #[derive(Debug, Args)]
@@ -48,6 +113,9 @@ pub struct AnalyzeArgs {
     /// Zone assumed for log timestamps that carry none (capnslog, klog, journald), as an IANA name.
     #[arg(long, value_name = "ZONE", default_value = "UTC")]
     pub assume_tz: String,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum)]
+    pub output: Option<OutputFormat>,
 }
 
 /// Output formats.
@@ -79,16 +147,14 @@ pub enum FailOn {
 /// Flags accepted anywhere on the command line (kubectl passes every flag through to the plugin).
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Output format.
-    #[arg(short = 'o', long = "output", value_enum, default_value = "text", global = true)]
-    pub output: OutputFormat,
     /// When to colour the text output.
     #[arg(long, value_enum, default_value = "auto", global = true)]
     pub color: ColorChoice,
     /// Time zone for displayed times (IANA name such as Europe/Berlin); JSON is always UTC.
     #[arg(long, value_name = "ZONE", default_value = "UTC", global = true)]
     pub tz: String,
-    /// Only this much time, counted back from the latest evidence (offline) or from now (live): 30m, 2h, 1d.
+    /// Only this much time, counted back from the latest evidence (offline) or from now (live; default 6h):
+    /// 30m, 2h, 1d.
     #[arg(long, value_name = "DURATION", global = true)]
     pub since: Option<String>,
     /// Start of the window (RFC 3339, e.g. 2026-11-25T14:00:00Z).
@@ -127,7 +193,7 @@ pub struct GlobalArgs {
     /// Kubeconfig context to use (live collection).
     #[arg(long, value_name = "NAME", global = true)]
     pub context: Option<String>,
-    /// Namespace of the workloads to examine (live collection).
+    /// Namespace of the workloads to examine (live collection; default: all namespaces).
     #[arg(short = 'n', long, value_name = "NS", global = true)]
     pub namespace: Option<String>,
     /// Examine all namespaces (live collection; the default).
@@ -181,7 +247,13 @@ pub fn parse_tz(flag: &'static str, s: &str) -> Result<chrono_tz::Tz, UsageError
 
 impl Settings {
     /// Validates and resolves the global flags. `live` picks where `--since` counts back from.
-    pub fn resolve(g: &GlobalArgs, live: bool, wall_clock_now: DateTime<Utc>) -> Result<Settings, UsageError> {
+    pub fn resolve(
+        g: &GlobalArgs,
+        output: Option<OutputFormat>,
+        live: bool,
+        wall_clock_now: DateTime<Utc>,
+    ) -> Result<Settings, UsageError> {
+        let output = output.unwrap_or(OutputFormat::Text);
         let since = g.since.as_deref().map(|s| parse_duration("--since", s)).transpose()?;
         let from = g.from.as_deref().map(|s| parse_time("--from", s)).transpose()?;
         let to = g.to.as_deref().map(|s| parse_time("--to", s)).transpose()?;
@@ -226,14 +298,15 @@ impl Settings {
             ..Thresholds::default()
         };
         Ok(Settings {
-            output: g.output,
-            color: color && g.output == OutputFormat::Text,
+            output,
+            color: color && output == OutputFormat::Text,
             tz: parse_tz("--tz", &g.tz)?,
             window: WindowSpec {
                 from,
                 to,
                 since,
                 since_anchor: if live { SinceAnchor::Now } else { SinceAnchor::LatestEvidence },
+                basis: None,
             },
             fail_on: g.fail_on,
             max_timeline_rows: g.max_timeline_rows,
@@ -253,36 +326,43 @@ mod tests {
 
     #[test]
     fn global_flags_work_before_and_after_the_subcommand() {
-        let a = parse(&["kubectl-etcd_triage", "-o", "json", "analyze", "x"]);
-        let b = parse(&["kubectl-etcd_triage", "analyze", "x", "-o", "json"]);
-        assert_eq!(a.global.output, OutputFormat::Json);
-        assert_eq!(b.global.output, OutputFormat::Json);
+        let a = parse(&["kubectl-etcd_triage", "--tz", "Europe/Berlin", "analyze", "x"]);
+        let b = parse(&["kubectl-etcd_triage", "analyze", "x", "--tz", "Europe/Berlin", "-o", "json"]);
+        assert_eq!((a.global.tz.as_str(), b.global.tz.as_str()), ("Europe/Berlin", "Europe/Berlin"));
+        let Some(Command::Analyze(args)) = &b.command else { panic!("analyze") };
+        assert_eq!(args.output, Some(OutputFormat::Json));
+        // Live: -o before or without a subcommand is the report format; `collect -o` is the bundle's path.
+        assert_eq!(parse(&["k", "-o", "markdown"]).output, Some(OutputFormat::Markdown));
+        let c = parse(&["k", "collect", "-o", "incident.tar.gz", "-n", "karmada-system"]);
+        let Some(Command::Collect(args)) = &c.command else { panic!("collect") };
+        assert_eq!(args.output.as_deref(), Some(std::path::Path::new("incident.tar.gz")));
+        assert_eq!(c.global.namespace.as_deref(), Some("karmada-system"));
     }
 
     #[test]
     fn since_and_from_are_exclusive() {
         let cli = parse(&["k", "analyze", "x", "--since", "2h", "--from", "2026-11-25T00:00:00Z"]);
-        let err = Settings::resolve(&cli.global, false, Utc::now()).unwrap_err();
+        let err = Settings::resolve(&cli.global, None, false, Utc::now()).unwrap_err();
         assert_eq!(err.flag, "--since");
     }
 
     #[test]
     fn bad_values_name_the_flag() {
         let cli = parse(&["k", "analyze", "x", "--tz", "Mars/Olympus"]);
-        assert_eq!(Settings::resolve(&cli.global, false, Utc::now()).unwrap_err().flag, "--tz");
+        assert_eq!(Settings::resolve(&cli.global, None, false, Utc::now()).unwrap_err().flag, "--tz");
         let cli = parse(&["k", "analyze", "x", "--since", "two hours"]);
-        assert_eq!(Settings::resolve(&cli.global, false, Utc::now()).unwrap_err().flag, "--since");
+        assert_eq!(Settings::resolve(&cli.global, None, false, Utc::now()).unwrap_err().flag, "--since");
         let cli = parse(&["k", "analyze", "x", "--from", "yesterday"]);
-        assert_eq!(Settings::resolve(&cli.global, false, Utc::now()).unwrap_err().flag, "--from");
+        assert_eq!(Settings::resolve(&cli.global, None, false, Utc::now()).unwrap_err().flag, "--from");
     }
 
     #[test]
     fn since_counts_back_from_evidence_offline_and_now_live() {
         let cli = parse(&["k", "analyze", "x", "--since", "90m"]);
-        let offline = Settings::resolve(&cli.global, false, Utc::now()).unwrap();
+        let offline = Settings::resolve(&cli.global, None, false, Utc::now()).unwrap();
         assert_eq!(offline.window.since, Some(Duration::minutes(90)));
         assert_eq!(offline.window.since_anchor, SinceAnchor::LatestEvidence);
-        let live = Settings::resolve(&cli.global, true, Utc::now()).unwrap();
+        let live = Settings::resolve(&cli.global, None, true, Utc::now()).unwrap();
         assert_eq!(live.window.since_anchor, SinceAnchor::Now);
     }
 
@@ -290,17 +370,17 @@ mod tests {
     fn threshold_flags_reach_the_thresholds() {
         let cli =
             parse(&["k", "analyze", "x", "--stall-ms", "2500", "--causal-window", "5m", "--startup-failure", "1m"]);
-        let t = Settings::resolve(&cli.global, false, Utc::now()).unwrap().thresholds;
+        let t = Settings::resolve(&cli.global, None, false, Utc::now()).unwrap().thresholds;
         assert_eq!((t.stall_without_fsync_ms, t.causal_window_secs, t.startup_failure_secs), (2500.0, 300, 60));
         let cli = parse(&["k", "analyze", "x", "--stall-ms=0"]);
-        assert_eq!(Settings::resolve(&cli.global, false, Utc::now()).unwrap_err().flag, "--stall-ms");
+        assert_eq!(Settings::resolve(&cli.global, None, false, Utc::now()).unwrap_err().flag, "--stall-ms");
     }
 
     #[test]
     fn color_never_applies_to_json() {
-        let cli = parse(&["k", "analyze", "x", "--color", "always", "-o", "json"]);
-        assert!(!Settings::resolve(&cli.global, false, Utc::now()).unwrap().color);
         let cli = parse(&["k", "analyze", "x", "--color", "always"]);
-        assert!(Settings::resolve(&cli.global, false, Utc::now()).unwrap().color);
+        assert!(!Settings::resolve(&cli.global, Some(OutputFormat::Json), false, Utc::now()).unwrap().color);
+        let cli = parse(&["k", "analyze", "x", "--color", "always"]);
+        assert!(Settings::resolve(&cli.global, None, false, Utc::now()).unwrap().color);
     }
 }

@@ -434,6 +434,9 @@ pub struct EventRecord {
     pub count: u32,
     pub first_at: Timestamp,
     pub last_at: Timestamp,
+    /// `metadata.uid`: the same event is served by core/v1 and events.k8s.io/v1; counted once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
     pub origin: Origin,
 }
 
@@ -473,7 +476,7 @@ pub struct NodeCondition {
 }
 
 /// Something the tool could not read or collect: it lowers confidence and is always reported.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Gap {
     /// What is missing (`file logs/etcd-0.log line 17`, `events in namespace karmada-system`).
     pub what: String,
@@ -481,6 +484,9 @@ pub struct Gap {
     pub why: String,
     /// How it affects the analysis.
     pub impact: String,
+    /// How to get the missing evidence (`grant get on pods/log`, `run analyze /var/log/pods on the node`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub remedy: String,
 }
 
 /// What one input file contributed (for the report's evidence inventory).
@@ -551,6 +557,33 @@ pub struct Evidence {
     pub inputs: Vec<InputSummary>,
     /// Statements about how timestamps were placed (`klog lines in X assumed UTC, year 2026`).
     pub assumptions: Vec<String>,
+    /// Live collections (from a bundle's manifest) the evidence came from.
+    pub collections: Vec<Collection>,
+}
+
+/// How a live collection was made: kept in a bundle's manifest so that analysing the bundle later reproduces the
+/// live run's report (same window, same "now").
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Collection {
+    /// kubeconfig context (or `in-cluster`).
+    pub context: String,
+    /// API server URL.
+    pub server: String,
+    /// `v1.33.0`, when `/version` answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_version: Option<String>,
+    pub collected_at: Timestamp,
+    pub window_from: Timestamp,
+    pub window_to: Timestamp,
+    /// `--since 6h before collection`.
+    pub window_basis: String,
+    /// `all namespaces` or `namespace karmada-system`.
+    pub scope: String,
+    /// Where etcd and kube-apiserver were found (or that they are not visible as pods).
+    pub discovery: Vec<String>,
+    /// Whether secrets were redacted before anything was written.
+    pub redacted: bool,
+    pub tool_version: String,
 }
 
 impl Evidence {
@@ -565,6 +598,7 @@ impl Evidence {
         self.gaps.extend(other.gaps);
         self.inputs.extend(other.inputs);
         self.assumptions.extend(other.assumptions);
+        self.collections.extend(other.collections);
     }
 
     /// Earliest and latest timestamps across all evidence.
@@ -644,6 +678,7 @@ mod tests {
             count: 1,
             first_at: Timestamp::default(),
             last_at: Timestamp::default(),
+            uid: None,
             origin: Origin::new("x", None),
         };
         assert_eq!(e.container(), Some("manager"));

@@ -37,12 +37,16 @@ pub enum RunError {
     /// An input path does not exist or cannot be read (exit 3).
     #[error(transparent)]
     Input(#[from] sources::files::SourceError),
-    /// No subcommand: live collection is not available in this build.
-    #[error(
-        "live collection from a cluster is not available in this version; analyse evidence files instead:\n  kubectl etcd-triage analyze PATH...\n(on a control-plane node: kubectl etcd-triage analyze /var/log/pods)"
-    )]
-    NoLiveSource,
+    /// The cluster cannot be used at all (exit 3).
+    #[error(transparent)]
+    Live(#[from] sources::cluster::CollectError),
+    /// Ctrl-C during collection: nothing was left behind (exit 130).
+    #[error("interrupted; nothing was written")]
+    Interrupted,
 }
+
+/// Live collection's default window, in hours before now.
+const LIVE_DEFAULT_SINCE_HOURS: i64 = 6;
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
@@ -56,25 +60,208 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     }
     match &cli.command {
         Some(Command::Analyze(args)) => {
-            let settings = Settings::resolve(&cli.global, false, now).map_err(RunError::from)?;
+            let settings =
+                Settings::resolve(&cli.global, args.output.or(cli.output), false, now).map_err(RunError::from)?;
             let assume_tz = cli::parse_tz("--assume-tz", &args.assume_tz).map_err(RunError::from)?;
-            let opts = sources::files::ReadOptions { assume_tz, fallback_now: settings.now };
-            let evidence = sources::files::read_paths(&args.paths, &opts).map_err(RunError::from)?;
-            let report = analyze::analyze(
-                &evidence,
-                &analyze::Params {
-                    now: settings.now,
-                    window: settings.window.clone(),
-                    thresholds: settings.thresholds.clone(),
-                },
-            );
+            let window_given = cli.global.since.is_some() || cli.global.from.is_some() || cli.global.to.is_some();
+            let report = analyze_paths(&args.paths, &settings, assume_tz, !window_given)?;
             emit(&report, &settings)
         }
+        Some(Command::Collect(args)) => {
+            let settings = live_settings(&cli, None, now)?;
+            let target = match (&args.output, &args.out_dir) {
+                (Some(file), _) => BundleTarget::Archive(file.clone()),
+                (None, Some(dir)) => BundleTarget::Folder(dir.clone()),
+                (None, None) => unreachable!("clap requires -o or --out-dir"),
+            };
+            if let BundleTarget::Folder(dir) = &target {
+                if dir.exists() {
+                    let why = format!("{} already exists; choose a new folder", dir.display());
+                    return Err(RunError::Usage(cli::UsageError { flag: "--out-dir", why }).into());
+                }
+            }
+            let parent = target.parent();
+            let staging = tempfile::Builder::new()
+                .prefix(".etcd-triage-")
+                .tempdir_in(&parent)
+                .with_context(|| format!("creating a temporary folder in {}", parent.display()))?;
+            let opts = live_options(&cli, &args.live, &settings, true)?;
+            let manifest = collect_interruptibly(&opts, staging.path())?;
+            let (files, bytes) = (manifest.files.len(), manifest.files.iter().map(|f| f.bytes).sum::<u64>());
+            let written = match &target {
+                BundleTarget::Archive(file) => {
+                    let top = format!("etcd-triage-{}", settings.now.format("%Y%m%dT%H%M%SZ"));
+                    sources::bundle::write_tar_gz(staging.path(), &top, file)
+                        .with_context(|| format!("writing {}", file.display()))?;
+                    file.clone()
+                }
+                BundleTarget::Folder(dir) => {
+                    sources::bundle::move_dir(staging, dir).with_context(|| format!("writing {}", dir.display()))?;
+                    dir.clone()
+                }
+            };
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "wrote {}: {files} files, {:.1} MiB from {} requests; {} gaps (see manifest.json); secrets {}",
+                written.display(),
+                bytes as f64 / (1024.0 * 1024.0),
+                manifest.requests,
+                manifest.gaps.len(),
+                if manifest.collection.redacted { "redacted" } else { "NOT redacted (--no-redact)" },
+            )
+            .context("writing the summary")?;
+            writeln!(out, "analyse it with: kubectl etcd-triage analyze {}", written.display())
+                .context("writing the summary")?;
+            Ok(Outcome::Analysed)
+        }
         None => {
-            Settings::resolve(&cli.global, true, now).map_err(RunError::from)?;
-            Err(RunError::NoLiveSource.into())
+            let settings = live_settings(&cli, cli.output, now)?;
+            let staging = tempfile::Builder::new()
+                .prefix("etcd-triage-")
+                .tempdir()
+                .context("creating a temporary folder for collected evidence")?;
+            let opts = live_options(&cli, &cli.live, &settings, false)?;
+            collect_interruptibly(&opts, staging.path())?;
+            // Read back exactly as `analyze BUNDLE` would: one reader, one report.
+            let report = analyze_paths(&[staging.path().to_path_buf()], &settings, chrono_tz::UTC, true)?;
+            emit(&report, &settings)
         }
     }
+}
+
+enum BundleTarget {
+    Archive(std::path::PathBuf),
+    Folder(std::path::PathBuf),
+}
+
+impl BundleTarget {
+    /// The folder the bundle lands in (its temporary form is made there, so the final rename is atomic).
+    fn parent(&self) -> std::path::PathBuf {
+        let path = match self {
+            BundleTarget::Archive(p) | BundleTarget::Folder(p) => p,
+        };
+        match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        }
+    }
+}
+
+/// Live settings: `--since` defaults to 6h before now.
+fn live_settings(
+    cli: &Cli,
+    output: Option<OutputFormat>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<Settings> {
+    let mut settings = Settings::resolve(&cli.global, output, true, now).map_err(RunError::from)?;
+    if settings.window.since.is_none() && settings.window.from.is_none() {
+        settings.window.since = Some(chrono::Duration::hours(LIVE_DEFAULT_SINCE_HOURS));
+    }
+    Ok(settings)
+}
+
+fn parse_flag_duration(flag: &'static str, s: &str) -> Result<std::time::Duration, RunError> {
+    humantime::parse_duration(s.trim())
+        .map_err(|e| RunError::Usage(cli::UsageError { flag, why: format!("{s:?}: {e} (use e.g. 30s, 2m)") }))
+}
+
+fn live_options(
+    cli: &Cli,
+    live: &cli::LiveArgs,
+    settings: &Settings,
+    checksums: bool,
+) -> anyhow::Result<sources::cluster::LiveOptions> {
+    use std::io::IsTerminal;
+    let w = &settings.window;
+    let to = w.to.unwrap_or(settings.now);
+    let anchor = if w.to.is_some() { "--to" } else { "collection" };
+    let (from, basis) = match (w.from, w.since) {
+        (Some(f), _) => (f, format!("--from to {anchor}")),
+        (None, since) => {
+            let shown = cli.global.since.clone().unwrap_or_else(|| format!("{LIVE_DEFAULT_SINCE_HOURS}h"));
+            (
+                to - since.unwrap_or(chrono::Duration::hours(LIVE_DEFAULT_SINCE_HOURS)),
+                format!("--since {shown} before {anchor}"),
+            )
+        }
+    };
+    if live.concurrency == 0 {
+        return Err(RunError::Usage(cli::UsageError { flag: "--concurrency", why: "must be at least 1".into() }).into());
+    }
+    if live.page_size == 0 {
+        return Err(RunError::Usage(cli::UsageError { flag: "--page-size", why: "must be at least 1".into() }).into());
+    }
+    if live.log_tail <= 0 {
+        return Err(RunError::Usage(cli::UsageError { flag: "--log-tail", why: "must be at least 1".into() }).into());
+    }
+    Ok(sources::cluster::LiveOptions {
+        kubeconfig: cli.global.kubeconfig.clone(),
+        context: cli.global.context.clone(),
+        namespace: cli.global.namespace.clone(),
+        window_from: from,
+        window_to: to,
+        window_basis: basis,
+        now: settings.now,
+        request_timeout: parse_flag_duration("--request-timeout", &live.request_timeout)?,
+        deadline: parse_flag_duration("--deadline", &live.deadline)?,
+        concurrency: live.concurrency,
+        page_size: live.page_size,
+        etcd_place: live.etcd_namespace.clone().zip(live.etcd_selector.clone()),
+        apiserver_place: live.apiserver_namespace.clone().zip(live.apiserver_selector.clone()),
+        log_tail: live.log_tail,
+        max_container_logs: live.max_container_logs,
+        redact: !live.no_redact,
+        checksums,
+        progress: std::io::stderr().is_terminal(),
+    })
+}
+
+/// Runs the collection on a Tokio runtime; Ctrl-C stops it (the caller's temporary folder is then removed).
+fn collect_interruptibly(
+    opts: &sources::cluster::LiveOptions,
+    dir: &std::path::Path,
+) -> anyhow::Result<sources::bundle::Manifest> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(async {
+        tokio::select! {
+            r = sources::cluster::collect(opts, dir) => r.map_err(|e| anyhow::Error::from(RunError::Live(e))),
+            _ = tokio::signal::ctrl_c() => Err(RunError::Interrupted.into()),
+        }
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    result
+}
+
+/// Reads `paths` and analyses them. A bundle's manifest supplies the window and "now" of its collection unless
+/// the window was given on the command line (`use_collection_window`).
+fn analyze_paths(
+    paths: &[std::path::PathBuf],
+    settings: &Settings,
+    assume_tz: chrono_tz::Tz,
+    use_collection_window: bool,
+) -> anyhow::Result<Report> {
+    let opts = sources::files::ReadOptions { assume_tz, fallback_now: settings.now };
+    let evidence = sources::files::read_paths(paths, &opts).map_err(RunError::from)?;
+    let mut window = settings.window.clone();
+    let mut now = settings.now;
+    if let [collection] = evidence.collections.as_slice() {
+        if use_collection_window {
+            window = analyze::WindowSpec {
+                from: Some(collection.window_from),
+                to: Some(collection.window_to),
+                since: None,
+                since_anchor: analyze::SinceAnchor::Now,
+                basis: Some(collection.window_basis.clone()),
+            };
+            now = collection.collected_at;
+        }
+    }
+    Ok(analyze::analyze(&evidence, &analyze::Params { now, window, thresholds: settings.thresholds.clone() }))
 }
 
 /// Renders the report to stdout and decides the outcome.

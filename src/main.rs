@@ -6,6 +6,8 @@ use clap::Parser;
 use kubectl_etcd_triage::{Outcome, RunError, cli::Cli, run};
 
 fn main() -> ExitCode {
+    // kube's rustls client needs a process-wide crypto provider; ring is the one compiled in.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse(); // clap exits 2 on usage errors and 0 for --help/--version
     match run(cli) {
         Ok(Outcome::Analysed) => ExitCode::SUCCESS,
@@ -19,8 +21,9 @@ fn main() -> ExitCode {
             }
             eprintln!("kubectl etcd-triage: error: {err:#}");
             match err.downcast_ref::<RunError>() {
-                Some(RunError::Usage(_)) | Some(RunError::NoLiveSource) => ExitCode::from(2),
-                Some(RunError::Input(_)) => ExitCode::from(3),
+                Some(RunError::Usage(_)) => ExitCode::from(2),
+                Some(RunError::Input(_)) | Some(RunError::Live(_)) => ExitCode::from(3),
+                Some(RunError::Interrupted) => ExitCode::from(130),
                 None => ExitCode::from(1),
             }
         }

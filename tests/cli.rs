@@ -47,10 +47,17 @@ fn bad_flag_value_exits_2_naming_the_flag() {
 }
 
 #[test]
-fn without_a_subcommand_points_to_the_node_local_way() {
-    let out = run(&[]);
-    assert_eq!(out.status.code(), Some(2));
+fn without_a_cluster_configuration_the_live_run_points_to_the_node_local_way() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(bin())
+        .env("KUBECONFIG", home.path().join("missing"))
+        .env("HOME", home.path())
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("analyze /var/log/pods"), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
 }
 
 #[test]

@@ -12,7 +12,7 @@ pub mod verdict;
 
 use chrono::Duration;
 
-use crate::evidence::{Evidence, Signal, Subject, Timestamp};
+use crate::evidence::{EventRecord, Evidence, Signal, Subject, Timestamp};
 use crate::report::model::{ContainerHistory, EventSummary, Report, RestartRecord, SCHEMA_VERSION, Window};
 use members::EtcdView;
 use thresholds::Thresholds;
@@ -33,11 +33,13 @@ pub struct WindowSpec {
     pub to: Option<Timestamp>,
     pub since: Option<Duration>,
     pub since_anchor: SinceAnchor,
+    /// How an explicit `from`/`to` was chosen, when not by `--from/--to` (a bundle keeps its collection window).
+    pub basis: Option<String>,
 }
 
 impl Default for WindowSpec {
     fn default() -> Self {
-        WindowSpec { from: None, to: None, since: None, since_anchor: SinceAnchor::LatestEvidence }
+        WindowSpec { from: None, to: None, since: None, since_anchor: SinceAnchor::LatestEvidence, basis: None }
     }
 }
 
@@ -75,7 +77,7 @@ fn resolve_window(
             };
             (anchor.map(|a| a - since), anchor, basis)
         }
-        (from, to, _) => (from, to, "--from/--to".into()),
+        (from, to, _) => (from, to, spec.basis.clone().unwrap_or_else(|| "--from/--to".into())),
     }
 }
 
@@ -108,6 +110,35 @@ fn dedupe_signals(evidence: &Evidence) -> (Evidence, usize) {
     let mut out = evidence.clone();
     out.signals.retain(|s| seen.insert(key(s)));
     let dropped = evidence.signals.len() - out.signals.len();
+    // core/v1 and events.k8s.io/v1 serve the same event objects: one uid, counted once (the later sighting wins,
+    // as its count and last time are the newer).
+    let mut by_uid: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut events: Vec<EventRecord> = Vec::with_capacity(out.events.len());
+    for e in std::mem::take(&mut out.events) {
+        match e.uid.clone() {
+            Some(uid) => match by_uid.get(&uid) {
+                Some(&i) if (e.last_at, e.count) > (events[i].last_at, events[i].count) => events[i] = e,
+                Some(_) => {}
+                None => {
+                    by_uid.insert(uid, events.len());
+                    events.push(e);
+                }
+            },
+            None => events.push(e),
+        }
+    }
+    out.events = events;
+    // The same pod status read twice (a pod list beside a cluster-info dump of it) counts once.
+    let mut seen_containers = HashSet::new();
+    out.containers.retain(|c| {
+        seen_containers.insert((
+            c.namespace.clone(),
+            c.pod.clone(),
+            c.container.clone(),
+            c.restart_count,
+            c.last_termination.as_ref().and_then(|t| t.finished_at),
+        ))
+    });
     out.member_ids.sort();
     out.member_ids.dedup();
     (out, dropped)
@@ -236,6 +267,7 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
         recommendations,
         gaps,
         inputs,
+        collections: evidence.collections.clone(),
         assumptions: {
             let mut a = evidence.assumptions.clone();
             if duplicates > 0 {
@@ -266,12 +298,14 @@ fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHi
             what: "etcd member logs".into(),
             why: "no etcd log was among the inputs".into(),
             impact: "storage latency can be neither confirmed nor ruled out; restarts cannot be tied to etcd".into(),
+            remedy: String::new(),
         });
     } else if etcd.member_count > etcd_logged.len() {
         gaps.push(Gap {
             what: format!("logs of {} of {} etcd members", etcd.member_count - etcd_logged.len(), etcd.member_count),
             why: "pods or member ids show more members than logs were given for".into(),
             impact: "a slow leader among the missing members would go unseen; confidence is lowered".into(),
+            remedy: String::new(),
         });
     }
     if evidence.containers.is_empty() && !containers.is_empty() {
@@ -279,6 +313,7 @@ fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHi
             what: "pod status".into(),
             why: "no pod list was among the inputs".into(),
             impact: "restart counts, exit codes and termination reasons (e.g. OOMKilled) are unknown; restarts are placed from logs only".into(),
+            remedy: String::new(),
         });
     }
     if evidence.events.is_empty() && !containers.is_empty() {
@@ -286,6 +321,7 @@ fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHi
             what: "Kubernetes events".into(),
             why: "no event list was among the inputs".into(),
             impact: "BackOff / Unhealthy / OOMKilling history is unknown".into(),
+            remedy: String::new(),
         });
     }
     for c in containers {
@@ -297,6 +333,7 @@ fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHi
                 what: format!("previous logs of {}", c.label()),
                 why: "no log of this container was among the inputs".into(),
                 impact: "its own lease / timeout errors cannot be seen, so the chain to the crash is incomplete".into(),
+                remedy: String::new(),
             });
         }
     }

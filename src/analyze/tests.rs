@@ -237,6 +237,7 @@ fn liveness_kills_without_storage_trouble_are_probe_failures() {
         count: 3,
         first_at: t(560),
         last_at: t(598),
+        uid: None,
         origin: Origin::new("events.json#items[0]", None),
     };
     e.events.push(event(

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use super::model::{Cause, Confidence, LatencyStats, Outcome, Report, Severity, TimelineRow, Verdict};
 use crate::analyze::thresholds::Thresholds;
-use crate::evidence::{Origin, Subject, Timestamp};
+use crate::evidence::{Collection, Origin, Subject, Timestamp};
 
 /// Formats a duration given in milliseconds for humans, with 2-3 significant digits:
 /// `850ns`, `4.3µs`, `12ms`, `850ms`, `1.2s`, `59s`, `2m3s`, `10m`, `1h5m`.
@@ -282,6 +282,26 @@ pub fn fmt_stats(stats: &LatencyStats) -> String {
 }
 
 /// The thresholds that shape the verdict, in one line: `WAL fsync p99 10ms, slow fdatasync 1s, ...`.
+/// One sentence on a live collection: where from, when, which window and scope, what discovery found.
+pub fn describe_collection(c: &Collection, tz: Tz) -> String {
+    let version = c.cluster_version.as_deref().map(|v| format!(", {v}")).unwrap_or_default();
+    let mut s = format!(
+        "live from context {} ({}{version}) at {}; {}; window {} ({}); secrets {}",
+        c.context,
+        c.server,
+        fmt_time(c.collected_at, tz),
+        c.scope,
+        fmt_span(c.window_from, c.window_to, tz),
+        c.window_basis,
+        if c.redacted { "redacted" } else { "not redacted" },
+    );
+    for d in &c.discovery {
+        s.push_str("; ");
+        s.push_str(d);
+    }
+    s
+}
+
 pub fn fmt_thresholds(t: &Thresholds) -> String {
     [
         format!("WAL fsync p99 {}", fmt_ms(t.wal_fsync_p99_ms)),
@@ -890,11 +910,13 @@ pub(crate) fn sample_report() -> Report {
                 why: "events expire after 1h (kube-apiserver --event-ttl)".into(),
                 impact: "earlier BackOff cycles of the karmada manager cannot be placed; its confidence is medium"
                     .into(),
+                remedy: String::new(),
             },
             Gap {
                 what: "node metrics for cp1".into(),
                 why: "no Prometheus URL given".into(),
                 impact: "the disk itself is not measured, only etcd's reports of it".into(),
+                remedy: String::new(),
             },
         ],
         inputs: vec![
@@ -969,6 +991,7 @@ pub(crate) fn sample_report() -> Report {
                 outside_window: 0,
             },
         ],
+        collections: Vec::new(),
         assumptions: vec![
             "klog lines in logs/kube-controller-manager-cp2.previous.log have no year: assumed 2026".into(),
             "the first restart of kube-controller-manager is placed at its last log line (approximate)".into(),

@@ -8,8 +8,8 @@ use std::io::{self, Write};
 
 use super::RenderOpts;
 use super::format::{
-    Clock, fmt_attribution, fmt_origin_range, fmt_span, fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag,
-    omitted_note, select_timeline, spark_caption, sparkline, subject_short,
+    Clock, describe_collection, fmt_attribution, fmt_origin_range, fmt_span, fmt_stats, fmt_thresholds, fmt_time,
+    fmt_verdict_tag, omitted_note, select_timeline, spark_caption, sparkline, subject_short,
 };
 use super::model::{AdviceKind, Citation, ContainerHistory, Report, RestartRecord};
 use crate::evidence::Subject;
@@ -24,7 +24,7 @@ pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Re
     timeline(report, out, opts, &clock)?;
     recommendations(report, out)?;
     gaps(report, out)?;
-    inputs(report, out)
+    inputs(report, out, opts)
 }
 
 /// Escapes Markdown inline syntax in evidence text and folds line breaks, so a log excerpt stays literal text.
@@ -324,7 +324,11 @@ fn gaps(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "- No gaps: every source that was asked for could be read.")?;
     }
     for g in &report.gaps {
-        writeln!(out, "- **Gap:** {}: {}. Impact: {}", text(&g.what), text(&g.why), text(&g.impact))?;
+        write!(out, "- **Gap:** {}: {}. Impact: {}", text(&g.what), text(&g.why), text(&g.impact))?;
+        if !g.remedy.is_empty() {
+            write!(out, ". To get it: {}", text(&g.remedy))?;
+        }
+        writeln!(out)?;
     }
     for a in &report.assumptions {
         writeln!(out, "- **Assumed:** {}", text(a))?;
@@ -333,8 +337,11 @@ fn gaps(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-fn inputs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn inputs(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Result<()> {
     writeln!(out, "## Inputs\n")?;
+    for c in &report.collections {
+        writeln!(out, "- **Collected:** {}\n", text(&describe_collection(c, opts.tz)))?;
+    }
     if report.inputs.is_empty() {
         return writeln!(out, "None.");
     }

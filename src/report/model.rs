@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::analyze::thresholds::Thresholds;
-use crate::evidence::{Gap, InputSummary, Origin, Subject, Timestamp};
+use crate::evidence::{Collection, Gap, InputSummary, Origin, Subject, Timestamp};
 
 /// Version of the JSON schema (`schema_version` in every report).
 pub const SCHEMA_VERSION: &str = "etcd-triage/report/v1";
@@ -31,6 +31,9 @@ pub struct Report {
     pub gaps: Vec<Gap>,
     /// Every input and what it contributed.
     pub inputs: Vec<InputSummary>,
+    /// Live collections the inputs came from (context, server, window, discovery).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub collections: Vec<Collection>,
     /// How undated / unzoned timestamps were placed, and other assumptions.
     pub assumptions: Vec<String>,
     /// Thresholds in force (defaults cite their sources; flags may override).

@@ -10,8 +10,8 @@ use owo_colors::{OwoColorize, Style};
 
 use super::RenderOpts;
 use super::format::{
-    Clock, fmt_attribution, fmt_ms, fmt_origin_range, fmt_span, fmt_thresholds, fmt_time, fmt_verdict_tag,
-    omitted_note, select_timeline, short_origin, spark_caption, sparkline, subject_short, wrap,
+    Clock, describe_collection, fmt_attribution, fmt_ms, fmt_origin_range, fmt_span, fmt_thresholds, fmt_time,
+    fmt_verdict_tag, omitted_note, select_timeline, short_origin, spark_caption, sparkline, subject_short, wrap,
 };
 use super::model::{
     AdviceKind, Cause, Citation, ContainerHistory, LatencyStats, MemberSignals, Outcome, Report, RestartRecord,
@@ -479,6 +479,10 @@ impl Renderer<'_> {
             self.wrapped(out, &lead, BODY, BODY, &format!("{}: {}", g.what, g.why), plain(), None)?;
             let lead = format!("{}-> ", " ".repeat(BODY));
             self.wrapped(out, &lead, BODY + 3, BODY + 3, &g.impact, dim(), None)?;
+            if !g.remedy.is_empty() {
+                let lead = format!("{}to get it: ", " ".repeat(BODY));
+                self.wrapped(out, &lead, BODY + 11, BODY + 11, &g.remedy, dim(), None)?;
+            }
         }
         for a in &r.assumptions {
             let lead = format!("  {}  ", self.p("assumed   ", cyan()));
@@ -491,6 +495,11 @@ impl Renderer<'_> {
     fn inputs(&self, out: &mut dyn Write) -> io::Result<()> {
         let r = self.report;
         self.section(out, &format!("INPUTS ({})", r.inputs.len()))?;
+        const LEAD: usize = 2 + 10 + 2;
+        for c in &r.collections {
+            let lead = format!("  {}  ", self.p("collected ", cyan()));
+            self.wrapped(out, &lead, LEAD, LEAD, &describe_collection(c, self.opts.tz), plain(), None)?;
+        }
         if r.inputs.is_empty() {
             writeln!(out, "  none")?;
             return Ok(());

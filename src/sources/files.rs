@@ -14,8 +14,8 @@ use crate::evidence::{
     Evidence, Gap, InputSummary, LatencyDigest, LogSpan, MemberId, Origin, Signal, SignalKind, Subject, Timestamp,
 };
 use crate::parse::{self, LineTime, Wrapper};
-use crate::sources::kube_objects;
 use crate::sources::scan::Scanner;
+use crate::sources::{bundle, kube_objects};
 
 /// Signals of one class from one subject closer together than this are folded into one burst.
 pub const FOLD_GAP_SECS: i64 = 10;
@@ -51,7 +51,13 @@ pub struct ReadOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FileKind {
     KubeJson,
-    Log { role: Role, exact_times: bool, json_records: bool },
+    Log {
+        role: Role,
+        exact_times: bool,
+        json_records: bool,
+    },
+    /// Prometheus text exposition (`/metrics`).
+    Metrics,
     Documentation,
     Unrecognised,
 }
@@ -74,41 +80,89 @@ struct PathHint {
     stem: String,
 }
 
-/// Reads every file under `paths` into evidence.
+/// Reads every file under `paths` into evidence. A path that is a bundle (`collect`'s folder or `.tar.gz`) is read
+/// with paths shown relative to the bundle, and its manifest adds the collection's gaps and window.
 pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, SourceError> {
-    let mut files = Vec::new();
-    for p in paths {
-        collect_files(p, &mut files)?;
-    }
     let mut evidence = Evidence::default();
-    // Sniff everything first so that dated inputs are read before undated ones can be placed against them.
-    let mut sniffed: Vec<(PathBuf, FileKind)> = Vec::new();
-    for path in files {
-        match sniff(&path) {
-            Ok(kind) => sniffed.push((path, kind)),
-            Err(e) => evidence.gaps.push(unreadable(&path, &e)),
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    // Unpacked archives live until everything was read.
+    let mut unpacked: Vec<tempfile::TempDir> = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|source| SourceError::Path { path: p.clone(), source })?;
+        let root = if meta.is_file() && bundle::is_tar_archive(p) {
+            let into = tempfile::tempdir().map_err(|source| SourceError::Path { path: p.clone(), source })?;
+            let root =
+                bundle::unpack(p, into.path()).map_err(|source| SourceError::Path { path: p.clone(), source })?;
+            unpacked.push(into);
+            Some(root)
+        } else if meta.is_dir() {
+            Some(p.clone())
+        } else {
+            None
+        };
+        let manifest = match &root {
+            Some(r) => bundle::read_manifest(r).map_err(|source| SourceError::Path { path: p.clone(), source })?,
+            None => None,
+        };
+        let mut found = Vec::new();
+        match (&root, &manifest) {
+            (Some(r), Some(m)) => {
+                collect_files(r, &mut found)?;
+                found.retain(|f| f != &r.join(bundle::MANIFEST));
+                evidence.gaps.extend(m.gaps.iter().cloned());
+                evidence.collections.push(m.collection.clone());
+                for f in found {
+                    let shown = f.strip_prefix(r).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+                    files.push((f, shown));
+                }
+            }
+            (Some(r), None) if meta.is_file() => {
+                // An archive without a manifest: read what it holds, named inside the archive.
+                collect_files(r, &mut found)?;
+                for f in found {
+                    let inner = f.strip_prefix(r).unwrap_or(&f).to_string_lossy().into_owned();
+                    files.push((f, format!("{}:{inner}", p.display())));
+                }
+            }
+            _ => {
+                collect_files(p, &mut found)?;
+                files.extend(found.into_iter().map(|f| {
+                    let shown = f.display().to_string();
+                    (f, shown)
+                }));
+            }
         }
     }
-    sniffed.sort_by_key(|(p, k)| {
+    // Sniff everything first so that dated inputs are read before undated ones can be placed against them.
+    let mut sniffed: Vec<(PathBuf, String, FileKind)> = Vec::new();
+    for (path, shown) in files {
+        match sniff(&path) {
+            Ok(kind) => sniffed.push((path, shown, kind)),
+            Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+        }
+    }
+    sniffed.sort_by_key(|(_, shown, k)| {
         let rank = match k {
             FileKind::KubeJson => 0,
             FileKind::Log { exact_times: true, .. } => 1,
             FileKind::Log { exact_times: false, .. } => 2,
-            FileKind::Documentation | FileKind::Unrecognised => 3,
+            FileKind::Metrics | FileKind::Documentation | FileKind::Unrecognised => 3,
         };
-        (rank, p.clone())
+        (rank, shown.clone())
     });
     let mut placer = Placer { latest_exact: None, opts: opts.clone() };
-    for (path, kind) in sniffed {
-        let shown = path.display().to_string();
+    for (path, shown, kind) in sniffed {
         match kind {
             FileKind::KubeJson => read_kube_file(&path, &shown, &mut evidence, &mut placer),
             FileKind::Log { role, json_records, .. } => {
                 let hint = path_hint(&path);
                 let read = read_log_file(&path, &shown, role, json_records, &hint, &mut placer, &mut evidence);
                 if let Err(e) = read {
-                    evidence.gaps.push(unreadable(&path, &e));
+                    evidence.gaps.push(unreadable(&shown, &e));
                 }
+            }
+            FileKind::Metrics => {
+                evidence.inputs.push(InputSummary::without_lines(shown, "Prometheus metrics (text exposition)", 0))
             }
             FileKind::Documentation => {
                 evidence.inputs.push(InputSummary::without_lines(shown, "documentation (not evidence)", 0))
@@ -118,19 +172,22 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                     what: format!("file {shown}"),
                     why: "not a recognised etcd, klog or container log, nor Kubernetes JSON".into(),
                     impact: "its content is not part of the analysis".into(),
+                    remedy: String::new(),
                 });
                 evidence.inputs.push(InputSummary::without_lines(shown, "unrecognised", 0));
             }
         }
     }
+    drop(unpacked);
     Ok(evidence)
 }
 
-fn unreadable(path: &Path, e: &io::Error) -> Gap {
+fn unreadable(shown: &str, e: &io::Error) -> Gap {
     Gap {
-        what: format!("file {}", path.display()),
+        what: format!("file {shown}"),
         why: format!("could not be read: {e}"),
         impact: "its content is not part of the analysis".into(),
+        remedy: String::new(),
     }
 }
 
@@ -176,8 +233,24 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
     if kube_objects::looks_like_kube_json(&text) {
         return Ok(FileKind::KubeJson);
     }
+    if looks_like_metrics(&text) {
+        return Ok(FileKind::Metrics);
+    }
     let hint = path_hint(path);
     Ok(sniff_log(&text, &hint))
+}
+
+/// Prometheus text exposition: `# HELP` / `# TYPE` comments before the first sample.
+fn looks_like_metrics(text: &str) -> bool {
+    let mut comments = 0;
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()).take(8) {
+        if line.starts_with("# HELP ") || line.starts_with("# TYPE ") {
+            comments += 1;
+        } else {
+            return comments >= 1;
+        }
+    }
+    comments >= 2
 }
 
 /// Decides whether text is a log we understand, whose it is, and whether its lines carry full timestamps.
@@ -366,7 +439,7 @@ fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, placer: &mu
     let reader = match open(path) {
         Ok(r) => BufReader::with_capacity(256 * 1024, r),
         Err(e) => {
-            evidence.gaps.push(unreadable(path, &e));
+            evidence.gaps.push(unreadable(shown, &e));
             return;
         }
     };
@@ -377,6 +450,7 @@ fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, placer: &mu
                     what: format!("{shown} item {index}"),
                     why: why.clone(),
                     impact: "this object is not part of the analysis".into(),
+                    remedy: String::new(),
                 });
             }
             let times = objs
@@ -399,6 +473,7 @@ fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, placer: &mu
                 what: format!("file {shown}"),
                 why: e.to_string(),
                 impact: "the Kubernetes objects in it are not part of the analysis".into(),
+                remedy: String::new(),
             });
             evidence.inputs.push(InputSummary::without_lines(shown, "Kubernetes JSON (invalid)", 1));
         }
@@ -854,6 +929,7 @@ fn read_log_file(
                 if summary.malformed as usize > listed.len() { ", ..." } else { "" }
             ),
             impact: "signals on those lines are not counted".into(),
+            remedy: String::new(),
         });
     }
     if undated > 0 {
@@ -861,6 +937,7 @@ fn read_log_file(
             what: format!("{undated} line(s) in {shown} without a usable timestamp"),
             why: "no timestamp on the line or its wrapper".into(),
             impact: "they cannot be placed on the timeline and are not counted".into(),
+            remedy: String::new(),
         });
     }
     if note.used_zone || note.used_year.is_some() {

@@ -286,6 +286,7 @@ fn core_event_record(e: &core::Event, origin: Origin) -> Option<EventRecord> {
         count,
         first_at: first,
         last_at: last,
+        uid: e.metadata.uid.clone(),
         origin,
     })
 }
@@ -309,6 +310,7 @@ fn event_v1_record(e: &events::Event, origin: Origin) -> Option<EventRecord> {
         count,
         first_at: first,
         last_at: last,
+        uid: e.metadata.uid.clone(),
         origin,
     })
 }
