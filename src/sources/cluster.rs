@@ -363,7 +363,9 @@ async fn load_config(opts: &LiveOptions) -> Result<(kube::Config, String), Colle
         }
     };
     config.0.connect_timeout = Some(opts.request_timeout.min(Duration::from_secs(10)));
-    config.0.read_timeout = Some(opts.request_timeout);
+    // No client read timeout: it also fires on idle pooled connections, failing the next request that picks one
+    // up. Each request's head and each body chunk are bounded by --request-timeout here instead.
+    config.0.read_timeout = None;
     Ok(config)
 }
 

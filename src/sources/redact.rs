@@ -94,16 +94,16 @@ impl Redactor {
                 r"(-----BEGIN [A-Z0-9 ]*(?:PRIVATE KEY|CERTIFICATE)-----)(.*?)(-----END [A-Z0-9 ]*(?:PRIVATE KEY|CERTIFICATE)-----)",
                 Replace::KeepAround,
             ),
-            // JWTs (service-account tokens) wherever they appear.
-            rule(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+", Replace::Whole),
             // Authorization header values of any scheme: `Authorization: X y`, `"Authorization":"X y"`,
             // `map[Authorization:[X y]]`, `"authorization":["X y"]`.
             rule(
-                r#"(?i)(authorization["']?\s*[:=]\s*\[?["']?)(?:(?:bearer|basic|digest|negotiate)\s+)?[^"'\s,\]}]+"#,
+                r#"(?i)(authorization["']?\s*[:=]\s*\[?["']?)(?:(?:bearer|basic|digest|negotiate)\s+)?[^"'\s,\[\]}]+"#,
                 Replace::KeepPrefix,
             ),
             rule(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*", Replace::KeepPrefix),
             rule(r"(?i)(\bbasic\s+)[A-Za-z0-9+/]{8,}=*", Replace::KeepPrefix),
+            // JWTs (service-account tokens) wherever they appear.
+            rule(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+", Replace::Whole),
             // user:password@ in URLs.
             rule(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@'\x22]+:)[^@\s/'\x22]+@", Replace::KeepAroundAt),
             // Kubeconfig / secret data fields (the CA is public and kept).

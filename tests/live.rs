@@ -1,0 +1,337 @@
+//! Live triage against a fake Kubernetes API server (tests/support/fakeapi) serving the lab's real etcd captures and
+//! real Kubernetes JSON: the real binary, real kubeconfigs (HTTPS with a generated CA and a bearer token), the
+//! RBAC role from deploy/rbac.yaml enforced, and the failure modes an incident brings.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use serde_json::Value;
+use support::fakeapi::{FakeApi, Fault, Rbac, Scenario};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubectl-etcd_triage");
+/// Just after the shared-slow capture ended; pins "now" so the default 6h window covers it.
+const NOW: &str = "2026-11-25T02:23:00Z";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn shared_slow() -> Scenario {
+    let mut s = Scenario::from_fixture(&fixture("shared-slow"));
+    s.token = Some("t0ken-for-tests".into());
+    s.rbac = Some(Rbac::from_yaml_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/rbac.yaml")));
+    s.metrics = Some(
+        "# HELP etcd_request_duration_seconds [ALPHA] Etcd request latency in seconds for each operation and object type.\n\
+         # TYPE etcd_request_duration_seconds histogram\n\
+         etcd_request_duration_seconds_bucket{operation=\"get\",type=\"/registry/leases\",le=\"0.005\"} 10\n\
+         etcd_request_duration_seconds_bucket{operation=\"get\",type=\"/registry/leases\",le=\"+Inf\"} 12\n\
+         etcd_request_duration_seconds_sum{operation=\"get\",type=\"/registry/leases\"} 3.2\n\
+         etcd_request_duration_seconds_count{operation=\"get\",type=\"/registry/leases\"} 12\n"
+            .into(),
+    );
+    s
+}
+
+struct Run {
+    out: Output,
+}
+
+impl Run {
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.stdout).into_owned()
+    }
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+    fn code(&self) -> i32 {
+        self.out.status.code().unwrap_or(-1)
+    }
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.out.stdout).unwrap_or_else(|e| {
+            panic!("stdout is not JSON ({e}); stderr:\n{}\nstdout:\n{}", self.stderr(), self.stdout())
+        })
+    }
+}
+
+fn run(args: &[&str], kubeconfig: &Path) -> Run {
+    let out = Command::new(BIN)
+        .args(args)
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(["--now", NOW])
+        .env_remove("KUBECONFIG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the plugin");
+    Run { out }
+}
+
+fn gaps(report: &Value) -> Vec<String> {
+    report["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| format!("{} | {} | {} | {}", g["what"], g["why"], g["impact"], g["remedy"]))
+        .collect()
+}
+
+fn served(api: &FakeApi) -> (Vec<String>, usize) {
+    let requests = api.requests();
+    let non_get: Vec<String> =
+        requests.iter().filter(|r| r.method != "GET").map(|r| format!("{} {}", r.method, r.path)).collect();
+    (non_get, requests.iter().filter(|r| r.denied_by_rbac).count())
+}
+
+#[test]
+fn live_run_over_https_attributes_the_restarts_to_storage_with_only_the_rbac_role() {
+    let api = FakeApi::start_https(shared_slow());
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "edge-lab");
+    let r = run(&["-o", "json", "--page-size", "2"], &kubeconfig);
+    assert_eq!(r.code(), 0, "stderr:\n{}", r.stderr());
+    let report = r.json();
+    assert_eq!(report["verdict"]["outcome"], "storage_latency", "{:#}", report["verdict"]);
+    // Both crash-looping karmada containers are examined, with their previous logs.
+    let containers: Vec<&str> =
+        report["containers"].as_array().unwrap().iter().map(|c| c["pod"].as_str().unwrap()).collect();
+    assert!(containers.iter().any(|p| p.starts_with("karmada-controller-manager")), "{containers:?}");
+    assert!(containers.iter().any(|p| p.starts_with("karmada-scheduler")), "{containers:?}");
+    // All three etcd members were found by discovery and their logs read.
+    let members = report["members"].as_array().unwrap();
+    assert_eq!(members.len(), 3, "{members:#?}");
+    let collection = &report["collections"][0];
+    assert_eq!(collection["context"], "edge-lab");
+    assert!(collection["discovery"][0].as_str().unwrap().contains("3 pod(s) with component=etcd in kube-system"));
+
+    let (non_get, denied) = served(&api);
+    assert!(non_get.is_empty(), "only GET requests: {non_get:?}");
+    assert_eq!(denied, 0, "deploy/rbac.yaml grants everything the tool asks for: {:?}", api.requests());
+    let requests = api.requests();
+    let pages = requests.iter().filter(|r| r.path == "/api/v1/pods").count();
+    assert!(pages >= 3, "5 pods in pages of 2 take 3 requests, saw {pages}");
+    assert!(requests.iter().any(|r| r.path == "/api/v1/pods" && r.query.contains("continue=")));
+    let logs: Vec<&support::fakeapi::Recorded> = requests.iter().filter(|r| r.path.ends_with("/log")).collect();
+    assert!(logs.iter().all(|r| r.query.contains("timestamps=true")), "{logs:?}");
+    assert!(logs.iter().any(|r| r.path.contains("karmada-scheduler") && r.query.contains("previous=true")));
+    assert!(logs.iter().any(|r| r.path.contains("etcd-node1") && r.query.contains("sinceTime=")));
+    assert!(requests.iter().any(|r| r.path == "/apis/events.k8s.io/v1/events"));
+    assert!(requests.iter().any(|r| r.path == "/metrics"));
+}
+
+#[test]
+fn a_bundle_gives_the_same_report_as_the_live_run_that_wrote_it() {
+    let mut scenario = shared_slow();
+    // A secret in a collected log must not reach the bundle.
+    for (key, body) in scenario.logs.iter_mut() {
+        if key.pod.starts_with("karmada-scheduler") {
+            if let support::fakeapi::LogBody::Lines(lines) = body {
+                let t = lines.last().map(|(t, _)| *t).unwrap();
+                lines.push((t, "I1125 02:22:30.000000       1 round_trippers.go:466] curl -v -XGET  -H \"Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJl\" 'https://10.96.0.1:443/api'".into()));
+            }
+        }
+    }
+    let api = FakeApi::start_https(scenario);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "edge-lab");
+
+    let live = run(&["-o", "json"], &kubeconfig);
+    assert_eq!(live.code(), 0, "{}", live.stderr());
+    let bundle = dir.path().join("incident.tar.gz");
+    let collect = run(&["collect", "-o", bundle.to_str().unwrap()], &kubeconfig);
+    assert_eq!(collect.code(), 0, "{}", collect.stderr());
+    assert!(collect.stdout().contains("incident.tar.gz"), "{}", collect.stdout());
+    // Nothing but the bundle (and the kubeconfig) is left in the folder.
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["config", "incident.tar.gz"]);
+
+    let offline =
+        Command::new(BIN).args(["analyze", bundle.to_str().unwrap(), "-o", "json"]).output().expect("run analyze");
+    assert_eq!(offline.status.code(), Some(0), "{}", String::from_utf8_lossy(&offline.stderr));
+    let offline: Value = serde_json::from_slice(&offline.stdout).unwrap();
+    assert_eq!(offline, live.json(), "analyze BUNDLE must reproduce the live report");
+    assert_eq!(offline["verdict"]["outcome"], "storage_latency");
+
+    // The bundle: raw files, a manifest with checksums, the secret redacted.
+    let unpacked = tempfile::tempdir().unwrap();
+    let status = Command::new("tar").arg("-xzf").arg(&bundle).arg("-C").arg(unpacked.path()).status().unwrap();
+    assert!(status.success());
+    let root = std::fs::read_dir(unpacked.path()).unwrap().next().unwrap().unwrap().path();
+    let manifest: Value = serde_json::from_slice(&std::fs::read(root.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["schema"], "etcd-triage/bundle/v1");
+    assert_eq!(manifest["collection"]["cluster_version"], api_version());
+    let files = manifest["files"].as_array().unwrap();
+    assert!(files.len() >= 10, "{files:#?}");
+    for f in files {
+        let bytes = std::fs::read(root.join(f["path"].as_str().unwrap())).unwrap();
+        assert_eq!(bytes.len() as u64, f["bytes"].as_u64().unwrap(), "{f}");
+        let sha = f["sha256"].as_str().expect("checksums in a bundle");
+        assert_eq!(sha.len(), 64);
+        assert!(f["request"].as_str().unwrap().starts_with("GET /"));
+    }
+    let mut all = String::new();
+    for f in files {
+        all.push_str(&std::fs::read_to_string(root.join(f["path"].as_str().unwrap())).unwrap());
+    }
+    assert!(!all.contains("eyJhbGciOiJSUzI1NiJ9"), "the bearer token must be redacted");
+    assert!(all.contains("Authorization: [REDACTED]"));
+    assert!(files.iter().any(|f| f["redacted_lines"].as_u64().unwrap() > 0));
+}
+
+fn api_version() -> Value {
+    Scenario::empty().version["gitVersion"].clone()
+}
+
+#[test]
+fn a_folder_bundle_is_written_and_never_over_an_existing_folder() {
+    let api = FakeApi::start(shared_slow());
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let out = dir.path().join("bundle");
+    let r = run(&["collect", "--out-dir", out.to_str().unwrap()], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    assert!(out.join("manifest.json").is_file());
+    let again = run(&["collect", "--out-dir", out.to_str().unwrap()], &kubeconfig);
+    assert_eq!(again.code(), 2, "{}", again.stderr());
+    assert!(again.stderr().contains("already exists"), "{}", again.stderr());
+}
+
+#[test]
+fn forbidden_and_slow_sources_become_gaps_not_failures() {
+    let mut scenario = shared_slow();
+    scenario.faults = vec![
+        Fault::Forbidden { path_prefix: "/api/v1/namespaces/kube-system/pods/etcd-node1/log".into() },
+        Fault::Forbidden { path_prefix: "/apis/events.k8s.io".into() },
+        Fault::Delay { path_prefix: "/api/v1/nodes".into(), delay: Duration::from_secs(4) },
+    ];
+    let api = FakeApi::start(scenario);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let r = run(&["-o", "json", "--request-timeout", "1s"], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let report = r.json();
+    let gaps = gaps(&report);
+    let etcd1 = gaps.iter().find(|g| g.contains("etcd-node1")).unwrap_or_else(|| panic!("{gaps:#?}"));
+    assert!(etcd1.contains("403"), "{etcd1}");
+    assert!(etcd1.contains("pods/log"), "the remedy names the permission: {etcd1}");
+    assert!(gaps.iter().any(|g| g.contains("events.k8s.io") && g.contains("403")), "{gaps:#?}");
+    let nodes = gaps.iter().find(|g| g.contains("nodes")).unwrap_or_else(|| panic!("{gaps:#?}"));
+    assert!(nodes.contains("request-timeout"), "{nodes}");
+    // The other two members still carry the storage evidence; the missing member lowers confidence.
+    assert_eq!(report["members"].as_array().unwrap().len(), 2);
+    assert_eq!(report["verdict"]["outcome"], "storage_latency", "{:#}", report["verdict"]);
+    assert_ne!(report["verdict"]["confidence"], "high", "{:#}", report["verdict"]);
+}
+
+#[test]
+fn an_unreachable_api_server_points_to_the_node_local_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    let url = support::fakeapi::refused_url();
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {url}\ncontexts:\n- name: down\n  context:\n    cluster: c\n    user: u\ncurrent-context: down\nusers:\n- name: u\n  user:\n    token: x\n"
+        ),
+    )
+    .unwrap();
+    let r = run(&[], &kubeconfig);
+    assert_eq!(r.code(), 3, "{}", r.stderr());
+    assert!(r.stderr().contains("cannot reach the API server"), "{}", r.stderr());
+    assert!(r.stderr().contains("kubectl etcd-triage analyze /var/log/pods"), "{}", r.stderr());
+    assert!(r.stdout().is_empty());
+}
+
+#[test]
+fn rejected_credentials_are_a_clear_error() {
+    let mut scenario = shared_slow();
+    scenario.faults = vec![Fault::Unauthorized { path_prefix: "/".into() }];
+    let api = FakeApi::start(scenario);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "expired");
+    let r = run(&[], &kubeconfig);
+    assert_eq!(r.code(), 3, "{}", r.stderr());
+    assert!(r.stderr().contains("401"), "{}", r.stderr());
+    assert!(r.stderr().contains("expired"), "{}", r.stderr());
+}
+
+#[test]
+fn etcd_that_is_not_visible_as_pods_is_said_plainly() {
+    let mut scenario = shared_slow();
+    scenario.pods.retain(|p| p["metadata"]["labels"]["component"] != "etcd");
+    let api = FakeApi::start(scenario);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "managed");
+    let r = run(&["-o", "json"], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let report = r.json();
+    let discovery = report["collections"][0]["discovery"].to_string();
+    assert!(discovery.contains("not visible as pods"), "{discovery}");
+    assert!(
+        gaps(&report).iter().any(|g| g.contains("etcd member logs") && g.contains("journalctl")),
+        "{:#?}",
+        gaps(&report)
+    );
+    assert_ne!(report["verdict"]["outcome"], "storage_latency", "no storage verdict without etcd evidence");
+}
+
+#[test]
+fn a_namespace_scope_lists_only_that_namespace_but_still_finds_etcd() {
+    let api = FakeApi::start(shared_slow());
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let r = run(&["-n", "karmada-system", "-o", "json"], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let report = r.json();
+    assert_eq!(report["verdict"]["outcome"], "storage_latency", "{:#}", report["verdict"]);
+    let requests = api.requests();
+    assert!(!requests.iter().any(|r| r.path == "/api/v1/pods"), "no cluster-wide pod list with -n");
+    assert!(requests.iter().any(|r| r.path == "/api/v1/namespaces/karmada-system/pods"));
+    assert!(requests.iter().any(|r| r.path == "/api/v1/namespaces/kube-system/events"), "etcd's namespace events");
+    assert_eq!(report["members"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn kubectl_finds_the_plugin_on_path() {
+    let kubectl = std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("kubectl")).find(|p| p.is_file()));
+    let Some(kubectl) = kubectl else {
+        assert!(std::env::var_os("CI").is_none(), "CI installs kubectl (scripts/install-test-deps.sh)");
+        eprintln!("kubectl not on PATH; skipping the plugin discovery test");
+        return;
+    };
+    let api = FakeApi::start_https(shared_slow());
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "edge-lab");
+    let bin_dir = dir.path().join("bin");
+    std::fs::create_dir(&bin_dir).unwrap();
+    std::os::unix::fs::symlink(BIN, bin_dir.join("kubectl-etcd_triage")).unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir.clone()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let plugins = Command::new(&kubectl).args(["plugin", "list"]).env("PATH", &path).output().unwrap();
+    assert!(String::from_utf8_lossy(&plugins.stdout).contains("kubectl-etcd_triage"), "{plugins:?}");
+    let out = Command::new(&kubectl)
+        .args(["etcd-triage", "-o", "json", "--now", NOW])
+        .env("PATH", &path)
+        .env("KUBECONFIG", &kubeconfig)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["verdict"]["outcome"], "storage_latency");
+    assert_eq!(report["collections"][0]["context"], "edge-lab", "$KUBECONFIG is honoured");
+}
