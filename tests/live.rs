@@ -335,3 +335,113 @@ fn kubectl_finds_the_plugin_on_path() {
     assert_eq!(report["verdict"]["outcome"], "storage_latency");
     assert_eq!(report["collections"][0]["context"], "edge-lab", "$KUBECONFIG is honoured");
 }
+
+#[test]
+fn an_unreachable_kubelet_and_the_deadline_leave_gaps_and_a_report() {
+    let mut scenario = shared_slow();
+    scenario.faults = vec![
+        // The API server cannot reach etcd-node2's kubelet.
+        Fault::ServerError { path_prefix: "/api/v1/namespaces/kube-system/pods/etcd-node2/log".into(), code: 500 },
+        // The scheduler's logs answer after the whole run's budget.
+        Fault::Delay {
+            path_prefix: "/api/v1/namespaces/karmada-system/pods/karmada-scheduler".into(),
+            delay: Duration::from_secs(6),
+        },
+    ];
+    let api = FakeApi::start(scenario);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let started = std::time::Instant::now();
+    let r = run(&["-o", "json", "--deadline", "2s", "--request-timeout", "10s"], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    assert!(started.elapsed() < Duration::from_secs(6), "the deadline bounds the run: {:?}", started.elapsed());
+    let gaps = gaps(&r.json());
+    let kubelet = gaps.iter().find(|g| g.contains("etcd-node2")).unwrap_or_else(|| panic!("{gaps:#?}"));
+    assert!(kubelet.contains("500") && kubelet.contains("analyze /var/log/pods"), "{kubelet}");
+    let late = gaps.iter().find(|g| g.contains("karmada-scheduler") && g.contains("deadline"));
+    assert!(late.is_some(), "{gaps:#?}");
+}
+
+#[test]
+fn ctrl_c_during_collect_leaves_no_half_bundle() {
+    let mut scenario = shared_slow();
+    scenario.faults = vec![Fault::Delay {
+        path_prefix: "/api/v1/namespaces/kube-system/pods".into(),
+        delay: Duration::from_secs(20),
+    }];
+    let api = FakeApi::start(scenario);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let bundle = dir.path().join("incident.tar.gz");
+    let child = Command::new(BIN)
+        .args(["collect", "-o", bundle.to_str().unwrap(), "--kubeconfig", kubeconfig.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until collection is under way (the first requests arrived), then interrupt.
+    let waited = std::time::Instant::now();
+    while api.requests().len() < 3 && waited.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["config"], "no bundle, no temporary folder left behind");
+}
+
+#[test]
+fn discovery_flags_find_etcd_anywhere_and_no_redact_keeps_secrets() {
+    let mut scenario = shared_slow();
+    // etcd run by some other tool: another namespace, another label.
+    for p in scenario.pods.iter_mut() {
+        if p["metadata"]["labels"]["component"] == "etcd" {
+            p["metadata"]["namespace"] = "etcd-ext".into();
+            p["metadata"]["labels"] = serde_json::json!({"role": "db"});
+        }
+    }
+    let keys: Vec<_> = scenario.logs.keys().filter(|k| k.namespace == "kube-system").cloned().collect();
+    for k in keys {
+        let body = scenario.logs.remove(&k).unwrap();
+        scenario.logs.insert(support::fakeapi::LogKey { namespace: "etcd-ext".into(), ..k }, body);
+    }
+    scenario.metrics = Some("# TYPE x counter\nx{url=\"https://admin:s3cr3t@etcd-ext:2379\"} 1\n".into());
+    let api = FakeApi::start(scenario);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "plain");
+
+    let default = run(&["-o", "json"], &kubeconfig);
+    assert!(default.json()["collections"][0]["discovery"].to_string().contains("not visible as pods"));
+
+    let out = dir.path().join("bundle");
+    let flags = ["--etcd-namespace", "etcd-ext", "--etcd-selector", "role=db"];
+    let live = run(&[&["-o", "json"][..], &flags[..]].concat(), &kubeconfig);
+    assert_eq!(live.code(), 0, "{}", live.stderr());
+    assert_eq!(live.json()["verdict"]["outcome"], "storage_latency", "{:#}", live.json()["verdict"]);
+    assert_eq!(live.json()["members"].as_array().unwrap().len(), 3);
+
+    let collect =
+        run(&[&["collect", "--no-redact", "--out-dir", out.to_str().unwrap()][..], &flags[..]].concat(), &kubeconfig);
+    assert_eq!(collect.code(), 0, "{}", collect.stderr());
+    assert!(collect.stdout().contains("NOT redacted"), "{}", collect.stdout());
+    let metrics = std::fs::read_to_string(out.join("metrics/kube-apiserver.prom")).unwrap();
+    assert!(metrics.contains("s3cr3t"), "--no-redact keeps what was served");
+    // The etcd pods outside the workload scope's pod list are kept as evidence too.
+    let collect_all = run(
+        &[&["collect", "-n", "karmada-system", "--out-dir", dir.path().join("b2").to_str().unwrap()][..], &flags[..]]
+            .concat(),
+        &kubeconfig,
+    );
+    assert_eq!(collect_all.code(), 0, "{}", collect_all.stderr());
+    assert!(dir.path().join("b2/objects/etcd-pods-etcd-ext-0001.json").is_file());
+    let redacted = std::fs::read_to_string(dir.path().join("b2/metrics/kube-apiserver.prom")).unwrap();
+    assert!(!redacted.contains("s3cr3t") && redacted.contains("admin:[REDACTED]@"), "{redacted}");
+}
