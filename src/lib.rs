@@ -64,7 +64,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 Settings::resolve(&cli.global, args.output.or(cli.output), false, now).map_err(RunError::from)?;
             let assume_tz = cli::parse_tz("--assume-tz", &args.assume_tz).map_err(RunError::from)?;
             let window_given = cli.global.since.is_some() || cli.global.from.is_some() || cli.global.to.is_some();
-            let report = analyze_paths(&args.paths, &settings, assume_tz, !window_given)?;
+            let report = analyze_paths(&args.paths, &settings, assume_tz, !window_given, Some(&args.metrics))?;
             emit(&report, &settings)
         }
         Some(Command::Collect(args)) => {
@@ -124,7 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             let opts = live_options(&cli, &cli.live, &settings, false)?;
             collect_interruptibly(&opts, staging.path())?;
             // Read back exactly as `analyze BUNDLE` would: one reader, one report.
-            let report = analyze_paths(&[staging.path().to_path_buf()], &settings, chrono_tz::UTC, true)?;
+            let report = analyze_paths(&[staging.path().to_path_buf()], &settings, chrono_tz::UTC, true, None)?;
             emit(&report, &settings)
         }
     }
@@ -244,9 +244,10 @@ fn analyze_paths(
     settings: &Settings,
     assume_tz: chrono_tz::Tz,
     use_collection_window: bool,
+    metrics: Option<&cli::MetricsArgs>,
 ) -> anyhow::Result<Report> {
     let opts = sources::files::ReadOptions { assume_tz, fallback_now: settings.now };
-    let evidence = sources::files::read_paths(paths, &opts).map_err(RunError::from)?;
+    let mut evidence = sources::files::read_paths(paths, &opts).map_err(RunError::from)?;
     let mut window = settings.window.clone();
     let mut now = settings.now;
     if let [collection] = evidence.collections.as_slice() {
@@ -261,7 +262,60 @@ fn analyze_paths(
             now = collection.collected_at;
         }
     }
+    if let Some(m) = metrics.filter(|m| m.any()) {
+        // The metric window: the flags', else the evidence's own span, else the last hour.
+        let span = evidence.span();
+        let to = window.to.or(span.map(|s| s.1)).unwrap_or(now);
+        let from = window
+            .from
+            .or(window.since.map(|d| to - d))
+            .or(span.map(|s| s.0))
+            .unwrap_or(to - chrono::Duration::hours(1));
+        evidence.extend(collect_metrics(m, from, to)?);
+    }
     Ok(analyze::analyze(&evidence, &analyze::Params { now, window, thresholds: settings.thresholds.clone() }))
+}
+
+/// Queries the metric sources the flags name.
+fn collect_metrics(
+    m: &cli::MetricsArgs,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<evidence::Evidence> {
+    if m.metric_disk_ms.is_nan() || m.metric_disk_ms <= 0.0 {
+        let why = "must be a positive number".to_string();
+        return Err(RunError::Usage(cli::UsageError { flag: "--metric-disk-ms", why }).into());
+    }
+    let interval = parse_flag_duration("--scrape-interval", &m.scrape_interval)?;
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
+    let timeout = std::time::Duration::from_secs(30);
+    let mut out = evidence::Evidence::default();
+    runtime.block_on(async {
+        if let Some(url) = &m.prometheus_url {
+            let opts = sources::metrics::PrometheusOptions {
+                url: url.clone(),
+                token: m.prometheus_token.clone(),
+                ca: m.prometheus_ca.clone(),
+                timeout,
+                disk_ms: m.metric_disk_ms,
+            };
+            out.extend(sources::metrics::prometheus(&opts, from, to).await);
+        }
+        if !m.etcd_endpoints.is_empty() {
+            let opts = sources::metrics::EtcdOptions {
+                endpoints: m.etcd_endpoints.clone(),
+                cacert: m.etcd_cacert.clone(),
+                cert: m.etcd_cert.clone(),
+                key: m.etcd_key.clone(),
+                interval,
+                timeout,
+                disk_ms: m.metric_disk_ms,
+            };
+            out.extend(sources::metrics::etcd_direct(&opts).await);
+        }
+    });
+    Ok(out)
 }
 
 /// Renders the report to stdout and decides the outcome.

@@ -286,6 +286,16 @@ pub fn cite_signal(who: &str, s: &Signal) -> Citation {
             claim.push_str(&format!(": peer {peer}: {}", truncate(error, 100)))
         }
         SignalKind::LeaderElected { leader_id, term } => claim.push_str(&format!(" ({leader_id} at term {term})")),
+        SignalKind::MetricQuantile { metric, quantile, value_ms, lower_ms, upper_ms } => {
+            let pct = quantile * 100.0;
+            claim = format!(
+                "{who}: {metric} p{pct:.0} {} (between the {}..{} buckets){}",
+                fmt_ms_plain(*value_ms),
+                fmt_ms_plain(*lower_ms),
+                if upper_ms.is_finite() { fmt_ms_plain(*upper_ms) } else { "+Inf".into() },
+                if s.count > 1 { format!(", {} intervals", s.count) } else { String::new() },
+            );
+        }
         _ => {}
     }
     Citation { at: Some(s.first_at), link: link_of(s.class()), claim, origin: s.first.clone() }

@@ -8,6 +8,7 @@
 pub mod duration;
 pub mod etcd;
 pub mod klog;
+pub mod prom;
 pub mod time;
 pub mod wrapper;
 

@@ -162,7 +162,9 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                 }
             }
             FileKind::Metrics => {
-                evidence.inputs.push(InputSummary::without_lines(shown, "Prometheus metrics (text exposition)", 0))
+                let summary = std::fs::read_to_string(&path).ok().and_then(|t| super::metrics::apiserver_summary(&t));
+                let format = summary.unwrap_or_else(|| "Prometheus metrics (text exposition)".to_string());
+                evidence.inputs.push(InputSummary::without_lines(shown, format, 0))
             }
             FileKind::Documentation => {
                 evidence.inputs.push(InputSummary::without_lines(shown, "documentation (not evidence)", 0))

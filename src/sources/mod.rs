@@ -5,5 +5,6 @@ pub mod bundle;
 pub mod cluster;
 pub mod files;
 pub mod kube_objects;
+pub mod metrics;
 pub mod redact;
 pub mod scan;

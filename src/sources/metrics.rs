@@ -1,0 +1,529 @@
+//! Metric sources: Prometheus range queries and etcd's own `/metrics` (scraped twice), turned into the same
+//! evidence as logs. A latency quantile over the disk threshold becomes a signal of the slow-WAL-sync (or backend)
+//! class on that member, citing the query, so the attribution weighs it like a logged slow fdatasync; every
+//! quantile is reported with the histogram bucket edges it lies between.
+//!
+//! Read-only: only GET requests. A source that fails becomes a gap.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeZone;
+
+use crate::evidence::{Evidence, Gap, InputSummary, LatencyDigest, Origin, Signal, SignalKind, Subject, Timestamp};
+use crate::parse::prom::{self, Histogram};
+
+/// Histograms whose p99 is disk evidence, with the guidance each is compared to (etcd docs / Red Hat: WAL fsync
+/// p99 < 10 ms, backend commit p99 < 25 ms).
+pub const DISK_HISTOGRAMS: &[(&str, f64)] =
+    &[("etcd_disk_wal_fsync_duration_seconds", 10.0), ("etcd_disk_backend_commit_duration_seconds", 25.0)];
+
+/// How to reach Prometheus.
+#[derive(Debug, Clone)]
+pub struct PrometheusOptions {
+    pub url: String,
+    pub token: Option<String>,
+    pub ca: Option<PathBuf>,
+    pub timeout: Duration,
+    /// A p99 at or over this many ms is disk evidence (a signal); below it is reported only.
+    pub disk_ms: f64,
+}
+
+/// How to reach etcd's metrics endpoints directly.
+#[derive(Debug, Clone)]
+pub struct EtcdOptions {
+    /// `URL` or `name=URL` (the name matches the member's name in logs, e.g. `etcd-cp1=https://10.0.0.1:2379`).
+    pub endpoints: Vec<String>,
+    pub cacert: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub disk_ms: f64,
+}
+
+fn client(
+    ca: Option<&PathBuf>,
+    identity: Option<(&PathBuf, &PathBuf)>,
+    timeout: Duration,
+) -> Result<reqwest::Client, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    if let Some(ca) = ca {
+        let pem = std::fs::read(ca).map_err(|e| format!("reading {}: {e}", ca.display()))?;
+        for cert in rustls_pemfile_certs(&pem) {
+            roots.add(cert).map_err(|e| format!("{}: {e}", ca.display()))?;
+        }
+    } else {
+        roots.add_parsable_certificates(system_roots());
+    }
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots);
+    let tls = match identity {
+        Some((cert, key)) => {
+            let certs =
+                rustls_pemfile_certs(&std::fs::read(cert).map_err(|e| format!("reading {}: {e}", cert.display()))?);
+            let key_pem = std::fs::read(key).map_err(|e| format!("reading {}: {e}", key.display()))?;
+            use rustls::pki_types::pem::PemObject as _;
+            let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(&key_pem)
+                .map_err(|e| format!("{}: not a PEM private key: {e}", key.display()))?;
+            builder.with_client_auth_cert(certs, key).map_err(|e| e.to_string())?
+        }
+        None => builder.with_no_client_auth(),
+    };
+    reqwest::Client::builder().tls_backend_preconfigured(tls).timeout(timeout).build().map_err(|e| e.to_string())
+}
+
+fn rustls_pemfile_certs(pem: &[u8]) -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    use rustls::pki_types::pem::PemObject as _;
+    rustls::pki_types::CertificateDer::pem_slice_iter(pem).filter_map(Result::ok).collect()
+}
+
+/// The system's CA bundle (Debian / RHEL paths), for a Prometheus behind a public or corporate CA.
+fn system_roots() -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
+        .iter()
+        .find_map(|p| std::fs::read(p).ok())
+        .map(|pem| rustls_pemfile_certs(&pem))
+        .unwrap_or_default()
+}
+
+/// Folds consecutive over-threshold readings of one member into bursts.
+struct Bursts {
+    subject: Subject,
+    metric: String,
+    origin: Origin,
+    step: chrono::Duration,
+    open: Option<Signal>,
+    out: Vec<Signal>,
+}
+
+impl Bursts {
+    fn push(&mut self, at: Timestamp, q: prom::Quantile) {
+        let ms = |s: f64| s * 1000.0;
+        let kind = SignalKind::MetricQuantile {
+            metric: self.metric.clone(),
+            quantile: 0.99,
+            value_ms: ms(q.value),
+            lower_ms: ms(q.lower),
+            upper_ms: ms(q.upper),
+        };
+        match &mut self.open {
+            Some(s) if at - s.last_at <= self.step * 2 => {
+                s.last_at = at;
+                s.count += 1;
+                if let Some(d) = &mut s.latency {
+                    d.record(ms(q.value));
+                }
+                if kind.latency_ms() > s.kind.latency_ms() {
+                    s.kind = kind;
+                }
+            }
+            _ => {
+                self.close();
+                self.open = Some(Signal {
+                    subject: self.subject.clone(),
+                    kind,
+                    first_at: at,
+                    last_at: at,
+                    count: 1,
+                    first: self.origin.clone(),
+                    last: self.origin.clone(),
+                    latency: Some(LatencyDigest::single(ms(q.value))),
+                    time_assumed: false,
+                });
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some(s) = self.open.take() {
+            self.out.push(s);
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PromResponse {
+    status: String,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    data: Option<PromData>,
+}
+
+#[derive(serde::Deserialize)]
+struct PromData {
+    result: Vec<PromSeries>,
+}
+
+#[derive(serde::Deserialize)]
+struct PromSeries {
+    metric: std::collections::BTreeMap<String, String>,
+    values: Vec<(f64, String)>,
+}
+
+fn member_of(labels: &std::collections::BTreeMap<String, String>) -> String {
+    labels
+        .get("pod")
+        .or_else(|| labels.get("member"))
+        .or_else(|| labels.get("instance"))
+        .cloned()
+        .unwrap_or_else(|| "etcd".into())
+}
+
+fn at(unix: f64) -> Option<Timestamp> {
+    chrono::Utc.timestamp_opt(unix.trunc() as i64, ((unix.fract()) * 1e9) as u32).single()
+}
+
+/// Prometheus range queries over `[from, to]`.
+pub async fn prometheus(opts: &PrometheusOptions, from: Timestamp, to: Timestamp) -> Evidence {
+    let mut evidence = Evidence::default();
+    let base = opts.url.trim_end_matches('/').to_string();
+    let http = match client(opts.ca.as_ref(), None, opts.timeout) {
+        Ok(c) => c,
+        Err(why) => {
+            evidence.gaps.push(prom_gap(&base, why));
+            return evidence;
+        }
+    };
+    let span = (to - from).num_seconds().max(60);
+    // About 240 points over the window, never finer than 15 s; rates over four steps (at least 1 m).
+    let step = (span / 240).max(15);
+    let range = format!("{}s", (step * 4).max(60));
+    for (metric, guidance) in DISK_HISTOGRAMS {
+        let query = format!("sum by (le, pod, instance) (rate({metric}_bucket[{range}]))");
+        let series = match query_range(&http, &base, opts.token.as_deref(), &query, from, to, step).await {
+            Ok(s) => s,
+            Err(why) => {
+                evidence.gaps.push(prom_gap(&base, format!("{query}: {why}")));
+                continue;
+            }
+        };
+        // (member, time) -> buckets
+        let mut per: std::collections::BTreeMap<(String, i64), Vec<(f64, f64)>> = std::collections::BTreeMap::new();
+        for s in &series {
+            let Some(le) =
+                s.metric.get("le").and_then(|l| if l == "+Inf" { Some(f64::INFINITY) } else { l.parse().ok() })
+            else {
+                continue;
+            };
+            for (t, v) in &s.values {
+                let Ok(v) = v.parse::<f64>() else { continue };
+                per.entry((member_of(&s.metric), (*t * 1000.0) as i64)).or_default().push((le, v));
+            }
+        }
+        let origin = Origin::new(format!("prometheus {base} histogram p99 of: {query}"), None);
+        let mut by_member: std::collections::BTreeMap<String, Bursts> = std::collections::BTreeMap::new();
+        let mut worst: std::collections::BTreeMap<String, (f64, f64, f64)> = std::collections::BTreeMap::new();
+        let mut points = 0u64;
+        let mut over = 0u64;
+        for ((member, t_ms), mut buckets) in per {
+            buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let h = Histogram { labels: Vec::new(), buckets, sum: None, count: None };
+            let Some(q) = h.quantile(0.99) else { continue };
+            let Some(t) = at(t_ms as f64 / 1000.0) else { continue };
+            points += 1;
+            let w = worst.entry(member.clone()).or_insert((0.0, 0.0, 0.0));
+            if q.value > w.0 {
+                *w = (q.value, q.lower, q.upper);
+            }
+            if q.value * 1000.0 >= opts.disk_ms {
+                over += 1;
+                by_member
+                    .entry(member.clone())
+                    .or_insert_with(|| Bursts {
+                        subject: Subject::EtcdMember { name: member.clone() },
+                        metric: metric.to_string(),
+                        origin: origin.clone(),
+                        step: chrono::Duration::seconds(step),
+                        open: None,
+                        out: Vec::new(),
+                    })
+                    .push(t, q);
+            }
+        }
+        for (_, mut b) in by_member {
+            b.close();
+            evidence.signals.extend(b.out);
+        }
+        let worst_text: Vec<String> = worst
+            .iter()
+            .map(|(m, (v, lo, hi))| format!("{m} max p99 {} ({}..{})", ms_text(*v), ms_text(*lo), ms_text(*hi)))
+            .collect();
+        let mut input = InputSummary::without_lines(
+            origin.source.to_string(),
+            format!(
+                "Prometheus range query, step {step}s: {} (guidance p99 < {guidance} ms; signals at >= {} ms)",
+                if worst_text.is_empty() { "no data".to_string() } else { worst_text.join("; ") },
+                opts.disk_ms
+            ),
+            0,
+        );
+        input.lines = points;
+        input.matched = over;
+        evidence.inputs.push(input);
+        if series.is_empty() {
+            evidence.gaps.push(Gap {
+                what: format!("{metric} in Prometheus"),
+                why: "the query returned no series (etcd not scraped, or other metric names)".into(),
+                impact: "the disk is not measured by metrics; logs alone carry the storage evidence".into(),
+                remedy: "check that Prometheus scrapes etcd's --listen-metrics-urls".into(),
+            });
+        }
+    }
+    evidence
+}
+
+fn ms_text(seconds: f64) -> String {
+    if seconds.is_infinite() { "+Inf".into() } else { crate::report::format::fmt_ms(seconds * 1000.0) }
+}
+
+fn prom_gap(base: &str, why: String) -> Gap {
+    Gap {
+        what: format!("Prometheus at {base}"),
+        why,
+        impact: "disk latency histograms are not seen; storage evidence rests on logs".into(),
+        remedy: "check --prometheus-url / --prometheus-token / --prometheus-ca".into(),
+    }
+}
+
+async fn query_range(
+    http: &reqwest::Client,
+    base: &str,
+    token: Option<&str>,
+    query: &str,
+    from: Timestamp,
+    to: Timestamp,
+    step: i64,
+) -> Result<Vec<PromSeries>, String> {
+    let url = reqwest::Url::parse_with_params(
+        &format!("{base}/api/v1/query_range"),
+        &[
+            ("query", query.to_string()),
+            ("start", from.timestamp().to_string()),
+            ("end", to.timestamp().to_string()),
+            ("step", format!("{step}s")),
+        ],
+    )
+    .map_err(|e| format!("bad --prometheus-url: {e}"))?;
+    let mut req = http.get(url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.map_err(|e| error_chain(&e))?;
+    let status = resp.status();
+    let body = resp.bytes().await.map_err(|e| error_chain(&e))?;
+    let parsed: PromResponse =
+        serde_json::from_slice(&body).map_err(|e| format!("HTTP {status}: not a Prometheus API answer ({e})"))?;
+    if parsed.status != "success" {
+        return Err(format!("HTTP {status}: {}", parsed.error.unwrap_or_default()));
+    }
+    Ok(parsed.data.map(|d| d.result).unwrap_or_default())
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// etcd's `/metrics` scraped twice `interval` apart (rates and quantiles over that interval) plus `/health`.
+pub async fn etcd_direct(opts: &EtcdOptions) -> Evidence {
+    let mut evidence = Evidence::default();
+    let identity = opts.cert.as_ref().zip(opts.key.as_ref());
+    let http = match client(opts.cacert.as_ref(), identity, opts.timeout) {
+        Ok(c) => c,
+        Err(why) => {
+            evidence.gaps.push(Gap {
+                what: "etcd /metrics".into(),
+                why,
+                impact: "etcd's disk histograms are not seen".into(),
+                remedy: "check --etcd-cacert / --etcd-cert / --etcd-key".into(),
+            });
+            return evidence;
+        }
+    };
+    for endpoint in &opts.endpoints {
+        let (name, url) = match endpoint.split_once('=') {
+            Some((n, u)) if !u.is_empty() && !n.contains('/') => (n.to_string(), u.trim_end_matches('/').to_string()),
+            _ => {
+                let url = endpoint.trim_end_matches('/').to_string();
+                let name = url.split("://").nth(1).unwrap_or(&url).to_string();
+                (name, url)
+            }
+        };
+        match scrape_twice(&http, &url, opts.interval).await {
+            Ok((health, t0, first, t1, second)) => {
+                let origin = Origin::new(format!("etcd {url}/metrics"), None);
+                let mut parts = vec![format!("health {health}")];
+                for (metric, guidance) in DISK_HISTOGRAMS {
+                    let before = prom::Histogram::merged(&prom::histograms(&first, metric));
+                    let after = prom::Histogram::merged(&prom::histograms(&second, metric));
+                    let Some(delta) = after.as_ref().zip(before.as_ref()).and_then(|(a, b)| a.delta(b)) else {
+                        parts.push(format!("{metric}: not exposed or reset"));
+                        continue;
+                    };
+                    match delta.quantile(0.99) {
+                        None => parts.push(format!("{metric}: no observations in the interval")),
+                        Some(q) => {
+                            parts.push(format!(
+                                "{metric} p99 {} ({}..{}; guidance < {guidance} ms; {} observations)",
+                                ms_text(q.value),
+                                ms_text(q.lower),
+                                ms_text(q.upper),
+                                delta.buckets.last().map_or(0.0, |b| b.1)
+                            ));
+                            if q.value * 1000.0 >= opts.disk_ms {
+                                let mut b = Bursts {
+                                    subject: Subject::EtcdMember { name: name.clone() },
+                                    metric: metric.to_string(),
+                                    origin: origin.clone(),
+                                    step: t1 - t0,
+                                    open: None,
+                                    out: Vec::new(),
+                                };
+                                b.push(t1, q);
+                                b.close();
+                                for mut s in b.out {
+                                    s.first_at = t0;
+                                    evidence.signals.push(s);
+                                }
+                            }
+                        }
+                    }
+                }
+                let leader_changes = |samples: &[prom::Sample]| {
+                    samples.iter().find(|s| s.name == "etcd_server_leader_changes_seen_total").map(|s| s.value)
+                };
+                if let (Some(a), Some(b)) = (leader_changes(&first), leader_changes(&second)) {
+                    parts.push(format!("leader changes +{} (total {b})", b - a));
+                }
+                if let Some(h) = second.iter().find(|s| s.name == "etcd_server_has_leader") {
+                    parts.push(format!("has leader {}", h.value));
+                }
+                let mut input = InputSummary::without_lines(
+                    origin.source.to_string(),
+                    format!("etcd /metrics, 2 scrapes {}s apart: {}", (t1 - t0).num_seconds(), parts.join("; ")),
+                    0,
+                );
+                input.subject = Some(Subject::EtcdMember { name: name.clone() });
+                input.lines = (first.len() + second.len()) as u64;
+                evidence.inputs.push(input);
+            }
+            Err(why) => evidence.gaps.push(Gap {
+                what: format!("etcd {url}/metrics"),
+                why,
+                impact: "this member's disk histograms are not seen".into(),
+                remedy: "check --etcd-endpoints and the client certificates (on kubeadm: /etc/kubernetes/pki/etcd)"
+                    .into(),
+            }),
+        }
+    }
+    evidence
+}
+
+type Scrapes = (String, Timestamp, Vec<prom::Sample>, Timestamp, Vec<prom::Sample>);
+
+async fn scrape_twice(http: &reqwest::Client, url: &str, interval: Duration) -> Result<Scrapes, String> {
+    let get = |path: &str| {
+        let url = format!("{url}{path}");
+        async move {
+            let resp = http.get(&url).send().await.map_err(|e| format!("{url}: {}", error_chain(&e)))?;
+            let status = resp.status();
+            let text = resp.text().await.map_err(|e| format!("{url}: {}", error_chain(&e)))?;
+            if !status.is_success() && !url.ends_with("/health") {
+                return Err(format!("{url}: HTTP {status}"));
+            }
+            Ok::<_, String>(text)
+        }
+    };
+    let health = get("/health").await.map(|h| h.trim().to_string()).unwrap_or_else(|e| format!("unknown ({e})"));
+    let t0 = chrono::Utc::now();
+    let (first, _) = prom::parse_text(&get("/metrics").await?);
+    tokio::time::sleep(interval).await;
+    let t1 = chrono::Utc::now();
+    let (second, _) = prom::parse_text(&get("/metrics").await?);
+    Ok((health, t0, first, t1, second))
+}
+
+/// One line on the API server's own view of etcd from its `/metrics` text: the slowest operations' p99 since the
+/// API server started (cumulative histograms), with bucket edges.
+pub fn apiserver_summary(text: &str) -> Option<String> {
+    let (samples, _) = prom::parse_text(text);
+    let mut rows: Vec<(f64, String)> = prom::histograms(&samples, "etcd_request_duration_seconds")
+        .iter()
+        .filter_map(|h| {
+            let q = h.quantile(0.99)?;
+            let label = |k: &str| h.labels.iter().find(|(l, _)| l == k).map(|(_, v)| v.as_str()).unwrap_or("?");
+            Some((
+                q.value,
+                format!(
+                    "{} {} p99 {} ({}..{})",
+                    label("operation"),
+                    label("type"),
+                    ms_text(q.value),
+                    ms_text(q.lower),
+                    ms_text(q.upper)
+                ),
+            ))
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let top: Vec<String> = rows.into_iter().take(3).map(|(_, r)| r).collect();
+    Some(format!("kube-apiserver etcd request latency since its start, slowest: {}", top.join("; ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apiserver_summary_names_the_slowest_operations_with_bucket_edges() {
+        let text = "etcd_request_duration_seconds_bucket{operation=\"get\",type=\"/registry/pods\",le=\"0.005\"} 99\n\
+                    etcd_request_duration_seconds_bucket{operation=\"get\",type=\"/registry/pods\",le=\"+Inf\"} 100\n\
+                    etcd_request_duration_seconds_bucket{operation=\"update\",type=\"/registry/leases\",le=\"0.4\"} 10\n\
+                    etcd_request_duration_seconds_bucket{operation=\"update\",type=\"/registry/leases\",le=\"0.8\"} 100\n\
+                    etcd_request_duration_seconds_bucket{operation=\"update\",type=\"/registry/leases\",le=\"+Inf\"} 100\n";
+        let s = apiserver_summary(text).unwrap();
+        assert!(
+            s.starts_with("kube-apiserver etcd request latency since its start, slowest: update /registry/leases p99"),
+            "{s}"
+        );
+        assert!(s.contains("400ms..800ms") || s.contains("400 ms..800 ms"), "{s}");
+        assert!(apiserver_summary("# nothing\n").is_none());
+    }
+
+    #[test]
+    fn consecutive_readings_fold_into_one_burst() {
+        let t = |s: i64| chrono::Utc.timestamp_opt(1_764_000_000 + s, 0).unwrap();
+        let mut b = Bursts {
+            subject: Subject::EtcdMember { name: "etcd-0".into() },
+            metric: "etcd_disk_wal_fsync_duration_seconds".into(),
+            origin: Origin::new("q", None),
+            step: chrono::Duration::seconds(15),
+            open: None,
+            out: Vec::new(),
+        };
+        let q = |v| prom::Quantile { value: v, lower: 0.512, upper: 1.024 };
+        b.push(t(0), q(0.6));
+        b.push(t(15), q(0.9));
+        b.push(t(300), q(0.7));
+        b.close();
+        assert_eq!(b.out.len(), 2);
+        assert_eq!(b.out[0].count, 2);
+        assert_eq!(b.out[0].kind.latency_ms(), Some(900.0));
+        assert_eq!(b.out[0].class(), crate::evidence::SignalClass::SlowWalSync);
+    }
+}

@@ -1,0 +1,193 @@
+//! Metric sources against real components: a real etcd (Debian's etcd-server) on 127.0.0.1 whose fdatasync calls
+//! are delayed by strace, scraped directly (`--etcd-endpoints`) and by a real Prometheus (Debian's prometheus)
+//! queried with `--prometheus-url`. Skipped when the programs are missing, unless CI is set.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubectl-etcd_triage");
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+fn port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Kills its processes when the test ends, however it ends.
+struct Procs(Vec<Child>);
+
+impl Drop for Procs {
+    fn drop(&mut self) {
+        for c in self.0.iter_mut().rev() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn wait_http(url: &str, deadline: Duration) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < deadline {
+        let ok = Command::new("curl").args(["-sf", "-o", "/dev/null", url]).status().is_ok_and(|s| s.success());
+        if ok {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
+}
+
+fn analyze(dir: &Path, extra: &[&str]) -> Value {
+    let out = Command::new(BIN).arg("analyze").arg(dir).args(["-o", "json"]).args(extra).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn input_with<'a>(report: &'a Value, prefix: &str) -> &'a Value {
+    report["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["source"].as_str().unwrap_or("").starts_with(prefix))
+        .unwrap_or_else(|| panic!("no input {prefix}: {:#}", report["inputs"]))
+}
+
+fn wal_member<'a>(report: &'a Value, name: &str) -> Option<&'a Value> {
+    report["members"].as_array().unwrap().iter().find(|m| m["member"] == name)
+}
+
+#[test]
+fn etcd_metrics_and_prometheus_see_injected_fsync_latency() {
+    let tools = ["etcd", "etcdctl", "strace", "prometheus", "curl"];
+    let missing: Vec<&str> = tools.iter().copied().filter(|t| which(t).is_none()).collect();
+    if !missing.is_empty() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install {missing:?} (scripts/install-test-deps.sh)");
+        eprintln!("skipping: {missing:?} not on PATH");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let (client, peer, metrics, prom_port) = (port(), port(), port(), port());
+    let client_url = format!("http://127.0.0.1:{client}");
+    let metrics_url = format!("http://127.0.0.1:{metrics}");
+    let log = std::fs::File::create(work.path().join("etcd.log")).unwrap();
+    let etcd = Command::new("etcd")
+        .args(["--name", "etcd-lab", "--data-dir"])
+        .arg(work.path().join("data"))
+        .args(["--listen-client-urls", &client_url, "--advertise-client-urls", &client_url])
+        .args(["--listen-peer-urls", &format!("http://127.0.0.1:{peer}")])
+        .args(["--initial-advertise-peer-urls", &format!("http://127.0.0.1:{peer}")])
+        .args(["--initial-cluster", &format!("etcd-lab=http://127.0.0.1:{peer}")])
+        .args(["--listen-metrics-urls", &metrics_url, "--logger", "zap", "--log-outputs", "stderr"])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let etcd_pid = etcd.id();
+    let mut procs = Procs(vec![etcd]);
+    assert!(wait_http(&format!("{metrics_url}/health"), Duration::from_secs(20)), "etcd did not start");
+
+    std::fs::write(
+        work.path().join("prometheus.yml"),
+        format!(
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: etcd\n    static_configs:\n      - targets: ['127.0.0.1:{metrics}']\n        labels:\n          pod: etcd-lab\n"
+        ),
+    )
+    .unwrap();
+    let prom_url = format!("http://127.0.0.1:{prom_port}");
+    procs.0.push(
+        Command::new("prometheus")
+            .arg(format!("--config.file={}", work.path().join("prometheus.yml").display()))
+            .arg(format!("--storage.tsdb.path={}", work.path().join("tsdb").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{prom_port}"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(work.path().join("prometheus.log")).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    assert!(wait_http(&format!("{prom_url}/-/ready"), Duration::from_secs(30)), "prometheus did not start");
+
+    // A steady writer keeps the WAL busy: every put is an fdatasync on a single member.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        let endpoint = client_url.clone();
+        std::thread::spawn(move || {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = Command::new("etcdctl")
+                    .args(["--endpoints", &endpoint, "put", &format!("/lab/k{}", i % 50), "v"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+                i += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    let empty = tempfile::tempdir().unwrap();
+    let scrape = format!("etcd-lab={metrics_url}");
+
+    // Healthy disk: the direct scrape measures it and nothing counts as storage evidence.
+    std::thread::sleep(Duration::from_secs(3));
+    let calm = analyze(empty.path(), &["--etcd-endpoints", &scrape, "--scrape-interval", "3s"]);
+    let format = input_with(&calm, &format!("etcd {metrics_url}"))["format"].as_str().unwrap().to_string();
+    assert!(format.contains("etcd_disk_wal_fsync_duration_seconds p99"), "{format}");
+    assert!(format.contains("health {\"health\":\"true\""), "{format}");
+    assert!(wal_member(&calm, "etcd-lab").is_none(), "no storage evidence on a healthy disk: {:#}", calm["members"]);
+
+    // 300 ms on every fdatasync, injected into the running member.
+    let injected_at = chrono::Utc::now();
+    procs.0.insert(
+        0,
+        Command::new("strace")
+            .args(["-p", &etcd_pid.to_string(), "-f", "-qq", "-e", "trace=fdatasync"])
+            .args(["-e", "inject=fdatasync:delay_enter=300000", "-o", "/dev/null"])
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let slow = analyze(empty.path(), &["--etcd-endpoints", &scrape, "--scrape-interval", "4s"]);
+    let member = wal_member(&slow, "etcd-lab").unwrap_or_else(|| panic!("{:#}", slow["inputs"]));
+    assert!(member["slow_wal_sync"]["count"].as_u64().unwrap() >= 1, "{member:#}");
+    assert!(member["slow_wal_sync"]["max_ms"].as_f64().unwrap() >= 256.0, "{member:#}");
+    let format = input_with(&slow, &format!("etcd {metrics_url}"))["format"].as_str().unwrap().to_string();
+    assert!(format.contains("(256ms..512ms") || format.contains("256 ms"), "p99 names its bucket edges: {format}");
+
+    // Prometheus saw the same: give it some slow scrapes, then ask over the window since injection.
+    std::thread::sleep(Duration::from_secs(12));
+    let from = (injected_at - chrono::Duration::seconds(60)).to_rfc3339();
+    let to = chrono::Utc::now().to_rfc3339();
+    let report = analyze(empty.path(), &["--prometheus-url", &prom_url, "--from", &from, "--to", &to]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = writer.join();
+    let input = input_with(&report, &format!("prometheus {prom_url}"));
+    assert!(input["format"].as_str().unwrap().contains("etcd-lab max p99"), "{input:#}");
+    assert!(input["matched"].as_u64().unwrap() >= 1, "{input:#}");
+    let member = wal_member(&report, "etcd-lab").unwrap_or_else(|| panic!("{:#}", report));
+    assert!(member["slow_wal_sync"]["max_ms"].as_f64().unwrap() >= 100.0, "{member:#}");
+    // The evidence cites the query it came from.
+    let timeline = report["timeline"].to_string();
+    assert!(
+        timeline
+            .contains("histogram p99 of: sum by (le, pod, instance) (rate(etcd_disk_wal_fsync_duration_seconds_bucket"),
+        "{timeline}"
+    );
+    drop(procs);
+}
+
+#[test]
+fn an_unreachable_prometheus_is_a_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{}", port());
+    let report =
+        analyze(dir.path(), &["--prometheus-url", &url, "--etcd-endpoints", &format!("http://127.0.0.1:{}", port())]);
+    let gaps = report["gaps"].to_string();
+    assert!(gaps.contains(&format!("Prometheus at {url}")), "{gaps}");
+    assert!(gaps.contains("/metrics"), "{gaps}");
+}
