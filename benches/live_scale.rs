@@ -18,7 +18,11 @@ fn env_or(name: &str, default: u64) -> u64 {
 }
 
 fn main() {
-    // `cargo bench` passes --bench; nothing to filter here.
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without it: do nothing then.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("live_scale: a benchmark; run it with `cargo bench --bench live_scale`");
+        return;
+    }
     let pods = env_or("ETCD_TRIAGE_BENCH_PODS", 10_000) as usize;
     let nodes = env_or("ETCD_TRIAGE_BENCH_NODES", 500) as usize;
     let log_mb = env_or("ETCD_TRIAGE_BENCH_LOG_MB", 200);
