@@ -36,6 +36,8 @@ pub struct Cli {
     #[command(flatten)]
     pub live: LiveArgs,
     #[command(flatten)]
+    pub metrics: MetricsArgs,
+    #[command(flatten)]
     pub global: GlobalArgs,
 }
 
@@ -65,6 +67,8 @@ pub struct CollectArgs {
     pub out_dir: Option<PathBuf>,
     #[command(flatten)]
     pub live: LiveArgs,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 /// How to collect from a cluster (live triage and `collect`).

@@ -85,7 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 .prefix(".etcd-triage-")
                 .tempdir_in(&parent)
                 .with_context(|| format!("creating a temporary folder in {}", parent.display()))?;
-            let opts = live_options(&cli, &args.live, &settings, true)?;
+            let opts = live_options(&cli, &args.live, &args.metrics, &settings, true)?;
             let manifest = collect_interruptibly(&opts, staging.path())?;
             let (files, bytes) = (manifest.files.len(), manifest.files.iter().map(|f| f.bytes).sum::<u64>());
             let written = match &target {
@@ -121,7 +121,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 .prefix("etcd-triage-")
                 .tempdir()
                 .context("creating a temporary folder for collected evidence")?;
-            let opts = live_options(&cli, &cli.live, &settings, false)?;
+            let opts = live_options(&cli, &cli.live, &cli.metrics, &settings, false)?;
             collect_interruptibly(&opts, staging.path())?;
             // Read back exactly as `analyze BUNDLE` would: one reader, one report.
             let report = analyze_paths(&[staging.path().to_path_buf()], &settings, chrono_tz::UTC, true, None)?;
@@ -169,9 +169,11 @@ fn parse_flag_duration(flag: &'static str, s: &str) -> Result<std::time::Duratio
 fn live_options(
     cli: &Cli,
     live: &cli::LiveArgs,
+    metrics: &cli::MetricsArgs,
     settings: &Settings,
     checksums: bool,
 ) -> anyhow::Result<sources::cluster::LiveOptions> {
+    let (prometheus, etcd_metrics) = metric_options(metrics)?;
     use std::io::IsTerminal;
     let w = &settings.window;
     let to = w.to.unwrap_or(settings.now);
@@ -214,6 +216,8 @@ fn live_options(
         redact: !live.no_redact,
         checksums,
         progress: std::io::stderr().is_terminal(),
+        prometheus,
+        etcd_metrics,
     })
 }
 
@@ -276,43 +280,51 @@ fn analyze_paths(
     Ok(analyze::analyze(&evidence, &analyze::Params { now, window, thresholds: settings.thresholds.clone() }))
 }
 
+/// The metric sources the flags name.
+fn metric_options(
+    m: &cli::MetricsArgs,
+) -> anyhow::Result<(Option<sources::metrics::PrometheusOptions>, Option<sources::metrics::EtcdOptions>)> {
+    if m.metric_disk_ms.is_nan() || m.metric_disk_ms <= 0.0 {
+        let why = "must be a positive number".to_string();
+        return Err(RunError::Usage(cli::UsageError { flag: "--metric-disk-ms", why }).into());
+    }
+    let interval = parse_flag_duration("--scrape-interval", &m.scrape_interval)?;
+    let timeout = std::time::Duration::from_secs(30);
+    let prometheus = m.prometheus_url.as_ref().map(|url| sources::metrics::PrometheusOptions {
+        url: url.clone(),
+        token: m.prometheus_token.clone(),
+        ca: m.prometheus_ca.clone(),
+        timeout,
+        disk_ms: m.metric_disk_ms,
+    });
+    let etcd = (!m.etcd_endpoints.is_empty()).then(|| sources::metrics::EtcdOptions {
+        endpoints: m.etcd_endpoints.clone(),
+        cacert: m.etcd_cacert.clone(),
+        cert: m.etcd_cert.clone(),
+        key: m.etcd_key.clone(),
+        interval,
+        timeout,
+        disk_ms: m.metric_disk_ms,
+    });
+    Ok((prometheus, etcd))
+}
+
 /// Queries the metric sources the flags name.
 fn collect_metrics(
     m: &cli::MetricsArgs,
     from: chrono::DateTime<chrono::Utc>,
     to: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<evidence::Evidence> {
-    if m.metric_disk_ms.is_nan() || m.metric_disk_ms <= 0.0 {
-        let why = "must be a positive number".to_string();
-        return Err(RunError::Usage(cli::UsageError { flag: "--metric-disk-ms", why }).into());
-    }
-    let interval = parse_flag_duration("--scrape-interval", &m.scrape_interval)?;
+    let (prometheus, etcd) = metric_options(m)?;
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
-    let timeout = std::time::Duration::from_secs(30);
     let mut out = evidence::Evidence::default();
     runtime.block_on(async {
-        if let Some(url) = &m.prometheus_url {
-            let opts = sources::metrics::PrometheusOptions {
-                url: url.clone(),
-                token: m.prometheus_token.clone(),
-                ca: m.prometheus_ca.clone(),
-                timeout,
-                disk_ms: m.metric_disk_ms,
-            };
-            out.extend(sources::metrics::prometheus(&opts, from, to).await);
+        if let Some(p) = &prometheus {
+            out.extend(sources::metrics::prometheus(p, from, to).await);
         }
-        if !m.etcd_endpoints.is_empty() {
-            let opts = sources::metrics::EtcdOptions {
-                endpoints: m.etcd_endpoints.clone(),
-                cacert: m.etcd_cacert.clone(),
-                cert: m.etcd_cert.clone(),
-                key: m.etcd_key.clone(),
-                interval,
-                timeout,
-                disk_ms: m.metric_disk_ms,
-            };
-            out.extend(sources::metrics::etcd_direct(&opts).await);
+        if let Some(e) = &etcd {
+            out.extend(sources::metrics::etcd_direct(e).await);
         }
     });
     Ok(out)

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod support;
+
 const BIN: &str = env!("CARGO_BIN_EXE_kubectl-etcd_triage");
 
 fn which(name: &str) -> Option<PathBuf> {

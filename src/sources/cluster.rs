@@ -68,6 +68,9 @@ pub struct LiveOptions {
     pub checksums: bool,
     /// Show a spinner on stderr (only when it is a terminal).
     pub progress: bool,
+    /// Metric sources queried alongside, their raw answers kept as `metrics/*.json`.
+    pub prometheus: Option<super::metrics::PrometheusOptions>,
+    pub etcd_metrics: Option<super::metrics::EtcdOptions>,
 }
 
 /// Collection cannot start or the API server cannot be used at all.
@@ -203,11 +206,13 @@ pub async fn collect(opts: &LiveOptions, dir: &Path) -> Result<Manifest, Collect
     let pods_task = tokio::spawn(list_workload_pods(ctx.clone()));
     let nodes_task = tokio::spawn(list_pages(ctx.clone(), "/api/v1/nodes".into(), "objects/nodes".into(), "nodes"));
     let metrics_task = tokio::spawn(fetch_metrics(ctx.clone()));
+    let captures_task = tokio::spawn(fetch_captures(ctx.clone()));
     let (etcd, etcd_note) = etcd_task.await.unwrap_or_default();
     let (apiservers, apiserver_note) = apiserver_task.await.unwrap_or_default();
     let restarted = pods_task.await.unwrap_or_default();
     let _ = nodes_task.await;
     let _ = metrics_task.await;
+    let _ = captures_task.await;
 
     // Events: the workload scope plus wherever etcd and kube-apiserver run.
     let mut event_namespaces: BTreeSet<Option<String>> = BTreeSet::new();
@@ -969,5 +974,39 @@ async fn fetch_metrics(ctx: Arc<Ctx>) {
             "the API server's etcd request latency histograms are not seen (logs still are)",
             "grant get on the non-resource URL /metrics (deploy/rbac.yaml)",
         ),
+    }
+}
+
+/// Prometheus and etcd /metrics answers, when asked for, kept raw for the reader.
+async fn fetch_captures(ctx: Arc<Ctx>) {
+    let mut captures = Vec::new();
+    let mut gaps = Vec::new();
+    if let Some(p) = &ctx.opts.prometheus {
+        let (c, g) = super::metrics::capture_prometheus(p, ctx.opts.window_from, ctx.opts.window_to).await;
+        captures.extend(c);
+        gaps.extend(g);
+    }
+    if let Some(e) = &ctx.opts.etcd_metrics {
+        let (c, g) = super::metrics::capture_etcd(e).await;
+        captures.extend(c);
+        gaps.extend(g);
+    }
+    ctx.gaps.lock().unwrap_or_else(|e| e.into_inner()).extend(gaps);
+    for c in captures {
+        let rel = format!("metrics/{}.json", c.file_stem());
+        let request = match &c.etcd_triage_capture {
+            super::metrics::CaptureKind::PrometheusRange { url, query, .. } => {
+                format!("{url}/api/v1/query_range?query={query}")
+            }
+            super::metrics::CaptureKind::EtcdScrapes { url, .. } => format!("{url}/metrics (twice) and /health"),
+        };
+        match serde_json::to_vec(&c) {
+            Ok(bytes) => {
+                if let Err(e) = ctx.write_file(&rel, &request, &bytes, false) {
+                    ctx.gap(&rel, format!("cannot write it: {e}"), "these metrics are not part of the analysis", "");
+                }
+            }
+            Err(e) => ctx.gap(&rel, e.to_string(), "these metrics are not part of the analysis", ""),
+        }
     }
 }

@@ -58,6 +58,8 @@ enum FileKind {
     },
     /// Prometheus text exposition (`/metrics`).
     Metrics,
+    /// A raw metric answer kept by a live run ([`super::metrics::Capture`]).
+    MetricCapture,
     Documentation,
     Unrecognised,
 }
@@ -146,7 +148,7 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             FileKind::KubeJson => 0,
             FileKind::Log { exact_times: true, .. } => 1,
             FileKind::Log { exact_times: false, .. } => 2,
-            FileKind::Metrics | FileKind::Documentation | FileKind::Unrecognised => 3,
+            FileKind::Metrics | FileKind::MetricCapture | FileKind::Documentation | FileKind::Unrecognised => 3,
         };
         (rank, shown.clone())
     });
@@ -165,6 +167,15 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                 let summary = std::fs::read_to_string(&path).ok().and_then(|t| super::metrics::apiserver_summary(&t));
                 let format = summary.unwrap_or_else(|| "Prometheus metrics (text exposition)".to_string());
                 evidence.inputs.push(InputSummary::without_lines(shown, format, 0))
+            }
+            FileKind::MetricCapture => {
+                let read = open(&path).and_then(|r| {
+                    serde_json::from_reader::<_, super::metrics::Capture>(BufReader::new(r)).map_err(io::Error::other)
+                });
+                match read {
+                    Ok(capture) => evidence.extend(super::metrics::capture_evidence(&capture, Some(&shown))),
+                    Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+                }
             }
             FileKind::Documentation => {
                 evidence.inputs.push(InputSummary::without_lines(shown, "documentation (not evidence)", 0))
@@ -232,6 +243,9 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     open(path)?.take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
     let text = String::from_utf8_lossy(&head);
+    if super::metrics::looks_like_capture(&text) {
+        return Ok(FileKind::MetricCapture);
+    }
     if kube_objects::looks_like_kube_json(&text) {
         return Ok(FileKind::KubeJson);
     }

@@ -160,8 +160,8 @@ struct PromData {
     result: Vec<PromSeries>,
 }
 
-#[derive(serde::Deserialize)]
-struct PromSeries {
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PromSeries {
     metric: std::collections::BTreeMap<String, String>,
     values: Vec<(f64, String)>,
 }
@@ -179,101 +179,197 @@ fn at(unix: f64) -> Option<Timestamp> {
     chrono::Utc.timestamp_opt(unix.trunc() as i64, ((unix.fract()) * 1e9) as u32).single()
 }
 
-/// Prometheus range queries over `[from, to]`.
-pub async fn prometheus(opts: &PrometheusOptions, from: Timestamp, to: Timestamp) -> Evidence {
-    let mut evidence = Evidence::default();
+/// A raw metric answer as fetched, kept in bundles (`metrics/*.json`) and turned into evidence by
+/// [`capture_evidence`], so a bundle analysed later gives what the live run gave.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Capture {
+    pub etcd_triage_capture: CaptureKind,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum CaptureKind {
+    /// A Prometheus range query of one histogram's bucket rates.
+    PrometheusRange {
+        url: String,
+        query: String,
+        metric: String,
+        guidance_ms: f64,
+        step_secs: i64,
+        disk_ms: f64,
+        series: Vec<PromSeries>,
+    },
+    /// Two scrapes of an etcd member's `/metrics`, and its `/health`.
+    EtcdScrapes {
+        name: String,
+        url: String,
+        health: String,
+        t0: Timestamp,
+        first: String,
+        t1: Timestamp,
+        second: String,
+        disk_ms: f64,
+    },
+}
+
+impl Capture {
+    /// A short name for the file it is kept in.
+    pub fn file_stem(&self) -> String {
+        let clean = |s: &str| {
+            s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect::<String>()
+        };
+        match &self.etcd_triage_capture {
+            CaptureKind::PrometheusRange { metric, .. } => format!("prometheus-{}", clean(metric)),
+            CaptureKind::EtcdScrapes { name, .. } => format!("etcd-{}", clean(name)),
+        }
+    }
+}
+
+/// Whether a file's head is a [`Capture`].
+pub fn looks_like_capture(head: &str) -> bool {
+    head.trim_start().starts_with('{') && head.contains("\"etcd_triage_capture\"")
+}
+
+/// Fetches the Prometheus range queries over `[from, to]`.
+pub async fn capture_prometheus(opts: &PrometheusOptions, from: Timestamp, to: Timestamp) -> (Vec<Capture>, Vec<Gap>) {
     let base = opts.url.trim_end_matches('/').to_string();
     let http = match client(opts.ca.as_ref(), None, opts.timeout) {
         Ok(c) => c,
-        Err(why) => {
-            evidence.gaps.push(prom_gap(&base, why));
-            return evidence;
-        }
+        Err(why) => return (Vec::new(), vec![prom_gap(&base, why)]),
     };
     let span = (to - from).num_seconds().max(60);
     // About 240 points over the window, never finer than 15 s; rates over four steps (at least 1 m).
     let step = (span / 240).max(15);
     let range = format!("{}s", (step * 4).max(60));
+    let mut captures = Vec::new();
+    let mut gaps = Vec::new();
     for (metric, guidance) in DISK_HISTOGRAMS {
         let query = format!("sum by (le, pod, instance) (rate({metric}_bucket[{range}]))");
-        let series = match query_range(&http, &base, opts.token.as_deref(), &query, from, to, step).await {
-            Ok(s) => s,
-            Err(why) => {
-                evidence.gaps.push(prom_gap(&base, format!("{query}: {why}")));
-                continue;
-            }
+        match query_range(&http, &base, opts.token.as_deref(), &query, from, to, step).await {
+            Ok(series) => captures.push(Capture {
+                etcd_triage_capture: CaptureKind::PrometheusRange {
+                    url: base.clone(),
+                    query,
+                    metric: metric.to_string(),
+                    guidance_ms: *guidance,
+                    step_secs: step,
+                    disk_ms: opts.disk_ms,
+                    series,
+                },
+            }),
+            Err(why) => gaps.push(prom_gap(&base, format!("{query}: {why}"))),
+        }
+    }
+    (captures, gaps)
+}
+
+/// Prometheus range queries over `[from, to]`, as evidence.
+pub async fn prometheus(opts: &PrometheusOptions, from: Timestamp, to: Timestamp) -> Evidence {
+    let (captures, gaps) = capture_prometheus(opts, from, to).await;
+    let mut evidence = Evidence { gaps, ..Evidence::default() };
+    for c in &captures {
+        evidence.extend(capture_evidence(c, None));
+    }
+    evidence
+}
+
+/// Turns a capture into evidence (pure). `shown` names the file it was read from, when it was.
+pub fn capture_evidence(capture: &Capture, shown: Option<&str>) -> Evidence {
+    match &capture.etcd_triage_capture {
+        CaptureKind::PrometheusRange { url, query, metric, guidance_ms, step_secs, disk_ms, series } => {
+            prometheus_evidence(url, query, metric, *guidance_ms, *step_secs, *disk_ms, series, shown)
+        }
+        CaptureKind::EtcdScrapes { name, url, health, t0, first, t1, second, disk_ms } => {
+            etcd_evidence(name, url, health, *t0, first, *t1, second, *disk_ms, shown)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // the fields of one capture
+fn prometheus_evidence(
+    base: &str,
+    query: &str,
+    metric: &str,
+    guidance: f64,
+    step: i64,
+    disk_ms: f64,
+    series: &[PromSeries],
+    shown: Option<&str>,
+) -> Evidence {
+    let mut evidence = Evidence::default();
+    // (member, time) -> buckets
+    let mut per: std::collections::BTreeMap<(String, i64), Vec<(f64, f64)>> = std::collections::BTreeMap::new();
+    for s in series {
+        let Some(le) = s.metric.get("le").and_then(|l| if l == "+Inf" { Some(f64::INFINITY) } else { l.parse().ok() })
+        else {
+            continue;
         };
-        // (member, time) -> buckets
-        let mut per: std::collections::BTreeMap<(String, i64), Vec<(f64, f64)>> = std::collections::BTreeMap::new();
-        for s in &series {
-            let Some(le) =
-                s.metric.get("le").and_then(|l| if l == "+Inf" { Some(f64::INFINITY) } else { l.parse().ok() })
-            else {
-                continue;
-            };
-            for (t, v) in &s.values {
-                let Ok(v) = v.parse::<f64>() else { continue };
-                per.entry((member_of(&s.metric), (*t * 1000.0) as i64)).or_default().push((le, v));
-            }
+        for (t, v) in &s.values {
+            let Ok(v) = v.parse::<f64>() else { continue };
+            per.entry((member_of(&s.metric), (*t * 1000.0) as i64)).or_default().push((le, v));
         }
-        let origin = Origin::new(format!("prometheus {base} histogram p99 of: {query}"), None);
-        let mut by_member: std::collections::BTreeMap<String, Bursts> = std::collections::BTreeMap::new();
-        let mut worst: std::collections::BTreeMap<String, (f64, f64, f64)> = std::collections::BTreeMap::new();
-        let mut points = 0u64;
-        let mut over = 0u64;
-        for ((member, t_ms), mut buckets) in per {
-            buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let h = Histogram { labels: Vec::new(), buckets, sum: None, count: None };
-            let Some(q) = h.quantile(0.99) else { continue };
-            let Some(t) = at(t_ms as f64 / 1000.0) else { continue };
-            points += 1;
-            let w = worst.entry(member.clone()).or_insert((0.0, 0.0, 0.0));
-            if q.value > w.0 {
-                *w = (q.value, q.lower, q.upper);
-            }
-            if q.value * 1000.0 >= opts.disk_ms {
-                over += 1;
-                by_member
-                    .entry(member.clone())
-                    .or_insert_with(|| Bursts {
-                        subject: Subject::EtcdMember { name: member.clone() },
-                        metric: metric.to_string(),
-                        origin: origin.clone(),
-                        step: chrono::Duration::seconds(step),
-                        open: None,
-                        out: Vec::new(),
-                    })
-                    .push(t, q);
-            }
+    }
+    let described = format!("prometheus {base} histogram p99 of: {query}");
+    let source = match shown {
+        Some(file) => format!("{file} ({described})"),
+        None => described,
+    };
+    let origin = Origin::new(source.clone(), None);
+    let mut by_member: std::collections::BTreeMap<String, Bursts> = std::collections::BTreeMap::new();
+    let mut worst: std::collections::BTreeMap<String, (f64, f64, f64)> = std::collections::BTreeMap::new();
+    let mut points = 0u64;
+    let mut over = 0u64;
+    for ((member, t_ms), mut buckets) in per {
+        buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let h = Histogram { labels: Vec::new(), buckets, sum: None, count: None };
+        let Some(q) = h.quantile(0.99) else { continue };
+        let Some(t) = at(t_ms as f64 / 1000.0) else { continue };
+        points += 1;
+        let w = worst.entry(member.clone()).or_insert((0.0, 0.0, 0.0));
+        if q.value > w.0 {
+            *w = (q.value, q.lower, q.upper);
         }
-        for (_, mut b) in by_member {
-            b.close();
-            evidence.signals.extend(b.out);
+        if q.value * 1000.0 >= disk_ms {
+            over += 1;
+            by_member
+                .entry(member.clone())
+                .or_insert_with(|| Bursts {
+                    subject: Subject::EtcdMember { name: member.clone() },
+                    metric: metric.to_string(),
+                    origin: origin.clone(),
+                    step: chrono::Duration::seconds(step),
+                    open: None,
+                    out: Vec::new(),
+                })
+                .push(t, q);
         }
-        let worst_text: Vec<String> = worst
-            .iter()
-            .map(|(m, (v, lo, hi))| format!("{m} max p99 {} ({}..{})", ms_text(*v), ms_text(*lo), ms_text(*hi)))
-            .collect();
-        let mut input = InputSummary::without_lines(
-            origin.source.to_string(),
-            format!(
-                "Prometheus range query, step {step}s: {} (guidance p99 < {guidance} ms; signals at >= {} ms)",
-                if worst_text.is_empty() { "no data".to_string() } else { worst_text.join("; ") },
-                opts.disk_ms
-            ),
-            0,
-        );
-        input.lines = points;
-        input.matched = over;
-        evidence.inputs.push(input);
-        if series.is_empty() {
-            evidence.gaps.push(Gap {
-                what: format!("{metric} in Prometheus"),
-                why: "the query returned no series (etcd not scraped, or other metric names)".into(),
-                impact: "the disk is not measured by metrics; logs alone carry the storage evidence".into(),
-                remedy: "check that Prometheus scrapes etcd's --listen-metrics-urls".into(),
-            });
-        }
+    }
+    for (_, mut b) in by_member {
+        b.close();
+        evidence.signals.extend(b.out);
+    }
+    let worst_text: Vec<String> = worst
+        .iter()
+        .map(|(m, (v, lo, hi))| format!("{m} max p99 {} ({}..{})", ms_text(*v), ms_text(*lo), ms_text(*hi)))
+        .collect();
+    let mut input = InputSummary::without_lines(
+        source,
+        format!(
+            "Prometheus range query, step {step}s: {} (guidance p99 < {guidance} ms; signals at >= {disk_ms} ms)",
+            if worst_text.is_empty() { "no data".to_string() } else { worst_text.join("; ") },
+        ),
+        0,
+    );
+    input.lines = points;
+    input.matched = over;
+    evidence.inputs.push(input);
+    if series.is_empty() {
+        evidence.gaps.push(Gap {
+            what: format!("{metric} in Prometheus"),
+            why: "the query returned no series (etcd not scraped, or other metric names)".into(),
+            impact: "the disk is not measured by metrics; logs alone carry the storage evidence".into(),
+            remedy: "check that Prometheus scrapes etcd's --listen-metrics-urls".into(),
+        });
     }
     evidence
 }
@@ -336,22 +432,23 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-/// etcd's `/metrics` scraped twice `interval` apart (rates and quantiles over that interval) plus `/health`.
-pub async fn etcd_direct(opts: &EtcdOptions) -> Evidence {
-    let mut evidence = Evidence::default();
+/// Scrapes each endpoint's `/metrics` twice `interval` apart, plus `/health`.
+pub async fn capture_etcd(opts: &EtcdOptions) -> (Vec<Capture>, Vec<Gap>) {
     let identity = opts.cert.as_ref().zip(opts.key.as_ref());
     let http = match client(opts.cacert.as_ref(), identity, opts.timeout) {
         Ok(c) => c,
         Err(why) => {
-            evidence.gaps.push(Gap {
+            let gap = Gap {
                 what: "etcd /metrics".into(),
                 why,
                 impact: "etcd's disk histograms are not seen".into(),
                 remedy: "check --etcd-cacert / --etcd-cert / --etcd-key".into(),
-            });
-            return evidence;
+            };
+            return (Vec::new(), vec![gap]);
         }
     };
+    let mut captures = Vec::new();
+    let mut gaps = Vec::new();
     for endpoint in &opts.endpoints {
         let (name, url) = match endpoint.split_once('=') {
             Some((n, u)) if !u.is_empty() && !n.contains('/') => (n.to_string(), u.trim_end_matches('/').to_string()),
@@ -362,64 +459,19 @@ pub async fn etcd_direct(opts: &EtcdOptions) -> Evidence {
             }
         };
         match scrape_twice(&http, &url, opts.interval).await {
-            Ok((health, t0, first, t1, second)) => {
-                let origin = Origin::new(format!("etcd {url}/metrics"), None);
-                let mut parts = vec![format!("health {health}")];
-                for (metric, guidance) in DISK_HISTOGRAMS {
-                    let before = prom::Histogram::merged(&prom::histograms(&first, metric));
-                    let after = prom::Histogram::merged(&prom::histograms(&second, metric));
-                    let Some(delta) = after.as_ref().zip(before.as_ref()).and_then(|(a, b)| a.delta(b)) else {
-                        parts.push(format!("{metric}: not exposed or reset"));
-                        continue;
-                    };
-                    match delta.quantile(0.99) {
-                        None => parts.push(format!("{metric}: no observations in the interval")),
-                        Some(q) => {
-                            parts.push(format!(
-                                "{metric} p99 {} ({}..{}; guidance < {guidance} ms; {} observations)",
-                                ms_text(q.value),
-                                ms_text(q.lower),
-                                ms_text(q.upper),
-                                delta.buckets.last().map_or(0.0, |b| b.1)
-                            ));
-                            if q.value * 1000.0 >= opts.disk_ms {
-                                let mut b = Bursts {
-                                    subject: Subject::EtcdMember { name: name.clone() },
-                                    metric: metric.to_string(),
-                                    origin: origin.clone(),
-                                    step: t1 - t0,
-                                    open: None,
-                                    out: Vec::new(),
-                                };
-                                b.push(t1, q);
-                                b.close();
-                                for mut s in b.out {
-                                    s.first_at = t0;
-                                    evidence.signals.push(s);
-                                }
-                            }
-                        }
-                    }
-                }
-                let leader_changes = |samples: &[prom::Sample]| {
-                    samples.iter().find(|s| s.name == "etcd_server_leader_changes_seen_total").map(|s| s.value)
-                };
-                if let (Some(a), Some(b)) = (leader_changes(&first), leader_changes(&second)) {
-                    parts.push(format!("leader changes +{} (total {b})", b - a));
-                }
-                if let Some(h) = second.iter().find(|s| s.name == "etcd_server_has_leader") {
-                    parts.push(format!("has leader {}", h.value));
-                }
-                let mut input = InputSummary::without_lines(
-                    origin.source.to_string(),
-                    format!("etcd /metrics, 2 scrapes {}s apart: {}", (t1 - t0).num_seconds(), parts.join("; ")),
-                    0,
-                );
-                input.subject = Some(Subject::EtcdMember { name: name.clone() });
-                input.lines = (first.len() + second.len()) as u64;
-                evidence.inputs.push(input);
-            }
-            Err(why) => evidence.gaps.push(Gap {
+            Ok((health, t0, first, t1, second)) => captures.push(Capture {
+                etcd_triage_capture: CaptureKind::EtcdScrapes {
+                    name,
+                    url,
+                    health,
+                    t0,
+                    first,
+                    t1,
+                    second,
+                    disk_ms: opts.disk_ms,
+                },
+            }),
+            Err(why) => gaps.push(Gap {
                 what: format!("etcd {url}/metrics"),
                 why,
                 impact: "this member's disk histograms are not seen".into(),
@@ -428,11 +480,98 @@ pub async fn etcd_direct(opts: &EtcdOptions) -> Evidence {
             }),
         }
     }
+    (captures, gaps)
+}
+
+/// etcd's `/metrics` scraped twice, as evidence.
+pub async fn etcd_direct(opts: &EtcdOptions) -> Evidence {
+    let (captures, gaps) = capture_etcd(opts).await;
+    let mut evidence = Evidence { gaps, ..Evidence::default() };
+    for c in &captures {
+        evidence.extend(capture_evidence(c, None));
+    }
     evidence
 }
 
-type Scrapes = (String, Timestamp, Vec<prom::Sample>, Timestamp, Vec<prom::Sample>);
+#[allow(clippy::too_many_arguments)] // the fields of one capture
+fn etcd_evidence(
+    name: &str,
+    url: &str,
+    health: &str,
+    t0: Timestamp,
+    first: &str,
+    t1: Timestamp,
+    second: &str,
+    disk_ms: f64,
+    shown: Option<&str>,
+) -> Evidence {
+    let mut evidence = Evidence::default();
+    let (first, _) = prom::parse_text(first);
+    let (second, _) = prom::parse_text(second);
+    let described = format!("etcd {url}/metrics");
+    let source = match shown {
+        Some(file) => format!("{file} ({described})"),
+        None => described,
+    };
+    let origin = Origin::new(source.clone(), None);
+    let mut parts = vec![format!("health {health}")];
+    for (metric, guidance) in DISK_HISTOGRAMS {
+        let before = prom::Histogram::merged(&prom::histograms(&first, metric));
+        let after = prom::Histogram::merged(&prom::histograms(&second, metric));
+        let Some(delta) = after.as_ref().zip(before.as_ref()).and_then(|(a, b)| a.delta(b)) else {
+            parts.push(format!("{metric}: not exposed or reset"));
+            continue;
+        };
+        match delta.quantile(0.99) {
+            None => parts.push(format!("{metric}: no observations in the interval")),
+            Some(q) => {
+                parts.push(format!(
+                    "{metric} p99 {} ({}..{}; guidance < {guidance} ms; {} observations)",
+                    ms_text(q.value),
+                    ms_text(q.lower),
+                    ms_text(q.upper),
+                    delta.buckets.last().map_or(0.0, |b| b.1)
+                ));
+                if q.value * 1000.0 >= disk_ms {
+                    let mut b = Bursts {
+                        subject: Subject::EtcdMember { name: name.to_string() },
+                        metric: metric.to_string(),
+                        origin: origin.clone(),
+                        step: t1 - t0,
+                        open: None,
+                        out: Vec::new(),
+                    };
+                    b.push(t1, q);
+                    b.close();
+                    for mut s in b.out {
+                        s.first_at = t0;
+                        evidence.signals.push(s);
+                    }
+                }
+            }
+        }
+    }
+    let leader_changes = |samples: &[prom::Sample]| {
+        samples.iter().find(|s| s.name == "etcd_server_leader_changes_seen_total").map(|s| s.value)
+    };
+    if let (Some(a), Some(b)) = (leader_changes(&first), leader_changes(&second)) {
+        parts.push(format!("leader changes +{} (total {b})", b - a));
+    }
+    if let Some(h) = second.iter().find(|s| s.name == "etcd_server_has_leader") {
+        parts.push(format!("has leader {}", h.value));
+    }
+    let mut input = InputSummary::without_lines(
+        source,
+        format!("etcd /metrics, 2 scrapes {}s apart: {}", (t1 - t0).num_seconds(), parts.join("; ")),
+        0,
+    );
+    input.subject = Some(Subject::EtcdMember { name: name.to_string() });
+    input.lines = (first.len() + second.len()) as u64;
+    evidence.inputs.push(input);
+    evidence
+}
 
+type Scrapes = (String, Timestamp, String, Timestamp, String);
 async fn scrape_twice(http: &reqwest::Client, url: &str, interval: Duration) -> Result<Scrapes, String> {
     let get = |path: &str| {
         let url = format!("{url}{path}");
@@ -448,10 +587,10 @@ async fn scrape_twice(http: &reqwest::Client, url: &str, interval: Duration) -> 
     };
     let health = get("/health").await.map(|h| h.trim().to_string()).unwrap_or_else(|e| format!("unknown ({e})"));
     let t0 = chrono::Utc::now();
-    let (first, _) = prom::parse_text(&get("/metrics").await?);
+    let first = get("/metrics").await?;
     tokio::time::sleep(interval).await;
     let t1 = chrono::Utc::now();
-    let (second, _) = prom::parse_text(&get("/metrics").await?);
+    let second = get("/metrics").await?;
     Ok((health, t0, first, t1, second))
 }
 
