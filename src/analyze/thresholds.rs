@@ -37,6 +37,14 @@ pub struct Thresholds {
     pub startup_failure_secs: i64,
     /// Timeline rows of the same subject and kind closer than this are folded: 60 s.
     pub timeline_fold_secs: i64,
+    /// The etcd mixin's alert levels (etcd-io/etcd contrib/mixin), shown beside the guidance because a disk at
+    /// 100 ms p99 already breaks leader election while none of them fires: WAL fsync p99 > 0.5 s warning,
+    /// > 1 s critical (`etcdHighFsyncDurations`); backend commit p99 > 0.25 s (`etcdHighCommitDurations`);
+    /// >= 4 leader changes in 15 min (`etcdHighNumberOfLeaderChanges`).
+    pub mixin_fsync_warning_ms: f64,
+    pub mixin_fsync_critical_ms: f64,
+    pub mixin_commit_warning_ms: f64,
+    pub mixin_leader_changes_15m: u32,
 }
 
 impl Default for Thresholds {
@@ -53,6 +61,10 @@ impl Default for Thresholds {
             causal_window_secs: 600,
             startup_failure_secs: 30,
             timeline_fold_secs: 60,
+            mixin_fsync_warning_ms: 500.0,
+            mixin_fsync_critical_ms: 1000.0,
+            mixin_commit_warning_ms: 250.0,
+            mixin_leader_changes_15m: 4,
         }
     }
 }

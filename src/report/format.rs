@@ -313,6 +313,13 @@ pub fn fmt_thresholds(t: &Thresholds) -> String {
         format!("causal window {}", fmt_ms(t.causal_window_secs as f64 * 1000.0)),
         format!("start-up failure {}", fmt_ms(t.startup_failure_secs as f64 * 1000.0)),
         format!("fold {}", fmt_ms(t.timeline_fold_secs as f64 * 1000.0)),
+        format!(
+            "etcd mixin alerts: fsync p99 > {} warning, > {} critical, commit p99 > {}, >= {} leader changes in 15 min",
+            fmt_ms(t.mixin_fsync_warning_ms),
+            fmt_ms(t.mixin_fsync_critical_ms),
+            fmt_ms(t.mixin_commit_warning_ms),
+            t.mixin_leader_changes_15m
+        ),
     ]
     .join(", ")
 }

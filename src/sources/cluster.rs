@@ -995,7 +995,8 @@ async fn fetch_captures(ctx: Arc<Ctx>) {
     for c in captures {
         let rel = format!("metrics/{}.json", c.file_stem());
         let request = match &c.etcd_triage_capture {
-            super::metrics::CaptureKind::PrometheusRange { url, query, .. } => {
+            super::metrics::CaptureKind::PrometheusRange { url, query, .. }
+            | super::metrics::CaptureKind::PrometheusValues { url, query, .. } => {
                 format!("{url}/api/v1/query_range?query={query}")
             }
             super::metrics::CaptureKind::EtcdScrapes { url, .. } => format!("{url}/metrics (twice) and /health"),

@@ -199,6 +199,8 @@ pub enum CaptureKind {
         disk_ms: f64,
         series: Vec<PromSeries>,
     },
+    /// A Prometheus range query of plain values (leader changes, node disk latency, ...), summarised.
+    PrometheusValues { url: String, query: String, what: String, unit: String, series: Vec<PromSeries> },
     /// Two scrapes of an etcd member's `/metrics`, and its `/health`.
     EtcdScrapes {
         name: String,
@@ -220,6 +222,7 @@ impl Capture {
         };
         match &self.etcd_triage_capture {
             CaptureKind::PrometheusRange { metric, .. } => format!("prometheus-{}", clean(metric)),
+            CaptureKind::PrometheusValues { what, .. } => format!("prometheus-{}", clean(what)),
             CaptureKind::EtcdScrapes { name, .. } => format!("etcd-{}", clean(name)),
         }
     }
@@ -260,6 +263,21 @@ pub async fn capture_prometheus(opts: &PrometheusOptions, from: Timestamp, to: T
             Err(why) => gaps.push(prom_gap(&base, format!("{query}: {why}"))),
         }
     }
+    for (what, unit, template) in VALUE_QUERIES {
+        let query = template.replace("{range}", &range);
+        match query_range(&http, &base, opts.token.as_deref(), &query, from, to, step).await {
+            Ok(series) => captures.push(Capture {
+                etcd_triage_capture: CaptureKind::PrometheusValues {
+                    url: base.clone(),
+                    query,
+                    what: what.to_string(),
+                    unit: unit.to_string(),
+                    series,
+                },
+            }),
+            Err(why) => gaps.push(prom_gap(&base, format!("{query}: {why}"))),
+        }
+    }
     (captures, gaps)
 }
 
@@ -279,10 +297,85 @@ pub fn capture_evidence(capture: &Capture, shown: Option<&str>) -> Evidence {
         CaptureKind::PrometheusRange { url, query, metric, guidance_ms, step_secs, disk_ms, series } => {
             prometheus_evidence(url, query, metric, *guidance_ms, *step_secs, *disk_ms, series, shown)
         }
+        CaptureKind::PrometheusValues { url, query, what, unit, series } => {
+            values_evidence(url, query, what, unit, series, shown)
+        }
         CaptureKind::EtcdScrapes { name, url, health, t0, first, t1, second, disk_ms } => {
             etcd_evidence(name, url, health, *t0, first, *t1, second, *disk_ms, shown)
         }
     }
+}
+
+/// Supporting figures queried beside the disk histograms: what, unit, PromQL (`{range}` is the rate window).
+const VALUE_QUERIES: &[(&str, &str, &str)] = &[
+    (
+        "etcd leader changes in 15 min",
+        "",
+        "max by (pod, instance) (increase(etcd_server_leader_changes_seen_total[15m]))",
+    ),
+    ("etcd has leader (min)", "", "min by (pod, instance) (etcd_server_has_leader)"),
+    (
+        "etcd peer round trip p99",
+        "s",
+        "histogram_quantile(0.99, sum by (le, pod, instance) (rate(etcd_network_peer_round_trip_time_seconds_bucket[{range}])))",
+    ),
+    (
+        "node disk write latency",
+        "s",
+        "rate(node_disk_write_time_seconds_total[{range}]) / rate(node_disk_writes_completed_total[{range}])",
+    ),
+    ("node disk busy (io time per second)", "", "rate(node_disk_io_time_seconds_total[{range}])"),
+    ("node disk queue (weighted io time per second)", "", "rate(node_disk_io_time_weighted_seconds_total[{range}])"),
+    ("container restarts", "", "increase(kube_pod_container_status_restarts_total[{range}]) > 0"),
+];
+
+fn values_evidence(
+    base: &str,
+    query: &str,
+    what: &str,
+    unit: &str,
+    series: &[PromSeries],
+    shown: Option<&str>,
+) -> Evidence {
+    let described = format!("prometheus {base}: {query}");
+    let source = match shown {
+        Some(file) => format!("{file} ({described})"),
+        None => described,
+    };
+    let mut rows: Vec<(f64, String)> = Vec::new();
+    let mut points = 0u64;
+    for s in series {
+        let who: Vec<String> = ["pod", "instance", "device", "namespace", "container"]
+            .iter()
+            .filter_map(|k| s.metric.get(*k).map(|v| format!("{k}={v}")))
+            .collect();
+        let mut best: Option<(f64, f64)> = None;
+        for (t, v) in &s.values {
+            let Ok(v) = v.parse::<f64>() else { continue };
+            if !v.is_finite() {
+                continue;
+            }
+            points += 1;
+            if best.is_none_or(|(b, _)| v > b) {
+                best = Some((v, *t));
+            }
+        }
+        if let Some((v, t)) = best {
+            let shown_v = if unit == "s" { ms_text(v) } else { format!("{v:.2}") };
+            let when = at(t).map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string()).unwrap_or_default();
+            rows.push((v, format!("{} max {shown_v} at {when}", who.join(","))));
+        }
+    }
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let text = if rows.is_empty() {
+        format!("{what}: no series")
+    } else {
+        let more = if rows.len() > 4 { format!(" (+{} more series)", rows.len() - 4) } else { String::new() };
+        format!("{what}: {}{more}", rows.into_iter().take(4).map(|r| r.1).collect::<Vec<_>>().join("; "))
+    };
+    let mut input = InputSummary::without_lines(source, text, 0);
+    input.lines = points;
+    Evidence { inputs: vec![input], ..Evidence::default() }
 }
 
 #[allow(clippy::too_many_arguments)] // the fields of one capture
