@@ -130,6 +130,10 @@ pub struct MetricsArgs {
     /// Prometheus base URL: range queries over the window for etcd's WAL fsync and backend commit histograms.
     #[arg(long, value_name = "URL")]
     pub prometheus_url: Option<String>,
+    /// Prometheus reached through the API server's service proxy, as NAMESPACE/SERVICE:PORT (live runs; needs
+    /// get on services/proxy).
+    #[arg(long, value_name = "NS/NAME:PORT", conflicts_with = "prometheus_url")]
+    pub prometheus_service: Option<String>,
     /// Bearer token for Prometheus.
     #[arg(long, value_name = "TOKEN", env = "ETCD_TRIAGE_PROMETHEUS_TOKEN", hide_env_values = true)]
     pub prometheus_token: Option<String>,
@@ -160,7 +164,7 @@ pub struct MetricsArgs {
 
 impl MetricsArgs {
     pub fn any(&self) -> bool {
-        self.prometheus_url.is_some() || !self.etcd_endpoints.is_empty()
+        self.prometheus_url.is_some() || self.prometheus_service.is_some() || !self.etcd_endpoints.is_empty()
     }
 }
 

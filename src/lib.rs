@@ -290,8 +290,18 @@ fn metric_options(
     }
     let interval = parse_flag_duration("--scrape-interval", &m.scrape_interval)?;
     let timeout = std::time::Duration::from_secs(30);
-    let prometheus = m.prometheus_url.as_ref().map(|url| sources::metrics::PrometheusOptions {
-        url: url.clone(),
+    let service_url = match &m.prometheus_service {
+        Some(service) => Some(sources::metrics::service_proxy_path(service).ok_or_else(|| {
+            RunError::Usage(cli::UsageError {
+                flag: "--prometheus-service",
+                why: format!("{service:?} is not NAMESPACE/SERVICE:PORT (e.g. monitoring/prometheus-k8s:9090)"),
+            })
+        })?),
+        None => None,
+    };
+    let prometheus = m.prometheus_url.clone().or(service_url).map(|url| sources::metrics::PrometheusOptions {
+        url,
+        service: m.prometheus_service.clone(),
         token: m.prometheus_token.clone(),
         ca: m.prometheus_ca.clone(),
         timeout,
@@ -316,6 +326,10 @@ fn collect_metrics(
     to: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<evidence::Evidence> {
     let (prometheus, etcd) = metric_options(m)?;
+    if m.prometheus_service.is_some() {
+        let why = "reaches Prometheus through the API server: use it with the live run or collect".to_string();
+        return Err(RunError::Usage(cli::UsageError { flag: "--prometheus-service", why }).into());
+    }
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
     let mut out = evidence::Evidence::default();

@@ -982,7 +982,13 @@ async fn fetch_captures(ctx: Arc<Ctx>) {
     let mut captures = Vec::new();
     let mut gaps = Vec::new();
     if let Some(p) = &ctx.opts.prometheus {
-        let (c, g) = super::metrics::capture_prometheus(p, ctx.opts.window_from, ctx.opts.window_to).await;
+        let (from, to) = (ctx.opts.window_from, ctx.opts.window_to);
+        let (c, g) = if p.service.is_some() {
+            let transport = super::metrics::Transport::Kube(ctx.client.clone());
+            super::metrics::capture_prometheus_via(&transport, p, from, to).await
+        } else {
+            super::metrics::capture_prometheus(p, from, to).await
+        };
         captures.extend(c);
         gaps.extend(g);
     }

@@ -22,7 +22,11 @@ pub const DISK_HISTOGRAMS: &[(&str, f64)] =
 /// How to reach Prometheus.
 #[derive(Debug, Clone)]
 pub struct PrometheusOptions {
+    /// Base URL; for a service reached through the API server's proxy, the proxy path
+    /// (`/api/v1/namespaces/monitoring/services/prometheus-k8s:9090/proxy`) with `service` set.
     pub url: String,
+    /// `ns/name:port` when Prometheus is reached through the API server's service proxy (live runs only).
+    pub service: Option<String>,
     pub token: Option<String>,
     pub ca: Option<PathBuf>,
     pub timeout: Duration,
@@ -234,12 +238,43 @@ pub fn looks_like_capture(head: &str) -> bool {
 }
 
 /// Fetches the Prometheus range queries over `[from, to]`.
+/// How Prometheus is reached.
+pub enum Transport {
+    Http {
+        client: reqwest::Client,
+        token: Option<String>,
+    },
+    /// Through the API server's service proxy, with the cluster's credentials.
+    Kube(kube::Client),
+}
+
+/// The API server path of a service's proxy, from `ns/name:port`.
+pub fn service_proxy_path(service: &str) -> Option<String> {
+    let (ns, rest) = service.split_once('/')?;
+    let (name, port) = rest.split_once(':')?;
+    let ok = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    (ok(ns) && ok(name) && ok(port)).then(|| format!("/api/v1/namespaces/{ns}/services/{name}:{port}/proxy"))
+}
+
+/// Fetches the Prometheus range queries over `[from, to]` from a URL.
 pub async fn capture_prometheus(opts: &PrometheusOptions, from: Timestamp, to: Timestamp) -> (Vec<Capture>, Vec<Gap>) {
     let base = opts.url.trim_end_matches('/').to_string();
     let http = match client(opts.ca.as_ref(), None, opts.timeout) {
         Ok(c) => c,
         Err(why) => return (Vec::new(), vec![prom_gap(&base, why)]),
     };
+    let transport = Transport::Http { client: http, token: opts.token.clone() };
+    capture_prometheus_via(&transport, opts, from, to).await
+}
+
+/// Fetches the Prometheus range queries over `[from, to]` through `transport`.
+pub async fn capture_prometheus_via(
+    transport: &Transport,
+    opts: &PrometheusOptions,
+    from: Timestamp,
+    to: Timestamp,
+) -> (Vec<Capture>, Vec<Gap>) {
+    let base = opts.url.trim_end_matches('/').to_string();
     let span = (to - from).num_seconds().max(60);
     // About 240 points over the window, never finer than 15 s; rates over four steps (at least 1 m).
     let step = (span / 240).max(15);
@@ -248,7 +283,7 @@ pub async fn capture_prometheus(opts: &PrometheusOptions, from: Timestamp, to: T
     let mut gaps = Vec::new();
     for (metric, guidance) in DISK_HISTOGRAMS {
         let query = format!("sum by (le, pod, instance) (rate({metric}_bucket[{range}]))");
-        match query_range(&http, &base, opts.token.as_deref(), &query, from, to, step).await {
+        match query_range(transport, &base, &query, from, to, step, opts.timeout).await {
             Ok(series) => captures.push(Capture {
                 etcd_triage_capture: CaptureKind::PrometheusRange {
                     url: base.clone(),
@@ -265,7 +300,7 @@ pub async fn capture_prometheus(opts: &PrometheusOptions, from: Timestamp, to: T
     }
     for (what, unit, template) in VALUE_QUERIES {
         let query = template.replace("{range}", &range);
-        match query_range(&http, &base, opts.token.as_deref(), &query, from, to, step).await {
+        match query_range(transport, &base, &query, from, to, step, opts.timeout).await {
             Ok(series) => captures.push(Capture {
                 etcd_triage_capture: CaptureKind::PrometheusValues {
                     url: base.clone(),
@@ -481,16 +516,17 @@ fn prom_gap(base: &str, why: String) -> Gap {
 }
 
 async fn query_range(
-    http: &reqwest::Client,
+    transport: &Transport,
     base: &str,
-    token: Option<&str>,
     query: &str,
     from: Timestamp,
     to: Timestamp,
     step: i64,
+    timeout: Duration,
 ) -> Result<Vec<PromSeries>, String> {
+    let absolute = if base.starts_with('/') { format!("http://api-server{base}") } else { base.to_string() };
     let url = reqwest::Url::parse_with_params(
-        &format!("{base}/api/v1/query_range"),
+        &format!("{absolute}/api/v1/query_range"),
         &[
             ("query", query.to_string()),
             ("start", from.timestamp().to_string()),
@@ -499,13 +535,31 @@ async fn query_range(
         ],
     )
     .map_err(|e| format!("bad --prometheus-url: {e}"))?;
-    let mut req = http.get(url);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let resp = req.send().await.map_err(|e| error_chain(&e))?;
-    let status = resp.status();
-    let body = resp.bytes().await.map_err(|e| error_chain(&e))?;
+    let (status, body) = match transport {
+        Transport::Http { client, token } => {
+            let mut req = client.get(url);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let resp = req.send().await.map_err(|e| error_chain(&e))?;
+            let status = resp.status().as_u16();
+            (status, resp.bytes().await.map_err(|e| error_chain(&e))?.to_vec())
+        }
+        Transport::Kube(client) => {
+            let path_and_query = format!("{}?{}", url.path(), url.query().unwrap_or(""));
+            let req = http::Request::get(path_and_query).body(Vec::new()).map_err(|e| e.to_string())?;
+            let answer = tokio::time::timeout(timeout, client.send(req.map(kube::client::Body::from)))
+                .await
+                .map_err(|_| "no answer within the timeout".to_string())?
+                .map_err(|e| error_chain(&e))?;
+            let status = answer.status().as_u16();
+            let body = tokio::time::timeout(timeout, answer.into_body().collect_bytes())
+                .await
+                .map_err(|_| "the answer stalled".to_string())?
+                .map_err(|e| error_chain(&e))?;
+            (status, body.to_vec())
+        }
+    };
     let parsed: PromResponse =
         serde_json::from_slice(&body).map_err(|e| format!("HTTP {status}: not a Prometheus API answer ({e})"))?;
     if parsed.status != "success" {

@@ -39,6 +39,9 @@ pub struct Scenario {
     pub token: Option<String>,
     /// When set, requests the rules do not allow get 403.
     pub rbac: Option<Rbac>,
+    /// Service proxies: (`/api/v1/namespaces/NS/services/NAME:PORT/proxy`, `http://127.0.0.1:PORT`); GETs under the
+    /// prefix are forwarded to the target like the API server's proxy does.
+    pub proxies: Vec<(String, String)>,
 }
 
 #[derive(Hash, Eq, PartialEq, Clone, Debug)]
@@ -173,6 +176,7 @@ impl Scenario {
             faults: Vec::new(),
             token: None,
             rbac: None,
+            proxies: Vec::new(),
         }
     }
 
@@ -595,6 +599,25 @@ async fn route(
             return (status_body(403, "Forbidden", &message), true);
         }
     }
+    for (prefix, target) in &s.proxies {
+        if let Some(rest) = path.strip_prefix(prefix.as_str()) {
+            let url = format!("{target}{rest}?{query}");
+            let forwarded = tokio::task::spawn_blocking(move || forward(&url)).await.unwrap();
+            return match forwarded {
+                Ok((code, body)) => (
+                    Response::builder()
+                        .status(code)
+                        .header("content-type", "application/json")
+                        .body(full(body))
+                        .unwrap(),
+                    false,
+                ),
+                Err(e) => {
+                    (status_body(503, "ServiceUnavailable", &format!("error trying to reach service: {e}")), false)
+                }
+            };
+        }
+    }
     let q = query_map(query);
     let response = match segments.as_slice() {
         ["version"] => json_response(&s.version),
@@ -945,4 +968,19 @@ impl Body for Counted {
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
     }
+}
+
+/// A plain HTTP/1.0 GET (the proxy's upstream is a local test server).
+fn forward(url: &str) -> std::io::Result<(u16, Vec<u8>)> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").ok_or_else(|| std::io::Error::other("only http upstreams"))?;
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let mut stream = std::net::TcpStream::connect(host)?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n")?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| std::io::Error::other("no headers"))?;
+    let head = String::from_utf8_lossy(&answer[..split]).into_owned();
+    let code = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(502);
+    Ok((code, answer[split + 4..].to_vec()))
 }
