@@ -49,6 +49,28 @@ pub enum Command {
     /// Collect everything the live triage reads into a bundle for a ticket (raw, secrets redacted, with a
     /// manifest); `analyze BUNDLE` gives the same report as the live run.
     Collect(CollectArgs),
+    /// Measure this node's disk the way etcd uses it: sequential 2300-byte writes each followed by fdatasync,
+    /// 22 MiB in a temporary file (removed afterwards), as the etcd docs' fio test. Run it on the etcd node.
+    ProbeDisk(ProbeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The folder to measure (where etcd keeps its data or WAL); existing files are never touched.
+    #[arg(long, value_name = "DIR", default_value = "/var/lib/etcd")]
+    pub dir: PathBuf,
+    /// `json` gives a report that `analyze` accepts as evidence.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+    pub output: ProbeFormat,
+    /// Bytes to write (default 22 MiB, as etcd's fio test).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::sources::probe::DEFAULT_TOTAL_BYTES, hide = true)]
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProbeFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

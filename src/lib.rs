@@ -40,6 +40,9 @@ pub enum RunError {
     /// The cluster cannot be used at all (exit 3).
     #[error(transparent)]
     Live(#[from] sources::cluster::CollectError),
+    /// The disk probe cannot run there (exit 3).
+    #[error(transparent)]
+    Probe(#[from] sources::probe::ProbeError),
     /// Ctrl-C during collection: nothing was left behind (exit 130).
     #[error("interrupted; nothing was written")]
     Interrupted,
@@ -66,6 +69,26 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             let window_given = cli.global.since.is_some() || cli.global.from.is_some() || cli.global.to.is_some();
             let report = analyze_paths(&args.paths, &settings, assume_tz, !window_given, Some(&args.metrics))?;
             emit(&report, &settings)
+        }
+        Some(Command::ProbeDisk(args)) => {
+            let opts = sources::probe::ProbeOptions {
+                dir: args.dir.clone(),
+                total_bytes: args.size,
+                block_size: sources::probe::DEFAULT_BLOCK_SIZE,
+            };
+            let report = sources::probe::run(&opts).map_err(RunError::from)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            match args.output {
+                cli::ProbeFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &report).context("writing the probe report")?;
+                    writeln!(out).context("writing the probe report")?;
+                }
+                cli::ProbeFormat::Text => {
+                    sources::probe::render_text(&report, &mut out).context("writing the report")?
+                }
+            }
+            out.flush().context("writing the probe report")?;
+            Ok(Outcome::Analysed)
         }
         Some(Command::Collect(args)) => {
             let settings = live_settings(&cli, None, now)?;

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             eprintln!("kubectl etcd-triage: error: {err:#}");
             match err.downcast_ref::<RunError>() {
                 Some(RunError::Usage(_)) => ExitCode::from(2),
-                Some(RunError::Input(_)) | Some(RunError::Live(_)) => ExitCode::from(3),
+                Some(RunError::Input(_)) | Some(RunError::Live(_)) | Some(RunError::Probe(_)) => ExitCode::from(3),
                 Some(RunError::Interrupted) => ExitCode::from(130),
                 None => ExitCode::from(1),
             }

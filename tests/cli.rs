@@ -118,3 +118,27 @@ fn kubectl_finds_the_plugin() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["schema_version"], "etcd-triage/report/v1");
 }
+
+#[test]
+fn probe_disk_measures_a_folder_and_its_report_is_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["probe-disk", "--dir", dir.path().to_str().unwrap(), "--size", "65536", "-o", "json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["schema"], "etcd-triage/probe-disk/v1");
+    assert_eq!(report["writes"], 29);
+    assert!(report["fdatasync_ms"]["p99"].as_f64().unwrap() > 0.0);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "the probe file is removed");
+    let evidence = tempfile::tempdir().unwrap();
+    std::fs::write(evidence.path().join("probe.json"), &out.stdout).unwrap();
+    let analysed = run(&["analyze", evidence.path().to_str().unwrap(), "-o", "json"]);
+    let analysed: serde_json::Value = serde_json::from_slice(&analysed.stdout).unwrap();
+    assert!(analysed["inputs"][0]["format"].as_str().unwrap().starts_with("etcd disk probe of"), "{analysed:#}");
+    // Not a directory: a clear error, exit 3, the file untouched.
+    let file = dir.path().join("keep");
+    std::fs::write(&file, "x").unwrap();
+    let refused = run(&["probe-disk", "--dir", file.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(3));
+    assert!(text(&refused.stderr).contains("is not a directory"), "{}", text(&refused.stderr));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+}

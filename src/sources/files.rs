@@ -60,6 +60,8 @@ enum FileKind {
     Metrics,
     /// A raw metric answer kept by a live run ([`super::metrics::Capture`]).
     MetricCapture,
+    /// A `probe-disk -o json` report.
+    ProbeReport,
     Documentation,
     Unrecognised,
 }
@@ -148,7 +150,11 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             FileKind::KubeJson => 0,
             FileKind::Log { exact_times: true, .. } => 1,
             FileKind::Log { exact_times: false, .. } => 2,
-            FileKind::Metrics | FileKind::MetricCapture | FileKind::Documentation | FileKind::Unrecognised => 3,
+            FileKind::Metrics
+            | FileKind::MetricCapture
+            | FileKind::ProbeReport
+            | FileKind::Documentation
+            | FileKind::Unrecognised => 3,
         };
         (rank, shown.clone())
     });
@@ -174,6 +180,30 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                 });
                 match read {
                     Ok(capture) => evidence.extend(super::metrics::capture_evidence(&capture, Some(&shown))),
+                    Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+                }
+            }
+            FileKind::ProbeReport => {
+                let read = open(&path).and_then(|r| {
+                    serde_json::from_reader::<_, super::probe::ProbeReport>(BufReader::new(r)).map_err(io::Error::other)
+                });
+                match read {
+                    Ok(p) => {
+                        let format = format!(
+                            "etcd disk probe of {}{} at {}: fdatasync p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} IOPS: {}",
+                            p.dir,
+                            p.host.as_deref().map(|h| format!(" on {h}")).unwrap_or_default(),
+                            p.started_at.format("%Y-%m-%d %H:%M:%SZ"),
+                            p.fdatasync_ms.p50,
+                            p.fdatasync_ms.p99,
+                            p.fdatasync_ms.max,
+                            p.iops,
+                            p.assessment
+                        );
+                        let mut input = InputSummary::without_lines(shown, format, 0);
+                        input.lines = p.writes;
+                        evidence.inputs.push(input);
+                    }
                     Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
                 }
             }
@@ -243,6 +273,9 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     open(path)?.take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
     let text = String::from_utf8_lossy(&head);
+    if super::probe::looks_like_report(&text) && text.trim_start().starts_with('{') {
+        return Ok(FileKind::ProbeReport);
+    }
     if super::metrics::looks_like_capture(&text) {
         return Ok(FileKind::MetricCapture);
     }

@@ -6,5 +6,6 @@ pub mod cluster;
 pub mod files;
 pub mod kube_objects;
 pub mod metrics;
+pub mod probe;
 pub mod redact;
 pub mod scan;
