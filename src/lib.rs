@@ -376,6 +376,7 @@ fn emit(report: &Report, settings: &Settings) -> anyhow::Result<Outcome> {
         OutputFormat::Text => report::terminal::render(report, &mut out, &opts),
         OutputFormat::Json => report::json::render(report, &mut out, &opts),
         OutputFormat::Markdown => report::markdown::render(report, &mut out, &opts),
+        OutputFormat::Html => report::html::render(report, &mut out, &opts),
     }
     .and_then(|()| out.flush())
     .context("writing the report")?;

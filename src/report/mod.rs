@@ -1,10 +1,11 @@
-//! Rendering one [`model::Report`] value: coloured terminal text, JSON (the versioned contract) and Markdown for
-//! tickets.
+//! Rendering one [`model::Report`] value: coloured terminal text, JSON (the versioned contract), Markdown for
+//! tickets and a self-contained HTML page with a timeline chart.
 //!
 //! Pure: renderers write into any `io::Write` and never decide colour or time zone themselves (those come in
 //! [`RenderOpts`]).
 
 pub mod format;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod model;
