@@ -551,14 +551,44 @@ pub struct LogSpan {
     pub last: Origin,
 }
 
+/// A latency quantile of one etcd member over time, from metrics (a Prometheus range query, or two scrapes of
+/// etcd's `/metrics`): what the disk did in every step, including the quiet ones that logs never show because
+/// etcd logs only operations over its warning thresholds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricSeries {
+    pub subject: Subject,
+    /// The histogram, e.g. `etcd_disk_wal_fsync_duration_seconds`.
+    pub metric: String,
+    /// 0.99 for p99.
+    pub quantile: f64,
+    /// The query or endpoint the series came from.
+    pub origin: Origin,
+    /// (end of the step, quantile in ms), oldest first.
+    pub points: Vec<(Timestamp, f64)>,
+}
+
+/// Another name under which metrics know an etcd member (a Prometheus `pod` or `instance` label, or the name given
+/// to `--etcd-endpoints`), tied to the member id that etcd's `etcd_server_id` metric reports. The analysis uses it
+/// to put metric evidence on the member its logs name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct MemberAlias {
+    pub alias: String,
+    /// Member id in hex, as etcd prints it.
+    pub id: String,
+    pub origin: Origin,
+}
+
 /// Everything the sources produced. The analysis is a pure function of this and a window.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Evidence {
     pub signals: Vec<Signal>,
+    /// Latency series from metrics, beside the signals that their over-threshold steps became.
+    pub metric_series: Vec<MetricSeries>,
     pub containers: Vec<ContainerRecord>,
     pub events: Vec<EventRecord>,
     pub nodes: Vec<NodeRecord>,
     pub member_ids: Vec<MemberId>,
+    pub member_aliases: Vec<MemberAlias>,
     pub log_spans: Vec<LogSpan>,
     pub gaps: Vec<Gap>,
     pub inputs: Vec<InputSummary>,
@@ -597,10 +627,12 @@ impl Evidence {
     /// Adds everything from `other` (several sources feed one analysis).
     pub fn extend(&mut self, other: Evidence) {
         self.signals.extend(other.signals);
+        self.metric_series.extend(other.metric_series);
         self.containers.extend(other.containers);
         self.events.extend(other.events);
         self.nodes.extend(other.nodes);
         self.member_ids.extend(other.member_ids);
+        self.member_aliases.extend(other.member_aliases);
         self.log_spans.extend(other.log_spans);
         self.gaps.extend(other.gaps);
         self.inputs.extend(other.inputs);
@@ -615,8 +647,9 @@ impl Evidence {
         let termination_times = self.containers.iter().flat_map(|c| {
             c.last_termination.iter().flat_map(|t| [t.started_at, t.finished_at]).flatten().collect::<Vec<_>>()
         });
+        let metric_times = self.metric_series.iter().flat_map(|m| m.points.iter().map(|(t, _)| *t));
         let mut span: Option<(Timestamp, Timestamp)> = None;
-        for t in signal_times.chain(event_times).chain(termination_times) {
+        for t in signal_times.chain(event_times).chain(termination_times).chain(metric_times) {
             span = Some(match span {
                 None => (t, t),
                 Some((a, b)) => (a.min(t), b.max(t)),

@@ -97,7 +97,7 @@ fn etcd_metrics_and_prometheus_see_injected_fsync_latency() {
     std::fs::write(
         work.path().join("prometheus.yml"),
         format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: etcd\n    static_configs:\n      - targets: ['127.0.0.1:{metrics}']\n        labels:\n          pod: etcd-lab\n  - job_name: node\n    static_configs:\n      - targets: ['127.0.0.1:{node_port}']\n"
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: etcd\n    static_configs:\n      - targets: ['127.0.0.1:{metrics}']\n  - job_name: node\n    static_configs:\n      - targets: ['127.0.0.1:{node_port}']\n"
         ),
     )
     .unwrap();
@@ -149,8 +149,14 @@ fn etcd_metrics_and_prometheus_see_injected_fsync_latency() {
     let format = input_with(&calm, &format!("etcd {metrics_url}"))["format"].as_str().unwrap().to_string();
     assert!(format.contains("etcd_disk_wal_fsync_duration_seconds p99"), "{format}");
     assert!(format.contains("health {\"health\":\"true\""), "{format}");
-    assert!(wal_member(&calm, "etcd-lab").is_none(), "no storage evidence on a healthy disk: {:#}", calm["members"]);
+    // Measured, but no storage evidence: the member's WAL fsync p99 is drawn, no slow sync is counted.
+    let calm_member = wal_member(&calm, "etcd-lab").unwrap_or_else(|| panic!("{:#}", calm["members"]));
+    assert_eq!(calm_member["slow_wal_sync"]["count"], 0, "no storage evidence on a healthy disk: {calm_member:#}");
+    assert!(calm_member["disk_metric"]["max_ms"].as_f64().unwrap() < 100.0, "{calm_member:#}");
+    assert_ne!(calm["verdict"]["outcome"], "storage_latency");
 
+    // Let Prometheus gather a calm stretch (several 15 s query steps) before the disk turns slow.
+    std::thread::sleep(Duration::from_secs(20));
     // 300 ms on every fdatasync, injected into the running member.
     let injected_at = chrono::Utc::now();
     procs.0.insert(
@@ -173,17 +179,39 @@ fn etcd_metrics_and_prometheus_see_injected_fsync_latency() {
     std::thread::sleep(Duration::from_secs(12));
     let from = (injected_at - chrono::Duration::seconds(60)).to_rfc3339();
     let to = chrono::Utc::now().to_rfc3339();
-    let report = analyze(empty.path(), &["--prometheus-url", &prom_url, "--from", &from, "--to", &to]);
+    // Prometheus knows the member only as its scrape target (no pod label); etcd_server_id ties it to the member
+    // id the etcd log prints, so the metric evidence lands on the member the log names.
+    let logs = tempfile::tempdir().unwrap();
+    std::fs::copy(work.path().join("etcd.log"), logs.path().join("etcd-lab.log")).unwrap();
+    let report = analyze(logs.path(), &["--prometheus-url", &prom_url, "--from", &from, "--to", &to]);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = writer.join();
+    let instance = format!("127.0.0.1:{metrics}");
     let input = input_with(&report, &format!("prometheus {prom_url}"));
-    assert!(input["format"].as_str().unwrap().contains("etcd-lab max p99"), "{input:#}");
+    assert!(input["format"].as_str().unwrap().contains(&format!("{instance} max p99")), "{input:#}");
     assert!(input["matched"].as_u64().unwrap() >= 1, "{input:#}");
+    let assumptions = report["assumptions"].to_string();
+    assert!(assumptions.contains(&format!("metrics for {instance} are etcd member etcd-lab")), "{assumptions}");
     let member = wal_member(&report, "etcd-lab").unwrap_or_else(|| panic!("{:#}", report));
     let inputs = report["inputs"].to_string();
     assert!(inputs.contains("node disk write latency: instance=127.0.0.1"), "node-exporter figures: {inputs}");
-    assert!(inputs.contains("etcd leader changes in 15 min: pod=etcd-lab"), "{inputs}");
+    assert!(inputs.contains(&format!("etcd leader changes in 15 min: instance={instance}")), "{inputs}");
     assert!(member["slow_wal_sync"]["max_ms"].as_f64().unwrap() >= 100.0, "{member:#}");
+    // The chart's series: every query step, the calm minute before the injection (under 100 ms) and the slow
+    // ones after it (the 300 ms delay lies in the 256..512 ms bucket).
+    let disk = &member["disk_metric"];
+    assert_eq!(disk["metric"], "etcd_disk_wal_fsync_duration_seconds", "{member:#}");
+    let values: Vec<f64> = disk["points"].as_array().unwrap().iter().map(|p| p[1].as_f64().unwrap()).collect();
+    assert!(values.iter().any(|v| *v < 100.0), "calm steps are drawn too: {values:?}");
+    assert!(values.iter().any(|v| *v >= 256.0), "injected latency: {values:?}");
+    let html = Command::new(BIN)
+        .arg("analyze")
+        .arg(logs.path())
+        .args(["--prometheus-url", &prom_url, "--from", &from, "--to", &to, "-o", "html"])
+        .output()
+        .unwrap();
+    let html = String::from_utf8(html.stdout).unwrap();
+    assert!(html.contains(&format!("data-basis=\"metrics\" data-points=\"{}\"", values.len())), "chart from metrics");
     // The evidence cites the query it came from.
     let timeline = report["timeline"].to_string();
     assert!(

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::Duration;
 
 use crate::analyze::thresholds::Thresholds;
-use crate::evidence::{Evidence, LatencyDigest, Signal, SignalClass, SignalKind, Subject, Timestamp};
-use crate::report::model::{Citation, LatencyStats, Link, MemberSignals};
+use crate::evidence::{Evidence, LatencyDigest, MetricSeries, Signal, SignalClass, SignalKind, Subject, Timestamp};
+use crate::report::model::{Citation, DiskMetricSeries, LatencyStats, Link, MemberSignals};
 
 /// The etcd side of the evidence, indexed for questions over time ranges.
 pub struct EtcdView<'a> {
@@ -346,6 +346,117 @@ fn stats(d: &LatencyDigest) -> LatencyStats {
     }
 }
 
+/// Puts metric evidence on the member its logs name: metrics know a member by a Prometheus `pod` / `instance`
+/// label or an `--etcd-endpoints` name, logs by its `--name`, and etcd's `etcd_server_id` metric ties the first to
+/// the member id the logs print. Renames the subjects of signals, metric series and inputs, records an alias whose
+/// id no log names as that member's name (so leader lines, which carry ids, find it), and returns one statement
+/// per mapping for the report's assumptions.
+pub fn resolve_member_aliases(evidence: &mut Evidence) -> Vec<String> {
+    let norm = |id: &str| id.trim_start_matches('0').to_ascii_lowercase();
+    let names: BTreeMap<String, String> = evidence.member_ids.iter().map(|m| (norm(&m.id), m.name.clone())).collect();
+    let mut aliases = evidence.member_aliases.clone();
+    aliases.sort();
+    aliases.dedup_by(|a, b| a.alias == b.alias && a.id == b.id);
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    let mut notes = Vec::new();
+    for a in &aliases {
+        match names.get(&norm(&a.id)) {
+            Some(name) if *name != a.alias => {
+                if let Some(earlier) = renames.get(&a.alias) {
+                    if earlier != name {
+                        notes.push(format!(
+                            "metrics name {} for two etcd members ({earlier} and {name}); kept {earlier}",
+                            a.alias
+                        ));
+                    }
+                    continue;
+                }
+                notes.push(format!(
+                    "metrics for {} are etcd member {name} (etcd_server_id {} in {})",
+                    a.alias, a.id, a.origin.source
+                ));
+                renames.insert(a.alias.clone(), name.clone());
+            }
+            Some(_) => {}
+            None => evidence.member_ids.push(crate::evidence::MemberId { name: a.alias.clone(), id: a.id.clone() }),
+        }
+    }
+    if renames.is_empty() {
+        return notes;
+    }
+    let rename = |subject: &mut Subject| {
+        if let Subject::EtcdMember { name } = subject
+            && let Some(to) = renames.get(name.as_str())
+        {
+            *name = to.clone();
+        }
+    };
+    evidence.signals.iter_mut().for_each(|s| rename(&mut s.subject));
+    evidence.metric_series.iter_mut().for_each(|m| rename(&mut m.subject));
+    evidence.inputs.iter_mut().filter_map(|i| i.subject.as_mut()).for_each(rename);
+    notes
+}
+
+/// Gives each member its disk latency series from metrics (WAL fsync p99, else backend commit p99), cut to the
+/// window; a member that metrics measure but no log names gets a row of its own.
+pub fn attach_metric_series(
+    members: &mut Vec<MemberSignals>,
+    series: &[MetricSeries],
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    th: &Thresholds,
+) {
+    // WAL fsync is the disk evidence etcd's guidance is about; backend commit only when WAL fsync is absent.
+    let rank = |metric: &str| if metric.contains("wal_fsync") { 0 } else { 1 };
+    let mut best: BTreeMap<&str, Vec<&MetricSeries>> = BTreeMap::new();
+    for m in series {
+        if let Subject::EtcdMember { name } = &m.subject {
+            best.entry(name.as_str()).or_default().push(m);
+        }
+    }
+    for (name, mut candidates) in best {
+        candidates.sort_by_key(|m| rank(&m.metric));
+        let metric = &candidates[0].metric;
+        let mut points: Vec<(Timestamp, f64)> = candidates
+            .iter()
+            .filter(|m| m.metric == *metric)
+            .flat_map(|m| m.points.iter().copied())
+            .filter(|(t, _)| from.is_none_or(|f| *t >= f) && to.is_none_or(|e| *t <= e))
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
+        points.sort_by_key(|p| p.0);
+        points.dedup_by_key(|p| p.0);
+        let disk = DiskMetricSeries {
+            metric: metric.clone(),
+            quantile: candidates[0].quantile,
+            origin: candidates[0].origin.clone(),
+            max_ms: points.iter().map(|p| p.1).fold(0.0, f64::max),
+            points,
+        };
+        match members.iter_mut().find(|m| m.member == name) {
+            Some(m) => m.disk_metric = Some(disk),
+            None => members.push(MemberSignals {
+                member: name.to_string(),
+                assessment: {
+                    let guidance = if rank(&disk.metric) == 0 { th.wal_fsync_p99_ms } else { th.backend_commit_p99_ms };
+                    let against = if disk.max_ms > guidance { "over" } else { "within" };
+                    format!(
+                        "{} p99 up to {} by metrics ({against} the {} guidance); no slow operations logged",
+                        disk.metric,
+                        fmt_ms_plain(disk.max_ms),
+                        fmt_ms_plain(guidance)
+                    )
+                },
+                disk_metric: Some(disk),
+                ..MemberSignals::default()
+            }),
+        }
+    }
+    members.sort_by(|a, b| a.member.cmp(&b.member));
+}
+
 /// Per-member statistics for the report.
 pub fn member_signals(view: &EtcdView, th: &Thresholds) -> Vec<MemberSignals> {
     let ids_by_name: BTreeMap<&str, &str> = view.names.iter().map(|(id, n)| (n.as_str(), id.as_str())).collect();
@@ -412,6 +523,7 @@ pub fn member_signals(view: &EtcdView, th: &Thresholds) -> Vec<MemberSignals> {
                     .into_iter()
                     .filter_map(|(m, v)| Timestamp::from_timestamp(m, 0).map(|t| (t, v)))
                     .collect(),
+                disk_metric: None,
                 assessment,
             }
         })

@@ -146,7 +146,8 @@ fn dedupe_signals(evidence: &Evidence) -> (Evidence, usize) {
 
 /// Runs the whole analysis.
 pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
-    let (deduped, duplicates) = dedupe_signals(evidence);
+    let (mut deduped, duplicates) = dedupe_signals(evidence);
+    let alias_notes = members::resolve_member_aliases(&mut deduped);
     let evidence = &deduped;
     let th = &params.thresholds;
     let (from, to, basis) = resolve_window(&params.window, evidence, params.now);
@@ -241,7 +242,8 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
     }
     containers.sort_by_key(ContainerHistory::label);
 
-    let member_stats = members::member_signals(&EtcdView::new(evidence, &signals), th);
+    let mut member_stats = members::member_signals(&EtcdView::new(evidence, &signals), th);
+    members::attach_metric_series(&mut member_stats, &evidence.metric_series, from, to, th);
     let window_events: Vec<_> = evidence.events.iter().filter(|e| inside(e.first_at, e.last_at)).collect();
     let window_nodes: Vec<_> = evidence.nodes.iter().collect();
     let timeline = timeline::build(&signals, &containers, &window_events, &window_nodes, th);
@@ -270,6 +272,7 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
         collections: evidence.collections.clone(),
         assumptions: {
             let mut a = evidence.assumptions.clone();
+            a.extend(alias_notes);
             if duplicates > 0 {
                 a.push(format!(
                     "{duplicates} signal bursts appeared identically in two inputs (e.g. a cluster-info dump logs.txt and the CRI file it was read from) and were counted once"

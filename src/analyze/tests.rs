@@ -271,3 +271,62 @@ fn since_counts_back_from_the_latest_evidence_offline() {
     assert_eq!(r.window.from, Some(t(3005) - Duration::minutes(10)));
     assert!(r.window.excluded >= 5, "the early burst is counted as excluded");
 }
+
+/// A Prometheus WAL fsync p99 series for `alias` at steps t(0), t(60), ... (ms values).
+fn wal_series(alias: &str, values: &[f64]) -> crate::evidence::MetricSeries {
+    crate::evidence::MetricSeries {
+        subject: member(alias),
+        metric: "etcd_disk_wal_fsync_duration_seconds".into(),
+        quantile: 0.99,
+        origin: Origin::new("prometheus test", None),
+        points: values.iter().enumerate().map(|(i, v)| (t(i as i64 * 60), *v)).collect(),
+    }
+}
+
+#[test]
+fn metrics_named_by_instance_land_on_the_member_their_server_id_names() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    e.metric_series.push(wal_series("10.0.0.1:2381", &[3.0, 4.0, 640.0, 720.0, 5.0]));
+    // The over-threshold steps became a signal under the same Prometheus name.
+    slow_wal(&mut e, "10.0.0.1:2381", 120, 720.0);
+    e.member_aliases.push(crate::evidence::MemberAlias {
+        alias: "10.0.0.1:2381".into(),
+        id: "00a1".into(),
+        origin: Origin::new("prometheus etcd_server_id", None),
+    });
+    // An instance whose id no log names keeps its metric name, and leader lines with that id find it.
+    e.metric_series.push(wal_series("10.0.0.9:2381", &[2.0, 2.5]));
+    e.member_aliases.push(crate::evidence::MemberAlias {
+        alias: "10.0.0.9:2381".into(),
+        id: "d4".into(),
+        origin: Origin::new("prometheus etcd_server_id", None),
+    });
+    let r = analyze_now(&e);
+    let names: Vec<&str> = r.members.iter().map(|m| m.member.as_str()).collect();
+    assert!(!names.contains(&"10.0.0.1:2381"), "the instance was renamed: {names:?}");
+    let a = r.members.iter().find(|m| m.member == "etcd-a").expect("etcd-a");
+    let disk = a.disk_metric.as_ref().expect("etcd-a's WAL fsync series");
+    assert_eq!(disk.points.len(), 5, "every step, healthy ones too");
+    assert_eq!(disk.max_ms, 720.0);
+    assert_eq!(a.slow_wal_sync.max_ms, Some(720.0), "the metric signal counts on etcd-a");
+    let lone = r.members.iter().find(|m| m.member == "10.0.0.9:2381").expect("a member known only by metrics");
+    assert_eq!(lone.disk_metric.as_ref().map(|d| d.points.len()), Some(2));
+    assert!(lone.assessment.contains("no slow operations logged"), "{}", lone.assessment);
+    assert!(
+        r.assumptions.iter().any(|a| a.contains("metrics for 10.0.0.1:2381 are etcd member etcd-a")),
+        "{:?}",
+        r.assumptions
+    );
+}
+
+#[test]
+fn metric_points_outside_the_window_are_cut() {
+    let mut e = etcd_cluster();
+    e.metric_series.push(wal_series("etcd-b", &[1.0, 2.0, 3.0, 4.0, 5.0]));
+    let window = WindowSpec { from: Some(t(60)), to: Some(t(180)), ..WindowSpec::default() };
+    let r = analyze(&e, &Params { now: t(3600), window, thresholds: Thresholds::default() });
+    let b = r.members.iter().find(|m| m.member == "etcd-b").expect("etcd-b");
+    let values: Vec<f64> = b.disk_metric.as_ref().map(|d| d.points.iter().map(|p| p.1).collect()).unwrap_or_default();
+    assert_eq!(values, vec![2.0, 3.0, 4.0]);
+}

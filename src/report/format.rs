@@ -395,6 +395,17 @@ pub fn spark_caption(points: &[(Timestamp, f64)], clock: &Clock) -> Option<Strin
     Some(format!("{}, max per {step}, {range}", clock.span(start, end)))
 }
 
+/// The short name of a disk histogram for captions: `WAL fsync` / `backend commit` (else the metric name).
+pub fn disk_metric_name(metric: &str) -> &str {
+    if metric.contains("wal_fsync") {
+        "WAL fsync"
+    } else if metric.contains("backend_commit") {
+        "backend commit"
+    } else {
+        metric
+    }
+}
+
 /// Greedy word wrap at `width` characters. Words longer than `width` (paths, URLs) stay whole on their own line.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
@@ -675,6 +686,27 @@ pub(crate) fn sample_report() -> Report {
                 (9, 160.0),
                 (12, 130.0),
             ]),
+            disk_metric: Some(DiskMetricSeries {
+                metric: "etcd_disk_wal_fsync_duration_seconds".into(),
+                quantile: 0.99,
+                origin: Origin::new("prometheus http://prometheus:9090 histogram p99 of: ...", None),
+                max_ms: 980.0,
+                points: series(&[
+                    (0, 4.0),
+                    (1, 6.0),
+                    (2, 35.0),
+                    (3, 120.0),
+                    (4, 740.0),
+                    (5, 980.0),
+                    (6, 640.0),
+                    (7, 90.0),
+                    (8, 20.0),
+                    (9, 8.0),
+                    (10, 6.0),
+                    (11, 5.0),
+                    (12, 5.0),
+                ]),
+            }),
             assessment: "WAL fdatasync up to 3.0s while leader: 300x the 10ms p99 guidance".into(),
         },
         MemberSignals {
@@ -695,6 +727,7 @@ pub(crate) fn sample_report() -> Report {
             certificate_errors: 0,
             restarts_seen: 0,
             latency_series: series(&[(5, 650.0), (6, 420.0), (7, 180.0)]),
+            disk_metric: None,
             assessment: "slow applies while following the stalled leader; no disk evidence of its own".into(),
         },
         MemberSignals {
@@ -715,6 +748,7 @@ pub(crate) fn sample_report() -> Report {
             certificate_errors: 0,
             restarts_seen: 0,
             latency_series: vec![(t(13, 5, 0), 1020.0)],
+            disk_metric: None,
             assessment: "one slow fdatasync (1.0s); one peer probe failure towards etcd-cp1 during the stall".into(),
         },
     ];

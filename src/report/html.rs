@@ -17,8 +17,9 @@ use chrono_tz::Tz;
 
 use super::RenderOpts;
 use super::format::{
-    Clock, describe_collection, fmt_attribution, fmt_ms, fmt_origin_range, fmt_span, fmt_stats, fmt_thresholds,
-    fmt_time, fmt_verdict_tag, omitted_note, select_timeline, short_origin, subject_label, subject_short,
+    Clock, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range, fmt_span, fmt_stats,
+    fmt_thresholds, fmt_time, fmt_verdict_tag, omitted_note, select_timeline, short_origin, subject_label,
+    subject_short,
 };
 use super::model::{
     AdviceKind, Cause, Citation, ContainerHistory, Link, MemberSignals, Outcome, Report, RestartRecord, Severity,
@@ -444,8 +445,10 @@ fn leader_kind(row: &TimelineRow) -> Option<&'static str> {
 fn chart_times(report: &Report, rows: &[MemberRow]) -> Vec<Timestamp> {
     let mut times: Vec<Timestamp> = report.window.from.into_iter().chain(report.window.to).collect();
     for r in rows {
-        for (t, _) in &r.member.latency_series {
-            times.extend([*t, *t + Duration::seconds(60)]);
+        let series = r.member.chart_series();
+        let tail = if series.from_metrics { Duration::zero() } else { Duration::seconds(60) };
+        for (t, _) in series.points {
+            times.extend([*t, *t + tail]);
         }
         for l in &r.leader_rows {
             times.extend([l.from, l.to]);
@@ -474,7 +477,7 @@ fn chart(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock)
         (first - pad, last + pad)
     };
     let xs = XScale { start, end };
-    let ys = LogScale::covering(report.members.iter().flat_map(|m| m.latency_series.iter().map(|(_, v)| *v)));
+    let ys = LogScale::covering(report.members.iter().flat_map(|m| m.chart_series().points.iter().map(|(_, v)| *v)));
 
     let members_h = if rows.is_empty() { 0.0 } else { SECTION_TITLE + rows.len() as f64 * MEMBER_BAND };
     let containers_h =
@@ -519,7 +522,13 @@ fn chart(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock)
 
     let mut y = top;
     if !rows.is_empty() {
-        section_title(out, y, "etcd members: slow-operation latency, max per minute (log scale); ◆ leader changes")?;
+        let title = if report.members.iter().any(|m| m.disk_metric.is_some()) {
+            "etcd members: disk latency, p99 by metrics or else the slowest logged operation per minute (log scale); \
+             ◆ leader changes"
+        } else {
+            "etcd members: slow-operation latency, max per minute (log scale); ◆ leader changes"
+        };
+        section_title(out, y, title)?;
         y += SECTION_TITLE;
         for (i, row) in rows.iter().enumerate() {
             member_band(out, row, i, y, &xs, &ys, clock)?;
@@ -538,10 +547,16 @@ fn chart(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock)
     legend(report, out)?;
     writeln!(
         out,
-        "<figcaption>Times in {}. Latency points are the slowest operation etcd logged as slow in each minute \
-         (etcd logs only operations over its warning thresholds, so quiet minutes have no point). Hover a marker \
-         for details.</figcaption>",
-        escape(&clock.zone_label(report))
+        "<figcaption>Times in {}. {}Hover a marker for details.</figcaption>",
+        escape(&clock.zone_label(report)),
+        if report.members.iter().any(|m| m.disk_metric.is_some()) {
+            "Where metrics were given, a member's line is its disk histogram's p99 per query step (every step, \
+             quiet ones too); otherwise it is the slowest operation etcd logged as slow in each minute (etcd logs \
+             only operations over its warning thresholds, so quiet minutes have no point). "
+        } else {
+            "Latency points are the slowest operation etcd logged as slow in each minute (etcd logs only \
+             operations over its warning thresholds, so quiet minutes have no point). "
+        }
     )?;
     writeln!(out, "</figure>\n</section>")
 }
@@ -634,15 +649,17 @@ fn member_band(
          </text>",
         y + 18.0
     )?;
-    let peak = m
-        .latency_series
+    let series = m.chart_series();
+    let peak = series
+        .points
         .iter()
         .map(|(_, v)| *v)
         .filter(|v| v.is_finite())
         .fold(None, |acc: Option<f64>, v| Some(acc.map_or(v, |a| a.max(v))));
-    let sub = match peak {
-        Some(p) => format!("max {} logged", fmt_ms(p)),
-        None => "no slow operation logged".to_owned(),
+    let sub = match (peak, &m.disk_metric) {
+        (Some(p), Some(d)) => format!("{} p99 up to {} (metrics)", disk_metric_name(&d.metric), fmt_ms(p)),
+        (Some(p), None) => format!("max {} logged", fmt_ms(p)),
+        (None, _) => "no slow operation logged".to_owned(),
     };
     writeln!(
         out,
@@ -685,36 +702,49 @@ fn member_band(
         )?;
     }
 
-    // The series: one point per minute at the minute's middle, joined only across consecutive minutes.
+    // Log series: one point per minute at the minute's middle, joined only across consecutive minutes. Metric
+    // series: one point per query step (or scrape pair) at its end, joined across steps that follow each other.
     let mut points: Vec<(Timestamp, f64)> =
-        m.latency_series.iter().copied().filter(|(_, v)| v.is_finite() && *v > 0.0).collect();
+        series.points.iter().copied().filter(|(_, v)| v.is_finite() && *v > 0.0).collect();
     points.sort_by_key(|p| p.0);
+    let (offset, join_secs) = if series.from_metrics {
+        (Duration::zero(), 3 * typical_step_secs(&points))
+    } else {
+        (Duration::seconds(30), 60)
+    };
     if !points.is_empty() {
         let mut d = String::new();
         let mut prev: Option<Timestamp> = None;
         for (t, v) in &points {
-            let (px, py) = (xs.x(*t + Duration::seconds(30)), ys.y(*v, plot_top, plot_bottom));
-            let joined = prev.is_some_and(|p| (*t - p).num_seconds() <= 60);
+            let (px, py) = (xs.x(*t + offset), ys.y(*v, plot_top, plot_bottom));
+            let joined = prev.is_some_and(|p| (*t - p).num_seconds() <= join_secs);
             d.push_str(&format!("{}{px:.1},{py:.1} ", if joined { "L" } else { "M" }));
             prev = Some(*t);
         }
         writeln!(
             out,
-            "<path class=\"latency\" data-points=\"{}\" d=\"{}\" fill=\"none\" stroke=\"{LATENCY_COLOUR}\" \
-             stroke-width=\"1.8\" stroke-linejoin=\"round\"/>",
+            "<path class=\"latency\" data-basis=\"{}\" data-points=\"{}\" d=\"{}\" fill=\"none\" \
+             stroke=\"{LATENCY_COLOUR}\" stroke-width=\"1.8\" stroke-linejoin=\"round\"/>",
+            if series.from_metrics { "metrics" } else { "logs" },
             points.len(),
             d.trim_end()
         )?;
         for (t, v) in &points {
-            let (px, py) = (xs.x(*t + Duration::seconds(30)), ys.y(*v, plot_top, plot_bottom));
-            let minute_end = *t + Duration::seconds(60);
+            let (px, py) = (xs.x(*t + offset), ys.y(*v, plot_top, plot_bottom));
+            let what = match &m.disk_metric {
+                Some(d) if series.from_metrics => {
+                    format!("{} p99 {} at {}", disk_metric_name(&d.metric), fmt_ms(*v), clock.time(*t))
+                }
+                _ => {
+                    format!("slowest logged operation {} in {}", fmt_ms(*v), clock.span(*t, *t + Duration::seconds(60)))
+                }
+            };
             writeln!(
                 out,
                 "<circle class=\"latency-point\" cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"2.6\" fill=\"{LATENCY_COLOUR}\">\
-                 <title>{}: slowest logged operation {} in {}</title></circle>",
+                 <title>{}: {}</title></circle>",
                 name,
-                escape(&fmt_ms(*v)),
-                escape(&clock.span(*t, minute_end))
+                escape(&what)
             )?;
         }
     }
@@ -779,6 +809,13 @@ fn member_band(
         }
     }
     writeln!(out, "</g>")
+}
+
+/// The most common spacing of a metric series' points in seconds (its query step), at least 1.
+fn typical_step_secs(points: &[(Timestamp, f64)]) -> i64 {
+    let mut gaps: Vec<i64> = points.windows(2).map(|w| (w[1].0 - w[0].0).num_seconds()).filter(|g| *g > 0).collect();
+    gaps.sort_unstable();
+    gaps.get(gaps.len() / 2).copied().unwrap_or(60).max(1)
 }
 
 /// y of a leader-change lane in the member band starting at `band_y`.
@@ -1286,6 +1323,28 @@ mod tests {
         // Times are in the display zone: 13:00 UTC is 14:00 in Berlin.
         assert!(html.contains(">14:"), "Berlin tick labels expected");
         assert!(html.contains(&*escape(&report.verdict.headline)));
+    }
+
+    #[test]
+    fn a_member_with_metrics_is_drawn_from_them_and_the_others_from_logs() {
+        let report = sample_report();
+        let html = render_to_string(&report, &berlin());
+        let with_metrics = &report.members[0];
+        let disk = with_metrics.disk_metric.as_ref().expect("the sample's etcd-cp1 has a WAL fsync series");
+        let band = |member: &str| {
+            let start = html.find(&format!("<g class=\"member\" data-member=\"{member}\">")).expect("a band");
+            &html[start..start + html[start..].find("</g>").expect("the band closes")]
+        };
+        let cp1 = band(&with_metrics.member);
+        assert!(cp1.contains(&format!("data-basis=\"metrics\" data-points=\"{}\"", disk.points.len())), "{cp1}");
+        assert!(cp1.contains("WAL fsync p99 up to 980ms (metrics)"), "{cp1}");
+        // A healthy step (4 ms, under the 10 ms guidance) is drawn too: metrics show the quiet minutes logs cannot.
+        assert!(cp1.contains("WAL fsync p99 4ms at 14:00:00"), "{cp1}");
+        for other in &report.members[1..] {
+            let b = band(&other.member);
+            assert!(b.contains(&format!("data-basis=\"logs\" data-points=\"{}\"", other.latency_series.len())), "{b}");
+        }
+        assert!(html.contains("p99 by metrics or else the slowest logged operation"));
     }
 
     #[test]

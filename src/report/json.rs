@@ -25,8 +25,10 @@
 //!   operations etcd logged as slow (`slow_wal_sync`, `slow_apply`, `slow_backend`, `heartbeat_late`, each
 //!   `count` plus optional `p50_ms`, `p99_ms`, `max_ms`); line counts (`leader_changes_seen`,
 //!   `elections_started`, `read_index_slow`, `request_timeouts`, `peer_unreachable`, `clock_drift`,
-//!   `nospace_alarms`, `certificate_errors`, `restarts_seen`); `latency_series` (`[minute, max ms]` pairs)
-//!   and a one-line `assessment`.
+//!   `nospace_alarms`, `certificate_errors`, `restarts_seen`); `latency_series` (`[minute, max ms]` pairs);
+//!   optional `disk_metric` when metrics were given (`metric`, `quantile`, `origin`, `max_ms` and `points`,
+//!   `[time, ms]` pairs: the histogram quantile at every query step or scrape pair, healthy ones included); and
+//!   a one-line `assessment`.
 //! - `timeline`: every folded row in time order (the text renderers cap it, JSON never does): `from`, `to`,
 //!   `subject` (tagged by `kind`: `etcd_member`, `api_server`, `container`, `node`), `count`, `summary`,
 //!   `severity` (`info`, `warning`, `disk`, `restart`, `error`), `first` and optional `last` origin.

@@ -8,8 +8,8 @@ use std::io::{self, Write};
 
 use super::RenderOpts;
 use super::format::{
-    Clock, describe_collection, fmt_attribution, fmt_origin_range, fmt_span, fmt_stats, fmt_thresholds, fmt_time,
-    fmt_verdict_tag, omitted_note, select_timeline, spark_caption, sparkline, subject_short,
+    Clock, describe_collection, disk_metric_name, fmt_attribution, fmt_origin_range, fmt_span, fmt_stats,
+    fmt_thresholds, fmt_time, fmt_verdict_tag, omitted_note, select_timeline, spark_caption, sparkline, subject_short,
 };
 use super::model::{AdviceKind, Citation, ContainerHistory, Report, RestartRecord};
 use crate::evidence::Subject;
@@ -197,6 +197,16 @@ fn members(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
             line.push_str(&format!(" ({})", code(id)));
         }
         line.push_str(&format!(": {}", text(&m.assessment)));
+        if let Some(d) = &m.disk_metric
+            && let Some(caption) = spark_caption(&d.points, clock)
+        {
+            line.push_str(&format!(
+                ". {} p{:.0} by metrics {} ({caption})",
+                disk_metric_name(&d.metric),
+                d.quantile * 100.0,
+                code(&sparkline(&d.points))
+            ));
+        }
         if let Some(caption) = spark_caption(&m.latency_series, clock) {
             line.push_str(&format!(". Slow-operation latency {} ({caption})", code(&sparkline(&m.latency_series))));
         }

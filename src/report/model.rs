@@ -268,7 +268,7 @@ pub struct EventSummary {
 
 /// Disk and consensus signals of one etcd member (counts of lines etcd logged; latency statistics are over
 /// the durations those lines report, i.e. over the slow operations only).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct MemberSignals {
     pub member: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -290,8 +290,46 @@ pub struct MemberSignals {
     pub restarts_seen: u64,
     /// Compact latency series (ms) per minute for the sparkline: (minute start, max latency that minute).
     pub latency_series: Vec<(Timestamp, f64)>,
+    /// The disk latency that metrics measured over the window (every step, not only the slow ones), when
+    /// Prometheus or etcd's `/metrics` was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_metric: Option<DiskMetricSeries>,
     /// One-line assessment (`WAL fsync up to 3.0s: 300x the 10ms guidance`).
     pub assessment: String,
+}
+
+/// A disk latency quantile of one member over time, from metrics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiskMetricSeries {
+    /// `etcd_disk_wal_fsync_duration_seconds` (preferred) or `etcd_disk_backend_commit_duration_seconds`.
+    pub metric: String,
+    /// 0.99 for p99.
+    pub quantile: f64,
+    /// The query or endpoint it came from.
+    pub origin: Origin,
+    /// Highest value in `points`.
+    pub max_ms: f64,
+    /// (end of the step, quantile in ms), oldest first.
+    pub points: Vec<(Timestamp, f64)>,
+}
+
+impl MemberSignals {
+    /// The latency series a chart or sparkline of this member shows: what metrics measured when there are
+    /// metrics (every step, against the guidance), else the slowest operation etcd logged in each minute.
+    pub fn chart_series(&self) -> ChartSeries<'_> {
+        match &self.disk_metric {
+            Some(d) => ChartSeries { points: &d.points, from_metrics: true },
+            None => ChartSeries { points: &self.latency_series, from_metrics: false },
+        }
+    }
+}
+
+/// See [`MemberSignals::chart_series`].
+#[derive(Debug, Clone, Copy)]
+pub struct ChartSeries<'a> {
+    pub points: &'a [(Timestamp, f64)],
+    /// Measured by metrics (p99 per step) rather than taken from slow-operation log lines.
+    pub from_metrics: bool,
 }
 
 /// p50/p99/max over a set of durations.

@@ -10,8 +10,9 @@ use owo_colors::{OwoColorize, Style};
 
 use super::RenderOpts;
 use super::format::{
-    Clock, describe_collection, fmt_attribution, fmt_ms, fmt_origin_range, fmt_span, fmt_thresholds, fmt_time,
-    fmt_verdict_tag, omitted_note, select_timeline, short_origin, spark_caption, sparkline, subject_short, wrap,
+    Clock, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range, fmt_span, fmt_thresholds,
+    fmt_time, fmt_verdict_tag, omitted_note, select_timeline, short_origin, spark_caption, sparkline, subject_short,
+    wrap,
 };
 use super::model::{
     AdviceKind, Cause, Citation, ContainerHistory, LatencyStats, MemberSignals, Outcome, Report, RestartRecord,
@@ -20,6 +21,8 @@ use super::model::{
 
 /// Target line width; longer words (paths) may still overflow.
 const WIDTH: usize = 100;
+/// Width of the row labels in a member's block (`other causes`, `slowest logged`).
+const LABEL: usize = 16;
 
 /// Writes the terminal report.
 pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Result<()> {
@@ -327,7 +330,6 @@ impl Renderer<'_> {
             head.push_str(&format!("  {}", self.p(&format!("leader in term{s} {terms}"), yellow())));
         }
         writeln!(out, "{head}")?;
-        const LABEL: usize = 16;
         writeln!(
             out,
             "    {:LABEL$}{}",
@@ -365,13 +367,32 @@ impl Renderer<'_> {
         }
         let style = if seen.is_empty() { dim() } else { yellow() };
         self.wrapped(out, &format!("    {:LABEL$}", "other causes"), 4 + LABEL, 4 + LABEL, &body, style, None)?;
-        let line = sparkline(&m.latency_series);
+        if let Some(d) = &m.disk_metric
+            && let Some(caption) = spark_caption(&d.points, &self.clock)
+        {
+            let label = format!("{} p{:.0}", disk_metric_name(&d.metric), d.quantile * 100.0);
+            self.spark_row(out, &label, &sparkline(&d.points), &caption)?;
+        }
         if let Some(caption) = spark_caption(&m.latency_series, &self.clock) {
-            writeln!(out, "    {:LABEL$}{}  {}", "latency", self.p(&line, red()), self.p(&caption, dim()))?;
+            self.spark_row(out, "slowest logged", &sparkline(&m.latency_series), &caption)?;
         }
         if !m.assessment.is_empty() {
             let lead = format!("    {:LABEL$}", "assessment");
             self.wrapped(out, &lead, 4 + LABEL, 4 + LABEL, &m.assessment, bold(), None)?;
+        }
+        Ok(())
+    }
+
+    /// A labelled sparkline with its caption beside it, or wrapped under it when the row would be too wide.
+    fn spark_row(&self, out: &mut dyn Write, label: &str, line: &str, caption: &str) -> io::Result<()> {
+        let indent = 4 + LABEL;
+        let width = indent + line.chars().count() + 2 + caption.chars().count();
+        if width <= WIDTH {
+            return writeln!(out, "    {label:LABEL$}{}  {}", self.p(line, red()), self.p(caption, dim()));
+        }
+        writeln!(out, "    {label:LABEL$}{}", self.p(line, red()))?;
+        for part in wrap(caption, WIDTH - indent) {
+            writeln!(out, "{:indent$}{}", "", self.p(&part, dim()))?;
         }
         Ok(())
     }

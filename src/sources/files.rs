@@ -169,11 +169,17 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                     evidence.gaps.push(unreadable(&shown, &e));
                 }
             }
-            FileKind::Metrics => {
-                let summary = std::fs::read_to_string(&path).ok().and_then(|t| super::metrics::apiserver_summary(&t));
-                let format = summary.unwrap_or_else(|| "Prometheus metrics (text exposition)".to_string());
-                evidence.inputs.push(InputSummary::without_lines(shown, format, 0))
-            }
+            FileKind::Metrics => match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let (summary, errors) = super::metrics::apiserver_summary(&text);
+                    let format = summary.unwrap_or_else(|| "Prometheus metrics (text exposition)".to_string());
+                    let mut input = InputSummary::without_lines(shown, format, errors.len() as u64);
+                    input.lines = text.lines().count() as u64;
+                    input.malformed_lines = errors.iter().take(20).map(|e| e.line).collect();
+                    evidence.inputs.push(input);
+                }
+                Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+            },
             FileKind::MetricCapture => {
                 let read = open(&path).and_then(|r| {
                     serde_json::from_reader::<_, super::metrics::Capture>(BufReader::new(r)).map_err(io::Error::other)

@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use chrono::TimeZone;
 
-use crate::evidence::{Evidence, Gap, InputSummary, LatencyDigest, Origin, Signal, SignalKind, Subject, Timestamp};
+use crate::evidence::{
+    Evidence, Gap, InputSummary, LatencyDigest, MemberAlias, MetricSeries, Origin, Signal, SignalKind, Subject,
+    Timestamp,
+};
 use crate::parse::prom::{self, Histogram};
 
 /// Histograms whose p99 is disk evidence, with the guidance each is compared to (etcd docs / Red Hat: WAL fsync
@@ -349,6 +352,8 @@ const VALUE_QUERIES: &[(&str, &str, &str)] = &[
         "max by (pod, instance) (increase(etcd_server_leader_changes_seen_total[15m]))",
     ),
     ("etcd has leader (min)", "", "min by (pod, instance) (etcd_server_has_leader)"),
+    // Ties each scraped instance to the member id its logs use (see `MemberAlias`).
+    ("etcd member ids", "", "max by (pod, instance, server_id) (etcd_server_id)"),
     (
         "etcd peer round trip p99",
         "s",
@@ -379,7 +384,15 @@ fn values_evidence(
     };
     let mut rows: Vec<(f64, String)> = Vec::new();
     let mut points = 0u64;
+    let mut aliases = Vec::new();
     for s in series {
+        if let Some(id) = s.metric.get("server_id") {
+            aliases.push(MemberAlias {
+                alias: member_of(&s.metric),
+                id: id.clone(),
+                origin: Origin::new(source.clone(), None),
+            });
+        }
         let who: Vec<String> = ["pod", "instance", "device", "namespace", "container"]
             .iter()
             .filter_map(|k| s.metric.get(*k).map(|v| format!("{k}={v}")))
@@ -410,7 +423,7 @@ fn values_evidence(
     };
     let mut input = InputSummary::without_lines(source, text, 0);
     input.lines = points;
-    Evidence { inputs: vec![input], ..Evidence::default() }
+    Evidence { inputs: vec![input], member_aliases: aliases, ..Evidence::default() }
 }
 
 #[allow(clippy::too_many_arguments)] // the fields of one capture
@@ -445,6 +458,8 @@ fn prometheus_evidence(
     let origin = Origin::new(source.clone(), None);
     let mut by_member: std::collections::BTreeMap<String, Bursts> = std::collections::BTreeMap::new();
     let mut worst: std::collections::BTreeMap<String, (f64, f64, f64)> = std::collections::BTreeMap::new();
+    let mut series_by_member: std::collections::BTreeMap<String, Vec<(Timestamp, f64)>> =
+        std::collections::BTreeMap::new();
     let mut points = 0u64;
     let mut over = 0u64;
     for ((member, t_ms), mut buckets) in per {
@@ -453,6 +468,9 @@ fn prometheus_evidence(
         let Some(q) = h.quantile(0.99) else { continue };
         let Some(t) = at(t_ms as f64 / 1000.0) else { continue };
         points += 1;
+        if q.value.is_finite() {
+            series_by_member.entry(member.clone()).or_default().push((t, q.value * 1000.0));
+        }
         let w = worst.entry(member.clone()).or_insert((0.0, 0.0, 0.0));
         if q.value > w.0 {
             *w = (q.value, q.lower, q.upper);
@@ -476,6 +494,13 @@ fn prometheus_evidence(
         b.close();
         evidence.signals.extend(b.out);
     }
+    evidence.metric_series.extend(series_by_member.into_iter().map(|(member, points)| MetricSeries {
+        subject: Subject::EtcdMember { name: member },
+        metric: metric.to_string(),
+        quantile: 0.99,
+        origin: origin.clone(),
+        points,
+    }));
     let worst_text: Vec<String> = worst
         .iter()
         .map(|(m, (v, lo, hi))| format!("{m} max p99 {} ({}..{})", ms_text(*v), ms_text(*lo), ms_text(*hi)))
@@ -653,8 +678,8 @@ fn etcd_evidence(
     shown: Option<&str>,
 ) -> Evidence {
     let mut evidence = Evidence::default();
-    let (first, _) = prom::parse_text(first);
-    let (second, _) = prom::parse_text(second);
+    let (first, first_errors) = prom::parse_text(first);
+    let (second, second_errors) = prom::parse_text(second);
     let described = format!("etcd {url}/metrics");
     let source = match shown {
         Some(file) => format!("{file} ({described})"),
@@ -679,6 +704,15 @@ fn etcd_evidence(
                     ms_text(q.upper),
                     delta.buckets.last().map_or(0.0, |b| b.1)
                 ));
+                if q.value.is_finite() {
+                    evidence.metric_series.push(MetricSeries {
+                        subject: Subject::EtcdMember { name: name.to_string() },
+                        metric: metric.to_string(),
+                        quantile: 0.99,
+                        origin: origin.clone(),
+                        points: vec![(t1, q.value * 1000.0)],
+                    });
+                }
                 if q.value * 1000.0 >= disk_ms {
                     let mut b = Bursts {
                         subject: Subject::EtcdMember { name: name.to_string() },
@@ -707,13 +741,27 @@ fn etcd_evidence(
     if let Some(h) = second.iter().find(|s| s.name == "etcd_server_has_leader") {
         parts.push(format!("has leader {}", h.value));
     }
+    if let Some(id) = second.iter().find(|s| s.name == "etcd_server_id").and_then(|s| s.label("server_id")) {
+        parts.push(format!("member id {id}"));
+        evidence.member_aliases.push(MemberAlias {
+            alias: name.to_string(),
+            id: id.to_string(),
+            origin: origin.clone(),
+        });
+    }
+    // A line the exposition parser could not read is counted, and the first one named, never dropped silently.
+    let malformed = (first_errors.len() + second_errors.len()) as u64;
+    if let Some(e) = first_errors.first().map(|e| ("first", e)).or(second_errors.first().map(|e| ("second", e))) {
+        parts.push(format!("{malformed} unreadable exposition line(s), e.g. {} scrape {}", e.0, e.1));
+    }
     let mut input = InputSummary::without_lines(
         source,
         format!("etcd /metrics, 2 scrapes {}s apart: {}", (t1 - t0).num_seconds(), parts.join("; ")),
-        0,
+        malformed,
     );
     input.subject = Some(Subject::EtcdMember { name: name.to_string() });
     input.lines = (first.len() + second.len()) as u64;
+    input.malformed_lines = first_errors.iter().chain(&second_errors).take(20).map(|e| e.line).collect();
     evidence.inputs.push(input);
     evidence
 }
@@ -743,8 +791,10 @@ async fn scrape_twice(http: &reqwest::Client, url: &str, interval: Duration) -> 
 
 /// One line on the API server's own view of etcd from its `/metrics` text: the slowest operations' p99 since the
 /// API server started (cumulative histograms), with bucket edges.
-pub fn apiserver_summary(text: &str) -> Option<String> {
-    let (samples, _) = prom::parse_text(text);
+///
+/// Also returns the exposition lines that could not be parsed, for the input's malformed count.
+pub fn apiserver_summary(text: &str) -> (Option<String>, Vec<prom::ParseError>) {
+    let (samples, errors) = prom::parse_text(text);
     let mut rows: Vec<(f64, String)> = prom::histograms(&samples, "etcd_request_duration_seconds")
         .iter()
         .filter_map(|h| {
@@ -764,11 +814,11 @@ pub fn apiserver_summary(text: &str) -> Option<String> {
         })
         .collect();
     if rows.is_empty() {
-        return None;
+        return (None, errors);
     }
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     let top: Vec<String> = rows.into_iter().take(3).map(|(_, r)| r).collect();
-    Some(format!("kube-apiserver etcd request latency since its start, slowest: {}", top.join("; ")))
+    (Some(format!("kube-apiserver etcd request latency since its start, slowest: {}", top.join("; "))), errors)
 }
 
 #[cfg(test)]
@@ -782,13 +832,20 @@ mod tests {
                     etcd_request_duration_seconds_bucket{operation=\"update\",type=\"/registry/leases\",le=\"0.4\"} 10\n\
                     etcd_request_duration_seconds_bucket{operation=\"update\",type=\"/registry/leases\",le=\"0.8\"} 100\n\
                     etcd_request_duration_seconds_bucket{operation=\"update\",type=\"/registry/leases\",le=\"+Inf\"} 100\n";
-        let s = apiserver_summary(text).unwrap();
+        let (s, errors) = apiserver_summary(text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let s = s.unwrap();
         assert!(
             s.starts_with("kube-apiserver etcd request latency since its start, slowest: update /registry/leases p99"),
             "{s}"
         );
         assert!(s.contains("400ms..800ms") || s.contains("400 ms..800 ms"), "{s}");
-        assert!(apiserver_summary("# nothing\n").is_none());
+        assert!(apiserver_summary("# nothing\n").0.is_none());
+        // A damaged line is reported with its line number beside what could be read.
+        let damaged = format!("{text}etcd_request_duration_seconds_bucket{{operation=\"get\" 12\n");
+        let (s, errors) = apiserver_summary(&damaged);
+        assert!(s.is_some());
+        assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![6]);
     }
 
     #[test]
