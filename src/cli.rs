@@ -252,6 +252,13 @@ pub struct GlobalArgs {
     /// WAL fsync p99 guidance used in assessments (etcd docs: 10ms).
     #[arg(long, value_name = "MS", default_value_t = 10.0, global = true)]
     pub wal_fsync_p99_ms: f64,
+    /// Backend commit p99 guidance used in assessments (Red Hat: 25ms).
+    #[arg(long, value_name = "MS", default_value_t = 25.0, global = true)]
+    pub backend_commit_p99_ms: f64,
+    /// A backend disk operation (db open, defrag) this slow counts as storage evidence like a slow WAL sync
+    /// (etcd's slow-fdatasync warning level: 1000ms).
+    #[arg(long, value_name = "MS", default_value_t = 1000.0, global = true)]
+    pub slow_fdatasync_ms: f64,
     /// A late heartbeat this long with no slow fdatasync on that member counts as a stall (CPU, freeze), not disk.
     #[arg(long, value_name = "MS", default_value_t = 1000.0, global = true)]
     pub stall_ms: f64,
@@ -348,6 +355,8 @@ impl Settings {
         for (flag, v) in [
             ("--apply-severe-ms", g.apply_severe_ms),
             ("--wal-fsync-p99-ms", g.wal_fsync_p99_ms),
+            ("--backend-commit-p99-ms", g.backend_commit_p99_ms),
+            ("--slow-fdatasync-ms", g.slow_fdatasync_ms),
             ("--stall-ms", g.stall_ms),
         ] {
             if v.is_nan() || v <= 0.0 {
@@ -366,6 +375,8 @@ impl Settings {
             causal_window_secs: causal.num_seconds(),
             apply_severe_ms: g.apply_severe_ms,
             wal_fsync_p99_ms: g.wal_fsync_p99_ms,
+            backend_commit_p99_ms: g.backend_commit_p99_ms,
+            slow_fdatasync_ms: g.slow_fdatasync_ms,
             stall_without_fsync_ms: g.stall_ms,
             startup_failure_secs: startup.num_seconds(),
             timeline_fold_secs: fold.num_seconds(),
@@ -448,6 +459,11 @@ mod tests {
         assert_eq!((t.stall_without_fsync_ms, t.causal_window_secs, t.startup_failure_secs), (2500.0, 300, 60));
         let cli = parse(&["k", "analyze", "x", "--stall-ms=0"]);
         assert_eq!(Settings::resolve(&cli.global, None, false, Utc::now()).unwrap_err().flag, "--stall-ms");
+        let cli = parse(&["k", "analyze", "x", "--slow-fdatasync-ms", "400", "--backend-commit-p99-ms", "40"]);
+        let t = Settings::resolve(&cli.global, None, false, Utc::now()).unwrap().thresholds;
+        assert_eq!((t.slow_fdatasync_ms, t.backend_commit_p99_ms), (400.0, 40.0));
+        let cli = parse(&["k", "analyze", "x", "--slow-fdatasync-ms=-1"]);
+        assert_eq!(Settings::resolve(&cli.global, None, false, Utc::now()).unwrap_err().flag, "--slow-fdatasync-ms");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use chrono::Duration;
 
 use crate::analyze::members::{self, DiskLevel, EtcdView, citations_for, cite_signal};
 use crate::analyze::restarts::{ContainerCase, Run};
-use crate::analyze::thresholds::Thresholds;
+use crate::analyze::thresholds::{Thresholds, windows};
 use crate::evidence::{Signal, SignalClass, SignalKind, Timestamp};
 use crate::report::model::{Attribution, Cause, Citation, Confidence, Link};
 
@@ -35,7 +35,13 @@ struct Findings {
     config: Vec<Citation>,
     short_run: bool,
     nospace: Vec<Citation>,
+    /// TLS failures of the container itself or of the API server towards etcd: each request fails at once, so
+    /// they explain the exit whatever the disk does.
+    decisive_certs: Vec<Citation>,
+    /// TLS failures etcd logged (rejected client or peer connections): they compete with storage evidence.
     certs: Vec<Citation>,
+    /// Node OOM kills around the exit of a process that is not shown to be this container.
+    node_oom_other: Vec<Citation>,
     unavailable: Vec<Citation>,
     disk: members::DiskFinding,
     stall: Vec<Citation>,
@@ -66,7 +72,8 @@ fn cite_own(case: &ContainerCase, s: &Signal) -> Citation {
 fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
     let th = ctx.thresholds;
     let end = run.ended_at;
-    let slack = Duration::seconds(5);
+    let slack = Duration::seconds(windows::RUN_END_SLACK_SECS);
+    let oom_window = Duration::seconds(windows::OOM_EVENT_SECS);
     let window_start = end - Duration::seconds(th.causal_window_secs);
     // The run's own logs: from its start (or the causal window) to just after its end.
     let run_start = run.started_at.unwrap_or(window_start).max(window_start) - slack;
@@ -90,17 +97,34 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
             },
         );
     }
-    for e in &case.events {
-        if e.reason.contains("OOM")
-            && e.last_at >= end - Duration::seconds(60)
-            && e.first_at <= end + Duration::seconds(60)
-        {
-            oom.push(Citation {
-                at: Some(e.last_at),
-                link: Link::Kubelet,
-                claim: format!("event {} x{}: {}", e.reason, e.count, members::truncate(&e.message, 100)),
-                origin: e.origin.clone(),
-            });
+    let event_citation = |e: &crate::evidence::EventRecord, note: &str| Citation {
+        at: Some(e.last_at),
+        link: Link::Kubelet,
+        claim: format!("event {} x{}: {}{note}", e.reason, e.count, members::truncate(&e.message, 100)),
+        origin: e.origin.clone(),
+    };
+    let near_end = |e: &crate::evidence::EventRecord| e.last_at >= end - oom_window && e.first_at <= end + oom_window;
+    for e in case.events.iter().filter(|e| e.reason.contains("OOM") && near_end(e)) {
+        oom.push(event_citation(e, ""));
+    }
+    // A node's OOM events name the killed process, not the pod: they count as this container's OOM kill only when
+    // the process is the container's (its name, or the process the kernel killed when pod status recorded an
+    // OOMKilled termination of this container); otherwise they are competing evidence.
+    let own_processes = oom_processes(case, oom_window);
+    let mut node_oom_other = Vec::new();
+    for e in case.node_oom_events.iter().filter(|e| near_end(e)) {
+        match oom_victim(&e.message) {
+            Some(p) if process_is(&case.container, p) => {
+                oom.push(event_citation(e, &format!(" (node {}; process {p} is this container)", e.object_name)))
+            }
+            Some(p) if own_processes.contains(&p) => oom.push(event_citation(
+                e,
+                &format!(
+                    " (node {}; {p} is the process killed when pod status recorded this container OOMKilled)",
+                    e.object_name
+                ),
+            )),
+            _ => node_oom_other.push(event_citation(e, &format!(" (node {})", e.object_name))),
         }
     }
     let config: Vec<Citation> =
@@ -111,9 +135,18 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
         .into_iter()
         .chain(own_in(case, run_start, run_end, &[SignalClass::NoSpaceAlarm]).map(|s| cite_own(case, s)))
         .collect();
-    let certs: Vec<Citation> = citations_for(ctx.etcd, window_start, end, SignalClass::CertificateError, 3)
-        .into_iter()
-        .chain(own_in(case, run_start, run_end, &[SignalClass::CertificateError]).map(|s| cite_own(case, s)))
+    let certs: Vec<Citation> = citations_for(ctx.etcd, window_start, end, SignalClass::CertificateError, 3);
+    let decisive_certs: Vec<Citation> = own_in(case, run_start, run_end, &[SignalClass::CertificateError])
+        .map(|s| cite_own(case, s))
+        .chain(
+            ctx.apiserver
+                .iter()
+                .filter(|s| {
+                    s.class() == SignalClass::CertificateError && s.last_at >= window_start && s.first_at <= end
+                })
+                .take(3)
+                .map(|s| cite_signal(&s.subject.label(), s)),
+        )
         .collect();
     let unavailable: Vec<Citation> = ctx
         .apiserver
@@ -194,7 +227,9 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
         config,
         short_run,
         nospace,
+        decisive_certs,
         certs,
+        node_oom_other,
         unavailable,
         disk,
         stall,
@@ -246,6 +281,18 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
             f.config,
         );
     }
+    if !f.decisive_certs.is_empty() {
+        return attribution(
+            Cause::CertificateError,
+            Confidence::High,
+            format!(
+                "{} {exit} on TLS certificate failures (its own, or the API server's towards etcd): each request fails \
+                 at once, so disk latency cannot be what ended it. Check certificate expiry and the CA bundle.",
+                case.container
+            ),
+            f.decisive_certs,
+        );
+    }
     if !f.nospace.is_empty() {
         return attribution(Cause::NoSpaceAlarm, Confidence::Medium, "etcd raised its NOSPACE alarm (backend quota exceeded): writes fail until it is compacted, defragmented and disarmed. This is not disk latency.".into(), f.nospace);
     }
@@ -263,8 +310,11 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         if !full_chain {
             conf = conf.lower();
         }
-        let competing =
-            !f.network.is_empty() || !f.clock.is_empty() || !f.certs.is_empty() || !f.unavailable.is_empty();
+        let competing = !f.network.is_empty()
+            || !f.clock.is_empty()
+            || !f.certs.is_empty()
+            || !f.unavailable.is_empty()
+            || !f.node_oom_other.is_empty();
         if competing {
             conf = conf.lower();
         }
@@ -286,7 +336,7 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         }
         summary.push('.');
         if competing {
-            summary.push_str(" Competing evidence (network, clock, certificates or etcd unavailability) in the same window lowers confidence.");
+            summary.push_str(" Competing evidence (network, clock, certificates, etcd unavailability or OOM kills on the node) in the same window lowers confidence.");
         }
         // The strongest record of each link: the slowest disk bursts, the busiest consensus trouble, and the
         // container's own lines closest to its exit.
@@ -358,6 +408,18 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
             f.probes,
         );
     }
+    if !f.node_oom_other.is_empty() {
+        return attribution(
+            Cause::OutOfMemory,
+            Confidence::Low,
+            format!(
+                "{} {exit} while its node was OOM-killing processes; the killed process is not shown to be this \
+                 container, and no etcd-side cause is visible.",
+                case.container
+            ),
+            f.node_oom_other,
+        );
+    }
     // Nothing decisive: say what was and was not seen.
     let mut evidence = f.own_chain.clone();
     evidence.extend(f.consensus.iter().take(3).cloned());
@@ -387,6 +449,45 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         format!("{} {exit}; the evidence shows no cause.", case.container)
     };
     attribution(Cause::Unexplained, Confidence::Low, summary, evidence)
+}
+
+/// The process a node OOM event names: `Killed process 2829 (karmada-control)` (node-problem-detector, from the
+/// kernel log) or `victim process: karmada-control, pid: 2829` (the kubelet's SystemOOM).
+pub(crate) fn oom_victim(message: &str) -> Option<&str> {
+    if let Some(i) = message.find("victim process: ") {
+        let rest = &message[i + "victim process: ".len()..];
+        return rest.split(',').next().map(str::trim).filter(|p| !p.is_empty());
+    }
+    let rest = &message[message.find("Killed process ")?..];
+    let open = rest.find('(')? + 1;
+    let close = open + rest[open..].find(')')?;
+    Some(&rest[open..close]).filter(|p| !p.is_empty())
+}
+
+/// Processes a node killed for OOM within `window` of a termination that pod status records as OOMKilled: the
+/// container's own process, whatever its name.
+fn oom_processes<'a>(case: &'a ContainerCase, window: Duration) -> Vec<&'a str> {
+    let mut names: Vec<&str> = case
+        .runs
+        .iter()
+        .filter(|r| !r.approximate && r.reason.as_deref() == Some("OOMKilled"))
+        .flat_map(|r| {
+            case.node_oom_events
+                .iter()
+                .filter(move |e| e.last_at >= r.ended_at - window && e.first_at <= r.ended_at + window)
+                .filter_map(|e| oom_victim(&e.message))
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// Whether a killed process's name is this container's. The kernel keeps 15 bytes of a process name, so
+/// `karmada-control` is the `karmada-controller-manager` container.
+pub(crate) fn process_is(container: &str, process: &str) -> bool {
+    let (c, p) = (container.to_ascii_lowercase(), process.to_ascii_lowercase());
+    p.len() >= 3 && (c.starts_with(&p) || p.starts_with(&c))
 }
 
 fn fmt_window(secs: i64) -> String {

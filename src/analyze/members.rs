@@ -220,10 +220,12 @@ pub struct Stall {
 
 /// Stalls that began in `[from, to]`: a heartbeat late by at least `stall_without_fsync_ms` on a member with no slow
 /// fdatasync on that member from 30 s before the stall to 5 s after the warning. The warning comes when the loop
-/// resumes, so lines up to a minute after `to` are read to find stalls that began before it.
+/// resumes, so lines up to a minute after `to` are read to find stalls that began before it (the windows are in
+/// [`crate::analyze::thresholds::windows`]).
 pub fn stalls(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresholds) -> Vec<Stall> {
+    use crate::analyze::thresholds::windows::{STALL_AFTER_SECS, STALL_BEFORE_SECS, STALL_LOOKAHEAD_SECS};
     let mut out = Vec::new();
-    for (m, s) in view.in_range(from, to + Duration::seconds(60), SignalClass::HeartbeatLate) {
+    for (m, s) in view.in_range(from, to + Duration::seconds(STALL_LOOKAHEAD_SECS), SignalClass::HeartbeatLate) {
         let exceeded = max_latency(s);
         if exceeded < th.stall_without_fsync_ms {
             continue;
@@ -232,8 +234,8 @@ pub fn stalls(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresholds) 
         if began_at > to || s.last_at < from {
             continue;
         }
-        let a = began_at - Duration::seconds(30);
-        let b = s.last_at + Duration::seconds(5);
+        let a = began_at - Duration::seconds(STALL_BEFORE_SECS);
+        let b = s.last_at + Duration::seconds(STALL_AFTER_SECS);
         let explained = view.in_range(a, b, SignalClass::SlowWalSync).any(|(wm, _)| wm == m);
         if !explained {
             out.push(Stall { member: m.to_string(), began_at, citation: cite_signal(m, s) });

@@ -9,13 +9,12 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 
+use crate::analyze::thresholds::windows::SAME_RESTART_SECS;
+
 use crate::evidence::{
     ContainerRecord, ContainerState, EventRecord, Evidence, LogSpan, Origin, Signal, SignalClass, Subject, Termination,
     Timestamp,
 };
-
-/// Two sightings of a run's end closer than this are the same restart, unless they name different runs.
-const SAME_RESTART_SECS: i64 = 15;
 
 /// A container run that ended.
 #[derive(Debug, Clone)]
@@ -54,6 +53,9 @@ pub struct ContainerCase<'a> {
     pub record: Option<&'a ContainerRecord>,
     pub runs: Vec<Run>,
     pub events: Vec<&'a EventRecord>,
+    /// OOM events of the container's node (`OOMKilling` from node-problem-detector, `SystemOOM` from the kubelet):
+    /// they name the killed process, not the pod, so attribution matches the process name.
+    pub node_oom_events: Vec<&'a EventRecord>,
     /// The container's own log signals (lease loss, timeouts, config errors), time-ordered.
     pub own_signals: Vec<&'a Signal>,
     /// The container's log files (one per run under /var/log/pods).
@@ -159,8 +161,24 @@ pub fn build_cases<'a>(evidence: &'a Evidence, signals: &[&'a Signal]) -> Vec<Co
                 .filter(|l| subject_matches(&l.subject, &ns, &pod, &container, n_in_pod))
                 .collect();
             spans.sort_by_key(|s| (s.run, s.first_at));
-            let mut case =
-                ContainerCase { namespace: ns, pod, container, record, runs: Vec::new(), events, own_signals, spans };
+            let node = record.and_then(|r| r.node.as_deref());
+            let node_oom_events: Vec<&EventRecord> = evidence
+                .events
+                .iter()
+                .filter(|e| e.object_kind == "Node" && Some(e.object_name.as_str()) == node)
+                .filter(|e| matches!(e.reason.as_str(), "OOMKilling" | "SystemOOM"))
+                .collect();
+            let mut case = ContainerCase {
+                namespace: ns,
+                pod,
+                container,
+                record,
+                runs: Vec::new(),
+                events,
+                node_oom_events,
+                own_signals,
+                spans,
+            };
             case.runs = reconstruct_runs(&case);
             case
         })

@@ -330,3 +330,119 @@ fn metric_points_outside_the_window_are_cut() {
     let values: Vec<f64> = b.disk_metric.as_ref().map(|d| d.points.iter().map(|p| p.1).collect()).unwrap_or_default();
     assert_eq!(values, vec![2.0, 3.0, 4.0]);
 }
+
+fn api_server() -> Subject {
+    Subject::ApiServer { name: "kube-apiserver-cp1".into() }
+}
+
+#[test]
+fn the_containers_own_certificate_failures_beat_disk_latency() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    slow_wal(&mut e, "etcd-a", 520, 2500.0);
+    let x509 = SignalKind::CertificateError { detail: "x509: certificate has expired or is not yet valid".into() };
+    e.signals.push(signal(victim(), x509, 580, 3));
+    lease_lost(&mut e, 590);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::CertificateError, Confidence::High), "{}", a.summary);
+    assert!(a.evidence.iter().any(|c| c.claim.contains("x509")), "{:?}", a.evidence);
+}
+
+#[test]
+fn the_api_servers_certificate_failures_towards_etcd_beat_disk_latency() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    slow_wal(&mut e, "etcd-a", 520, 2500.0);
+    let tls = SignalKind::CertificateError { detail: "transport: authentication handshake failed: x509".into() };
+    e.signals.push(signal(api_server(), tls, 560, 20));
+    lease_lost(&mut e, 590);
+    assert_eq!(only_restart(&analyze_now(&e)).cause, Cause::CertificateError);
+}
+
+#[test]
+fn etcd_side_certificate_errors_beside_leader_disk_latency_lower_confidence_only() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    slow_wal(&mut e, "etcd-a", 520, 2500.0);
+    e.signals.push(signal(
+        member("etcd-a"),
+        SignalKind::HeartbeatLate { exceeded_ms: 2400.0, heartbeat_interval_ms: Some(100.0) },
+        522,
+        3,
+    ));
+    let rejected =
+        SignalKind::CertificateError { detail: "rejected connection: remote error: tls: bad certificate".into() };
+    e.signals.push(signal(member("etcd-b"), rejected, 500, 2));
+    lease_lost(&mut e, 590);
+    let a = only_restart(&analyze_now(&e)).clone();
+    // A stray client with a bad certificate does not slow the leader's WAL: storage still fits best, but the
+    // competing evidence costs a confidence band.
+    assert_eq!((a.cause, a.confidence), (Cause::StorageLatency, Confidence::Medium), "{}", a.summary);
+    assert!(a.summary.contains("Competing evidence"), "{}", a.summary);
+}
+
+/// A Node event as node-problem-detector writes it for a kernel OOM kill.
+fn node_oom(process: &str, at: i64) -> EventRecord {
+    EventRecord {
+        namespace: "default".into(),
+        object_kind: "Node".into(),
+        object_name: "nuc".into(),
+        field_path: None,
+        reason: "OOMKilling".into(),
+        message: format!("Memory cgroup out of memory: Killed process 4242 ({process}) total-vm:912340kB"),
+        event_type: "Warning".into(),
+        count: 1,
+        first_at: t(at),
+        last_at: t(at),
+        uid: None,
+        origin: Origin::new("events.json#items[7]", None),
+    }
+}
+
+#[test]
+fn a_node_oom_kill_of_the_containers_process_is_an_oom_restart() {
+    let mut e = etcd_cluster();
+    // The status of this (earlier) restart was lost: the reason is unknown, exit 137.
+    e.containers.push(crashed("Error", 137));
+    e.events.push(node_oom("manager", 599));
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::OutOfMemory, Confidence::Medium), "{}", a.summary);
+    assert!(a.evidence.iter().any(|c| c.claim.contains("process manager is this container")), "{:?}", a.evidence);
+}
+
+#[test]
+fn a_node_oom_kill_of_another_process_does_not_outweigh_disk_latency() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    slow_wal(&mut e, "etcd-a", 520, 2500.0);
+    e.signals.push(signal(
+        member("etcd-a"),
+        SignalKind::HeartbeatLate { exceeded_ms: 2400.0, heartbeat_interval_ms: Some(100.0) },
+        522,
+        3,
+    ));
+    lease_lost(&mut e, 590);
+    e.events.push(node_oom("stress-ng", 595));
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::StorageLatency, Confidence::Medium), "{}", a.summary);
+    // Without the disk evidence the node's OOM kill is the only lead, at low confidence.
+    let mut quiet = etcd_cluster();
+    quiet.containers.push(crashed("Error", 1));
+    quiet.events.push(node_oom("stress-ng", 595));
+    let b = only_restart(&analyze_now(&quiet)).clone();
+    assert_eq!((b.cause, b.confidence), (Cause::OutOfMemory, Confidence::Low), "{}", b.summary);
+}
+
+#[test]
+fn oom_victims_are_read_from_both_event_formats() {
+    assert_eq!(
+        super::attribution::oom_victim(
+            "Memory cgroup out of memory: Killed process 2829 (karmada-control) total-vm:1kB"
+        ),
+        Some("karmada-control")
+    );
+    assert_eq!(super::attribution::oom_victim("System OOM encountered, victim process: etcd, pid: 1234"), Some("etcd"));
+    assert_eq!(super::attribution::oom_victim("System OOM encountered"), None);
+    assert!(super::attribution::process_is("karmada-controller-manager", "karmada-control"));
+    assert!(!super::attribution::process_is("karmada-scheduler", "karmada-control"));
+}

@@ -47,6 +47,30 @@ pub struct Thresholds {
     pub mixin_leader_changes_15m: u32,
 }
 
+/// Matching windows: how far apart two records may be and still be about the same moment. They are properties of
+/// how Kubernetes and etcd report time, not tuning knobs, so they are constants rather than flags.
+pub mod windows {
+    /// A container's own log lines are read up to this long past the end of its run: the kubelet records the
+    /// termination a moment after the process's last line is flushed (container runtimes report within ~1 s;
+    /// 5 s leaves room for a busy node).
+    pub const RUN_END_SLACK_SECS: i64 = 5;
+    /// An OOM event (a Pod `OOMKilling`/`OOMKilled`, a Node `OOMKilling` from node-problem-detector or `SystemOOM`
+    /// from the kubelet) within this long of a run's end is about that run: events carry second resolution and
+    /// are emitted by other components than the one recording the termination.
+    pub const OOM_EVENT_SECS: i64 = 60;
+    /// A stall counts as explained by the disk when a slow fdatasync on the same member falls between this long
+    /// before the stall began and [`STALL_AFTER_SECS`] after the late-heartbeat warning: a WAL sync that blocked
+    /// the raft loop is logged when it finishes, within the stall.
+    pub const STALL_BEFORE_SECS: i64 = 30;
+    pub const STALL_AFTER_SECS: i64 = 5;
+    /// The late-heartbeat warning is printed when the raft loop resumes; lines up to this long after a range are
+    /// read to find stalls that began within it (a stall longer than a minute shows as an election instead).
+    pub const STALL_LOOKAHEAD_SECS: i64 = 60;
+    /// Two sightings of a run's end closer than this are the same restart (pod status, an event and a log file
+    /// each place it; kubelet events lag the termination by a few seconds), unless they name different runs.
+    pub const SAME_RESTART_SECS: i64 = 15;
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {

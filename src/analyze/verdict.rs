@@ -215,15 +215,20 @@ pub fn decide(
     }
 }
 
-/// The verdict's evidence: for each link of the chain, the records cited most often across the restarts put
-/// down to `cause` (a burst that precedes many restarts is the strongest), within a quota per link, in time order.
+/// The verdict's evidence: for each link of the chain, the records behind the most confident attributions to
+/// `cause` and, among those, the ones cited most often across the restarts (a burst that precedes many restarts
+/// is the strongest), within a quota per link, in time order.
 fn collect_evidence(restarts: &[&RestartRecord], cause: Cause, limit: usize) -> Vec<Citation> {
-    let mut seen: Vec<(Citation, usize)> = Vec::new();
+    let mut seen: Vec<(Citation, usize, Confidence)> = Vec::new();
     for r in restarts.iter().filter(|r| r.attribution.cause == cause) {
+        let confidence = r.attribution.confidence;
         for c in &r.attribution.evidence {
-            match seen.iter_mut().find(|(s, _)| s.origin == c.origin) {
-                Some((_, n)) => *n += 1,
-                None => seen.push((c.clone(), 1)),
+            match seen.iter_mut().find(|(s, _, _)| s.origin == c.origin) {
+                Some((_, n, best)) => {
+                    *n += 1;
+                    *best = (*best).max(confidence);
+                }
+                None => seen.push((c.clone(), 1, confidence)),
             }
         }
     }
@@ -232,14 +237,15 @@ fn collect_evidence(restarts: &[&RestartRecord], cause: Cause, limit: usize) -> 
         (Link::Consensus, 2),
         (Link::ApiServer, 2),
         (Link::Container, 3),
-        (Link::Kubelet, 2),
+        (Link::Kubelet, 3),
         (Link::Competing, 2),
     ];
     let mut out: Vec<Citation> = Vec::new();
     for (link, quota) in QUOTA {
-        let mut candidates: Vec<&(Citation, usize)> = seen.iter().filter(|(c, _)| c.link == link).collect();
-        candidates.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.at.cmp(&b.0.at)));
-        out.extend(candidates.into_iter().take(quota).map(|(c, _)| c.clone()));
+        let mut candidates: Vec<&(Citation, usize, Confidence)> =
+            seen.iter().filter(|(c, _, _)| c.link == link).collect();
+        candidates.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.at.cmp(&b.0.at)));
+        out.extend(candidates.into_iter().take(quota).map(|(c, _, _)| c.clone()));
     }
     out.truncate(limit.max(1));
     out.sort_by_key(|c| c.at);
