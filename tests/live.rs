@@ -445,3 +445,47 @@ fn discovery_flags_find_etcd_anywhere_and_no_redact_keeps_secrets() {
     let redacted = std::fs::read_to_string(dir.path().join("b2/metrics/kube-apiserver.prom")).unwrap();
     assert!(!redacted.contains("s3cr3t") && redacted.contains("admin:[REDACTED]@"), "{redacted}");
 }
+
+#[test]
+fn a_missing_previous_log_is_a_gap_not_a_crash() {
+    let mut scenario = shared_slow();
+    // The kubelet no longer has the scheduler's previous run (the API server answers 400 "... not found"), and the
+    // controller manager's pod was replaced between the list and the log request (404).
+    let before = scenario.logs.len();
+    scenario.logs.retain(|k, _| !(k.pod.starts_with("karmada-scheduler") && k.previous));
+    assert_eq!(scenario.logs.len(), before - 1, "the scenario had the scheduler's previous log");
+    scenario.faults = vec![Fault::PreviousLogGone {
+        path_prefix: "/api/v1/namespaces/karmada-system/pods/karmada-controller-manager".into(),
+        code: 404,
+    }];
+    let api = FakeApi::start(scenario);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let r = run(&["-o", "json"], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let report = r.json();
+    let gaps = gaps(&report);
+    let scheduler = gaps
+        .iter()
+        .find(|g| g.contains("previous log of karmada-system/karmada-scheduler"))
+        .unwrap_or_else(|| panic!("{gaps:#?}"));
+    assert!(scheduler.contains("400") && scheduler.contains("not found"), "{scheduler}");
+    assert!(scheduler.contains("kubelet keeps one previous log"), "the impact says why: {scheduler}");
+    let manager = gaps
+        .iter()
+        .find(|g| g.contains("previous log of karmada-system/karmada-controller-manager"))
+        .unwrap_or_else(|| panic!("{gaps:#?}"));
+    assert!(manager.contains("404"), "{manager}");
+    // Both previous logs were asked for; the report still reaches a verdict from the rest of the evidence.
+    let requests = api.requests();
+    for pod in ["karmada-scheduler", "karmada-controller-manager"] {
+        assert!(
+            requests.iter().any(|r| r.path.contains(pod) && r.query.contains("previous=true") && r.status >= 400),
+            "{requests:?}"
+        );
+    }
+    // The etcd members' evidence is all there, so the verdict stands (with the gaps listed).
+    assert_eq!(report["verdict"]["outcome"], "storage_latency", "{:#}", report["verdict"]);
+    assert_eq!(report["members"].as_array().unwrap().len(), 3);
+}

@@ -65,11 +65,29 @@ pub enum LogBody {
 }
 
 pub enum Fault {
-    Forbidden { path_prefix: String },
-    Unauthorized { path_prefix: String },
-    Delay { path_prefix: String, delay: Duration },
-    ServerError { path_prefix: String, code: u16 },
-    NotFound { path_prefix: String },
+    Forbidden {
+        path_prefix: String,
+    },
+    Unauthorized {
+        path_prefix: String,
+    },
+    Delay {
+        path_prefix: String,
+        delay: Duration,
+    },
+    ServerError {
+        path_prefix: String,
+        code: u16,
+    },
+    NotFound {
+        path_prefix: String,
+    },
+    /// Only `previous=true` log requests under the prefix fail with `code`, as when the kubelet no longer has the
+    /// previous run's log (400, the API server's own wording) or the pod was replaced meanwhile (404).
+    PreviousLogGone {
+        path_prefix: String,
+        code: u16,
+    },
 }
 
 /// One request as the server saw it.
@@ -564,6 +582,22 @@ async fn route(
             }
             Fault::NotFound { path_prefix } if hit(path_prefix) => {
                 return (status_body(404, "NotFound", "the server could not find the requested resource"), false);
+            }
+            Fault::PreviousLogGone { path_prefix, code }
+                if hit(path_prefix) && query_map(query).get("previous").is_some_and(|v| v == "true") =>
+            {
+                let pod = path.trim_end_matches("/log").rsplit('/').next().unwrap_or("");
+                let q = query_map(query);
+                let container = q.get("container").map(String::as_str).unwrap_or("");
+                let answer = match code {
+                    404 => status_body(404, "NotFound", &format!("pods \"{pod}\" not found")),
+                    _ => status_body(
+                        *code,
+                        "BadRequest",
+                        &format!("previous terminated container \"{container}\" in pod \"{pod}\" not found"),
+                    ),
+                };
+                return (answer, false);
             }
             _ => {}
         }
