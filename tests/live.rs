@@ -489,3 +489,26 @@ fn a_missing_previous_log_is_a_gap_not_a_crash() {
     assert_eq!(report["verdict"]["outcome"], "storage_latency", "{:#}", report["verdict"]);
     assert_eq!(report["members"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn an_api_server_that_never_answers_points_to_the_node_local_way_in_bounded_time() {
+    // Connections are accepted (the TCP port is open) but answers never come: first only /version, then every path.
+    for prefix in ["/version", "/"] {
+        let mut scenario = shared_slow();
+        scenario.faults = vec![Fault::Delay { path_prefix: prefix.into(), delay: Duration::from_secs(60) }];
+        let api = FakeApi::start(scenario);
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("config");
+        api.write_kubeconfig(&kubeconfig, "hung");
+        let started = std::time::Instant::now();
+        let r = run(&["-o", "json", "--request-timeout", "1s"], &kubeconfig);
+        let took = started.elapsed();
+        assert_eq!(r.code(), 3, "delayed {prefix}: {}", r.stderr());
+        assert!(took < Duration::from_secs(8), "--request-timeout bounds the wait, took {took:?}");
+        assert!(r.stderr().contains("--request-timeout"), "the error says which limit ran out: {}", r.stderr());
+        assert!(r.stderr().contains("kubectl etcd-triage analyze /var/log/pods"), "{}", r.stderr());
+        assert!(r.stdout().is_empty(), "no report on stdout: {}", r.stdout());
+        assert!(api.requests().iter().any(|q| q.path == "/version"), "the server was reached");
+        api.stop();
+    }
+}
