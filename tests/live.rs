@@ -512,3 +512,44 @@ fn an_api_server_that_never_answers_points_to_the_node_local_way_in_bounded_time
         api.stop();
     }
 }
+
+#[test]
+fn log_requests_carry_the_tail_the_window_and_timestamps_and_only_get_is_used() {
+    let api = FakeApi::start_https(shared_slow());
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "edge-lab");
+    let r = run(&["-o", "json", "--log-tail", "37", "--since", "90m"], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let requests = api.requests();
+    let logs: Vec<_> = requests.iter().filter(|r| r.path.ends_with("/log")).collect();
+
+    // Restarted workload containers: previous (and current, when running) logs, tailed to --log-tail.
+    let workload: Vec<_> = logs.iter().filter(|r| r.path.contains("/namespaces/karmada-system/")).collect();
+    let previous: Vec<_> =
+        workload.iter().filter(|r| r.params().get("previous").is_some_and(|v| v == "true")).collect();
+    assert_eq!(previous.len(), 2, "both crash-looping containers' previous logs: {workload:?}");
+    for r in &workload {
+        let p = r.params();
+        assert_eq!(p.get("tailLines").map(String::as_str), Some("37"), "{r:?}");
+        assert_eq!(p.get("timestamps").map(String::as_str), Some("true"), "{r:?}");
+    }
+
+    // etcd members: the whole window (sinceTime = now - --since), with timestamps, not tailed.
+    let etcd: Vec<_> = logs.iter().filter(|r| r.path.contains("/namespaces/kube-system/pods/etcd-")).collect();
+    assert_eq!(etcd.len(), 3, "one current log per member (none restarted): {etcd:?}");
+    let window_from = chrono::DateTime::parse_from_rfc3339(NOW).unwrap() - chrono::Duration::minutes(90);
+    for r in &etcd {
+        let p = r.params();
+        assert_eq!(p.get("timestamps").map(String::as_str), Some("true"), "{r:?}");
+        let since = p.get("sinceTime").unwrap_or_else(|| panic!("sinceTime on {r:?}"));
+        let since = chrono::DateTime::parse_from_rfc3339(since).unwrap_or_else(|e| panic!("{since}: {e}"));
+        assert_eq!(since, window_from, "{r:?}");
+        assert!(!p.contains_key("tailLines"), "etcd logs are read over the window, not tailed: {r:?}");
+        assert_eq!(p.get("container").map(String::as_str), Some("etcd"), "{r:?}");
+    }
+
+    let (non_get, _) = served(&api);
+    assert!(non_get.is_empty(), "only GET requests: {non_get:?}");
+    assert!(requests.len() > logs.len(), "lists and /version were made as well");
+}

@@ -101,6 +101,13 @@ pub struct Recorded {
     pub bytes_sent: u64,
 }
 
+impl Recorded {
+    /// The query parameters, decoded as the server reads them.
+    pub fn params(&self) -> HashMap<String, String> {
+        query_map(&self.query)
+    }
+}
+
 /// ClusterRole rules.
 #[derive(Debug, Clone)]
 pub struct Rbac {
