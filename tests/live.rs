@@ -553,3 +553,38 @@ fn log_requests_carry_the_tail_the_window_and_timestamps_and_only_get_is_used() 
     assert!(non_get.is_empty(), "only GET requests: {non_get:?}");
     assert!(requests.len() > logs.len(), "lists and /version were made as well");
 }
+
+#[test]
+fn concurrency_bounds_the_requests_in_flight() {
+    // Every answer is slow to start and log bodies are slow to stream, so requests overlap whenever the tool lets
+    // them: the peak the fake sees is the tool's real concurrency.
+    let slow = || {
+        let mut s = shared_slow();
+        s.faults = vec![
+            Fault::Delay { path_prefix: "/api".into(), delay: Duration::from_millis(150) },
+            Fault::SlowBody {
+                path_prefix: "/api/v1/namespaces/kube-system/pods/etcd-".into(),
+                delay: Duration::from_millis(300),
+            },
+        ];
+        s
+    };
+    let peak = |concurrency: &str| {
+        let api = FakeApi::start(slow());
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("config");
+        api.write_kubeconfig(&kubeconfig, "plain");
+        let r = run(&["-o", "json", "--concurrency", concurrency], &kubeconfig);
+        assert_eq!(r.code(), 0, "{}", r.stderr());
+        assert_eq!(r.json()["verdict"]["outcome"], "storage_latency");
+        let peak = api.peak_in_flight();
+        api.stop();
+        peak
+    };
+    let bounded = peak("2");
+    assert!(bounded > 0, "the fake counted the requests");
+    assert!(bounded <= 2, "--concurrency 2 but {bounded} requests were in flight at once");
+    // The measurement can see overlap: with a higher bound the same run has more in flight.
+    let wide = peak("16");
+    assert!(wide > 2, "with --concurrency 16 the run overlaps more than 2 requests (saw {wide})");
+}

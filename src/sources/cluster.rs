@@ -21,7 +21,7 @@ use kube::core::Request;
 use kube::core::params::ListParams;
 use kube::core::subresource::LogParams;
 use sha2::Digest as _;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
 use crate::evidence::{Collection, Gap, Timestamp};
@@ -455,11 +455,15 @@ impl Ctx {
         self.progress.set_message(format!("collecting: {n} requests, {mib:.1} MiB; {what}"));
     }
 
-    /// Sends one GET and returns the response when it is a success; the time to the answer's head is bounded by
-    /// `--request-timeout` and the deadline.
-    async fn send(&self, req: http::Request<Vec<u8>>) -> Result<http::Response<kube::client::Body>, Failure> {
+    /// Sends one GET and returns the response when it is a success, with the `--concurrency` permit the caller
+    /// holds until it has read the body (a streaming log is a request in flight too); the time to the answer's
+    /// head is bounded by `--request-timeout` and the deadline.
+    async fn send(
+        &self,
+        req: http::Request<Vec<u8>>,
+    ) -> Result<(http::Response<kube::client::Body>, SemaphorePermit<'_>), Failure> {
         debug_assert_eq!(req.method(), http::Method::GET, "etcd-triage only reads");
-        let _permit = self.sem.acquire().await.map_err(|_| Failure { status: None, message: "shut down".into() })?;
+        let permit = self.sem.acquire().await.map_err(|_| Failure { status: None, message: "shut down".into() })?;
         self.tick(req.uri().path());
         let limit = (Instant::now() + self.opts.request_timeout).min(self.deadline);
         let answer = tokio::time::timeout_at(limit, self.client.send(req.map(kube::client::Body::from))).await;
@@ -475,7 +479,7 @@ impl Ctx {
             Ok(Ok(r)) => r,
         };
         if response.status().is_success() {
-            return Ok(response);
+            return Ok((response, permit));
         }
         let status = response.status().as_u16();
         let mut body = Vec::new();
@@ -503,7 +507,7 @@ impl Ctx {
                 .body(Vec::new())
                 .map_err(|e| Failure { status: None, message: e.to_string() })?,
         };
-        let response = self.send(req).await?;
+        let (response, _permit) = self.send(req).await?;
         let mut body = response.into_body();
         let mut out = Vec::new();
         loop {
@@ -876,7 +880,8 @@ async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timestamp>, tail: 
     };
     let request = req.uri().to_string();
     let rel = format!("logs/{}_{}_{}/{}/{}.log", t.namespace, t.pod, t.uid, t.container, t.run);
-    let response = match ctx.send(req).await {
+    // The permit is held while the log streams, so --concurrency bounds the streams too.
+    let (response, _permit) = match ctx.send(req).await {
         Ok(r) => r,
         Err(f) => {
             // A container that never ran (waiting) or was just replaced has no log: nothing is missing.
