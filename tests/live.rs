@@ -588,3 +588,123 @@ fn concurrency_bounds_the_requests_in_flight() {
     let wide = peak("16");
     assert!(wide > 2, "with --concurrency 16 the run overlaps more than 2 requests (saw {wide})");
 }
+
+/// Moves the fixture's etcd pods (and their logs) to `namespace` with `labels`, as another distribution lays them out.
+fn relocate_etcd(scenario: &mut Scenario, namespace: &str, labels: Value) {
+    for p in scenario.pods.iter_mut() {
+        if p["metadata"]["labels"]["component"] == "etcd" {
+            p["metadata"]["namespace"] = namespace.into();
+            p["metadata"]["labels"] = labels.clone();
+        }
+    }
+    let keys: Vec<_> =
+        scenario.logs.keys().filter(|k| k.namespace == "kube-system" && k.pod.starts_with("etcd-")).cloned().collect();
+    assert_eq!(keys.len(), 3, "the fixture has three etcd members");
+    for k in keys {
+        let body = scenario.logs.remove(&k).unwrap();
+        scenario.logs.insert(support::fakeapi::LogKey { namespace: namespace.into(), ..k }, body);
+    }
+}
+
+#[test]
+fn etcd_is_found_where_karmada_and_openshift_put_it_without_flags() {
+    let layouts = [
+        // Karmada's own etcd StatefulSet (karmada-system, app=etcd).
+        (
+            "karmada-system",
+            serde_json::json!({"app": "etcd", "controller-revision-hash": "etcd-5d8b7c9f4", "statefulset.kubernetes.io/pod-name": "etcd-0"}),
+        ),
+        // OpenShift's etcd static pods (openshift-etcd, app=etcd).
+        ("openshift-etcd", serde_json::json!({"app": "etcd", "etcd": "true", "k8s-app": "etcd", "revision": "7"})),
+    ];
+    for (namespace, labels) in layouts {
+        let mut scenario = shared_slow();
+        relocate_etcd(&mut scenario, namespace, labels);
+        let api = FakeApi::start(scenario);
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("config");
+        api.write_kubeconfig(&kubeconfig, "plain");
+        let r = run(&["-o", "json"], &kubeconfig);
+        assert_eq!(r.code(), 0, "{namespace}: {}", r.stderr());
+        let report = r.json();
+        let discovery = report["collections"][0]["discovery"].to_string();
+        assert!(discovery.contains(&format!("etcd: 3 pod(s) with app=etcd in {namespace}")), "{discovery}");
+        assert_eq!(report["members"].as_array().unwrap().len(), 3, "{namespace}");
+        assert!(!gaps(&report).iter().any(|g| g.contains("etcd member logs")), "{:#?}", gaps(&report));
+        assert_eq!(report["verdict"]["outcome"], "storage_latency", "{namespace}: {:#}", report["verdict"]);
+        let requests = api.requests();
+        assert!(
+            requests.iter().any(|r| r.path.starts_with(&format!("/api/v1/namespaces/{namespace}/pods/etcd-"))
+                && r.path.ends_with("/log")),
+            "{requests:?}"
+        );
+        api.stop();
+    }
+}
+
+#[test]
+fn kube_apiserver_pods_are_found_by_default_and_by_flags() {
+    // No kube-apiserver log was captured in tests/fixtures, so its log is served empty: these tests check that the
+    // pods are found and their logs asked for, not what the logs say.
+    let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
+    let with_apiserver = |namespace: &str, labels: &[(&str, &str)]| {
+        let mut s = shared_slow();
+        s.pods.push(support::fakeapi::static_pod(
+            namespace,
+            "kube-apiserver-node1",
+            "node1",
+            labels,
+            "kube-apiserver",
+            "registry.k8s.io/kube-apiserver:v1.33.0",
+            now,
+        ));
+        let key = support::fakeapi::LogKey {
+            namespace: namespace.into(),
+            pod: "kube-apiserver-node1".into(),
+            container: "kube-apiserver".into(),
+            previous: false,
+        };
+        s.logs.insert(key, support::fakeapi::LogBody::Lines(Vec::new()));
+        s
+    };
+    let asked_for_its_log = |api: &FakeApi, namespace: &str| {
+        api.requests().iter().any(|r| {
+            r.path == format!("/api/v1/namespaces/{namespace}/pods/kube-apiserver-node1/log")
+                && r.params().get("container").is_some_and(|c| c == "kube-apiserver")
+                && r.status == 200
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+
+    // kubeadm's static pod: found by default.
+    let api =
+        FakeApi::start(with_apiserver("kube-system", &[("component", "kube-apiserver"), ("tier", "control-plane")]));
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let r = run(&["-o", "json"], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let report = r.json();
+    let discovery = report["collections"][0]["discovery"].to_string();
+    assert!(discovery.contains("kube-apiserver: 1 pod(s) with component=kube-apiserver in kube-system"), "{discovery}");
+    assert!(!gaps(&report).iter().any(|g| g.contains("kube-apiserver logs")), "{:#?}", gaps(&report));
+    assert!(asked_for_its_log(&api, "kube-system"), "{:?}", api.requests());
+    api.stop();
+
+    // Somewhere discovery does not look: not found by default, found with the flags.
+    let api = FakeApi::start(with_apiserver("control-plane", &[("role", "apiserver")]));
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let default = run(&["-o", "json"], &kubeconfig);
+    assert_eq!(default.code(), 0, "{}", default.stderr());
+    assert!(gaps(&default.json()).iter().any(|g| g.contains("kube-apiserver logs")), "{:#?}", gaps(&default.json()));
+    assert!(!asked_for_its_log(&api, "control-plane"));
+    let flags = ["-o", "json", "--apiserver-namespace", "control-plane", "--apiserver-selector", "role=apiserver"];
+    let r = run(&flags, &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let report = r.json();
+    let discovery = report["collections"][0]["discovery"].to_string();
+    assert!(discovery.contains("kube-apiserver: 1 pod(s) with role=apiserver in control-plane"), "{discovery}");
+    assert!(!gaps(&report).iter().any(|g| g.contains("kube-apiserver logs")), "{:#?}", gaps(&report));
+    assert!(asked_for_its_log(&api, "control-plane"), "{:?}", api.requests());
+    assert_eq!(report["verdict"]["outcome"], "storage_latency", "{:#}", report["verdict"]);
+    api.stop();
+}

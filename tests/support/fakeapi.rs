@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 mod scale;
 #[allow(unused_imports)] // used by the benchmark
-pub use scale::scale_scenario;
+pub use scale::{scale_scenario, static_pod};
 
 /// What the server serves.
 pub struct Scenario {
