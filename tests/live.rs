@@ -708,3 +708,29 @@ fn kube_apiserver_pods_are_found_by_default_and_by_flags() {
     assert_eq!(report["verdict"]["outcome"], "storage_latency", "{:#}", report["verdict"]);
     api.stop();
 }
+
+#[test]
+fn credentials_rejected_mid_run_say_refresh_them_not_grant_a_permission() {
+    let mut scenario = shared_slow();
+    // /version is answered, then the token stops being accepted for the node list and one etcd member's log
+    // (a token that expired during the run, or was rotated).
+    scenario.faults = vec![
+        Fault::Unauthorized { path_prefix: "/api/v1/nodes".into() },
+        Fault::Unauthorized { path_prefix: "/api/v1/namespaces/kube-system/pods/etcd-node3/log".into() },
+    ];
+    let api = FakeApi::start(scenario);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let r = run(&["-o", "json"], &kubeconfig);
+    assert_eq!(r.code(), 0, "a 401 after /version is a gap, not a failed run: {}", r.stderr());
+    let report = r.json();
+    let gaps = gaps(&report);
+    for what in ["nodes (/api/v1/nodes)", "log of kube-system/etcd-node3"] {
+        let gap = gaps.iter().find(|g| g.contains(what)).unwrap_or_else(|| panic!("{what}: {gaps:#?}"));
+        assert!(gap.contains("401"), "{gap}");
+        assert!(gap.contains("rejected the credentials") && gap.contains("refresh the token or kubeconfig"), "{gap}");
+        assert!(!gap.contains("grant"), "no permission is missing: {gap}");
+    }
+    assert_eq!(report["members"].as_array().unwrap().len(), 2, "the other members' logs were read");
+}
