@@ -734,3 +734,77 @@ fn credentials_rejected_mid_run_say_refresh_them_not_grant_a_permission() {
     }
     assert_eq!(report["members"].as_array().unwrap().len(), 2, "the other members' logs were read");
 }
+
+/// A kubeconfig with two contexts: `down` (current, a closed port) and `other` (the fake API server).
+fn two_context_kubeconfig(path: &Path, api: &FakeApi) {
+    let down = support::fakeapi::refused_url();
+    let up = api.url();
+    std::fs::write(
+        path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: down\n  cluster:\n    server: {down}\n- name: up\n  cluster:\n    server: {up}\ncontexts:\n- name: down\n  context:\n    cluster: down\n    user: u\n- name: other\n  context:\n    cluster: up\n    user: u\ncurrent-context: down\nusers:\n- name: u\n  user:\n    token: t0ken-for-tests\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn context_flag_picks_the_other_context() {
+    let api = FakeApi::start(shared_slow());
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    two_context_kubeconfig(&kubeconfig, &api);
+    // The current context points at a closed port...
+    let current = run(&["-o", "json", "--request-timeout", "2s"], &kubeconfig);
+    assert_eq!(current.code(), 3, "{}", current.stderr());
+    assert!(current.stderr().contains("cannot reach the API server"), "{}", current.stderr());
+    assert!(api.requests().is_empty(), "the current context does not point at the fake");
+    // ...--context other at the fake.
+    let r = run(&["-o", "json", "--context", "other"], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let report = r.json();
+    assert_eq!(report["collections"][0]["context"], "other");
+    assert_eq!(report["collections"][0]["server"], api.url());
+    assert_eq!(report["verdict"]["outcome"], "storage_latency", "{:#}", report["verdict"]);
+    assert!(api.requests().iter().any(|r| r.path == "/version"));
+}
+
+#[test]
+fn all_namespaces_and_a_namespace_together_are_a_usage_error() {
+    let api = FakeApi::start(shared_slow());
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "plain");
+    for args in
+        [&["-A", "-n", "karmada-system"][..], &["collect", "--out-dir", "unused", "-n", "x", "--all-namespaces"]]
+    {
+        let r = run(args, &kubeconfig);
+        assert_eq!(r.code(), 2, "{args:?}: {}", r.stderr());
+        assert!(r.stderr().contains("--namespace") && r.stderr().contains("--all-namespaces"), "{}", r.stderr());
+        assert!(r.stdout().is_empty(), "{}", r.stdout());
+    }
+    assert!(api.requests().is_empty(), "rejected before contacting the cluster: {:?}", api.requests());
+    assert!(!dir.path().join("unused").exists() && !Path::new("unused").exists());
+}
+
+#[test]
+fn a_live_run_renders_markdown() {
+    let api = FakeApi::start(shared_slow());
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let r = run(&["-o", "markdown"], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let md = r.stdout();
+    assert!(md.starts_with("# etcd-triage report"), "{md}");
+    for section in
+        ["## Verdict", "## etcd members", "## Restarted containers", "## Timeline", "## Gaps and assumptions"]
+    {
+        assert!(md.lines().any(|l| l.starts_with(section)), "{section} missing:\n{md}");
+    }
+    assert!(md.lines().any(|l| l.starts_with('|') && l.contains("etcd-node1")), "a member table row:\n{md}");
+    assert!(md.contains("karmada-scheduler"), "the restarted containers are listed:\n{md}");
+    assert!(md.contains("kube-apiserver logs"), "the discovery gap is listed:\n{md}");
+    assert!(!md.contains('\u{1b}'), "no terminal colour in Markdown");
+    assert!(serde_json::from_str::<Value>(&md).is_err(), "not the JSON report");
+}
