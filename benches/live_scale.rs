@@ -1,6 +1,7 @@
 //! Scale benchmark for live triage: a synthetic cluster of 10,000 pods, 500 nodes and 3 etcd members with 200 MB
 //! of log each, served by the fake API server from the test support code, triaged by the release binary.
-//! Prints wall time, requests made, bytes served and the tool's peak RSS (targets: < 10 s, < 256 MiB on 2 cores).
+//! Prints wall time, requests made, bytes served and the tool's peak RSS, then PASS or FAIL against the targets
+//! (wall < 10 s, peak RSS < 256 MiB on 2 cores); exits 1 when a target is missed or the peak RSS cannot be measured.
 //!
 //! `cargo bench --bench live_scale` (needs GNU time at /usr/bin/time for the peak RSS: Debian's `time`).
 //! Sizes can be changed with ETCD_TRIAGE_BENCH_PODS, _NODES, _LOG_MB.
@@ -8,7 +9,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::process::Command;
+use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use support::fakeapi::{FakeApi, scale_scenario};
@@ -17,11 +18,19 @@ fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-fn main() {
+/// The targets the README states for the default sizes.
+const WALL_TARGET_SECS: f64 = 10.0;
+const RSS_TARGET_MIB: f64 = 256.0;
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "PASS" } else { "FAIL" }
+}
+
+fn main() -> ExitCode {
     // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without it: do nothing then.
     if !std::env::args().any(|a| a == "--bench") {
         println!("live_scale: a benchmark; run it with `cargo bench --bench live_scale`");
-        return;
+        return ExitCode::SUCCESS;
     }
     let pods = env_or("ETCD_TRIAGE_BENCH_PODS", 10_000) as usize;
     let nodes = env_or("ETCD_TRIAGE_BENCH_NODES", 500) as usize;
@@ -72,4 +81,21 @@ fn main() {
         report["gaps"].as_array().map_or(0, Vec::len)
     );
     api.stop();
+
+    let wall_ok = wall < WALL_TARGET_SECS;
+    let rss_mib = peak_kib.map(|k| k as f64 / 1024.0);
+    println!("{} wall time {wall:.2} s < {WALL_TARGET_SECS} s", verdict(wall_ok));
+    let rss_ok = match rss_mib {
+        Some(mib) => {
+            println!("{} peak RSS {mib:.1} MiB < {RSS_TARGET_MIB} MiB", verdict(mib < RSS_TARGET_MIB));
+            mib < RSS_TARGET_MIB
+        }
+        None => {
+            println!(
+                "FAIL peak RSS not measured (needs GNU time at /usr/bin/time), so < {RSS_TARGET_MIB} MiB is unchecked"
+            );
+            false
+        }
+    };
+    if wall_ok && rss_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

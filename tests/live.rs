@@ -445,3 +445,366 @@ fn discovery_flags_find_etcd_anywhere_and_no_redact_keeps_secrets() {
     let redacted = std::fs::read_to_string(dir.path().join("b2/metrics/kube-apiserver.prom")).unwrap();
     assert!(!redacted.contains("s3cr3t") && redacted.contains("admin:[REDACTED]@"), "{redacted}");
 }
+
+#[test]
+fn a_missing_previous_log_is_a_gap_not_a_crash() {
+    let mut scenario = shared_slow();
+    // The kubelet no longer has the scheduler's previous run (the API server answers 400 "... not found"), and the
+    // controller manager's pod was replaced between the list and the log request (404).
+    let before = scenario.logs.len();
+    scenario.logs.retain(|k, _| !(k.pod.starts_with("karmada-scheduler") && k.previous));
+    assert_eq!(scenario.logs.len(), before - 1, "the scenario had the scheduler's previous log");
+    scenario.faults = vec![Fault::PreviousLogGone {
+        path_prefix: "/api/v1/namespaces/karmada-system/pods/karmada-controller-manager".into(),
+        code: 404,
+    }];
+    let api = FakeApi::start(scenario);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let r = run(&["-o", "json"], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let report = r.json();
+    let gaps = gaps(&report);
+    let scheduler = gaps
+        .iter()
+        .find(|g| g.contains("previous log of karmada-system/karmada-scheduler"))
+        .unwrap_or_else(|| panic!("{gaps:#?}"));
+    assert!(scheduler.contains("400") && scheduler.contains("not found"), "{scheduler}");
+    assert!(scheduler.contains("kubelet keeps one previous log"), "the impact says why: {scheduler}");
+    let manager = gaps
+        .iter()
+        .find(|g| g.contains("previous log of karmada-system/karmada-controller-manager"))
+        .unwrap_or_else(|| panic!("{gaps:#?}"));
+    assert!(manager.contains("404"), "{manager}");
+    // Both previous logs were asked for; the report still reaches a verdict from the rest of the evidence.
+    let requests = api.requests();
+    for pod in ["karmada-scheduler", "karmada-controller-manager"] {
+        assert!(
+            requests.iter().any(|r| r.path.contains(pod) && r.query.contains("previous=true") && r.status >= 400),
+            "{requests:?}"
+        );
+    }
+    // The etcd members' evidence is all there, so the verdict stands (with the gaps listed).
+    assert_eq!(report["verdict"]["outcome"], "storage_latency", "{:#}", report["verdict"]);
+    assert_eq!(report["members"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn an_api_server_that_never_answers_points_to_the_node_local_way_in_bounded_time() {
+    // Connections are accepted (the TCP port is open) but answers never come: first only /version, then every path.
+    for prefix in ["/version", "/"] {
+        let mut scenario = shared_slow();
+        scenario.faults = vec![Fault::Delay { path_prefix: prefix.into(), delay: Duration::from_secs(60) }];
+        let api = FakeApi::start(scenario);
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("config");
+        api.write_kubeconfig(&kubeconfig, "hung");
+        let started = std::time::Instant::now();
+        let r = run(&["-o", "json", "--request-timeout", "1s"], &kubeconfig);
+        let took = started.elapsed();
+        assert_eq!(r.code(), 3, "delayed {prefix}: {}", r.stderr());
+        assert!(took < Duration::from_secs(8), "--request-timeout bounds the wait, took {took:?}");
+        assert!(r.stderr().contains("--request-timeout"), "the error says which limit ran out: {}", r.stderr());
+        assert!(r.stderr().contains("kubectl etcd-triage analyze /var/log/pods"), "{}", r.stderr());
+        assert!(r.stdout().is_empty(), "no report on stdout: {}", r.stdout());
+        assert!(api.requests().iter().any(|q| q.path == "/version"), "the server was reached");
+        api.stop();
+    }
+}
+
+#[test]
+fn log_requests_carry_the_tail_the_window_and_timestamps_and_only_get_is_used() {
+    let api = FakeApi::start_https(shared_slow());
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "edge-lab");
+    let r = run(&["-o", "json", "--log-tail", "37", "--since", "90m"], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let requests = api.requests();
+    let logs: Vec<_> = requests.iter().filter(|r| r.path.ends_with("/log")).collect();
+
+    // Restarted workload containers: previous (and current, when running) logs, tailed to --log-tail.
+    let workload: Vec<_> = logs.iter().filter(|r| r.path.contains("/namespaces/karmada-system/")).collect();
+    let previous: Vec<_> =
+        workload.iter().filter(|r| r.params().get("previous").is_some_and(|v| v == "true")).collect();
+    assert_eq!(previous.len(), 2, "both crash-looping containers' previous logs: {workload:?}");
+    for r in &workload {
+        let p = r.params();
+        assert_eq!(p.get("tailLines").map(String::as_str), Some("37"), "{r:?}");
+        assert_eq!(p.get("timestamps").map(String::as_str), Some("true"), "{r:?}");
+    }
+
+    // etcd members: the whole window (sinceTime = now - --since), with timestamps, not tailed.
+    let etcd: Vec<_> = logs.iter().filter(|r| r.path.contains("/namespaces/kube-system/pods/etcd-")).collect();
+    assert_eq!(etcd.len(), 3, "one current log per member (none restarted): {etcd:?}");
+    let window_from = chrono::DateTime::parse_from_rfc3339(NOW).unwrap() - chrono::Duration::minutes(90);
+    for r in &etcd {
+        let p = r.params();
+        assert_eq!(p.get("timestamps").map(String::as_str), Some("true"), "{r:?}");
+        let since = p.get("sinceTime").unwrap_or_else(|| panic!("sinceTime on {r:?}"));
+        let since = chrono::DateTime::parse_from_rfc3339(since).unwrap_or_else(|e| panic!("{since}: {e}"));
+        assert_eq!(since, window_from, "{r:?}");
+        assert!(!p.contains_key("tailLines"), "etcd logs are read over the window, not tailed: {r:?}");
+        assert_eq!(p.get("container").map(String::as_str), Some("etcd"), "{r:?}");
+    }
+
+    let (non_get, _) = served(&api);
+    assert!(non_get.is_empty(), "only GET requests: {non_get:?}");
+    assert!(requests.len() > logs.len(), "lists and /version were made as well");
+}
+
+#[test]
+fn concurrency_bounds_the_requests_in_flight() {
+    // Every answer is slow to start and log bodies are slow to stream, so requests overlap whenever the tool lets
+    // them: the peak the fake sees is the tool's real concurrency.
+    let slow = || {
+        let mut s = shared_slow();
+        s.faults = vec![
+            Fault::Delay { path_prefix: "/api".into(), delay: Duration::from_millis(150) },
+            Fault::SlowBody {
+                path_prefix: "/api/v1/namespaces/kube-system/pods/etcd-".into(),
+                delay: Duration::from_millis(300),
+            },
+        ];
+        s
+    };
+    let peak = |concurrency: &str| {
+        let api = FakeApi::start(slow());
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("config");
+        api.write_kubeconfig(&kubeconfig, "plain");
+        let r = run(&["-o", "json", "--concurrency", concurrency], &kubeconfig);
+        assert_eq!(r.code(), 0, "{}", r.stderr());
+        assert_eq!(r.json()["verdict"]["outcome"], "storage_latency");
+        let peak = api.peak_in_flight();
+        api.stop();
+        peak
+    };
+    let bounded = peak("2");
+    assert!(bounded > 0, "the fake counted the requests");
+    assert!(bounded <= 2, "--concurrency 2 but {bounded} requests were in flight at once");
+    // The measurement can see overlap: with a higher bound the same run has more in flight.
+    let wide = peak("16");
+    assert!(wide > 2, "with --concurrency 16 the run overlaps more than 2 requests (saw {wide})");
+}
+
+/// Moves the fixture's etcd pods (and their logs) to `namespace` with `labels`, as another distribution lays them out.
+fn relocate_etcd(scenario: &mut Scenario, namespace: &str, labels: Value) {
+    for p in scenario.pods.iter_mut() {
+        if p["metadata"]["labels"]["component"] == "etcd" {
+            p["metadata"]["namespace"] = namespace.into();
+            p["metadata"]["labels"] = labels.clone();
+        }
+    }
+    let keys: Vec<_> =
+        scenario.logs.keys().filter(|k| k.namespace == "kube-system" && k.pod.starts_with("etcd-")).cloned().collect();
+    assert_eq!(keys.len(), 3, "the fixture has three etcd members");
+    for k in keys {
+        let body = scenario.logs.remove(&k).unwrap();
+        scenario.logs.insert(support::fakeapi::LogKey { namespace: namespace.into(), ..k }, body);
+    }
+}
+
+#[test]
+fn etcd_is_found_where_karmada_and_openshift_put_it_without_flags() {
+    let layouts = [
+        // Karmada's own etcd StatefulSet (karmada-system, app=etcd).
+        (
+            "karmada-system",
+            serde_json::json!({"app": "etcd", "controller-revision-hash": "etcd-5d8b7c9f4", "statefulset.kubernetes.io/pod-name": "etcd-0"}),
+        ),
+        // OpenShift's etcd static pods (openshift-etcd, app=etcd).
+        ("openshift-etcd", serde_json::json!({"app": "etcd", "etcd": "true", "k8s-app": "etcd", "revision": "7"})),
+    ];
+    for (namespace, labels) in layouts {
+        let mut scenario = shared_slow();
+        relocate_etcd(&mut scenario, namespace, labels);
+        let api = FakeApi::start(scenario);
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("config");
+        api.write_kubeconfig(&kubeconfig, "plain");
+        let r = run(&["-o", "json"], &kubeconfig);
+        assert_eq!(r.code(), 0, "{namespace}: {}", r.stderr());
+        let report = r.json();
+        let discovery = report["collections"][0]["discovery"].to_string();
+        assert!(discovery.contains(&format!("etcd: 3 pod(s) with app=etcd in {namespace}")), "{discovery}");
+        assert_eq!(report["members"].as_array().unwrap().len(), 3, "{namespace}");
+        assert!(!gaps(&report).iter().any(|g| g.contains("etcd member logs")), "{:#?}", gaps(&report));
+        assert_eq!(report["verdict"]["outcome"], "storage_latency", "{namespace}: {:#}", report["verdict"]);
+        let requests = api.requests();
+        assert!(
+            requests.iter().any(|r| r.path.starts_with(&format!("/api/v1/namespaces/{namespace}/pods/etcd-"))
+                && r.path.ends_with("/log")),
+            "{requests:?}"
+        );
+        api.stop();
+    }
+}
+
+#[test]
+fn kube_apiserver_pods_are_found_by_default_and_by_flags() {
+    // No kube-apiserver log was captured in tests/fixtures, so its log is served empty: these tests check that the
+    // pods are found and their logs asked for, not what the logs say.
+    let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
+    let with_apiserver = |namespace: &str, labels: &[(&str, &str)]| {
+        let mut s = shared_slow();
+        s.pods.push(support::fakeapi::static_pod(
+            namespace,
+            "kube-apiserver-node1",
+            "node1",
+            labels,
+            "kube-apiserver",
+            "registry.k8s.io/kube-apiserver:v1.33.0",
+            now,
+        ));
+        let key = support::fakeapi::LogKey {
+            namespace: namespace.into(),
+            pod: "kube-apiserver-node1".into(),
+            container: "kube-apiserver".into(),
+            previous: false,
+        };
+        s.logs.insert(key, support::fakeapi::LogBody::Lines(Vec::new()));
+        s
+    };
+    let asked_for_its_log = |api: &FakeApi, namespace: &str| {
+        api.requests().iter().any(|r| {
+            r.path == format!("/api/v1/namespaces/{namespace}/pods/kube-apiserver-node1/log")
+                && r.params().get("container").is_some_and(|c| c == "kube-apiserver")
+                && r.status == 200
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+
+    // kubeadm's static pod: found by default.
+    let api =
+        FakeApi::start(with_apiserver("kube-system", &[("component", "kube-apiserver"), ("tier", "control-plane")]));
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let r = run(&["-o", "json"], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let report = r.json();
+    let discovery = report["collections"][0]["discovery"].to_string();
+    assert!(discovery.contains("kube-apiserver: 1 pod(s) with component=kube-apiserver in kube-system"), "{discovery}");
+    assert!(!gaps(&report).iter().any(|g| g.contains("kube-apiserver logs")), "{:#?}", gaps(&report));
+    assert!(asked_for_its_log(&api, "kube-system"), "{:?}", api.requests());
+    api.stop();
+
+    // Somewhere discovery does not look: not found by default, found with the flags.
+    let api = FakeApi::start(with_apiserver("control-plane", &[("role", "apiserver")]));
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let default = run(&["-o", "json"], &kubeconfig);
+    assert_eq!(default.code(), 0, "{}", default.stderr());
+    assert!(gaps(&default.json()).iter().any(|g| g.contains("kube-apiserver logs")), "{:#?}", gaps(&default.json()));
+    assert!(!asked_for_its_log(&api, "control-plane"));
+    let flags = ["-o", "json", "--apiserver-namespace", "control-plane", "--apiserver-selector", "role=apiserver"];
+    let r = run(&flags, &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let report = r.json();
+    let discovery = report["collections"][0]["discovery"].to_string();
+    assert!(discovery.contains("kube-apiserver: 1 pod(s) with role=apiserver in control-plane"), "{discovery}");
+    assert!(!gaps(&report).iter().any(|g| g.contains("kube-apiserver logs")), "{:#?}", gaps(&report));
+    assert!(asked_for_its_log(&api, "control-plane"), "{:?}", api.requests());
+    assert_eq!(report["verdict"]["outcome"], "storage_latency", "{:#}", report["verdict"]);
+    api.stop();
+}
+
+#[test]
+fn credentials_rejected_mid_run_say_refresh_them_not_grant_a_permission() {
+    let mut scenario = shared_slow();
+    // /version is answered, then the token stops being accepted for the node list and one etcd member's log
+    // (a token that expired during the run, or was rotated).
+    scenario.faults = vec![
+        Fault::Unauthorized { path_prefix: "/api/v1/nodes".into() },
+        Fault::Unauthorized { path_prefix: "/api/v1/namespaces/kube-system/pods/etcd-node3/log".into() },
+    ];
+    let api = FakeApi::start(scenario);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let r = run(&["-o", "json"], &kubeconfig);
+    assert_eq!(r.code(), 0, "a 401 after /version is a gap, not a failed run: {}", r.stderr());
+    let report = r.json();
+    let gaps = gaps(&report);
+    for what in ["nodes (/api/v1/nodes)", "log of kube-system/etcd-node3"] {
+        let gap = gaps.iter().find(|g| g.contains(what)).unwrap_or_else(|| panic!("{what}: {gaps:#?}"));
+        assert!(gap.contains("401"), "{gap}");
+        assert!(gap.contains("rejected the credentials") && gap.contains("refresh the token or kubeconfig"), "{gap}");
+        assert!(!gap.contains("grant"), "no permission is missing: {gap}");
+    }
+    assert_eq!(report["members"].as_array().unwrap().len(), 2, "the other members' logs were read");
+}
+
+/// A kubeconfig with two contexts: `down` (current, a closed port) and `other` (the fake API server).
+fn two_context_kubeconfig(path: &Path, api: &FakeApi) {
+    let down = support::fakeapi::refused_url();
+    let up = api.url();
+    std::fs::write(
+        path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: down\n  cluster:\n    server: {down}\n- name: up\n  cluster:\n    server: {up}\ncontexts:\n- name: down\n  context:\n    cluster: down\n    user: u\n- name: other\n  context:\n    cluster: up\n    user: u\ncurrent-context: down\nusers:\n- name: u\n  user:\n    token: t0ken-for-tests\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn context_flag_picks_the_other_context() {
+    let api = FakeApi::start(shared_slow());
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    two_context_kubeconfig(&kubeconfig, &api);
+    // The current context points at a closed port...
+    let current = run(&["-o", "json", "--request-timeout", "2s"], &kubeconfig);
+    assert_eq!(current.code(), 3, "{}", current.stderr());
+    assert!(current.stderr().contains("cannot reach the API server"), "{}", current.stderr());
+    assert!(api.requests().is_empty(), "the current context does not point at the fake");
+    // ...--context other at the fake.
+    let r = run(&["-o", "json", "--context", "other"], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let report = r.json();
+    assert_eq!(report["collections"][0]["context"], "other");
+    assert_eq!(report["collections"][0]["server"], api.url());
+    assert_eq!(report["verdict"]["outcome"], "storage_latency", "{:#}", report["verdict"]);
+    assert!(api.requests().iter().any(|r| r.path == "/version"));
+}
+
+#[test]
+fn all_namespaces_and_a_namespace_together_are_a_usage_error() {
+    let api = FakeApi::start(shared_slow());
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "plain");
+    for args in
+        [&["-A", "-n", "karmada-system"][..], &["collect", "--out-dir", "unused", "-n", "x", "--all-namespaces"]]
+    {
+        let r = run(args, &kubeconfig);
+        assert_eq!(r.code(), 2, "{args:?}: {}", r.stderr());
+        assert!(r.stderr().contains("--namespace") && r.stderr().contains("--all-namespaces"), "{}", r.stderr());
+        assert!(r.stdout().is_empty(), "{}", r.stdout());
+    }
+    assert!(api.requests().is_empty(), "rejected before contacting the cluster: {:?}", api.requests());
+    assert!(!dir.path().join("unused").exists() && !Path::new("unused").exists());
+}
+
+#[test]
+fn a_live_run_renders_markdown() {
+    let api = FakeApi::start(shared_slow());
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "plain");
+    let r = run(&["-o", "markdown"], &kubeconfig);
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    let md = r.stdout();
+    assert!(md.starts_with("# etcd-triage report"), "{md}");
+    for section in
+        ["## Verdict", "## etcd members", "## Restarted containers", "## Timeline", "## Gaps and assumptions"]
+    {
+        assert!(md.lines().any(|l| l.starts_with(section)), "{section} missing:\n{md}");
+    }
+    assert!(md.lines().any(|l| l.starts_with('|') && l.contains("etcd-node1")), "a member table row:\n{md}");
+    assert!(md.contains("karmada-scheduler"), "the restarted containers are listed:\n{md}");
+    assert!(md.contains("kube-apiserver logs"), "the discovery gap is listed:\n{md}");
+    assert!(!md.contains('\u{1b}'), "no terminal colour in Markdown");
+    assert!(serde_json::from_str::<Value>(&md).is_err(), "not the JSON report");
+}

@@ -21,7 +21,7 @@ use kube::core::Request;
 use kube::core::params::ListParams;
 use kube::core::subresource::LogParams;
 use sha2::Digest as _;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
 use crate::evidence::{Collection, Gap, Timestamp};
@@ -39,6 +39,16 @@ const APISERVER_PLACES: &[(&str, &str)] = &[
     ("karmada-system", "app=karmada-apiserver"),
     ("openshift-kube-apiserver", "app=openshift-kube-apiserver"),
 ];
+/// The remedy of a gap whose request got 401 after `/version` succeeded: the credentials ran out during the run
+/// (a short-lived token, a rotated service-account token), so no permission is missing.
+const CREDENTIALS_REJECTED: &str = "the API server rejected the credentials (401): they may have expired during the \
+     run; refresh the token or kubeconfig (e.g. re-run your cloud's get-credentials command) and re-run";
+
+/// The remedy for a failed request: fresh credentials on a 401, otherwise `other` (e.g. the permission to grant).
+fn remedy_for<'a>(f: &Failure, other: &'a str) -> &'a str {
+    if f.status == Some(401) { CREDENTIALS_REJECTED } else { other }
+}
+
 /// Status bodies and error answers are read up to this much.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
@@ -455,11 +465,15 @@ impl Ctx {
         self.progress.set_message(format!("collecting: {n} requests, {mib:.1} MiB; {what}"));
     }
 
-    /// Sends one GET and returns the response when it is a success; the time to the answer's head is bounded by
-    /// `--request-timeout` and the deadline.
-    async fn send(&self, req: http::Request<Vec<u8>>) -> Result<http::Response<kube::client::Body>, Failure> {
+    /// Sends one GET and returns the response when it is a success, with the `--concurrency` permit the caller
+    /// holds until it has read the body (a streaming log is a request in flight too); the time to the answer's
+    /// head is bounded by `--request-timeout` and the deadline.
+    async fn send(
+        &self,
+        req: http::Request<Vec<u8>>,
+    ) -> Result<(http::Response<kube::client::Body>, SemaphorePermit<'_>), Failure> {
         debug_assert_eq!(req.method(), http::Method::GET, "etcd-triage only reads");
-        let _permit = self.sem.acquire().await.map_err(|_| Failure { status: None, message: "shut down".into() })?;
+        let permit = self.sem.acquire().await.map_err(|_| Failure { status: None, message: "shut down".into() })?;
         self.tick(req.uri().path());
         let limit = (Instant::now() + self.opts.request_timeout).min(self.deadline);
         let answer = tokio::time::timeout_at(limit, self.client.send(req.map(kube::client::Body::from))).await;
@@ -475,7 +489,7 @@ impl Ctx {
             Ok(Ok(r)) => r,
         };
         if response.status().is_success() {
-            return Ok(response);
+            return Ok((response, permit));
         }
         let status = response.status().as_u16();
         let mut body = Vec::new();
@@ -503,7 +517,7 @@ impl Ctx {
                 .body(Vec::new())
                 .map_err(|e| Failure { status: None, message: e.to_string() })?,
         };
-        let response = self.send(req).await?;
+        let (response, _permit) = self.send(req).await?;
         let mut body = response.into_body();
         let mut out = Vec::new();
         loop {
@@ -660,7 +674,7 @@ async fn list_pages_with(
                     &format!("{what} after page {} ({path})", page - 1),
                     f.describe(),
                     "the list is incomplete; objects on later pages are not part of the analysis",
-                    "re-run; if it persists raise --request-timeout or --deadline",
+                    remedy_for(&f, "re-run; if it persists raise --request-timeout or --deadline"),
                 );
                 return Ok(items);
             }
@@ -710,7 +724,7 @@ async fn list_pages(ctx: Arc<Ctx>, path: String, stem: String, what: &'static st
                 "grant list on events (deploy/rbac.yaml)",
             ),
         };
-        ctx.gap(&format!("{what} ({path})"), f.describe(), impact, remedy);
+        ctx.gap(&format!("{what} ({path})"), f.describe(), impact, remedy_for(&f, remedy));
     }
 }
 
@@ -731,7 +745,7 @@ async fn list_workload_pods(ctx: Arc<Ctx>) -> Vec<Restarted> {
             &format!("pods ({path})"),
             f.describe(),
             "restart counts, exit codes and termination reasons (e.g. OOMKilled) are unknown; no restarted container can be examined; confidence is lowered",
-            "grant list on pods (deploy/rbac.yaml)",
+            remedy_for(&f, "grant list on pods (deploy/rbac.yaml)"),
         );
     }
     restarted
@@ -784,7 +798,7 @@ async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>, String) {
     };
     let mut found = Vec::new();
     let mut notes = Vec::new();
-    let mut failures = Vec::new();
+    let mut failures: Vec<(String, Failure)> = Vec::new();
     for (ns, selector) in &places {
         // Pods in the workload scope are already in the pod list; others are written as evidence here.
         let covered = ctx.opts.namespace.as_ref().is_none_or(|w| w == ns);
@@ -803,7 +817,7 @@ async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>, String) {
                 found.extend(pods);
             }
             Ok(_) => {}
-            Err(f) => failures.push(format!("{selector} in {ns}: {}", f.describe())),
+            Err(f) => failures.push((format!("{selector} in {ns}"), f)),
         }
     }
     if found.is_empty() {
@@ -825,17 +839,20 @@ async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>, String) {
         let why = if failures.is_empty() {
             format!("no pod matched {}", tried.join(", "))
         } else {
-            format!("no pod found; tried {}; failures: {}", tried.join(", "), failures.join("; "))
+            let described: Vec<String> =
+                failures.iter().map(|(place, f)| format!("{place}: {}", f.describe())).collect();
+            format!("no pod found; tried {}; failures: {}", tried.join(", "), described.join("; "))
         };
-        ctx.gap(what, why, impact, remedy);
+        let rejected = failures.iter().any(|(_, f)| f.status == Some(401));
+        ctx.gap(what, why, impact, if rejected { CREDENTIALS_REJECTED } else { remedy });
         return (found, note.to_string());
     }
-    for f in failures {
+    for (place, f) in failures {
         ctx.gap(
             &format!("{} discovery", role.name()),
-            f,
+            format!("{place}: {}", f.describe()),
             "pods in that place are not examined",
-            "grant list on pods (deploy/rbac.yaml)",
+            remedy_for(&f, "grant list on pods (deploy/rbac.yaml)"),
         );
     }
     (found, notes.join("; "))
@@ -876,7 +893,8 @@ async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timestamp>, tail: 
     };
     let request = req.uri().to_string();
     let rel = format!("logs/{}_{}_{}/{}/{}.log", t.namespace, t.pod, t.uid, t.container, t.run);
-    let response = match ctx.send(req).await {
+    // The permit is held while the log streams, so --concurrency bounds the streams too.
+    let (response, _permit) = match ctx.send(req).await {
         Ok(r) => r,
         Err(f) => {
             // A container that never ran (waiting) or was just replaced has no log: nothing is missing.
@@ -944,6 +962,7 @@ fn log_gap_text(role: Role, f: &Failure, no_previous: bool) -> (&'static str, &'
         );
     }
     let remedy = match f.status {
+        Some(401) => CREDENTIALS_REJECTED,
         Some(403) => "grant get on pods/log (deploy/rbac.yaml)",
         None | Some(500..) => {
             "the kubelet may be unreachable: on the node, run `kubectl etcd-triage analyze /var/log/pods`"
@@ -972,7 +991,7 @@ async fn fetch_metrics(ctx: Arc<Ctx>) {
             "kube-apiserver /metrics",
             f.describe(),
             "the API server's etcd request latency histograms are not seen (logs still are)",
-            "grant get on the non-resource URL /metrics (deploy/rbac.yaml)",
+            remedy_for(&f, "grant get on the non-resource URL /metrics (deploy/rbac.yaml)"),
         ),
     }
 }
@@ -1015,5 +1034,21 @@ async fn fetch_captures(ctx: Arc<Ctx>) {
             }
             Err(e) => ctx.gap(&rel, e.to_string(), "these metrics are not part of the analysis", ""),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_401_asks_for_fresh_credentials_and_other_failures_keep_their_remedy() {
+        let failure = |status| Failure { status, message: "x".into() };
+        let grant = "grant list on nodes (deploy/rbac.yaml)";
+        assert_eq!(remedy_for(&failure(Some(401)), grant), CREDENTIALS_REJECTED);
+        assert_eq!(remedy_for(&failure(Some(403)), grant), grant);
+        assert_eq!(remedy_for(&failure(None), grant), grant);
+        let (_, log_remedy) = log_gap_text(Role::Etcd, &failure(Some(401)), false);
+        assert_eq!(log_remedy, CREDENTIALS_REJECTED);
     }
 }

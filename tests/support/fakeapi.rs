@@ -7,9 +7,11 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::future::Future as _;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -23,7 +25,7 @@ use serde_json::{Value, json};
 
 mod scale;
 #[allow(unused_imports)] // used by the benchmark
-pub use scale::scale_scenario;
+pub use scale::{scale_scenario, static_pod};
 
 /// What the server serves.
 pub struct Scenario {
@@ -65,11 +67,34 @@ pub enum LogBody {
 }
 
 pub enum Fault {
-    Forbidden { path_prefix: String },
-    Unauthorized { path_prefix: String },
-    Delay { path_prefix: String, delay: Duration },
-    ServerError { path_prefix: String, code: u16 },
-    NotFound { path_prefix: String },
+    Forbidden {
+        path_prefix: String,
+    },
+    Unauthorized {
+        path_prefix: String,
+    },
+    Delay {
+        path_prefix: String,
+        delay: Duration,
+    },
+    ServerError {
+        path_prefix: String,
+        code: u16,
+    },
+    NotFound {
+        path_prefix: String,
+    },
+    /// Only `previous=true` log requests under the prefix fail with `code`, as when the kubelet no longer has the
+    /// previous run's log (400, the API server's own wording) or the pod was replaced meanwhile (404).
+    PreviousLogGone {
+        path_prefix: String,
+        code: u16,
+    },
+    /// The answer's head comes at once, its body only after `delay` (a kubelet slow to stream a log).
+    SlowBody {
+        path_prefix: String,
+        delay: Duration,
+    },
 }
 
 /// One request as the server saw it.
@@ -81,6 +106,13 @@ pub struct Recorded {
     pub status: u16,
     pub denied_by_rbac: bool,
     pub bytes_sent: u64,
+}
+
+impl Recorded {
+    /// The query parameters, decoded as the server reads them.
+    pub fn params(&self) -> HashMap<String, String> {
+        query_map(&self.query)
+    }
 }
 
 /// ClusterRole rules.
@@ -255,6 +287,31 @@ pub fn refused_url() -> String {
 struct State {
     scenario: Scenario,
     requests: Arc<Mutex<Vec<Recorded>>>,
+    in_flight: Arc<InFlight>,
+}
+
+/// Requests being answered now (from arrival until the body was sent or abandoned) and the most seen at once.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+/// One request in flight; counted down when dropped (answer sent, or the client went away).
+struct InFlightGuard(Arc<InFlight>);
+
+impl InFlightGuard {
+    fn enter(counter: &Arc<InFlight>) -> Self {
+        let n = counter.now.fetch_add(1, Ordering::SeqCst) + 1;
+        counter.peak.fetch_max(n, Ordering::SeqCst);
+        InFlightGuard(counter.clone())
+    }
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 pub struct FakeApi {
@@ -262,6 +319,7 @@ pub struct FakeApi {
     ca_pem: Option<String>,
     token: Option<String>,
     requests: Arc<Mutex<Vec<Recorded>>>,
+    in_flight: Arc<InFlight>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -306,7 +364,8 @@ impl FakeApi {
         let addr: SocketAddr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let token = scenario.token.clone();
-        let state = Arc::new(State { scenario, requests: requests.clone() });
+        let in_flight = Arc::new(InFlight::default());
+        let state = Arc::new(State { scenario, requests: requests.clone(), in_flight: in_flight.clone() });
         let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -346,6 +405,7 @@ impl FakeApi {
             ca_pem: None,
             token,
             requests,
+            in_flight,
             shutdown: Some(tx),
             thread: Some(thread),
         }
@@ -379,6 +439,11 @@ impl FakeApi {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// The most requests that were being answered at the same time (arrival to the end of the body).
+    pub fn peak_in_flight(&self) -> usize {
+        self.in_flight.peak.load(Ordering::SeqCst)
     }
 
     pub fn stop(mut self) {
@@ -498,6 +563,7 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Respo
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
+    let guard = InFlightGuard::enter(&state.in_flight);
     let index = {
         let mut r = state.requests.lock().unwrap();
         r.push(Recorded {
@@ -511,6 +577,7 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Respo
         r.len() - 1
     };
     let (response, denied) = route(&state, &req, &method, &path, &query).await;
+    use http_body_util::BodyExt as _;
     let mut r = state.requests.lock().unwrap();
     r[index].status = response.status().as_u16();
     r[index].denied_by_rbac = denied;
@@ -518,8 +585,15 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Respo
     drop(r);
     // Streamed bodies report what they sent when they finish.
     let (parts, body) = response.into_parts();
-    let counted = Counted { inner: body, requests: state.requests.clone(), index, sent: 0 };
-    use http_body_util::BodyExt as _;
+    let slow = state.scenario.faults.iter().find_map(|f| match f {
+        Fault::SlowBody { path_prefix, delay } if path.starts_with(path_prefix.as_str()) => Some(*delay),
+        _ => None,
+    });
+    let body = match slow {
+        Some(delay) => Delayed { sleep: Box::pin(tokio::time::sleep(delay)), inner: body }.boxed(),
+        None => body,
+    };
+    let counted = Counted { inner: body, requests: state.requests.clone(), index, sent: 0, _in_flight: guard };
     Response::from_parts(parts, counted.boxed())
 }
 
@@ -564,6 +638,22 @@ async fn route(
             }
             Fault::NotFound { path_prefix } if hit(path_prefix) => {
                 return (status_body(404, "NotFound", "the server could not find the requested resource"), false);
+            }
+            Fault::PreviousLogGone { path_prefix, code }
+                if hit(path_prefix) && query_map(query).get("previous").is_some_and(|v| v == "true") =>
+            {
+                let pod = path.trim_end_matches("/log").rsplit('/').next().unwrap_or("");
+                let q = query_map(query);
+                let container = q.get("container").map(String::as_str).unwrap_or("");
+                let answer = match code {
+                    404 => status_body(404, "NotFound", &format!("pods \"{pod}\" not found")),
+                    _ => status_body(
+                        *code,
+                        "BadRequest",
+                        &format!("previous terminated container \"{container}\" in pod \"{pod}\" not found"),
+                    ),
+                };
+                return (answer, false);
             }
             _ => {}
         }
@@ -940,6 +1030,26 @@ struct Counted {
     requests: Arc<Mutex<Vec<Recorded>>>,
     index: usize,
     sent: u64,
+    _in_flight: InFlightGuard,
+}
+
+/// A body held back until `sleep` elapses.
+struct Delayed {
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    inner: ResBody,
+}
+
+impl Body for Delayed {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let this = &mut *self;
+        if this.sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        Pin::new(&mut this.inner).poll_frame(cx)
+    }
 }
 
 impl Body for Counted {

@@ -162,6 +162,22 @@ fn pod(
     }
 }
 
+/// A running control-plane static pod (no owner), e.g. `kube-apiserver-node1`, as the API server returns it.
+pub fn static_pod(
+    ns: &str,
+    name: &str,
+    node: &str,
+    labels: &[(&str, &str)],
+    container: &str,
+    image: &str,
+    now: DateTime<Utc>,
+) -> serde_json::Value {
+    let i = name.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize)) % 1_000_000_000_000;
+    let mut p = pod(ns, name, i, node, labels, container, image, now);
+    p.metadata.owner_references = None;
+    serde_json::to_value(p).expect("a Pod serialises")
+}
+
 /// `pods` pods (about 1% crash-looping), `nodes` nodes, `etcd_members` etcd static pods with `etcd_log_bytes` of
 /// log each spanning the last 5 hours, and one kube-apiserver per member.
 pub fn scale_scenario(
