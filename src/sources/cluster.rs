@@ -44,9 +44,22 @@ const APISERVER_PLACES: &[(&str, &str)] = &[
 const CREDENTIALS_REJECTED: &str = "the API server rejected the credentials (401): they may have expired during the \
      run; refresh the token or kubeconfig (e.g. re-run your cloud's get-credentials command) and re-run";
 
-/// The remedy for a failed request: fresh credentials on a 401, otherwise `other` (e.g. the permission to grant).
-fn remedy_for<'a>(f: &Failure, other: &'a str) -> &'a str {
-    if f.status == Some(401) { CREDENTIALS_REJECTED } else { other }
+/// The remedy for a failed request, by what went wrong: fresh credentials on a 401, `grant` (the permission to
+/// add) on a 403, and for answers that are not about permissions (no answer in time, a 5xx, a 404) what fits those.
+fn remedy_for(f: &Failure, grant: &str) -> String {
+    match f.status {
+        Some(401) => CREDENTIALS_REJECTED.to_string(),
+        Some(403) => grant.to_string(),
+        Some(404) => "the API server does not serve it (the resource or API group is absent on this cluster);                       nothing to grant"
+            .to_string(),
+        Some(code) if code >= 500 => format!(
+            "the API server failed the request ({code}), which is common while etcd itself is in trouble: re-run              later, or collect on the node with `kubectl etcd-triage analyze /var/log/pods`"
+        ),
+        Some(code) => format!("the API server refused the request ({code}); {grant}"),
+        None => "no usable answer in time: re-run, raise --request-timeout or --deadline, or collect on the node \
+                 with `kubectl etcd-triage analyze /var/log/pods`"
+            .to_string(),
+    }
 }
 
 /// Status bodies and error answers are read up to this much.
@@ -674,7 +687,7 @@ async fn list_pages_with(
                     &format!("{what} after page {} ({path})", page - 1),
                     f.describe(),
                     "the list is incomplete; objects on later pages are not part of the analysis",
-                    remedy_for(&f, "re-run; if it persists raise --request-timeout or --deadline"),
+                    &remedy_for(&f, "re-run; if it persists raise --request-timeout or --deadline"),
                 );
                 return Ok(items);
             }
@@ -724,7 +737,7 @@ async fn list_pages(ctx: Arc<Ctx>, path: String, stem: String, what: &'static st
                 "grant list on events (deploy/rbac.yaml)",
             ),
         };
-        ctx.gap(&format!("{what} ({path})"), f.describe(), impact, remedy_for(&f, remedy));
+        ctx.gap(&format!("{what} ({path})"), f.describe(), impact, &remedy_for(&f, remedy));
     }
 }
 
@@ -745,7 +758,7 @@ async fn list_workload_pods(ctx: Arc<Ctx>) -> Vec<Restarted> {
             &format!("pods ({path})"),
             f.describe(),
             "restart counts, exit codes and termination reasons (e.g. OOMKilled) are unknown; no restarted container can be examined; confidence is lowered",
-            remedy_for(&f, "grant list on pods (deploy/rbac.yaml)"),
+            &remedy_for(&f, "grant list on pods (deploy/rbac.yaml)"),
         );
     }
     restarted
@@ -852,7 +865,7 @@ async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>, String) {
             &format!("{} discovery", role.name()),
             format!("{place}: {}", f.describe()),
             "pods in that place are not examined",
-            remedy_for(&f, "grant list on pods (deploy/rbac.yaml)"),
+            &remedy_for(&f, "grant list on pods (deploy/rbac.yaml)"),
         );
     }
     (found, notes.join("; "))
@@ -991,7 +1004,7 @@ async fn fetch_metrics(ctx: Arc<Ctx>) {
             "kube-apiserver /metrics",
             f.describe(),
             "the API server's etcd request latency histograms are not seen (logs still are)",
-            remedy_for(&f, "grant get on the non-resource URL /metrics (deploy/rbac.yaml)"),
+            &remedy_for(&f, "grant get on the non-resource URL /metrics (deploy/rbac.yaml)"),
         ),
     }
 }
@@ -1047,7 +1060,13 @@ mod tests {
         let grant = "grant list on nodes (deploy/rbac.yaml)";
         assert_eq!(remedy_for(&failure(Some(401)), grant), CREDENTIALS_REJECTED);
         assert_eq!(remedy_for(&failure(Some(403)), grant), grant);
-        assert_eq!(remedy_for(&failure(None), grant), grant);
+        // Not about permissions: no grant is suggested for a timeout, a 5xx or a 404.
+        for status in [None, Some(500), Some(503), Some(404)] {
+            let remedy = remedy_for(&failure(status), grant);
+            assert!(!remedy.contains("grant list"), "{status:?}: {remedy}");
+        }
+        assert!(remedy_for(&failure(None), grant).contains("--request-timeout"));
+        assert!(remedy_for(&failure(Some(503)), grant).contains("/var/log/pods"));
         let (_, log_remedy) = log_gap_text(Role::Etcd, &failure(Some(401)), false);
         assert_eq!(log_remedy, CREDENTIALS_REJECTED);
     }
