@@ -376,6 +376,8 @@ pub fn scale_scenario(
                     total_bytes: etcd_log_bytes,
                 }
             } else {
+                // Written for the benchmark, not captured (the lab runs no kube-apiserver): one ordinary info line,
+                // which is not evidence of anything, so that the API server's log request and parse are exercised.
                 LogBody::Lines(vec![(now - chrono::Duration::minutes(10), "I1125 02:00:00.000000       1 controller.go:615] quota admission added evaluator for: leases.coordination.k8s.io".into())])
             };
             s.logs.insert(key, body);
