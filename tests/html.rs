@@ -208,6 +208,12 @@ fn chromium(bin: &Path, profile: &Path) -> Command {
         "--disable-dev-shm-usage",
         "--no-first-run",
         "--no-default-browser-check",
+        // No network of its own: the page must render with nothing fetched, and a closed network would
+        // otherwise refuse Chromium's background connections.
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
         "--hide-scrollbars",
     ])
     .arg(format!("--user-data-dir={}", profile.display()));
