@@ -466,6 +466,15 @@ pub struct NodeRecord {
     pub kernel_version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container_runtime: Option<String>,
+    /// `v1.33.1` (status.nodeInfo.kubeletVersion).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubelet_version: Option<String>,
+    /// `arm64`, `amd64` (status.nodeInfo.architecture): edge clusters mix Raspberry Pis, Jetsons and NUCs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// `Debian GNU/Linux 12 (bookworm)` (status.nodeInfo.osImage).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_image: Option<String>,
     pub labels: BTreeMap<String, String>,
     pub origin: Origin,
 }

@@ -103,6 +103,14 @@ fn live_run_over_https_attributes_the_restarts_to_storage_with_only_the_rbac_rol
     // All three etcd members were found by discovery and their logs read.
     let members = report["members"].as_array().unwrap();
     assert_eq!(members.len(), 3, "{members:#?}");
+    // The nodes they run on, with what the kubelet reports (kernel, runtime) from the served Node objects.
+    let nodes = report["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 3, "{nodes:#?}");
+    for n in nodes {
+        assert!(n["why_listed"].to_string().contains("runs etcd member"), "{n:#}");
+        assert!(!n["kernel_version"].as_str().unwrap_or("").is_empty(), "{n:#}");
+        assert!(!n["container_runtime"].as_str().unwrap_or("").is_empty(), "{n:#}");
+    }
     let collection = &report["collections"][0];
     assert_eq!(collection["context"], "edge-lab");
     assert!(collection["discovery"][0].as_str().unwrap().contains("3 pod(s) with component=etcd in kube-system"));

@@ -5,6 +5,7 @@
 pub mod advice;
 pub mod attribution;
 pub mod members;
+pub mod nodes;
 pub mod restarts;
 pub mod thresholds;
 pub mod timeline;
@@ -246,6 +247,8 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
     members::attach_metric_series(&mut member_stats, &evidence.metric_series, from, to, th);
     let window_events: Vec<_> = evidence.events.iter().filter(|e| inside(e.first_at, e.last_at)).collect();
     let window_nodes: Vec<_> = evidence.nodes.iter().collect();
+    let (node_list, nodes_omitted) =
+        nodes::summaries(&evidence.nodes, &evidence.containers, &containers, &member_stats);
     let timeline = timeline::build(&signals, &containers, &window_events, &window_nodes, th);
 
     let mut gaps = evidence.gaps.clone();
@@ -265,6 +268,8 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
         verdict,
         containers,
         members: member_stats,
+        nodes: node_list,
+        nodes_omitted,
         timeline,
         recommendations,
         gaps,

@@ -58,7 +58,7 @@ fn node_rows(nodes: &[&NodeRecord]) -> Vec<TimelineRow> {
     let mut rows = Vec::new();
     for n in nodes {
         for c in &n.conditions {
-            let abnormal = if c.condition_type == "Ready" { c.status != "True" } else { c.status == "True" };
+            let abnormal = super::nodes::abnormal(&c.condition_type, &c.status);
             let Some(at) = c.last_transition else { continue };
             if abnormal {
                 let reason = c.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
@@ -201,6 +201,9 @@ mod tests {
             conditions: vec![cond("Ready", "True"), cond("DiskPressure", "True"), cond("MemoryPressure", "False")],
             kernel_version: None,
             container_runtime: None,
+            kubelet_version: None,
+            architecture: None,
+            os_image: None,
             labels: Default::default(),
             origin: Origin::new("nodes.json#items[1]", None),
         };

@@ -395,6 +395,25 @@ pub fn spark_caption(points: &[(Timestamp, f64)], clock: &Clock) -> Option<Strin
     Some(format!("{}, max per {step}, {range}", clock.span(start, end)))
 }
 
+/// What the kubelet reports about a node, on one line: `arm64 · kernel 6.6.31 · containerd://1.7.24 · kubelet
+/// v1.33.1 · Debian GNU/Linux 12`; unknown parts are left out.
+pub fn node_facts(n: &super::model::NodeSummary) -> String {
+    let parts = [
+        n.architecture.clone(),
+        n.kernel_version.as_ref().map(|k| format!("kernel {k}")),
+        n.container_runtime.clone(),
+        n.kubelet_version.as_ref().map(|k| format!("kubelet {k}")),
+        n.os_image.clone(),
+    ];
+    let known: Vec<String> = parts.into_iter().flatten().filter(|p| !p.is_empty()).collect();
+    if known.is_empty() { "no node info".to_string() } else { known.join(" · ") }
+}
+
+/// The note under a capped node list, if any were left out.
+pub fn nodes_omitted_note(omitted: usize) -> Option<String> {
+    (omitted > 0).then(|| format!("{omitted} more relevant node(s) not listed; `-o json` has the first 20 too"))
+}
+
 /// The short name of a disk histogram for captions: `WAL fsync` / `backend commit` (else the metric name).
 pub fn disk_metric_name(metric: &str) -> &str {
     if metric.contains("wal_fsync") {
@@ -924,6 +943,33 @@ pub(crate) fn sample_report() -> Report {
         },
         containers: vec![kcm_history, karmada_history],
         members,
+        nodes: vec![
+            NodeSummary {
+                name: "cp1".into(),
+                roles: vec!["control-plane".into()],
+                why_listed: vec!["runs etcd member etcd-cp1".into()],
+                conditions: vec![],
+                kernel_version: Some("6.1.0-28-amd64".into()),
+                container_runtime: Some("containerd://1.7.24".into()),
+                kubelet_version: Some("v1.33.1".into()),
+                architecture: Some("amd64".into()),
+                os_image: Some("Debian GNU/Linux 12 (bookworm)".into()),
+                origin: o("nodes.json", 1),
+            },
+            NodeSummary {
+                name: "cp2".into(),
+                roles: vec!["control-plane".into()],
+                why_listed: vec!["runs restarted kube-controller-manager".into(), "abnormal condition".into()],
+                conditions: vec!["DiskPressure=True (KubeletHasDiskPressure)".into()],
+                kernel_version: Some("6.6.31+rpt-rpi-v8".into()),
+                container_runtime: Some("containerd://1.7.24".into()),
+                kubelet_version: Some("v1.33.1".into()),
+                architecture: Some("arm64".into()),
+                os_image: None,
+                origin: o("nodes.json", 40),
+            },
+        ],
+        nodes_omitted: 0,
         timeline,
         recommendations: vec![
             Recommendation {

@@ -18,8 +18,8 @@ use chrono_tz::Tz;
 use super::RenderOpts;
 use super::format::{
     Clock, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range, fmt_span, fmt_stats,
-    fmt_thresholds, fmt_time, fmt_verdict_tag, omitted_note, select_timeline, short_origin, subject_label,
-    subject_short,
+    fmt_thresholds, fmt_time, fmt_verdict_tag, node_facts, nodes_omitted_note, omitted_note, select_timeline,
+    short_origin, subject_label, subject_short,
 };
 use super::model::{
     AdviceKind, Cause, Citation, ContainerHistory, Link, MemberSignals, Outcome, Report, RestartRecord, Severity,
@@ -42,6 +42,7 @@ pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Re
     chart(report, out, opts, &clock)?;
     containers(report, out, &clock)?;
     members(report, out)?;
+    nodes(report, out)?;
     timeline(report, out, opts, &clock)?;
     recommendations(report, out)?;
     gaps(report, out)?;
@@ -960,6 +961,37 @@ fn legend(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 // Tables
 
 /// Table header; columns named with a trailing `>` are numeric (right-aligned).
+/// The relevant nodes; nothing when the evidence has no node objects.
+fn nodes(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.nodes.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "<section id=\"nodes\">\n<h2>Nodes</h2>")?;
+    table_head(out, "nodes", &["node", "why listed", "abnormal conditions", "node info"])?;
+    for n in &report.nodes {
+        let roles = if n.roles.is_empty() {
+            String::new()
+        } else {
+            format!(" <span class=\"muted\">{}</span>", escape(&n.roles.join(",")))
+        };
+        let conditions = if n.conditions.is_empty() { "none".to_owned() } else { n.conditions.join(", ") };
+        writeln!(
+            out,
+            "<tr data-node=\"{}\"><td><b>{}</b>{roles}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&n.name),
+            escape(&n.name),
+            escape(&n.why_listed.join("; ")),
+            escape(&conditions),
+            escape(&node_facts(n))
+        )?;
+    }
+    table_end(out)?;
+    if let Some(note) = nodes_omitted_note(report.nodes_omitted) {
+        writeln!(out, "<p class=\"muted\">{}</p>", escape(&note))?;
+    }
+    writeln!(out, "</section>")
+}
+
 fn table_head(out: &mut dyn Write, class: &str, columns: &[&str]) -> io::Result<()> {
     writeln!(out, "<table class=\"{class}\">\n<thead><tr>")?;
     for c in columns {

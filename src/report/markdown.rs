@@ -9,7 +9,8 @@ use std::io::{self, Write};
 use super::RenderOpts;
 use super::format::{
     Clock, describe_collection, disk_metric_name, fmt_attribution, fmt_origin_range, fmt_span, fmt_stats,
-    fmt_thresholds, fmt_time, fmt_verdict_tag, omitted_note, select_timeline, spark_caption, sparkline, subject_short,
+    fmt_thresholds, fmt_time, fmt_verdict_tag, node_facts, nodes_omitted_note, omitted_note, select_timeline,
+    spark_caption, sparkline, subject_short,
 };
 use super::model::{AdviceKind, Citation, ContainerHistory, Report, RestartRecord};
 use crate::evidence::Subject;
@@ -20,6 +21,7 @@ pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Re
     header(report, out, opts, &clock)?;
     verdict(report, out, &clock)?;
     members(report, out, &clock)?;
+    nodes(report, out)?;
     containers(report, out, &clock)?;
     timeline(report, out, opts, &clock)?;
     recommendations(report, out)?;
@@ -211,6 +213,26 @@ fn members(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
             line.push_str(&format!(". Slow-operation latency {} ({caption})", code(&sparkline(&m.latency_series))));
         }
         writeln!(out, "{line}")?;
+    }
+    writeln!(out)
+}
+
+/// The relevant nodes as a table; nothing when the evidence has no node objects.
+fn nodes(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.nodes.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "## Nodes\n")?;
+    writeln!(out, "{}", table_row(&["node", "why listed", "abnormal conditions", "node info"].map(String::from)))?;
+    writeln!(out, "{}", table_row(&["---", "---", "---", "---"].map(String::from)))?;
+    for n in &report.nodes {
+        let name =
+            if n.roles.is_empty() { text(&n.name) } else { format!("{} ({})", text(&n.name), n.roles.join(",")) };
+        let conditions = if n.conditions.is_empty() { "none".to_string() } else { text(&n.conditions.join(", ")) };
+        writeln!(out, "{}", table_row(&[name, text(&n.why_listed.join("; ")), conditions, text(&node_facts(n))]))?;
+    }
+    if let Some(note) = nodes_omitted_note(report.nodes_omitted) {
+        writeln!(out, "\n{note}")?;
     }
     writeln!(out)
 }

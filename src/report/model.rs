@@ -24,6 +24,10 @@ pub struct Report {
     pub containers: Vec<ContainerHistory>,
     /// Disk and consensus signals per etcd member.
     pub members: Vec<MemberSignals>,
+    /// Nodes that run a restarted container or an etcd member, or have an abnormal condition (at most 20).
+    pub nodes: Vec<NodeSummary>,
+    /// Relevant nodes left out of `nodes` by the cap.
+    pub nodes_omitted: usize,
     /// The merged, folded timeline in time order.
     pub timeline: Vec<TimelineRow>,
     pub recommendations: Vec<Recommendation>,
@@ -296,6 +300,29 @@ pub struct MemberSignals {
     pub disk_metric: Option<DiskMetricSeries>,
     /// One-line assessment (`WAL fsync up to 3.0s: 300x the 10ms guidance`).
     pub assessment: String,
+}
+
+/// A node the verdict touches, with what the kubelet reports about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeSummary {
+    pub name: String,
+    /// From `node-role.kubernetes.io/<role>` labels.
+    pub roles: Vec<String>,
+    /// Why it is listed: `runs restarted karmada-controller-manager`, `runs etcd member etcd-node1`, ...
+    pub why_listed: Vec<String>,
+    /// Abnormal conditions: `DiskPressure=True (KubeletHasDiskPressure)`, `Ready=False`.
+    pub conditions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kernel_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_runtime: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubelet_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_image: Option<String>,
+    pub origin: Origin,
 }
 
 /// A disk latency quantile of one member over time, from metrics.

@@ -11,8 +11,8 @@ use owo_colors::{OwoColorize, Style};
 use super::RenderOpts;
 use super::format::{
     Clock, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range, fmt_span, fmt_thresholds,
-    fmt_time, fmt_verdict_tag, omitted_note, select_timeline, short_origin, spark_caption, sparkline, subject_short,
-    wrap,
+    fmt_time, fmt_verdict_tag, node_facts, nodes_omitted_note, omitted_note, select_timeline, short_origin,
+    spark_caption, sparkline, subject_short, wrap,
 };
 use super::model::{
     AdviceKind, Cause, Citation, ContainerHistory, LatencyStats, MemberSignals, Outcome, Report, RestartRecord,
@@ -31,6 +31,7 @@ pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Re
     r.verdict(out)?;
     r.containers(out)?;
     r.members(out)?;
+    r.nodes(out)?;
     r.timeline(out)?;
     r.recommendations(out)?;
     r.gaps(out)?;
@@ -310,6 +311,32 @@ impl Renderer<'_> {
                 writeln!(out)?;
             }
             self.member(out, m)?;
+        }
+        Ok(())
+    }
+
+    /// Nodes of restarted containers and etcd members, and nodes with abnormal conditions; nothing when the
+    /// evidence has no node objects.
+    fn nodes(&self, out: &mut dyn Write) -> io::Result<()> {
+        let nodes = &self.report.nodes;
+        if nodes.is_empty() {
+            return Ok(());
+        }
+        self.section(out, &format!("NODES ({})", nodes.len() + self.report.nodes_omitted))?;
+        for n in nodes {
+            let mut head = format!("  {}", self.p(&n.name, bold()));
+            if !n.roles.is_empty() {
+                head.push_str(&format!("  {}", self.p(&n.roles.join(","), dim())));
+            }
+            if !n.conditions.is_empty() {
+                head.push_str(&format!("  {}", self.p(&n.conditions.join(", "), yellow())));
+            }
+            writeln!(out, "{head}")?;
+            self.wrapped(out, "    ", 4, 4, &n.why_listed.join("; "), plain(), None)?;
+            self.wrapped(out, "    ", 4, 4, &node_facts(n), dim(), None)?;
+        }
+        if let Some(note) = nodes_omitted_note(self.report.nodes_omitted) {
+            writeln!(out, "  {}", self.p(&note, dim()))?;
         }
         Ok(())
     }

@@ -336,6 +336,9 @@ fn node_record(n: &core::Node, origin: Origin) -> NodeRecord {
         conditions,
         kernel_version: info.map(|i| i.kernel_version.clone()),
         container_runtime: info.map(|i| i.container_runtime_version.clone()),
+        kubelet_version: info.map(|i| i.kubelet_version.clone()),
+        architecture: info.map(|i| i.architecture.clone()),
+        os_image: info.map(|i| i.os_image.clone()),
         labels: n.metadata.labels.clone().unwrap_or_default(),
         origin,
     }

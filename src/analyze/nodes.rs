@@ -1,0 +1,157 @@
+//! The nodes that matter to the verdict: those running a restarted container or an etcd member, and those with
+//! an abnormal condition (DiskPressure, MemoryPressure, PIDPressure, NetworkUnavailable, or not Ready). A
+//! 500-node cluster is listed by these, not in full.
+//!
+//! Pure; no I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::evidence::{ContainerRecord, NodeRecord};
+use crate::report::model::{ContainerHistory, MemberSignals, NodeSummary};
+
+/// At most this many nodes are listed; the report says how many more matched.
+pub const MAX_NODES: usize = 20;
+
+/// Whether a condition is abnormal: `Ready` must be `True`, every other (pressure) condition `False`.
+pub fn abnormal(condition_type: &str, status: &str) -> bool {
+    if condition_type == "Ready" { status != "True" } else { status == "True" }
+}
+
+/// Summaries of the relevant nodes, those with the most reasons to be listed first, at most [`MAX_NODES`];
+/// the second value counts the relevant nodes left out.
+pub fn summaries(
+    nodes: &[NodeRecord],
+    pods: &[ContainerRecord],
+    containers: &[ContainerHistory],
+    members: &[MemberSignals],
+) -> (Vec<NodeSummary>, usize) {
+    let mut why: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for c in containers {
+        if let Some(node) = &c.node {
+            why.entry(node).or_default().insert(format!("runs restarted {}", c.container));
+        }
+    }
+    // kubeadm names the etcd pod `etcd-<node>` and the member `<node>`; the lab and many bundles name the member
+    // after its pod. Either way the pod's record says where it runs.
+    for m in members {
+        for p in pods.iter().filter(|p| p.pod == m.member || p.pod == format!("etcd-{}", m.member)) {
+            if let Some(node) = &p.node {
+                why.entry(node).or_default().insert(format!("runs etcd member {}", m.member));
+            }
+        }
+    }
+    let mut out: Vec<NodeSummary> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for n in nodes {
+        if !seen.insert(n.name.as_str()) {
+            continue;
+        }
+        let conditions: Vec<String> = n
+            .conditions
+            .iter()
+            .filter(|c| abnormal(&c.condition_type, &c.status))
+            .map(|c| {
+                let reason = c.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+                format!("{}={}{reason}", c.condition_type, c.status)
+            })
+            .collect();
+        let mut reasons: Vec<String> =
+            why.get(n.name.as_str()).map(|s| s.iter().cloned().collect()).unwrap_or_default();
+        if !conditions.is_empty() {
+            reasons.push("abnormal condition".into());
+        }
+        if reasons.is_empty() {
+            continue;
+        }
+        let roles: Vec<String> = n
+            .labels
+            .keys()
+            .filter_map(|k| k.strip_prefix("node-role.kubernetes.io/"))
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .collect();
+        out.push(NodeSummary {
+            name: n.name.clone(),
+            roles,
+            why_listed: reasons,
+            conditions,
+            kernel_version: n.kernel_version.clone(),
+            container_runtime: n.container_runtime.clone(),
+            kubelet_version: n.kubelet_version.clone(),
+            architecture: n.architecture.clone(),
+            os_image: n.os_image.clone(),
+            origin: n.origin.clone(),
+        });
+    }
+    out.sort_by(|a, b| b.why_listed.len().cmp(&a.why_listed.len()).then(a.name.cmp(&b.name)));
+    let omitted = out.len().saturating_sub(MAX_NODES);
+    out.truncate(MAX_NODES);
+    (out, omitted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{ContainerState, NodeCondition, Origin};
+
+    fn node(name: &str, conditions: &[(&str, &str)]) -> NodeRecord {
+        NodeRecord {
+            name: name.into(),
+            conditions: conditions
+                .iter()
+                .map(|(t, s)| NodeCondition {
+                    condition_type: (*t).into(),
+                    status: (*s).into(),
+                    reason: None,
+                    last_transition: None,
+                })
+                .collect(),
+            kernel_version: Some("6.1.0-rpi7-rpi-v8".into()),
+            container_runtime: Some("containerd://1.7.24".into()),
+            kubelet_version: Some("v1.33.1".into()),
+            architecture: Some("arm64".into()),
+            os_image: None,
+            labels: [("node-role.kubernetes.io/control-plane".to_string(), String::new())].into(),
+            origin: Origin::new("nodes.json", None),
+        }
+    }
+
+    fn pod(name: &str, node: &str) -> ContainerRecord {
+        ContainerRecord {
+            namespace: "kube-system".into(),
+            pod: name.into(),
+            container: "etcd".into(),
+            node: Some(node.into()),
+            restart_count: 0,
+            state: ContainerState::Running { started_at: None },
+            last_termination: None,
+            labels: Default::default(),
+            origin: Origin::new("pods.json", None),
+        }
+    }
+
+    #[test]
+    fn lists_the_nodes_of_etcd_members_and_abnormal_ones_only() {
+        let nodes = vec![
+            node("rpi-1", &[("Ready", "True"), ("DiskPressure", "False")]),
+            node("rpi-2", &[("Ready", "True"), ("DiskPressure", "True")]),
+            node("quiet", &[("Ready", "True")]),
+        ];
+        let member = MemberSignals { member: "rpi-1".into(), ..MemberSignals::default() };
+        let (list, omitted) = summaries(&nodes, &[pod("etcd-rpi-1", "rpi-1")], &[], &[member]);
+        assert_eq!(omitted, 0);
+        let names: Vec<&str> = list.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, vec!["rpi-1", "rpi-2"], "the quiet node is left out");
+        assert_eq!(list[0].why_listed, vec!["runs etcd member rpi-1".to_string()]);
+        assert_eq!(list[0].roles, vec!["control-plane".to_string()]);
+        assert_eq!(list[0].architecture.as_deref(), Some("arm64"));
+        assert_eq!(list[1].conditions, vec!["DiskPressure=True".to_string()]);
+    }
+
+    #[test]
+    fn a_large_cluster_is_capped() {
+        let nodes: Vec<NodeRecord> = (0..30).map(|i| node(&format!("n{i:02}"), &[("Ready", "False")])).collect();
+        let (list, omitted) = summaries(&nodes, &[], &[], &[]);
+        assert_eq!((list.len(), omitted), (MAX_NODES, 10));
+    }
+}
