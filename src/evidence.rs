@@ -475,6 +475,9 @@ pub struct NodeRecord {
     /// `Debian GNU/Linux 12 (bookworm)` (status.nodeInfo.osImage).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os_image: Option<String>,
+    /// status.addresses (InternalIP, Hostname, ...): how node-exporter's scrape targets are tied to the node.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
     pub labels: BTreeMap<String, String>,
     pub origin: Origin,
 }
@@ -568,8 +571,8 @@ pub struct MetricSeries {
     pub subject: Subject,
     /// The histogram, e.g. `etcd_disk_wal_fsync_duration_seconds`.
     pub metric: String,
-    /// 0.99 for p99.
-    pub quantile: f64,
+    /// 0.99 for p99; `None` for a mean (node-exporter's write time over writes completed).
+    pub quantile: Option<f64>,
     /// The query or endpoint the series came from.
     pub origin: Origin,
     /// (end of the step, quantile in ms), oldest first.

@@ -183,6 +183,9 @@ fn etcd_metrics_and_prometheus_see_injected_fsync_latency() {
     // id the etcd log prints, so the metric evidence lands on the member the log names.
     let logs = tempfile::tempdir().unwrap();
     std::fs::copy(work.path().join("etcd.log"), logs.path().join("etcd-lab.log")).unwrap();
+    // This machine as Kubernetes would describe it: a Node whose InternalIP is node-exporter's scrape target, and
+    // the etcd pod on it, so the node's disk write latency is shown beside the member it runs.
+    std::fs::write(logs.path().join("lab-objects.json"), lab_objects()).unwrap();
     let report = analyze(logs.path(), &["--prometheus-url", &prom_url, "--from", &from, "--to", &to]);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = writer.join();
@@ -204,6 +207,11 @@ fn etcd_metrics_and_prometheus_see_injected_fsync_latency() {
     let values: Vec<f64> = disk["points"].as_array().unwrap().iter().map(|p| p[1].as_f64().unwrap()).collect();
     assert!(values.iter().any(|v| *v < 100.0), "calm steps are drawn too: {values:?}");
     assert!(values.iter().any(|v| *v >= 256.0), "injected latency: {values:?}");
+    let node = report["nodes"].as_array().unwrap().iter().find(|n| n["name"] == "lab-node").expect("lab-node listed");
+    assert!(node["why_listed"].to_string().contains("runs etcd member etcd-lab"), "{node:#}");
+    let disk = &node["disk_write_latency"];
+    assert!(disk["metric"].as_str().unwrap().starts_with("node disk write latency ("), "{node:#}");
+    assert!(disk["max_ms"].as_f64().unwrap() >= 0.0, "{node:#}");
     let html = Command::new(BIN)
         .arg("analyze")
         .arg(logs.path())
@@ -220,6 +228,56 @@ fn etcd_metrics_and_prometheus_see_injected_fsync_latency() {
         "{timeline}"
     );
     drop(procs);
+}
+
+/// A `v1` List with the lab's node (InternalIP 127.0.0.1, where node-exporter listens) and the etcd pod on it,
+/// serialised from k8s-openapi types as the API server would return them.
+fn lab_objects() -> String {
+    use k8s_openapi::api::core::v1 as core;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    let node = core::Node {
+        metadata: ObjectMeta { name: Some("lab-node".into()), ..Default::default() },
+        status: Some(core::NodeStatus {
+            addresses: Some(vec![core::NodeAddress { type_: "InternalIP".into(), address: "127.0.0.1".into() }]),
+            conditions: Some(vec![core::NodeCondition {
+                type_: "Ready".into(),
+                status: "True".into(),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let pod = core::Pod {
+        metadata: ObjectMeta {
+            name: Some("etcd-lab".into()),
+            namespace: Some("kube-system".into()),
+            labels: Some([("component".to_string(), "etcd".to_string())].into()),
+            ..Default::default()
+        },
+        spec: Some(core::PodSpec {
+            node_name: Some("lab-node".into()),
+            containers: vec![core::Container { name: "etcd".into(), ..Default::default() }],
+            ..Default::default()
+        }),
+        status: Some(core::PodStatus {
+            container_statuses: Some(vec![core::ContainerStatus {
+                name: "etcd".into(),
+                ready: true,
+                restart_count: 0,
+                image: "registry.k8s.io/etcd:3.4.23-0".into(),
+                image_id: String::new(),
+                state: Some(core::ContainerState {
+                    running: Some(core::ContainerStateRunning::default()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+    };
+    let items = [serde_json::to_value(node).unwrap(), serde_json::to_value(pod).unwrap()];
+    serde_json::json!({"apiVersion": "v1", "kind": "List", "metadata": {}, "items": items}).to_string()
 }
 
 #[test]

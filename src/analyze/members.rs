@@ -432,7 +432,7 @@ pub fn attach_metric_series(
         points.dedup_by_key(|p| p.0);
         let disk = DiskMetricSeries {
             metric: metric.clone(),
-            quantile: candidates[0].quantile,
+            quantile: candidates[0].quantile.unwrap_or(0.99),
             origin: candidates[0].origin.clone(),
             max_ms: points.iter().map(|p| p.1).fold(0.0, f64::max),
             points,

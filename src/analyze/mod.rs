@@ -247,8 +247,14 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
     members::attach_metric_series(&mut member_stats, &evidence.metric_series, from, to, th);
     let window_events: Vec<_> = evidence.events.iter().filter(|e| inside(e.first_at, e.last_at)).collect();
     let window_nodes: Vec<_> = evidence.nodes.iter().collect();
-    let (node_list, nodes_omitted) =
-        nodes::summaries(&evidence.nodes, &evidence.containers, &containers, &member_stats);
+    let (node_list, nodes_omitted) = nodes::summaries(
+        &evidence.nodes,
+        &evidence.containers,
+        &containers,
+        &member_stats,
+        &evidence.metric_series,
+        (from, to),
+    );
     let timeline = timeline::build(&signals, &containers, &window_events, &window_nodes, th);
 
     let mut gaps = evidence.gaps.clone();

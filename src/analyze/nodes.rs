@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::evidence::{ContainerRecord, NodeRecord};
-use crate::report::model::{ContainerHistory, MemberSignals, NodeSummary};
+use crate::evidence::{ContainerRecord, MetricSeries, NodeRecord, Subject, Timestamp};
+use crate::report::model::{ContainerHistory, MemberSignals, NodeDiskLatency, NodeSummary};
 
 /// At most this many nodes are listed; the report says how many more matched.
 pub const MAX_NODES: usize = 20;
@@ -24,6 +24,8 @@ pub fn summaries(
     pods: &[ContainerRecord],
     containers: &[ContainerHistory],
     members: &[MemberSignals],
+    series: &[MetricSeries],
+    window: (Option<Timestamp>, Option<Timestamp>),
 ) -> (Vec<NodeSummary>, usize) {
     let mut why: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for c in containers {
@@ -80,6 +82,7 @@ pub fn summaries(
             kubelet_version: n.kubelet_version.clone(),
             architecture: n.architecture.clone(),
             os_image: n.os_image.clone(),
+            disk_write_latency: slowest_device(n, series, window),
             origin: n.origin.clone(),
         });
     }
@@ -87,6 +90,37 @@ pub fn summaries(
     let omitted = out.len().saturating_sub(MAX_NODES);
     out.truncate(MAX_NODES);
     (out, omitted)
+}
+
+/// The host part of a scrape target: `10.0.0.7:9100` -> `10.0.0.7`, `[fd00::7]:9100` -> `fd00::7`.
+fn target_host(instance: &str) -> &str {
+    if let Some(rest) = instance.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match instance.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) && !host.contains(':') => host,
+        _ => instance,
+    }
+}
+
+/// node-exporter series whose scrape target is this node (by name or by one of its addresses), within the window:
+/// the device with the highest mean write latency.
+fn slowest_device(
+    node: &NodeRecord,
+    series: &[MetricSeries],
+    (from, to): (Option<Timestamp>, Option<Timestamp>),
+) -> Option<NodeDiskLatency> {
+    let is_this_node = |instance: &str| {
+        let host = target_host(instance);
+        host == node.name || node.addresses.iter().any(|a| a == host)
+    };
+    series
+        .iter()
+        .filter(|m| m.quantile.is_none() && matches!(&m.subject, Subject::Node { name } if is_this_node(name)))
+        .flat_map(|m| m.points.iter().map(move |(t, v)| (m, *t, *v)))
+        .filter(|(_, t, _)| from.is_none_or(|f| *t >= f) && to.is_none_or(|e| *t <= e))
+        .max_by(|a, b| a.2.total_cmp(&b.2))
+        .map(|(m, at, max_ms)| NodeDiskLatency { metric: m.metric.clone(), max_ms, at, origin: m.origin.clone() })
 }
 
 #[cfg(test)]
@@ -111,6 +145,7 @@ mod tests {
             kubelet_version: Some("v1.33.1".into()),
             architecture: Some("arm64".into()),
             os_image: None,
+            addresses: vec!["10.0.0.7".into()],
             labels: [("node-role.kubernetes.io/control-plane".to_string(), String::new())].into(),
             origin: Origin::new("nodes.json", None),
         }
@@ -138,7 +173,15 @@ mod tests {
             node("quiet", &[("Ready", "True")]),
         ];
         let member = MemberSignals { member: "rpi-1".into(), ..MemberSignals::default() };
-        let (list, omitted) = summaries(&nodes, &[pod("etcd-rpi-1", "rpi-1")], &[], &[member]);
+        let series = vec![MetricSeries {
+            subject: Subject::Node { name: "10.0.0.7:9100".into() },
+            metric: "node disk write latency (mmcblk0)".into(),
+            quantile: None,
+            origin: Origin::new("prometheus", None),
+            points: vec![(t(0), 4.0), (t(60), 180.0), (t(120), 9.0)],
+        }];
+        let window = (None, Some(t(90)));
+        let (list, omitted) = summaries(&nodes, &[pod("etcd-rpi-1", "rpi-1")], &[], &[member], &series, window);
         assert_eq!(omitted, 0);
         let names: Vec<&str> = list.iter().map(|n| n.name.as_str()).collect();
         assert_eq!(names, vec!["rpi-1", "rpi-2"], "the quiet node is left out");
@@ -146,12 +189,23 @@ mod tests {
         assert_eq!(list[0].roles, vec!["control-plane".to_string()]);
         assert_eq!(list[0].architecture.as_deref(), Some("arm64"));
         assert_eq!(list[1].conditions, vec!["DiskPressure=True".to_string()]);
+        // node-exporter at 10.0.0.7:9100 is every node here (all have that address in this test): the slowest
+        // write latency inside the window.
+        let disk = list[0].disk_write_latency.as_ref().expect("mapped by address");
+        assert_eq!((disk.max_ms, disk.metric.as_str()), (180.0, "node disk write latency (mmcblk0)"));
+        assert_eq!(target_host("[fd00::7]:9100"), "fd00::7");
+        assert_eq!(target_host("rpi-1:9100"), "rpi-1");
+        assert_eq!(target_host("fd00::7"), "fd00::7");
+    }
+
+    fn t(secs: i64) -> Timestamp {
+        Timestamp::from_timestamp(1_790_000_000 + secs, 0).expect("valid test time")
     }
 
     #[test]
     fn a_large_cluster_is_capped() {
         let nodes: Vec<NodeRecord> = (0..30).map(|i| node(&format!("n{i:02}"), &[("Ready", "False")])).collect();
-        let (list, omitted) = summaries(&nodes, &[], &[], &[]);
+        let (list, omitted) = summaries(&nodes, &[], &[], &[], &[], (None, None));
         assert_eq!((list.len(), omitted), (MAX_NODES, 10));
     }
 }

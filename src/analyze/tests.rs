@@ -277,7 +277,7 @@ fn wal_series(alias: &str, values: &[f64]) -> crate::evidence::MetricSeries {
     crate::evidence::MetricSeries {
         subject: member(alias),
         metric: "etcd_disk_wal_fsync_duration_seconds".into(),
-        quantile: 0.99,
+        quantile: Some(0.99),
         origin: Origin::new("prometheus test", None),
         points: values.iter().enumerate().map(|(i, v)| (t(i as i64 * 60), *v)).collect(),
     }

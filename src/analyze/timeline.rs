@@ -204,6 +204,7 @@ mod tests {
             kubelet_version: None,
             architecture: None,
             os_image: None,
+            addresses: Vec::new(),
             labels: Default::default(),
             origin: Origin::new("nodes.json#items[1]", None),
         };

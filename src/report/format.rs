@@ -404,6 +404,7 @@ pub fn node_facts(n: &super::model::NodeSummary) -> String {
         n.container_runtime.clone(),
         n.kubelet_version.as_ref().map(|k| format!("kubelet {k}")),
         n.os_image.clone(),
+        n.disk_write_latency.as_ref().map(|d| format!("{} up to {} (node-exporter)", d.metric, fmt_ms(d.max_ms))),
     ];
     let known: Vec<String> = parts.into_iter().flatten().filter(|p| !p.is_empty()).collect();
     if known.is_empty() { "no node info".to_string() } else { known.join(" · ") }
@@ -954,6 +955,7 @@ pub(crate) fn sample_report() -> Report {
                 kubelet_version: Some("v1.33.1".into()),
                 architecture: Some("amd64".into()),
                 os_image: Some("Debian GNU/Linux 12 (bookworm)".into()),
+                disk_write_latency: None,
                 origin: o("nodes.json", 1),
             },
             NodeSummary {
@@ -966,6 +968,15 @@ pub(crate) fn sample_report() -> Report {
                 kubelet_version: Some("v1.33.1".into()),
                 architecture: Some("arm64".into()),
                 os_image: None,
+                disk_write_latency: Some(NodeDiskLatency {
+                    metric: "node disk write latency (mmcblk0)".into(),
+                    max_ms: 240.0,
+                    at: t(13, 5, 0),
+                    origin: Origin::new(
+                        "prometheus http://prometheus:9090: rate(node_disk_write_time_seconds_total[1m])",
+                        None,
+                    ),
+                }),
                 origin: o("nodes.json", 40),
             },
         ],

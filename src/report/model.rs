@@ -322,6 +322,19 @@ pub struct NodeSummary {
     pub architecture: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os_image: Option<String>,
+    /// The slowest device's mean write latency by node-exporter, when Prometheus had it for this node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_write_latency: Option<NodeDiskLatency>,
+    pub origin: Origin,
+}
+
+/// node-exporter's mean write latency (write time over writes completed) of a node's slowest device.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeDiskLatency {
+    /// `node disk write latency (sda)`.
+    pub metric: String,
+    pub max_ms: f64,
+    pub at: Timestamp,
     pub origin: Origin,
 }
 

@@ -339,6 +339,10 @@ fn node_record(n: &core::Node, origin: Origin) -> NodeRecord {
         kubelet_version: info.map(|i| i.kubelet_version.clone()),
         architecture: info.map(|i| i.architecture.clone()),
         os_image: info.map(|i| i.os_image.clone()),
+        addresses: status
+            .and_then(|s| s.addresses.as_ref())
+            .map(|a| a.iter().map(|a| a.address.clone()).collect())
+            .unwrap_or_default(),
         labels: n.metadata.labels.clone().unwrap_or_default(),
         origin,
     }

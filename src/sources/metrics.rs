@@ -344,6 +344,10 @@ pub fn capture_evidence(capture: &Capture, shown: Option<&str>) -> Evidence {
     }
 }
 
+/// node-exporter's mean write latency per device (write time over writes completed): kept as a series per node
+/// and device, shown with the node it is mapped to.
+pub const NODE_DISK_WRITE_LATENCY: &str = "node disk write latency";
+
 /// Supporting figures queried beside the disk histograms: what, unit, PromQL (`{range}` is the rate window).
 const VALUE_QUERIES: &[(&str, &str, &str)] = &[
     (
@@ -360,7 +364,7 @@ const VALUE_QUERIES: &[(&str, &str, &str)] = &[
         "histogram_quantile(0.99, sum by (le, pod, instance) (rate(etcd_network_peer_round_trip_time_seconds_bucket[{range}])))",
     ),
     (
-        "node disk write latency",
+        NODE_DISK_WRITE_LATENCY,
         "s",
         "rate(node_disk_write_time_seconds_total[{range}]) / rate(node_disk_writes_completed_total[{range}])",
     ),
@@ -385,7 +389,27 @@ fn values_evidence(
     let mut rows: Vec<(f64, String)> = Vec::new();
     let mut points = 0u64;
     let mut aliases = Vec::new();
+    let mut kept = Vec::new();
     for s in series {
+        if what == NODE_DISK_WRITE_LATENCY
+            && let Some(instance) = s.metric.get("instance")
+        {
+            let points: Vec<(Timestamp, f64)> = s
+                .values
+                .iter()
+                .filter_map(|(t, v)| Some((at(*t)?, v.parse::<f64>().ok().filter(|v| v.is_finite())? * 1000.0)))
+                .collect();
+            if !points.is_empty() {
+                let device = s.metric.get("device").map(String::as_str).unwrap_or("?");
+                kept.push(MetricSeries {
+                    subject: Subject::Node { name: instance.clone() },
+                    metric: format!("{NODE_DISK_WRITE_LATENCY} ({device})"),
+                    quantile: None,
+                    origin: Origin::new(source.clone(), None),
+                    points,
+                });
+            }
+        }
         if let Some(id) = s.metric.get("server_id") {
             aliases.push(MemberAlias {
                 alias: member_of(&s.metric),
@@ -423,7 +447,7 @@ fn values_evidence(
     };
     let mut input = InputSummary::without_lines(source, text, 0);
     input.lines = points;
-    Evidence { inputs: vec![input], member_aliases: aliases, ..Evidence::default() }
+    Evidence { inputs: vec![input], member_aliases: aliases, metric_series: kept, ..Evidence::default() }
 }
 
 #[allow(clippy::too_many_arguments)] // the fields of one capture
@@ -497,7 +521,7 @@ fn prometheus_evidence(
     evidence.metric_series.extend(series_by_member.into_iter().map(|(member, points)| MetricSeries {
         subject: Subject::EtcdMember { name: member },
         metric: metric.to_string(),
-        quantile: 0.99,
+        quantile: Some(0.99),
         origin: origin.clone(),
         points,
     }));
@@ -708,7 +732,7 @@ fn etcd_evidence(
                     evidence.metric_series.push(MetricSeries {
                         subject: Subject::EtcdMember { name: name.to_string() },
                         metric: metric.to_string(),
-                        quantile: 0.99,
+                        quantile: Some(0.99),
                         origin: origin.clone(),
                         points: vec![(t1, q.value * 1000.0)],
                     });
