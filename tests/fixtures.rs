@@ -325,3 +325,42 @@ fn kubectl_logs_timestamps_output_reads_like_the_cri_file() {
     }
     assert!(from_kubectl["inputs"][0]["format"].as_str().unwrap().contains("kubectl logs --timestamps"));
 }
+
+#[test]
+fn cri_partial_records_read_like_the_unsplit_file() {
+    // A transformation of real captured lines: etcd-node2's CRI file from the lab, with every slow-fdatasync record
+    // split into P + P + F records the way containerd splits a long line (the first cut lands inside the
+    // "slow fdatasync" needle, so no part holds it on its own). Everything else is byte for byte the capture.
+    let cri = etcd_log("shared-slow", "etcd-node2");
+    let text = std::fs::read_to_string(&cri).unwrap();
+    let mut split = String::new();
+    let mut records = 0;
+    for line in text.lines() {
+        match (line.find("slow fdatasync"), line.split_once(" stderr F ")) {
+            (Some(at), Some((time, content))) => {
+                let at = at - (time.len() + " stderr F ".len());
+                let (a, b) = (at + 6, at + 40);
+                split += &format!("{time} stderr P {}\n", &content[..a]);
+                split += &format!("{time} stderr P {}\n", &content[a..b]);
+                split += &format!("{time} stderr F {}\n", &content[b..]);
+                records += 1;
+            }
+            _ => split += &format!("{line}\n"),
+        }
+    }
+    assert!(records > 10, "the capture has slow fdatasync records: {records}");
+    let dir = tempfile::tempdir().unwrap();
+    let member_dir = dir.path().join("var/log/pods/kube-system_etcd-node2_9f16/etcd");
+    std::fs::create_dir_all(&member_dir).unwrap();
+    std::fs::write(member_dir.join("0.log"), split).unwrap();
+    let from_split = analyze(dir.path(), &[]);
+    let from_cri = analyze(cri.parent().unwrap(), &[]);
+    for field in ["slow_wal_sync", "slow_apply", "heartbeat_late", "leader_changes_seen", "read_index_slow"] {
+        assert_eq!(member(&from_split, "etcd-node2")[field], member(&from_cri, "etcd-node2")[field], "{field}");
+    }
+    assert_eq!(member(&from_split, "etcd-node2")["slow_wal_sync"]["count"], records);
+    let input = &from_split["inputs"][0];
+    assert_eq!(input["malformed"], 0, "{input}");
+    assert_eq!(input["lines"], text.lines().count() as u64 + 2 * records);
+    assert!(!from_split["gaps"].to_string().contains("malformed"), "{}", from_split["gaps"]);
+}
