@@ -453,3 +453,44 @@ fn cri_partial_records_read_like_the_unsplit_file() {
     assert_eq!(input["lines"], text.lines().count() as u64 + 2 * records);
     assert!(!from_split["gaps"].to_string().contains("malformed"), "{}", from_split["gaps"]);
 }
+
+#[test]
+fn from_to_on_log_files_keeps_the_window_and_leaves_restarts_outside_it_alone() {
+    let logs = fixture("shared-slow").join("var/log/pods");
+    let (from, to) = ("2026-11-25T02:19:30Z", "2026-11-25T02:21:00Z");
+    let window = |t: &str| {
+        let t = DateTime::parse_from_rfc3339(t).unwrap();
+        DateTime::parse_from_rfc3339(from).unwrap() <= t && t <= DateTime::parse_from_rfc3339(to).unwrap()
+    };
+    let all = analyze(&logs, &[]);
+    let narrow = analyze(&logs, &["--from", from, "--to", to]);
+    assert_eq!(narrow["window"]["basis"], "--from/--to", "{}", narrow["window"]);
+    assert!(narrow["window"]["excluded"].as_u64().unwrap() > 0, "{}", narrow["window"]);
+    let ended = |r: &Value| -> Vec<String> {
+        restarts(r).iter().map(|p| p["ended_at"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    let outside: Vec<String> = ended(&all).into_iter().filter(|t| !window(t)).collect();
+    assert!(!outside.is_empty(), "the capture has restarts outside the window");
+    let inside = ended(&narrow);
+    assert!(!inside.is_empty(), "the window holds restarts");
+    for p in restarts(&narrow) {
+        let at = p["ended_at"].as_str().unwrap();
+        assert!(window(at), "restart at {at} outside --from/--to is listed: {p}");
+        assert_eq!(p["attribution"]["cause"], "storage_latency", "{p}");
+    }
+    assert!(outside.iter().all(|t| !inside.contains(t)), "{outside:?} vs {inside:?}");
+}
+
+#[test]
+fn from_after_to_is_a_usage_error_naming_the_flags() {
+    let out = triage()
+        .arg("analyze")
+        .arg(fixture("shared-slow"))
+        .args(["--from", "2026-11-25T02:21:00Z", "--to", "2026-11-25T02:19:30Z"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--from") && err.contains("--to"), "{err}");
+    assert!(out.stdout.is_empty(), "no report on a usage error");
+}
