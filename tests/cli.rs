@@ -22,7 +22,8 @@ fn help_documents_usage_exit_codes_and_read_only() {
     let help = text(&out.stdout);
     assert!(help.contains("Usage: kubectl etcd-triage"), "{help}");
     assert!(help.contains("analyze"), "{help}");
-    for code in ["0  the analysis ran", "2  usage error", "3  input error", "4  --fail-on storage"] {
+    for code in ["0  the analysis ran", "2  usage error", "3  input error", "4  --fail-on storage", "130  interrupted"]
+    {
         assert!(help.contains(code), "missing {code:?} in help:\n{help}");
     }
     assert!(help.contains("Read-only"));
