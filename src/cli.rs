@@ -21,6 +21,7 @@ Exit status:
      reached or rejects the credentials)
   4  --fail-on storage was given and the verdict is storage latency
      (--fail-on any: any restart cause was found)
+  130  interrupted (Ctrl-C); a bundle being written is removed
 
 Read-only: etcd-triage never writes to the cluster.";
 

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
@@ -69,6 +70,43 @@ fn assert_citations_resolve(r: &Value) {
     }
 }
 
+/// The text of a cited line (`file:line`).
+fn cited_line(origin: &str) -> String {
+    let (file, line) = origin.rsplit_once(':').unwrap();
+    let line: usize = line.parse().unwrap();
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("citation {origin}: {e}"));
+    text.lines().nth(line - 1).unwrap_or_else(|| panic!("citation {origin} beyond end of file")).to_string()
+}
+
+/// The CRI timestamp of a cited line.
+fn cited_time(origin: &str) -> DateTime<Utc> {
+    let line = cited_line(origin);
+    let stamp = line.split(' ').next().unwrap();
+    DateTime::parse_from_rfc3339(stamp).unwrap_or_else(|e| panic!("{origin}: {stamp}: {e}")).with_timezone(&Utc)
+}
+
+/// The citations whose claim contains `claim`, each with the etcd member (`etcd-nodeN`) its file belongs to.
+fn cited<'a>(cites: &'a [(String, String)], claim: &str) -> Vec<(&'a str, &'a str)> {
+    cites
+        .iter()
+        .filter(|(c, _)| c.contains(claim))
+        .map(|(_, o)| {
+            let member = o.split("kube-system_").nth(1).and_then(|s| s.split('_').next()).unwrap_or("");
+            (member, o.as_str())
+        })
+        .collect()
+}
+
+/// A fixture's ground truth: the lab's own records (`.lab-records.jsonl`) of one kind.
+fn lab_records(name: &str, kind: &str) -> Vec<Value> {
+    let text = std::fs::read_to_string(fixture(name).join(".lab-records.jsonl")).unwrap();
+    text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).filter(|r| r["kind"] == kind).collect()
+}
+
+fn record_time(r: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(r["at"].as_str().unwrap()).unwrap().with_timezone(&Utc)
+}
+
 #[test]
 fn shared_slow_storage_is_attributed_to_storage_with_the_chain_cited() {
     let r = analyze(&fixture("shared-slow"), &[]);
@@ -101,9 +139,26 @@ fn shared_slow_storage_is_attributed_to_storage_with_the_chain_cited() {
 #[test]
 fn leader_only_slow_storage_is_attributed_to_storage() {
     let r = analyze(&fixture("leader-slow"), &[]);
-    let (outcome, _, confidence) = verdict(&r);
-    assert_eq!(outcome, "storage_latency", "{:#}", r["verdict"]);
-    assert!(matches!(confidence, "high" | "medium"));
+    let (outcome, cause, confidence) = verdict(&r);
+    assert_eq!((outcome, cause, confidence), ("storage_latency", "storage_latency", "high"), "{:#}", r["verdict"]);
+    // A cited slow WAL fdatasync is on the member that led when it was logged (the lab's leader monitor, sampled
+    // about once a second; the fault followed the leader).
+    let cites = citations(&r);
+    let leaders = lab_records("leader-slow", "leader");
+    let leader_at = |t: DateTime<Utc>| {
+        let led = leaders.iter().rfind(|l| record_time(l) <= t).expect("a leader before the line");
+        format!("etcd-{}", led["member"].as_str().unwrap())
+    };
+    let wal = cited(&cites, "slow WAL fdatasync");
+    assert!(!wal.is_empty(), "{cites:#?}");
+    for (_, origin) in &wal {
+        assert!(cited_line(origin).contains("\"msg\":\"slow fdatasync\""), "{origin}: {}", cited_line(origin));
+    }
+    assert!(
+        wal.iter().any(|(member, origin)| *member == leader_at(cited_time(origin))),
+        "no cited slow fdatasync on the leader of its time: {:?}",
+        wal.iter().map(|(m, o)| (m, leader_at(cited_time(o)))).collect::<Vec<_>>()
+    );
     assert_citations_resolve(&r);
 }
 
@@ -124,13 +179,31 @@ fn oom_kills_are_not_blamed_on_storage() {
     assert!(restarts(&r).iter().all(|p| p["attribution"]["cause"] != "storage_latency"));
     assert!(citations(&r).iter().any(|(c, _)| c.contains("OOMKilled")), "{:#?}", citations(&r));
     assert!(!r["recommendations"].to_string().contains("dedicated SSD"), "no storage advice for an OOM");
+    // Medium today: only the termination in pods.json's lastState is known to be an OOM kill; the three earlier
+    // ones (OOMKilled too, per the lab, with an OOMKilling node event each) stay unexplained. Not low, though.
+    let confidence = verdict(&r).2;
+    assert!(matches!(confidence, "high" | "medium"), "confidence {confidence}");
 }
 
 #[test]
 fn a_frozen_leader_is_not_slow_disk_despite_the_heartbeat_wording() {
     let r = analyze(&fixture("frozen"), &[]);
-    let (outcome, cause, _) = verdict(&r);
-    assert_eq!((outcome, cause), ("other_cause", "etcd_stall"), "{:#}", r["verdict"]);
+    let (outcome, cause, confidence) = verdict(&r);
+    assert_eq!((outcome, cause, confidence), ("other_cause", "etcd_stall", "medium"), "{:#}", r["verdict"]);
+    // The stall is cited: a late heartbeat from etcd-node1 (the SIGSTOPped leader) logged right after a SIGCONT.
+    let cites = citations(&r);
+    let heartbeats = cited(&cites, "late heartbeat");
+    let resumed: Vec<DateTime<Utc>> =
+        lab_records("frozen", "fault").iter().filter(|f| f["action"] == "SIGCONT").map(record_time).collect();
+    assert!(
+        heartbeats.iter().any(|(member, origin)| {
+            let at = cited_time(origin);
+            *member == "etcd-node1"
+                && cited_line(origin).contains("failed to send out heartbeat on time")
+                && resumed.iter().any(|r| (0..=2000).contains(&(at - *r).num_milliseconds()))
+        }),
+        "{cites:#?}"
+    );
     // The trap is present: etcd printed its "likely from slow disk" heartbeat warnings, but no slow fdatasync.
     let members = r["members"].as_array().unwrap();
     assert!(members.iter().any(|m| m["heartbeat_late"]["count"].as_u64().unwrap() > 0));
@@ -159,9 +232,25 @@ fn config_errors_at_start_up_are_recognised() {
 
 #[test]
 fn capnslog_and_etcd_3_5_formats_give_the_same_answer() {
-    for name in ["shared-slow-capnslog", "shared-slow-etcd35"] {
+    // etcd 3.4 capnslog prints `wal: sync duration of ...`; 3.5 zap `"msg":"slow fdatasync"`.
+    for (name, wal_text) in
+        [("shared-slow-capnslog", "W | wal: sync duration of "), ("shared-slow-etcd35", "\"msg\":\"slow fdatasync\"")]
+    {
         let r = analyze(&fixture(name), &[]);
-        assert_eq!(verdict(&r).0, "storage_latency", "{name}: {:#}", r["verdict"]);
+        let (outcome, cause, confidence) = verdict(&r);
+        assert_eq!(
+            (outcome, cause, confidence),
+            ("storage_latency", "storage_latency", "high"),
+            "{name}: {:#}",
+            r["verdict"]
+        );
+        let cites = citations(&r);
+        let wal = cited(&cites, "slow WAL fdatasync");
+        assert!(!wal.is_empty(), "{name}: {cites:#?}");
+        for (member, origin) in wal {
+            assert!(member.starts_with("etcd-node"), "{origin}");
+            assert!(cited_line(origin).contains(wal_text), "{name}: {origin}: {}", cited_line(origin));
+        }
         for m in r["members"].as_array().unwrap() {
             assert!(m["slow_wal_sync"]["count"].as_u64().unwrap() > 0, "{name}: {}", m["member"]);
             assert!(m["slow_apply"]["count"].as_u64().unwrap() > 0, "{name}: {}", m["member"]);
@@ -324,4 +413,84 @@ fn kubectl_logs_timestamps_output_reads_like_the_cri_file() {
         assert_eq!(member(&from_kubectl, "etcd-node3")[field], member(&from_cri, "etcd-node3")[field], "{field}");
     }
     assert!(from_kubectl["inputs"][0]["format"].as_str().unwrap().contains("kubectl logs --timestamps"));
+}
+
+#[test]
+fn cri_partial_records_read_like_the_unsplit_file() {
+    // A transformation of real captured lines: etcd-node2's CRI file from the lab, with every slow-fdatasync record
+    // split into P + P + F records the way containerd splits a long line (the first cut lands inside the
+    // "slow fdatasync" needle, so no part holds it on its own). Everything else is byte for byte the capture.
+    let cri = etcd_log("shared-slow", "etcd-node2");
+    let text = std::fs::read_to_string(&cri).unwrap();
+    let mut split = String::new();
+    let mut records = 0;
+    for line in text.lines() {
+        match (line.find("slow fdatasync"), line.split_once(" stderr F ")) {
+            (Some(at), Some((time, content))) => {
+                let at = at - (time.len() + " stderr F ".len());
+                let (a, b) = (at + 6, at + 40);
+                split += &format!("{time} stderr P {}\n", &content[..a]);
+                split += &format!("{time} stderr P {}\n", &content[a..b]);
+                split += &format!("{time} stderr F {}\n", &content[b..]);
+                records += 1;
+            }
+            _ => split += &format!("{line}\n"),
+        }
+    }
+    assert!(records > 10, "the capture has slow fdatasync records: {records}");
+    let dir = tempfile::tempdir().unwrap();
+    let member_dir = dir.path().join("var/log/pods/kube-system_etcd-node2_9f16/etcd");
+    std::fs::create_dir_all(&member_dir).unwrap();
+    std::fs::write(member_dir.join("0.log"), split).unwrap();
+    let from_split = analyze(dir.path(), &[]);
+    let from_cri = analyze(cri.parent().unwrap(), &[]);
+    for field in ["slow_wal_sync", "slow_apply", "heartbeat_late", "leader_changes_seen", "read_index_slow"] {
+        assert_eq!(member(&from_split, "etcd-node2")[field], member(&from_cri, "etcd-node2")[field], "{field}");
+    }
+    assert_eq!(member(&from_split, "etcd-node2")["slow_wal_sync"]["count"], records);
+    let input = &from_split["inputs"][0];
+    assert_eq!(input["malformed"], 0, "{input}");
+    assert_eq!(input["lines"], text.lines().count() as u64 + 2 * records);
+    assert!(!from_split["gaps"].to_string().contains("malformed"), "{}", from_split["gaps"]);
+}
+
+#[test]
+fn from_to_on_log_files_keeps_the_window_and_leaves_restarts_outside_it_alone() {
+    let logs = fixture("shared-slow").join("var/log/pods");
+    let (from, to) = ("2026-11-25T02:19:30Z", "2026-11-25T02:21:00Z");
+    let window = |t: &str| {
+        let t = DateTime::parse_from_rfc3339(t).unwrap();
+        DateTime::parse_from_rfc3339(from).unwrap() <= t && t <= DateTime::parse_from_rfc3339(to).unwrap()
+    };
+    let all = analyze(&logs, &[]);
+    let narrow = analyze(&logs, &["--from", from, "--to", to]);
+    assert_eq!(narrow["window"]["basis"], "--from/--to", "{}", narrow["window"]);
+    assert!(narrow["window"]["excluded"].as_u64().unwrap() > 0, "{}", narrow["window"]);
+    let ended = |r: &Value| -> Vec<String> {
+        restarts(r).iter().map(|p| p["ended_at"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    let outside: Vec<String> = ended(&all).into_iter().filter(|t| !window(t)).collect();
+    assert!(!outside.is_empty(), "the capture has restarts outside the window");
+    let inside = ended(&narrow);
+    assert!(!inside.is_empty(), "the window holds restarts");
+    for p in restarts(&narrow) {
+        let at = p["ended_at"].as_str().unwrap();
+        assert!(window(at), "restart at {at} outside --from/--to is listed: {p}");
+        assert_eq!(p["attribution"]["cause"], "storage_latency", "{p}");
+    }
+    assert!(outside.iter().all(|t| !inside.contains(t)), "{outside:?} vs {inside:?}");
+}
+
+#[test]
+fn from_after_to_is_a_usage_error_naming_the_flags() {
+    let out = triage()
+        .arg("analyze")
+        .arg(fixture("shared-slow"))
+        .args(["--from", "2026-11-25T02:21:00Z", "--to", "2026-11-25T02:19:30Z"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--from") && err.contains("--to"), "{err}");
+    assert!(out.stdout.is_empty(), "no report on a usage error");
 }

@@ -119,28 +119,73 @@ fn timestamped(s: &str) -> Option<Step> {
         return None;
     }
     let time = Some(LineTime::Exact(t));
-    let rest_at = n + 1;
-    let rest = &s[rest_at..];
-    for stream in ["stdout ", "stderr "] {
-        let Some(after) = rest.strip_prefix(stream) else {
-            continue;
-        };
-        // Tags are `:`-separated, the first `F` (full) or `P` (partial); keep later tags forward-compatible.
-        let tag_len = after.find(' ').unwrap_or(after.len());
-        let tags = &after[..tag_len];
-        let first = tags.split(':').next().unwrap_or_default();
-        if first.is_empty() || !first.bytes().all(|c| c.is_ascii_alphabetic()) {
-            break;
-        }
-        let content_at = (rest_at + stream.len() + tag_len + 1).min(s.len());
+    if let Some(h) = cri_fields(b, n) {
         return Some(Step {
             wrapper: Wrapper::Cri,
             time,
-            partial: first == "P",
-            content: Inner::Range(content_at..s.len()),
+            partial: h.partial,
+            content: Inner::Range(h.content_at..s.len()),
         });
     }
-    Some(Step { wrapper: Wrapper::KubectlTimestamps, time, partial: false, content: Inner::Range(rest_at..s.len()) })
+    Some(Step { wrapper: Wrapper::KubectlTimestamps, time, partial: false, content: Inner::Range(n + 1..s.len()) })
+}
+
+/// The stream a CRI record was written to. The runtime splits each stream's long lines on its own, so the parts of
+/// a stdout line and a stderr line can interleave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CriStream {
+    Stdout = 0,
+    Stderr = 1,
+}
+
+/// The prefix of one CRI log record (`<RFC3339Nano> stdout|stderr P|F[:tags] <content>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CriHeader {
+    pub stream: CriStream,
+    /// Tag `P`: the runtime split a long line here; the stream's following records up to and including one tagged
+    /// `F` continue it, and the line is the concatenation of their contents.
+    pub partial: bool,
+    /// Length of the timestamp (a single space follows it).
+    pub time_len: usize,
+    /// Where the content starts (the line's length when the content is empty).
+    pub content_at: usize,
+}
+
+/// Longest timestamp a CRI record starts with (RFC3339Nano with a `±hh:mm` zone is 35 bytes).
+const MAX_CRI_TIME_LEN: usize = 40;
+
+/// Reads the CRI prefix of a raw line; `None` for anything else (`kubectl logs --timestamps` lines, which carry
+/// no stream or tag, plain lines). Bytes, not `&str`: the reader joins partial records before decoding them.
+/// Checks the cheap fields first, so non-CRI lines cost a byte comparison or a short search.
+pub fn cri_header(line: &[u8]) -> Option<CriHeader> {
+    if !line.first()?.is_ascii_digit() {
+        return None;
+    }
+    let time_len = line.iter().take(MAX_CRI_TIME_LEN + 1).position(|&b| b == b' ')?;
+    let header = cri_fields(line, time_len)?;
+    let time = std::str::from_utf8(&line[..time_len]).ok()?;
+    match iso8601_prefix(time) {
+        Some(Ok((_, n))) if n == time_len => Some(header),
+        _ => None,
+    }
+}
+
+/// The stream and tag fields after a timestamp that ends at `time_len` (where a space is).
+fn cri_fields(b: &[u8], time_len: usize) -> Option<CriHeader> {
+    let rest = b.get(time_len + 1..)?;
+    let (stream, after) = if let Some(a) = rest.strip_prefix(b"stdout ") {
+        (CriStream::Stdout, a)
+    } else {
+        (CriStream::Stderr, rest.strip_prefix(b"stderr ")?)
+    };
+    // Tags are `:`-separated, the first `F` (full) or `P` (partial); keep later tags forward-compatible.
+    let tag_len = after.iter().position(|&c| c == b' ').unwrap_or(after.len());
+    let first = after[..tag_len].split(|&c| c == b':').next().unwrap_or_default();
+    if first.is_empty() || !first.iter().all(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let content_at = (time_len + 1 + "stdout ".len() + tag_len + 1).min(b.len());
+    Some(CriHeader { stream, partial: first == b"P", time_len, content_at })
 }
 
 /// Docker json-file: `{"log":"...\n","stream":"stderr","time":"2017-07-02T22:48:25.621754436Z"}`.
@@ -242,6 +287,45 @@ mod tests {
         assert_eq!(u.outer_time, utc("2023-12-16T06:35:01.426019865Z"));
         let empty = unwrap_line("2023-12-16T07:35:01.4Z stdout F");
         assert_eq!((empty.wrapper, empty.content.as_ref()), (Wrapper::Cri, ""));
+    }
+
+    #[test]
+    fn cri_header_finds_stream_tag_and_content() {
+        // Real: lab capture (tests/fixtures/shared-slow, etcd-node1 line 105), then the same record as a `P` part.
+        let full = br#"2026-11-25T02:18:56.56850271Z stderr F {"level":"warn","msg":"slow fdatasync"}"#;
+        let h = cri_header(full).unwrap();
+        assert_eq!((h.stream, h.partial, h.time_len), (CriStream::Stderr, false, 29));
+        assert_eq!(&full[h.content_at..], br#"{"level":"warn","msg":"slow fdatasync"}"#);
+        let part = b"2026-11-25T02:18:56.56850271Z stdout P:x=1 {\"level\":\"wa";
+        let h = cri_header(part).unwrap();
+        assert_eq!((h.stream, h.partial), (CriStream::Stdout, true));
+        assert_eq!(&part[h.content_at..], b"{\"level\":\"wa");
+        let empty = cri_header(b"2023-12-16T07:35:01.4+01:00 stderr P").unwrap();
+        assert_eq!((empty.partial, empty.content_at), (true, 36));
+    }
+
+    #[test]
+    fn cri_header_agrees_with_unwrap_line_and_rejects_other_shapes() {
+        for line in [
+            "2026-11-25T02:18:56.56850271Z stderr F {\"a\":1}",
+            "2026-11-25T02:18:56.56850271Z stdout P half",
+            "2026-11-25T02:18:56.56850271Z stdout Pending slow fdatasync",
+            // kubectl logs --timestamps: no stream, no tag.
+            "2026-11-25T02:18:56.56850271Z {\"msg\":\"stdout P\"}",
+            "2026-11-25T02:18:56.56850271Z stdout 1x",
+            "2026-11-25T02:18:56Z stderr",
+            "2026-13-25T02:18:56Z stderr P x",
+            "20261125 stderr P x",
+            "{\"log\":\"x\"}",
+            "",
+        ] {
+            let u = unwrap_line(line);
+            let h = cri_header(line.as_bytes());
+            assert_eq!(h.is_some(), u.wrapper == Wrapper::Cri, "{line}");
+            if let Some(h) = h {
+                assert_eq!((h.partial, &line[h.content_at..]), (u.partial, u.content.as_ref()), "{line}");
+            }
+        }
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub const FOLD_GAP_SECS: i64 = 10;
 pub const MAX_BURST_SECS: i64 = 60;
 /// Malformed line numbers listed per file (all are counted).
 const MAX_LISTED_MALFORMED: usize = 20;
+/// The longest line joined from CRI partial records (containerd and CRI-O split at 16 KiB by default; etcd's
+/// records are well under 1 KiB). A longer one is counted as malformed at its first record's line, not kept.
+const MAX_JOINED_LINE_BYTES: usize = 1 << 20;
 /// How much of a file is read to recognise it.
 const SNIFF_BYTES: usize = 16 * 1024;
 
@@ -316,9 +319,17 @@ fn sniff_log(text: &str, hint: &PathHint) -> FileKind {
     let mut exact = 0;
     let mut json = 0;
     let mut lines = 0;
+    // Per CRI stream: whether a partial record is open, so that its continuations are not judged as lines.
+    let mut continuing = [false; 2];
     for line in text.lines().take(200) {
         if line.trim().is_empty() {
             continue;
+        }
+        if let Some(h) = parse::cri_header(line.as_bytes()) {
+            let continues = std::mem::replace(&mut continuing[h.stream as usize], h.partial);
+            if continues {
+                continue;
+            }
         }
         lines += 1;
         let un = parse::unwrap_line(line);
@@ -825,8 +836,8 @@ fn read_log_file(
     use std::sync::mpsc::sync_channel;
 
     let subject = subject_for(role, hint);
-    let scanner =
-        if json_records { Scanner::new(parse::NEEDLES).expecting_json_records() } else { Scanner::new(parse::NEEDLES) };
+    let scanner = Scanner::joining_cri_partials(parse::NEEDLES, MAX_JOINED_LINE_BYTES);
+    let scanner = if json_records { scanner.expecting_json_records() } else { scanner };
     let source: std::sync::Arc<str> = shown.into();
     let summary = InputSummary {
         source: shown.to_string(),
@@ -853,6 +864,8 @@ fn read_log_file(
     let reader = BufReader::with_capacity(1 << 16, open(path)?);
     let mut suspects: Vec<u64> = Vec::new();
     let mut suspect_count = 0u64;
+    let mut overlong: Vec<u64> = Vec::new();
+    let mut overlong_count = 0u64;
     let (work_tx, work_rx) = sync_channel::<(u64, Batch)>(4);
     let work_rx = Mutex::new(work_rx);
     let (outcome, state) = std::thread::scope(|scope| {
@@ -924,6 +937,12 @@ fn read_log_file(
                     }
                 }
             },
+            |line_no| {
+                overlong_count += 1;
+                if overlong.len() < MAX_LISTED_MALFORMED {
+                    overlong.push(line_no);
+                }
+            },
         );
         if !batch.lines.is_empty() {
             let _ = work_tx.send((seq, batch));
@@ -936,8 +955,9 @@ fn read_log_file(
     let FileState { folder, mut summary, mut note, file_ref, undated, member_ids, formats, placer, .. } = state;
     let stats = outcome.stats;
     // Lines of a JSON-per-line log that do not end like a record are damaged (truncated, broken, glued).
-    summary.malformed += suspect_count;
+    summary.malformed += suspect_count + overlong_count;
     summary.malformed_lines.extend(suspects);
+    summary.malformed_lines.extend(overlong.iter().copied());
     summary.malformed_lines.sort_unstable();
     summary.malformed_lines.truncate(MAX_LISTED_MALFORMED);
     summary.lines = stats.lines;
@@ -976,10 +996,22 @@ fn read_log_file(
     }
     if summary.malformed > 0 {
         let listed: Vec<String> = summary.malformed_lines.iter().map(u64::to_string).collect();
+        let too_long = if overlong_count == 0 {
+            String::new()
+        } else {
+            let lines: Vec<String> = overlong.iter().map(u64::to_string).collect();
+            format!(
+                "; of these, the line(s) starting at {}{} were split by the container runtime into partial records \
+                 that join to more than {} MiB, and were not read",
+                lines.join(", "),
+                if overlong_count as usize > lines.len() { ", ..." } else { "" },
+                MAX_JOINED_LINE_BYTES >> 20
+            )
+        };
         evidence.gaps.push(Gap {
             what: format!("{} malformed line(s) in {shown}", summary.malformed),
             why: format!(
-                "lines {}{} look like log records but could not be parsed",
+                "lines {}{} look like log records but could not be parsed{too_long}",
                 listed.join(", "),
                 if summary.malformed as usize > listed.len() { ", ..." } else { "" }
             ),
@@ -1141,6 +1173,83 @@ mod tests {
         let opts = ReadOptions { assume_tz: chrono_tz::UTC, fallback_now: Timestamp::default() };
         let err = read_paths(&[PathBuf::from("/nonexistent/etcd.log")], &opts).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/etcd.log"), "{err}");
+    }
+
+    fn read_one(dir: &Path, lines: &[String]) -> Evidence {
+        let member_dir = dir.join("var/log/pods/kube-system_etcd-node1_uid/etcd");
+        std::fs::create_dir_all(&member_dir).unwrap();
+        std::fs::write(member_dir.join("0.log"), lines.join("\n") + "\n").unwrap();
+        let opts = ReadOptions { assume_tz: chrono_tz::UTC, fallback_now: Timestamp::default() };
+        read_paths(&[dir.to_path_buf()], &opts).unwrap()
+    }
+
+    /// `(first line, count)` of each slow-WAL burst.
+    fn wal_bursts(e: &Evidence) -> Vec<(u64, u64)> {
+        let wal = e.signals.iter().filter(|s| s.class() == crate::evidence::SignalClass::SlowWalSync);
+        wal.map(|s| (s.first.line.unwrap_or(0), s.count)).collect()
+    }
+
+    /// The first 300 lines of a real CRI file (lab capture: tests/fixtures/shared-slow, etcd-node1).
+    fn captured_cri_lines() -> Vec<String> {
+        let pods = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared-slow/var/log/pods");
+        let dir = std::fs::read_dir(&pods)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .find(|e| e.file_name().to_string_lossy().starts_with("kube-system_etcd-node1_"))
+            .unwrap();
+        let text = std::fs::read_to_string(dir.path().join("etcd/0.log")).unwrap();
+        text.lines().take(300).map(str::to_string).collect()
+    }
+
+    #[test]
+    fn split_cri_records_are_joined_and_cited_at_their_first_part() {
+        let whole = captured_cri_lines();
+        // Transformation of the real lines: each slow-fdatasync record split in three (P, P, F) mid-needle.
+        let mut split = Vec::new();
+        let mut first_parts = Vec::new();
+        for l in &whole {
+            let Some(at) = l.find("slow fdatasync") else {
+                split.push(l.clone());
+                continue;
+            };
+            let h = parse::cri_header(l.as_bytes()).unwrap();
+            let (head, content) = (&l[..h.time_len], &l[h.content_at..]);
+            let (a, b) = (at - h.content_at + 5, at - h.content_at + 30);
+            first_parts.push(split.len() as u64 + 1);
+            split.push(format!("{head} stderr P {}", &content[..a]));
+            split.push(format!("{head} stderr P {}", &content[a..b]));
+            split.push(format!("{head} stderr F {}", &content[b..]));
+        }
+        assert!(first_parts.len() >= 3, "the capture has slow fdatasync lines");
+        let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let from_whole = read_one(d1.path(), &whole);
+        let from_split = read_one(d2.path(), &split);
+        let counts = |e: &Evidence| wal_bursts(e).iter().map(|b| b.1).collect::<Vec<_>>();
+        assert_eq!(counts(&from_split), counts(&from_whole));
+        assert_eq!(counts(&from_whole).iter().sum::<u64>(), first_parts.len() as u64);
+        assert!(wal_bursts(&from_split).iter().all(|(line, _)| first_parts.contains(line)), "{first_parts:?}");
+        let input = &from_split.inputs[0];
+        assert_eq!((input.malformed, input.lines), (0, split.len() as u64), "{:?}", from_split.gaps);
+        assert!(input.format.contains("zap JSON, CRI file"), "{}", input.format);
+    }
+
+    #[test]
+    fn an_over_long_split_line_is_counted_malformed_at_its_first_part() {
+        let real = captured_cri_lines();
+        let slow = real.iter().find(|l| l.contains("slow fdatasync")).unwrap();
+        let head = &slow[..slow.find(" stderr F ").unwrap()];
+        // Constructed: a 1.1 MiB line as 16 KiB partial records (containerd's split size), then a real record.
+        let mut lines = vec![real[0].clone()];
+        lines.extend((0..70).map(|_| format!("{head} stderr P {}", "x".repeat(16 * 1024))));
+        lines.push(format!("{head} stderr F }}"));
+        lines.push(slow.clone());
+        let dir = tempfile::tempdir().unwrap();
+        let e = read_one(dir.path(), &lines);
+        let input = &e.inputs[0];
+        assert_eq!((input.malformed, input.malformed_lines.as_slice()), (1, &[2][..]));
+        assert_eq!(wal_bursts(&e), vec![(73, 1)], "the record after it is read");
+        let gap = e.gaps.iter().find(|g| g.what.contains("malformed")).unwrap();
+        assert!(gap.why.contains("starting at 2") && gap.why.contains("more than 1 MiB"), "{}", gap.why);
     }
 
     #[test]
