@@ -179,10 +179,19 @@ fn oom_kills_are_not_blamed_on_storage() {
     assert!(restarts(&r).iter().all(|p| p["attribution"]["cause"] != "storage_latency"));
     assert!(citations(&r).iter().any(|(c, _)| c.contains("OOMKilled")), "{:#?}", citations(&r));
     assert!(!r["recommendations"].to_string().contains("dedicated SSD"), "no storage advice for an OOM");
-    // Medium today: only the termination in pods.json's lastState is known to be an OOM kill; the three earlier
-    // ones (OOMKilled too, per the lab, with an OOMKilling node event each) stay unexplained. Not low, though.
-    let confidence = verdict(&r).2;
-    assert!(matches!(confidence, "high" | "medium"), "confidence {confidence}");
+    // Pod status keeps only the last termination (OOMKilled, high). The three earlier ones are placed by their
+    // log files; each has a node OOMKilling event naming the process the kernel killed, the same process as at
+    // the status-confirmed kill, so they are OOM kills too, at medium confidence.
+    let all = restarts(&r);
+    assert_eq!(all.len(), 4, "{all:#?}");
+    assert!(all.iter().all(|p| p["attribution"]["cause"] == "out_of_memory"), "{all:#?}");
+    let earlier: Vec<&&Value> = all.iter().filter(|p| p["reason"] != "OOMKilled").collect();
+    assert_eq!(earlier.len(), 3);
+    for p in earlier {
+        assert_eq!(p["attribution"]["confidence"], "medium", "{p:#}");
+        assert!(p["attribution"]["evidence"].to_string().contains("OOMKilling"), "{p:#}");
+    }
+    assert_eq!(verdict(&r).2, "medium");
 }
 
 #[test]
