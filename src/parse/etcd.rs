@@ -515,93 +515,120 @@ fn zap_glued(s: &str) -> Result<Option<LineFacts>, Malformed> {
     }
 }
 
-/// The raw `msg` string of a zap record, found without parsing (escapes left in place).
-fn raw_msg(s: &str) -> Option<&str> {
-    let at = s.find("\"msg\":\"")? + 7;
-    let rest = &s[at..];
-    let b = rest.as_bytes();
+/// The byte range of a zap record's raw `msg` string within `s`, found without parsing (escapes left in place).
+fn raw_msg_range(s: &str) -> Option<std::ops::Range<usize>> {
+    static MSG_KEY: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("\"msg\":\""));
+    let at = MSG_KEY.find(s.as_bytes())? + 7;
+    let b = &s.as_bytes()[at..];
     let mut i = 0;
     while i < b.len() {
         match b[i] {
             b'\\' => i += 2,
-            b'"' => return Some(&rest[..i]),
+            b'"' => return Some(at..at + i),
             _ => i += 1,
         }
     }
     None
 }
 
-/// Whether a zap record can matter, decided on its raw text before any JSON is parsed.
-fn zap_gate(s: &str, msg: &str) -> bool {
-    /// Messages the zap rules act on (substrings of `msg`).
-    const MSGS: &[&str] = &[
-        "slow fdatasync",
-        "took too long",
-        "failed to apply request",
-        "scheduled compaction",
-        "defragment",
-        "opened backend db",
-        "heartbeat",
-        "at term ",
-        "quorum is not active",
-        "read index response",
-        "read state",
-        "starting an etcd server",
-        "prober",
-        "TCP streaming connection",
-        "peer became inactive",
-        "rejected connection",
-        "backend quota",
-        "alarm raised",
-        "/health",
-        "Health check",
-        "failed to publish",
-    ];
-    /// Field contents the rules act on, anywhere in the record.
-    const FIELDS: &[&str] = &["local-member-id", "etcd-client", "retry_interceptor", "etcdserver: ", "space exceeded"];
-    static FIELD_FINDERS: LazyLock<Vec<memchr::memmem::Finder<'static>>> =
-        LazyLock::new(|| FIELDS.iter().map(memchr::memmem::Finder::new).collect());
-    // zap writes `level` first.
-    let fatal = ["{\"level\":\"fatal\"", "{\"level\":\"panic\"", "{\"level\":\"dpanic\""];
-    MSGS.iter().any(|m| msg.contains(m))
-        || FIELD_FINDERS.iter().any(|f| f.find(s.as_bytes()).is_some())
-        || fatal.iter().any(|f| s.starts_with(f))
+/// Messages the zap rules act on (substrings of `msg`).
+const ZAP_MSGS: &[&str] = &[
+    "slow fdatasync",
+    "took too long",
+    "failed to apply request",
+    "scheduled compaction",
+    "defragment",
+    "opened backend db",
+    "heartbeat",
+    "at term ",
+    "quorum is not active",
+    "read index response",
+    "read state",
+    "starting an etcd server",
+    "prober",
+    "TCP streaming connection",
+    "peer became inactive",
+    "rejected connection",
+    "backend quota",
+    "alarm raised",
+    "/health",
+    "Health check",
+    "failed to publish",
+];
+
+/// Field contents the zap rules act on, anywhere in the record.
+const ZAP_FIELDS: &[&str] = &["local-member-id", "etcd-client", "retry_interceptor", "etcdserver: ", "space exceeded"];
+
+/// Phrases of a controller that logs zap JSON itself (controller-runtime): lease loss, lease renewal,
+/// configuration errors, memory exhaustion.
+const CONTROLLER_PHRASES: &[&str] = &[
+    "election lost",
+    "eaderelection lost",
+    "lost leadership",
+    "renew lease",
+    "update lock",
+    "resource lock",
+    "lease lock",
+    "unknown flag",
+    "flag provided but not defined",
+    "failed to load config",
+    "invalid configuration",
+    "rror parsing",
+    "no such file or directory",
+    "ut of memory",
+    "oom-killer",
+];
+
+/// What the raw text of a zap record holds.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct ZapGate {
+    /// One of [`CONTROLLER_PHRASES`] anywhere in the record.
+    controller: bool,
+    /// One of [`ZAP_MSGS`] inside `msg`, or one of [`ZAP_FIELDS`] anywhere, or a fatal level.
+    etcd: bool,
 }
 
-/// Whether a JSON record carries one of the phrases of a controller that logs zap JSON itself
-/// (controller-runtime): lease loss, lease renewal, configuration errors, memory exhaustion.
+/// An automaton that answers "does any of these occur". Leftmost-first semantics report a match whenever any
+/// pattern occurs (only which one is reported differs), and they let aho-corasick use its SIMD prefilter.
+fn any_of(patterns: &[&str]) -> aho_corasick::AhoCorasick {
+    // Invariant: the patterns are the short literals above, which aho-corasick accepts.
+    aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .build(patterns)
+        .expect("literal patterns")
+}
+
+/// Decides on a zap record's raw text, before any JSON is parsed, whether it can matter. `msg_at` is the byte
+/// range of the `msg` value within `s`. One automaton per list replaces a `contains` per phrase (a quarter of
+/// the classify time on a 1 GiB log).
+fn zap_gate(s: &str, msg_at: std::ops::Range<usize>) -> ZapGate {
+    static MSGS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| any_of(ZAP_MSGS));
+    static FIELDS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| any_of(ZAP_FIELDS));
+    static CONTROLLER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| any_of(CONTROLLER_PHRASES));
+    // zap writes `level` first.
+    let fatal = ["{\"level\":\"fatal\"", "{\"level\":\"panic\"", "{\"level\":\"dpanic\""];
+    let msg = s.get(msg_at).unwrap_or("");
+    ZapGate {
+        controller: CONTROLLER.is_match(s),
+        etcd: MSGS.is_match(msg) || FIELDS.is_match(s) || fatal.iter().any(|f| s.starts_with(f)),
+    }
+}
+
+/// Whether a JSON record carries one of [`CONTROLLER_PHRASES`].
 fn has_controller_phrase(s: &str) -> bool {
-    static RE: LazyLock<Regex> = LazyLock::new(|| {
-        let phrases = [
-            "election lost",
-            "eaderelection lost",
-            "lost leadership",
-            "renew lease",
-            "update lock",
-            "resource lock",
-            "lease lock",
-            "unknown flag",
-            "flag provided but not defined",
-            "failed to load config",
-            "invalid configuration",
-            "rror parsing",
-            "no such file or directory",
-            "ut of memory",
-            "oom-killer",
-        ];
-        let alternation: Vec<String> = phrases.iter().map(|p| regex::escape(p)).collect();
-        Regex::new(&alternation.join("|")).expect("escaped literals form a valid regex")
-    });
-    RE.is_match(s)
+    static CONTROLLER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| any_of(CONTROLLER_PHRASES));
+    CONTROLLER.is_match(s)
 }
 
 /// One zap JSON record.
 fn zap_record(s: &str) -> Result<Option<LineFacts>, Malformed> {
-    let Some(msg) = raw_msg(s) else {
+    let Some(msg_at) = raw_msg_range(s) else {
         return Err(Malformed("zap JSON record without a complete \"msg\" (truncated?)".into()));
     };
-    let controller = has_controller_phrase(s);
-    if !controller && !zap_gate(s, msg) {
+    let gate = zap_gate(s, msg_at);
+    let controller = gate.controller;
+    if !controller && !gate.etcd {
         return Ok(None);
     }
     let rec: ZapRecord =

@@ -13,7 +13,7 @@ pub mod time;
 pub mod wrapper;
 
 pub use time::LineTime;
-pub use wrapper::{CriHeader, CriStream, Unwrapped, Wrapper, cri_header, unwrap_line};
+pub use wrapper::{CriHeader, CriStream, Unwrapped, Wrapper, cri_header, cri_header_unchecked, unwrap_line};
 
 use crate::evidence::SignalKind;
 

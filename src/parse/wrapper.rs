@@ -170,6 +170,17 @@ pub fn cri_header(line: &[u8]) -> Option<CriHeader> {
     }
 }
 
+/// [`cri_header`] without checking that the first field is a timestamp: a cheap look at the stream and tag, for
+/// deciding whether a line needs the full check (a partial record, or a line while one is open). Lines that are
+/// not CRI may pass it; never act on it without [`cri_header`].
+pub fn cri_header_unchecked(line: &[u8]) -> Option<CriHeader> {
+    if !line.first()?.is_ascii_digit() {
+        return None;
+    }
+    let time_len = line.iter().take(MAX_CRI_TIME_LEN + 1).position(|&b| b == b' ')?;
+    cri_fields(line, time_len)
+}
+
 /// The stream and tag fields after a timestamp that ends at `time_len` (where a space is).
 fn cri_fields(b: &[u8], time_len: usize) -> Option<CriHeader> {
     let rest = b.get(time_len + 1..)?;
