@@ -81,6 +81,16 @@ fn slow_wal(e: &mut Evidence, who: &str, at: i64, took_ms: f64) {
     e.signals.push(signal(member(who), SignalKind::SlowWalSync { took_ms, expected_ms: 1000.0 }, at, 5));
 }
 
+/// The leader's raft loop blocked by the slow sync: three heartbeats 2.4 s late.
+fn late_heartbeats(e: &mut Evidence, who: &str, at: i64) {
+    e.signals.push(signal(
+        member(who),
+        SignalKind::HeartbeatLate { exceeded_ms: 2400.0, heartbeat_interval_ms: Some(100.0) },
+        at,
+        3,
+    ));
+}
+
 fn analyze_now(e: &Evidence) -> Report {
     analyze(e, &Params { now: t(3600), window: WindowSpec::default(), thresholds: Thresholds::default() })
 }
@@ -96,12 +106,7 @@ fn slow_wal_on_the_leader_then_lease_loss_is_storage_with_high_confidence() {
     let mut e = etcd_cluster();
     e.containers.push(crashed("Error", 1));
     slow_wal(&mut e, "etcd-a", 520, 2500.0);
-    e.signals.push(signal(
-        member("etcd-a"),
-        SignalKind::HeartbeatLate { exceeded_ms: 2400.0, heartbeat_interval_ms: Some(100.0) },
-        522,
-        3,
-    ));
+    late_heartbeats(&mut e, "etcd-a", 522);
     lease_lost(&mut e, 590);
     let r = analyze_now(&e);
     let a = only_restart(&r);
@@ -364,12 +369,7 @@ fn etcd_side_certificate_errors_beside_leader_disk_latency_lower_confidence_only
     let mut e = etcd_cluster();
     e.containers.push(crashed("Error", 1));
     slow_wal(&mut e, "etcd-a", 520, 2500.0);
-    e.signals.push(signal(
-        member("etcd-a"),
-        SignalKind::HeartbeatLate { exceeded_ms: 2400.0, heartbeat_interval_ms: Some(100.0) },
-        522,
-        3,
-    ));
+    late_heartbeats(&mut e, "etcd-a", 522);
     let rejected =
         SignalKind::CertificateError { detail: "rejected connection: remote error: tls: bad certificate".into() };
     e.signals.push(signal(member("etcd-b"), rejected, 500, 2));
@@ -415,12 +415,7 @@ fn a_node_oom_kill_of_another_process_does_not_outweigh_disk_latency() {
     let mut e = etcd_cluster();
     e.containers.push(crashed("Error", 1));
     slow_wal(&mut e, "etcd-a", 520, 2500.0);
-    e.signals.push(signal(
-        member("etcd-a"),
-        SignalKind::HeartbeatLate { exceeded_ms: 2400.0, heartbeat_interval_ms: Some(100.0) },
-        522,
-        3,
-    ));
+    late_heartbeats(&mut e, "etcd-a", 522);
     lease_lost(&mut e, 590);
     e.events.push(node_oom("stress-ng", 595));
     let a = only_restart(&analyze_now(&e)).clone();

@@ -415,6 +415,34 @@ pub fn nodes_omitted_note(omitted: usize) -> Option<String> {
     (omitted > 0).then(|| format!("{omitted} more relevant node(s) not listed; `-o json` has the first 20 too"))
 }
 
+/// Headers of the per-member line-count table (`>` marks a numeric column), after a `member` column.
+pub const MEMBER_COUNT_COLUMNS: [&str; 9] = [
+    "leader changes>",
+    "elections>",
+    "slow read-index>",
+    "request timeouts>",
+    "peer unreachable>",
+    "clock drift>",
+    "NOSPACE>",
+    "cert errors>",
+    "etcd restarts>",
+];
+
+/// A member's line counts in the order of [`MEMBER_COUNT_COLUMNS`].
+pub fn member_counts(m: &super::model::MemberSignals) -> [u64; 9] {
+    [
+        m.leader_changes_seen,
+        m.elections_started,
+        m.read_index_slow,
+        m.request_timeouts,
+        m.peer_unreachable,
+        m.clock_drift,
+        m.nospace_alarms,
+        m.certificate_errors,
+        m.restarts_seen,
+    ]
+}
+
 /// The short name of a disk histogram for captions: `WAL fsync` / `backend commit` (else the metric name).
 pub fn disk_metric_name(metric: &str) -> &str {
     if metric.contains("wal_fsync") {

@@ -17,9 +17,9 @@ use chrono_tz::Tz;
 
 use super::RenderOpts;
 use super::format::{
-    Clock, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range, fmt_span, fmt_stats,
-    fmt_thresholds, fmt_time, fmt_verdict_tag, node_facts, nodes_omitted_note, omitted_note, select_timeline,
-    short_origin, subject_label, subject_short,
+    Clock, MEMBER_COUNT_COLUMNS, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range,
+    fmt_span, fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, member_counts, node_facts, nodes_omitted_note,
+    omitted_note, select_timeline, short_origin, subject_label, subject_short,
 };
 use super::model::{
     AdviceKind, Cause, Citation, ContainerHistory, Link, MemberSignals, Outcome, Report, RestartRecord, Severity,
@@ -1133,34 +1133,9 @@ fn members(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "</tr>")?;
     }
     table_end(out)?;
-    table_head(
-        out,
-        "member-counts",
-        &[
-            "member",
-            "leader changes>",
-            "elections>",
-            "slow read-index>",
-            "request timeouts>",
-            "peer unreachable>",
-            "clock drift>",
-            "NOSPACE>",
-            "cert errors>",
-            "etcd restarts>",
-        ],
-    )?;
+    table_head(out, "member-counts", &[["member"].as_slice(), &MEMBER_COUNT_COLUMNS].concat())?;
     for m in &report.members {
-        let counts = [
-            m.leader_changes_seen,
-            m.elections_started,
-            m.read_index_slow,
-            m.request_timeouts,
-            m.peer_unreachable,
-            m.clock_drift,
-            m.nospace_alarms,
-            m.certificate_errors,
-            m.restarts_seen,
-        ];
+        let counts = member_counts(m);
         write!(out, "<tr data-member=\"{}\"><td><b>{}</b></td>", escape(&m.member), escape(&m.member))?;
         for n in counts {
             write!(out, "<td class=\"num\">{n}</td>")?;

@@ -8,9 +8,9 @@ use std::io::{self, Write};
 
 use super::RenderOpts;
 use super::format::{
-    Clock, describe_collection, disk_metric_name, fmt_attribution, fmt_origin_range, fmt_span, fmt_stats,
-    fmt_thresholds, fmt_time, fmt_verdict_tag, node_facts, nodes_omitted_note, omitted_note, select_timeline,
-    spark_caption, sparkline, subject_short,
+    Clock, MEMBER_COUNT_COLUMNS, describe_collection, disk_metric_name, fmt_attribution, fmt_origin_range, fmt_span,
+    fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, member_counts, node_facts, nodes_omitted_note, omitted_note,
+    select_timeline, spark_caption, sparkline, subject_short,
 };
 use super::model::{AdviceKind, Citation, ContainerHistory, Report, RestartRecord};
 use crate::evidence::Subject;
@@ -161,33 +161,9 @@ fn members(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
         writeln!(out, "{}", table_row(&row))?;
     }
     writeln!(out)?;
-    table_head(
-        out,
-        &[
-            "member",
-            "leader changes>",
-            "elections>",
-            "slow read-index>",
-            "request timeouts>",
-            "peer unreachable>",
-            "clock drift>",
-            "NOSPACE>",
-            "cert errors>",
-            "etcd restarts>",
-        ],
-    )?;
+    table_head(out, &[["member"].as_slice(), &MEMBER_COUNT_COLUMNS].concat())?;
     for m in &report.members {
-        let counts = [
-            m.leader_changes_seen,
-            m.elections_started,
-            m.read_index_slow,
-            m.request_timeouts,
-            m.peer_unreachable,
-            m.clock_drift,
-            m.nospace_alarms,
-            m.certificate_errors,
-            m.restarts_seen,
-        ];
+        let counts = member_counts(m);
         let mut row = vec![text(&m.member)];
         row.extend(counts.iter().map(u64::to_string));
         writeln!(out, "{}", table_row(&row))?;
