@@ -462,24 +462,32 @@ impl EventRecord {
 pub struct NodeRecord {
     pub name: String,
     pub conditions: Vec<NodeCondition>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kernel_version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub container_runtime: Option<String>,
-    /// `v1.33.1` (status.nodeInfo.kubeletVersion).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kubelet_version: Option<String>,
-    /// `arm64`, `amd64` (status.nodeInfo.architecture): edge clusters mix Raspberry Pis, Jetsons and NUCs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub architecture: Option<String>,
-    /// `Debian GNU/Linux 12 (bookworm)` (status.nodeInfo.osImage).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub os_image: Option<String>,
+    /// What the kubelet reports about the node (status.nodeInfo).
+    #[serde(flatten)]
+    pub info: NodeInfo,
     /// status.addresses (InternalIP, Hostname, ...): how node-exporter's scrape targets are tied to the node.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub addresses: Vec<String>,
     pub labels: BTreeMap<String, String>,
     pub origin: Origin,
+}
+
+/// A node's status.nodeInfo, as far as the report uses it; unknown parts are `None`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NodeInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kernel_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_runtime: Option<String>,
+    /// `v1.33.1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubelet_version: Option<String>,
+    /// `arm64`, `amd64`: edge clusters mix Raspberry Pis, Jetsons and NUCs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    /// `Debian GNU/Linux 12 (bookworm)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_image: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -77,11 +77,7 @@ pub fn summaries(
             roles,
             why_listed: reasons,
             conditions,
-            kernel_version: n.kernel_version.clone(),
-            container_runtime: n.container_runtime.clone(),
-            kubelet_version: n.kubelet_version.clone(),
-            architecture: n.architecture.clone(),
-            os_image: n.os_image.clone(),
+            info: n.info.clone(),
             disk_write_latency: slowest_device(n, series, window),
             origin: n.origin.clone(),
         });
@@ -126,7 +122,7 @@ fn slowest_device(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::{ContainerState, NodeCondition, Origin};
+    use crate::evidence::{ContainerState, NodeCondition, NodeInfo, Origin};
 
     fn node(name: &str, conditions: &[(&str, &str)]) -> NodeRecord {
         NodeRecord {
@@ -140,11 +136,13 @@ mod tests {
                     last_transition: None,
                 })
                 .collect(),
-            kernel_version: Some("6.1.0-rpi7-rpi-v8".into()),
-            container_runtime: Some("containerd://1.7.24".into()),
-            kubelet_version: Some("v1.33.1".into()),
-            architecture: Some("arm64".into()),
-            os_image: None,
+            info: NodeInfo {
+                kernel_version: Some("6.1.0-rpi7-rpi-v8".into()),
+                container_runtime: Some("containerd://1.7.24".into()),
+                kubelet_version: Some("v1.33.1".into()),
+                architecture: Some("arm64".into()),
+                os_image: None,
+            },
             addresses: vec!["10.0.0.7".into()],
             labels: [("node-role.kubernetes.io/control-plane".to_string(), String::new())].into(),
             origin: Origin::new("nodes.json", None),
@@ -187,7 +185,7 @@ mod tests {
         assert_eq!(names, vec!["rpi-1", "rpi-2"], "the quiet node is left out");
         assert_eq!(list[0].why_listed, vec!["runs etcd member rpi-1".to_string()]);
         assert_eq!(list[0].roles, vec!["control-plane".to_string()]);
-        assert_eq!(list[0].architecture.as_deref(), Some("arm64"));
+        assert_eq!(list[0].info.architecture.as_deref(), Some("arm64"));
         assert_eq!(list[1].conditions, vec!["DiskPressure=True".to_string()]);
         // node-exporter at 10.0.0.7:9100 is every node here (all have that address in this test): the slowest
         // write latency inside the window.

@@ -199,11 +199,7 @@ mod tests {
         let node = NodeRecord {
             name: "rpi".into(),
             conditions: vec![cond("Ready", "True"), cond("DiskPressure", "True"), cond("MemoryPressure", "False")],
-            kernel_version: None,
-            container_runtime: None,
-            kubelet_version: None,
-            architecture: None,
-            os_image: None,
+            info: Default::default(),
             addresses: Vec::new(),
             labels: Default::default(),
             origin: Origin::new("nodes.json#items[1]", None),

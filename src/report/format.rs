@@ -399,11 +399,11 @@ pub fn spark_caption(points: &[(Timestamp, f64)], clock: &Clock) -> Option<Strin
 /// v1.33.1 · Debian GNU/Linux 12`; unknown parts are left out.
 pub fn node_facts(n: &super::model::NodeSummary) -> String {
     let parts = [
-        n.architecture.clone(),
-        n.kernel_version.as_ref().map(|k| format!("kernel {k}")),
-        n.container_runtime.clone(),
-        n.kubelet_version.as_ref().map(|k| format!("kubelet {k}")),
-        n.os_image.clone(),
+        n.info.architecture.clone(),
+        n.info.kernel_version.as_ref().map(|k| format!("kernel {k}")),
+        n.info.container_runtime.clone(),
+        n.info.kubelet_version.as_ref().map(|k| format!("kubelet {k}")),
+        n.info.os_image.clone(),
         n.disk_write_latency.as_ref().map(|d| format!("{} up to {} (node-exporter)", d.metric, fmt_ms(d.max_ms))),
     ];
     let known: Vec<String> = parts.into_iter().flatten().filter(|p| !p.is_empty()).collect();
@@ -978,11 +978,13 @@ pub(crate) fn sample_report() -> Report {
                 roles: vec!["control-plane".into()],
                 why_listed: vec!["runs etcd member etcd-cp1".into()],
                 conditions: vec![],
-                kernel_version: Some("6.1.0-28-amd64".into()),
-                container_runtime: Some("containerd://1.7.24".into()),
-                kubelet_version: Some("v1.33.1".into()),
-                architecture: Some("amd64".into()),
-                os_image: Some("Debian GNU/Linux 12 (bookworm)".into()),
+                info: crate::evidence::NodeInfo {
+                    kernel_version: Some("6.1.0-28-amd64".into()),
+                    container_runtime: Some("containerd://1.7.24".into()),
+                    kubelet_version: Some("v1.33.1".into()),
+                    architecture: Some("amd64".into()),
+                    os_image: Some("Debian GNU/Linux 12 (bookworm)".into()),
+                },
                 disk_write_latency: None,
                 origin: o("nodes.json", 1),
             },
@@ -991,11 +993,13 @@ pub(crate) fn sample_report() -> Report {
                 roles: vec!["control-plane".into()],
                 why_listed: vec!["runs restarted kube-controller-manager".into(), "abnormal condition".into()],
                 conditions: vec!["DiskPressure=True (KubeletHasDiskPressure)".into()],
-                kernel_version: Some("6.6.31+rpt-rpi-v8".into()),
-                container_runtime: Some("containerd://1.7.24".into()),
-                kubelet_version: Some("v1.33.1".into()),
-                architecture: Some("arm64".into()),
-                os_image: None,
+                info: crate::evidence::NodeInfo {
+                    kernel_version: Some("6.6.31+rpt-rpi-v8".into()),
+                    container_runtime: Some("containerd://1.7.24".into()),
+                    kubelet_version: Some("v1.33.1".into()),
+                    architecture: Some("arm64".into()),
+                    os_image: None,
+                },
                 disk_write_latency: Some(NodeDiskLatency {
                     metric: "node disk write latency (mmcblk0)".into(),
                     max_ms: 240.0,

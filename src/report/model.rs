@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::analyze::thresholds::Thresholds;
-use crate::evidence::{Collection, Gap, InputSummary, Origin, Subject, Timestamp};
+use crate::evidence::{Collection, Gap, InputSummary, NodeInfo, Origin, Subject, Timestamp};
 
 /// Version of the JSON schema (`schema_version` in every report).
 pub const SCHEMA_VERSION: &str = "etcd-triage/report/v1";
@@ -312,16 +312,9 @@ pub struct NodeSummary {
     pub why_listed: Vec<String>,
     /// Abnormal conditions: `DiskPressure=True (KubeletHasDiskPressure)`, `Ready=False`.
     pub conditions: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kernel_version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub container_runtime: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kubelet_version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub architecture: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub os_image: Option<String>,
+    /// What the kubelet reports about it (kernel, runtime, kubelet, architecture, OS image).
+    #[serde(flatten)]
+    pub info: NodeInfo,
     /// The slowest device's mean write latency by node-exporter, when Prometheus had it for this node.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_write_latency: Option<NodeDiskLatency>,

@@ -16,7 +16,7 @@ use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::evidence::{
-    ContainerRecord, ContainerState, EventRecord, NodeCondition, NodeRecord, Origin, Termination, Timestamp,
+    ContainerRecord, ContainerState, EventRecord, NodeCondition, NodeInfo, NodeRecord, Origin, Termination, Timestamp,
 };
 
 /// Records read from one JSON document.
@@ -334,11 +334,13 @@ fn node_record(n: &core::Node, origin: Origin) -> NodeRecord {
     NodeRecord {
         name: n.metadata.name.clone().unwrap_or_default(),
         conditions,
-        kernel_version: info.map(|i| i.kernel_version.clone()),
-        container_runtime: info.map(|i| i.container_runtime_version.clone()),
-        kubelet_version: info.map(|i| i.kubelet_version.clone()),
-        architecture: info.map(|i| i.architecture.clone()),
-        os_image: info.map(|i| i.os_image.clone()),
+        info: NodeInfo {
+            kernel_version: info.map(|i| i.kernel_version.clone()),
+            container_runtime: info.map(|i| i.container_runtime_version.clone()),
+            kubelet_version: info.map(|i| i.kubelet_version.clone()),
+            architecture: info.map(|i| i.architecture.clone()),
+            os_image: info.map(|i| i.os_image.clone()),
+        },
         addresses: status
             .and_then(|s| s.addresses.as_ref())
             .map(|a| a.iter().map(|a| a.address.clone()).collect())
