@@ -415,6 +415,16 @@ pub fn nodes_omitted_note(omitted: usize) -> Option<String> {
     (omitted > 0).then(|| format!("{omitted} more relevant node(s) not listed; `-o json` has the first 20 too"))
 }
 
+/// The analysed window in the display zone: `14:00:00-15:30:00`, `from ...`, `until ...` or `all evidence`.
+pub fn fmt_window(w: &super::model::Window, tz: Tz) -> String {
+    match (w.from, w.to) {
+        (Some(from), Some(to)) => fmt_span(from, to, tz),
+        (Some(from), None) => format!("from {}", fmt_time(from, tz)),
+        (None, Some(to)) => format!("until {}", fmt_time(to, tz)),
+        (None, None) => "all evidence".to_owned(),
+    }
+}
+
 /// Headers of the per-member line-count table (`>` marks a numeric column), after a `member` column.
 pub const MEMBER_COUNT_COLUMNS: [&str; 9] = [
     "leader changes>",

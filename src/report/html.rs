@@ -18,8 +18,8 @@ use chrono_tz::Tz;
 use super::RenderOpts;
 use super::format::{
     Clock, MEMBER_COUNT_COLUMNS, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range,
-    fmt_span, fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, member_counts, node_facts, nodes_omitted_note,
-    omitted_note, select_timeline, short_origin, subject_label, subject_short,
+    fmt_span, fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_counts, node_facts,
+    nodes_omitted_note, omitted_note, select_timeline, short_origin, subject_label, subject_short,
 };
 use super::model::{
     AdviceKind, Cause, Citation, ContainerHistory, Link, MemberSignals, Outcome, Report, RestartRecord, Severity,
@@ -158,12 +158,7 @@ fn header(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock
         escape(report.tool_version),
         escape(&clock.zone_label(report)),
     )?;
-    let window = match (report.window.from, report.window.to) {
-        (Some(from), Some(to)) => fmt_span(from, to, opts.tz),
-        (Some(from), None) => format!("from {}", fmt_time(from, opts.tz)),
-        (None, Some(to)) => format!("until {}", fmt_time(to, opts.tz)),
-        (None, None) => "all evidence".to_owned(),
-    };
+    let window = fmt_window(&report.window, opts.tz);
     let excluded = match report.window.excluded {
         0 => String::new(),
         n => format!("; {n} records outside it not used"),

@@ -8,8 +8,8 @@ use std::io::{self, Write};
 
 use super::RenderOpts;
 use super::format::{
-    Clock, MEMBER_COUNT_COLUMNS, describe_collection, disk_metric_name, fmt_attribution, fmt_origin_range, fmt_span,
-    fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, member_counts, node_facts, nodes_omitted_note, omitted_note,
+    Clock, MEMBER_COUNT_COLUMNS, describe_collection, disk_metric_name, fmt_attribution, fmt_origin_range, fmt_stats,
+    fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_counts, node_facts, nodes_omitted_note, omitted_note,
     select_timeline, spark_caption, sparkline, subject_short,
 };
 use super::model::{AdviceKind, Citation, ContainerHistory, Report, RestartRecord};
@@ -88,12 +88,7 @@ fn table_head(out: &mut dyn Write, columns: &[&str]) -> io::Result<()> {
 
 fn header(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock) -> io::Result<()> {
     writeln!(out, "# etcd-triage report\n")?;
-    let window = match (report.window.from, report.window.to) {
-        (Some(from), Some(to)) => fmt_span(from, to, opts.tz),
-        (Some(from), None) => format!("from {}", fmt_time(from, opts.tz)),
-        (None, Some(to)) => format!("until {}", fmt_time(to, opts.tz)),
-        (None, None) => "all evidence".to_owned(),
-    };
+    let window = fmt_window(&report.window, opts.tz);
     let excluded = match report.window.excluded {
         0 => String::new(),
         n => format!("; {n} records outside it not used"),

@@ -10,8 +10,8 @@ use owo_colors::{OwoColorize, Style};
 
 use super::RenderOpts;
 use super::format::{
-    Clock, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range, fmt_span, fmt_thresholds,
-    fmt_time, fmt_verdict_tag, node_facts, nodes_omitted_note, omitted_note, select_timeline, short_origin,
+    Clock, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range, fmt_thresholds, fmt_time,
+    fmt_verdict_tag, fmt_window, node_facts, nodes_omitted_note, omitted_note, select_timeline, short_origin,
     spark_caption, sparkline, subject_short, wrap,
 };
 use super::model::{
@@ -167,12 +167,7 @@ impl Renderer<'_> {
             fmt_time(r.generated_at, tz),
             self.clock.zone_label(r),
         )?;
-        let window = match (r.window.from, r.window.to) {
-            (Some(from), Some(to)) => fmt_span(from, to, tz),
-            (Some(from), None) => format!("from {}", fmt_time(from, tz)),
-            (None, Some(to)) => format!("until {}", fmt_time(to, tz)),
-            (None, None) => "all evidence".to_owned(),
-        };
+        let window = fmt_window(&r.window, tz);
         let excluded = match r.window.excluded {
             0 => String::new(),
             n => format!("; {n} records outside"),
