@@ -66,9 +66,7 @@ mod tests {
     use crate::report::model::SCHEMA_VERSION;
 
     fn render_to_string(opts: &RenderOpts) -> String {
-        let mut buf = Vec::new();
-        render(&sample_report(), &mut buf, opts).expect("writing to a Vec cannot fail");
-        String::from_utf8(buf).expect("serde_json writes UTF-8")
+        crate::report::render_to_string(render, &sample_report(), opts)
     }
 
     #[test]

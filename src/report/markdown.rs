@@ -375,9 +375,7 @@ mod tests {
     use crate::report::format::sample_report;
 
     fn render_to_string(report: &Report, opts: &RenderOpts) -> String {
-        let mut buf = Vec::new();
-        render(report, &mut buf, opts).expect("writing to a Vec cannot fail");
-        String::from_utf8(buf).expect("the renderer writes UTF-8")
+        crate::report::render_to_string(render, report, opts)
     }
 
     fn berlin() -> RenderOpts {

@@ -24,6 +24,18 @@ pub struct RenderOpts {
     pub max_timeline_rows: usize,
 }
 
+/// Renders into a string with `render` (any of the renderers), for tests.
+#[cfg(test)]
+pub(crate) fn render_to_string(
+    render: fn(&Report, &mut dyn std::io::Write, &RenderOpts) -> std::io::Result<()>,
+    report: &Report,
+    opts: &RenderOpts,
+) -> String {
+    let mut buf = Vec::new();
+    render(report, &mut buf, opts).expect("writing to a Vec cannot fail");
+    String::from_utf8(buf).expect("the renderers write UTF-8")
+}
+
 impl Default for RenderOpts {
     fn default() -> Self {
         RenderOpts { color: false, tz: chrono_tz::UTC, max_timeline_rows: 60 }
