@@ -18,7 +18,7 @@ pub fn recommendations(causes: &[Cause], inconclusive: bool) -> Vec<Recommendati
             Cause::StorageLatency => {
                 out.push(rec(Do, "Give etcd a dedicated SSD/NVMe for its data dir", "etcd fsyncs its WAL on every write and needs WAL fsync p99 under 10ms (etcd docs). Shared VM storage, SD cards and network disks rarely achieve that under load. Move /var/lib/etcd (or the Karmada etcd volume) to a local SSD/NVMe not shared with other busy workloads."));
                 out.push(rec(Do, "Put the WAL on its own device", "Run etcd with --wal-dir on a separate fast device so WAL fsyncs do not queue behind snapshot and backend (bbolt) writes."));
-                out.push(rec(Do, "Measure the disk with the etcd fio test", "fio --rw=write --ioengine=sync --fdatasync=1 --directory=<etcd data dir> --size=22m --bs=2300 --name=etcd-check; the 99.00th percentile of the fdatasync latencies should be under 10000 usec (10ms)."));
+                out.push(rec(Do, "Measure the disk with the etcd fio test", "fio --rw=write --ioengine=sync --fdatasync=1 --directory=<etcd data dir> --size=22m --bs=2300 --name=etcd-check; the 99.00th percentile of the fdatasync latencies should be under 10000 usec (10ms). Without fio, `kubectl etcd-triage probe-disk --dir <etcd data dir>` on the node runs the same workload and prints the percentiles."));
                 out.push(rec(Do, "Tune heartbeat and election timeouts for slow hardware", "On edge or slow hardware raise --heartbeat-interval=500 and --election-timeout=2500 (ms; OpenShift's 'Slower' profile) on every member, so short stalls stop causing elections. This buys margin; it does not make the disk faster."));
                 out.push(rec(Do, "ZFS: recordsize=8k for the etcd dataset is sound", "A small recordsize matches etcd's small writes and reduces write amplification; keep sync=standard."));
                 out.push(rec(Avoid, "Do not set ZFS sync=disabled (or mount with nobarrier, or use unsafe write caches)", "It makes fsync return before data is on disk: latency disappears, but a power loss or crash then loses writes etcd already acknowledged, which can corrupt the cluster state or split members. Fix the storage instead."));
@@ -40,7 +40,7 @@ pub fn recommendations(causes: &[Cause], inconclusive: bool) -> Vec<Recommendati
     }
     if inconclusive {
         out.push(rec(Do, "Collect the missing evidence", "Include etcd logs from every member for the incident window (kubectl logs --timestamps, or /var/log/pods on the control-plane nodes), the crashing containers' previous logs (kubectl logs --previous), pod status and events, and etcd disk metrics (etcd_disk_wal_fsync_duration_seconds, etcd_disk_backend_commit_duration_seconds) if Prometheus is available."));
-        out.push(rec(Do, "Measure the etcd disk directly", "Run the etcd fio test on the etcd data directory: fio --rw=write --ioengine=sync --fdatasync=1 --directory=<dir> --size=22m --bs=2300 --name=etcd-check (p99 fdatasync should be under 10ms)."));
+        out.push(rec(Do, "Measure the etcd disk directly", "Run the etcd fio test on the etcd data directory: fio --rw=write --ioengine=sync --fdatasync=1 --directory=<dir> --size=22m --bs=2300 --name=etcd-check (p99 fdatasync should be under 10ms), or `kubectl etcd-triage probe-disk --dir <dir>` on the node; its JSON (`-o json`) can be given to analyze."));
     }
     out
 }

@@ -29,6 +29,11 @@
 //!   optional `disk_metric` when metrics were given (`metric`, `quantile`, `origin`, `max_ms` and `points`,
 //!   `[time, ms]` pairs: the histogram quantile at every query step or scrape pair, healthy ones included); and
 //!   a one-line `assessment`.
+//! - `nodes`: at most 20 nodes that run a restarted container or an etcd member, or have an abnormal condition:
+//!   `name`, `roles`, `why_listed`, abnormal `conditions`, optional `kernel_version`, `container_runtime`,
+//!   `kubelet_version`, `architecture`, `os_image`, optional `disk_write_latency` (node-exporter's mean write
+//!   latency of the slowest device: `metric`, `max_ms`, `at`, `origin`) and `origin`; `nodes_omitted` counts the
+//!   relevant nodes beyond the 20.
 //! - `timeline`: every folded row in time order (the text renderers cap it, JSON never does): `from`, `to`,
 //!   `subject` (tagged by `kind`: `etcd_member`, `api_server`, `container`, `node`), `count`, `summary`,
 //!   `severity` (`info`, `warning`, `disk`, `restart`, `error`), `first` and optional `last` origin.
