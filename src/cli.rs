@@ -196,7 +196,7 @@ impl MetricsArgs {
 pub enum OutputFormat {
     /// Coloured terminal text (plain when not a TTY or NO_COLOR is set).
     Text,
-    /// The versioned JSON report (schema `etcd-triage/report/v1`): the contract for automation.
+    /// The versioned JSON report (schema `etcd-triage/report/v2`): the contract for automation.
     Json,
     /// Ticket-ready Markdown.
     Markdown,
@@ -213,8 +213,11 @@ pub enum ColorChoice {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
-    /// Exit 4 when the verdict is storage latency.
+    /// Exit 4 when the headline is etcd storage latency: the restarts were put down to it, or there were none and
+    /// the storage verdict is too slow.
     Storage,
+    /// Exit 4 whenever the storage verdict is too slow, whatever caused the restarts (for cron and CI).
+    Disk,
     /// Exit 4 when any restart cause was found.
     Any,
 }

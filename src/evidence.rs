@@ -616,6 +616,25 @@ pub struct Evidence {
     pub assumptions: Vec<String>,
     /// Live collections (from a bundle's manifest) the evidence came from.
     pub collections: Vec<Collection>,
+    /// Disk probes (`probe-disk -o json` reports) given as inputs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disk_probes: Vec<DiskProbe>,
+}
+
+/// A measurement of a disk with etcd's WAL workload (2300-byte writes, each followed by fdatasync): a
+/// `probe-disk -o json` report, or the same figures from fio.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiskProbe {
+    /// The node it ran on, when the report names it.
+    pub host: Option<String>,
+    /// The folder it wrote in (`/var/lib/etcd`).
+    pub dir: String,
+    pub at: Timestamp,
+    pub fdatasync_p50_ms: f64,
+    pub fdatasync_p99_ms: f64,
+    pub fdatasync_max_ms: f64,
+    pub writes: u64,
+    pub origin: Origin,
 }
 
 /// How a live collection was made: kept in a bundle's manifest so that analysing the bundle later reproduces the
@@ -658,6 +677,7 @@ impl Evidence {
         self.inputs.extend(other.inputs);
         self.assumptions.extend(other.assumptions);
         self.collections.extend(other.collections);
+        self.disk_probes.extend(other.disk_probes);
     }
 
     /// Earliest and latest timestamps across all evidence.

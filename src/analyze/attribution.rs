@@ -26,6 +26,8 @@ pub struct Context<'a> {
     pub apiserver: Vec<&'a Signal>,
     /// Whether any etcd member log was read at all.
     pub have_etcd_logs: bool,
+    /// Disk latency series from metrics (a healthy WAL fsync rules out the moderate-latency shape).
+    pub metric_series: &'a [crate::evidence::MetricSeries],
 }
 
 /// What was found around one restart, before deciding.
@@ -159,7 +161,22 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
         .collect();
 
     // Disk evidence must precede the restart: look in [end - window, end].
-    let disk = members::disk_finding(ctx.etcd, window_start, end, th);
+    let mut disk = members::disk_finding(ctx.etcd, window_start, end, th);
+    // Disk latency under etcd's 1 s warning shows as slow applies on every member with matching late heartbeats on
+    // the leader (see analyze::storage).
+    if disk.level < DiskLevel::Moderate
+        && let Some(shape) = crate::analyze::storage::apply_shape(ctx.etcd, ctx.metric_series, window_start, end, th)
+    {
+        disk.level = DiskLevel::Moderate;
+        disk.leader_affected = true;
+        disk.shape = Some((shape.members.len(), shape.apply_p50_ms, shape.heartbeat_p50_ms));
+        disk.citations = shape.citations;
+        let applies =
+            ctx.etcd.in_range(window_start, end, SignalClass::SlowApply).filter(|(m, _)| shape.members.contains(*m));
+        let times: Vec<Timestamp> = applies.map(|(_, s)| s.first_at).collect();
+        disk.first_at = times.iter().min().copied();
+        disk.last_at = times.iter().filter(|t| **t <= end).max().copied();
+    }
     let stalls = members::stalls(ctx.etcd, window_start, end, th);
     let stalled: Vec<&str> = stalls.iter().map(|s| s.member.as_str()).collect();
     let stall: Vec<Citation> = stalls.iter().map(|s| s.citation.clone()).collect();
@@ -519,6 +536,13 @@ fn describe_disk(d: &members::DiskFinding, members: usize) -> String {
             "applies up to {} on {}",
             members::fmt_ms_plain(d.max_apply_ms),
             list(&d.severe_apply_members, members)
+        ));
+    }
+    if let Some((n, apply, hb)) = d.shape {
+        parts.push(format!(
+            "applies slow on {n} of {members} members at once (median {}) with late heartbeats of matching size on the leader (median {}), the shape of disk latency under etcd's 1s warning",
+            members::fmt_ms_plain(apply),
+            members::fmt_ms_plain(hb)
         ));
     }
     parts.join(" and ")

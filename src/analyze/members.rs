@@ -118,6 +118,8 @@ pub struct DiskFinding {
     /// The latest start of a disk burst in the range (the stall closest to the range's end).
     pub last_at: Option<Timestamp>,
     pub citations: Vec<Citation>,
+    /// The moderate-latency shape (members, apply median ms, heartbeat median ms) when that is the evidence.
+    pub shape: Option<(usize, f64, f64)>,
 }
 
 fn max_latency(s: &Signal) -> f64 {
@@ -136,6 +138,7 @@ pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresh
         first_at: None,
         last_at: None,
         citations: Vec::new(),
+        shape: None,
     };
     let mut best_wal: BTreeMap<&str, &Signal> = BTreeMap::new();
     for (m, s) in view.in_range(from, to, SignalClass::SlowWalSync) {

@@ -10,19 +10,19 @@ use crate::evidence::{
 };
 use crate::report::model::{Cause, Confidence, Outcome};
 
-fn t(secs: i64) -> Timestamp {
+pub(super) fn t(secs: i64) -> Timestamp {
     Timestamp::from_timestamp(1_790_000_000 + secs, 0).expect("valid test time")
 }
 
-fn member(name: &str) -> Subject {
+pub(super) fn member(name: &str) -> Subject {
     Subject::EtcdMember { name: name.into() }
 }
 
-fn victim() -> Subject {
+pub(super) fn victim() -> Subject {
     Subject::Container { namespace: "karmada-system".into(), pod: "cm-1".into(), container: "manager".into() }
 }
 
-fn signal(subject: Subject, kind: SignalKind, at: i64, count: u64) -> Signal {
+pub(super) fn signal(subject: Subject, kind: SignalKind, at: i64, count: u64) -> Signal {
     let latency = kind.latency_ms().map(LatencyDigest::single);
     Signal {
         subject,
@@ -38,7 +38,7 @@ fn signal(subject: Subject, kind: SignalKind, at: i64, count: u64) -> Signal {
 }
 
 /// A controller that crash-loops: last terminated at t(600) with exit 1, having run from t(300).
-fn crashed(reason: &str, exit_code: i32) -> ContainerRecord {
+pub(super) fn crashed(reason: &str, exit_code: i32) -> ContainerRecord {
     ContainerRecord {
         namespace: "karmada-system".into(),
         pod: "cm-1".into(),
@@ -59,7 +59,7 @@ fn crashed(reason: &str, exit_code: i32) -> ContainerRecord {
 }
 
 /// Three members with known ids; etcd-a leads from t(0).
-fn etcd_cluster() -> Evidence {
+pub(super) fn etcd_cluster() -> Evidence {
     let mut e = Evidence::default();
     for (name, id) in [("etcd-a", "a1"), ("etcd-b", "b2"), ("etcd-c", "c3")] {
         e.member_ids.push(MemberId { name: name.into(), id: id.into() });
@@ -72,17 +72,17 @@ fn etcd_cluster() -> Evidence {
     e
 }
 
-fn lease_lost(e: &mut Evidence, at: i64) {
+pub(super) fn lease_lost(e: &mut Evidence, at: i64) {
     e.signals.push(signal(victim(), SignalKind::LeaseRenewFailed { detail: "failed to renew lease".into() }, at, 2));
     e.signals.push(signal(victim(), SignalKind::LeaderElectionLost, at + 3, 1));
 }
 
-fn slow_wal(e: &mut Evidence, who: &str, at: i64, took_ms: f64) {
+pub(super) fn slow_wal(e: &mut Evidence, who: &str, at: i64, took_ms: f64) {
     e.signals.push(signal(member(who), SignalKind::SlowWalSync { took_ms, expected_ms: 1000.0 }, at, 5));
 }
 
 /// The leader's raft loop blocked by the slow sync: three heartbeats 2.4 s late.
-fn late_heartbeats(e: &mut Evidence, who: &str, at: i64) {
+pub(super) fn late_heartbeats(e: &mut Evidence, who: &str, at: i64) {
     e.signals.push(signal(
         member(who),
         SignalKind::HeartbeatLate { exceeded_ms: 2400.0, heartbeat_interval_ms: Some(100.0) },
@@ -91,11 +91,11 @@ fn late_heartbeats(e: &mut Evidence, who: &str, at: i64) {
     ));
 }
 
-fn analyze_now(e: &Evidence) -> Report {
+pub(super) fn analyze_now(e: &Evidence) -> Report {
     analyze(e, &Params { now: t(3600), window: WindowSpec::default(), thresholds: Thresholds::default() })
 }
 
-fn only_restart(r: &Report) -> &crate::report::model::Attribution {
+pub(super) fn only_restart(r: &Report) -> &crate::report::model::Attribution {
     let c = &r.containers[0];
     let last = c.restarts.last().expect("a placed restart");
     &last.attribution
@@ -278,7 +278,7 @@ fn since_counts_back_from_the_latest_evidence_offline() {
 }
 
 /// A Prometheus WAL fsync p99 series for `alias` at steps t(0), t(60), ... (ms values).
-fn wal_series(alias: &str, values: &[f64]) -> crate::evidence::MetricSeries {
+pub(super) fn wal_series(alias: &str, values: &[f64]) -> crate::evidence::MetricSeries {
     crate::evidence::MetricSeries {
         subject: member(alias),
         metric: "etcd_disk_wal_fsync_duration_seconds".into(),

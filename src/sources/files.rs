@@ -209,8 +209,19 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                             p.iops,
                             p.assessment
                         );
+                        evidence.disk_probes.push(crate::evidence::DiskProbe {
+                            host: p.host.clone(),
+                            dir: p.dir.clone(),
+                            at: p.started_at,
+                            fdatasync_p50_ms: p.fdatasync_ms.p50,
+                            fdatasync_p99_ms: p.fdatasync_ms.p99,
+                            fdatasync_max_ms: p.fdatasync_ms.max,
+                            writes: p.writes,
+                            origin: crate::evidence::Origin::new(shown.as_str(), None),
+                        });
                         let mut input = InputSummary::without_lines(shown, format, 0);
                         input.lines = p.writes;
+                        input.matched = 1;
                         evidence.inputs.push(input);
                     }
                     Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
