@@ -19,8 +19,10 @@ Exit status:
   2  usage error (bad flags or values)
   3  input error (a path does not exist or cannot be read; the API server cannot be
      reached or rejects the credentials)
-  4  --fail-on storage was given and the verdict is storage latency
-     (--fail-on any: any restart cause was found)
+  4  --fail-on storage was given and the headline is storage latency (the restarts were
+     put down to it, or there were none and etcd's storage is too slow); --fail-on disk:
+     etcd's storage is too slow, whatever caused the restarts; --fail-on any: any restart
+     cause was found
   130  interrupted (Ctrl-C); a bundle being written is removed
 
 Read-only: etcd-triage never writes to the cluster.";

@@ -619,6 +619,27 @@ pub struct Evidence {
     /// Disk probes (`probe-disk -o json` reports) given as inputs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disk_probes: Vec<DiskProbe>,
+    /// Undated disk latency readings from pastes (a `/metrics` scrape, PromQL results).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disk_readings: Vec<DiskReading>,
+}
+
+/// A disk latency quantile read from a paste, with no time of its own: a scrape of etcd's `/metrics` (cumulative
+/// since the member started) or a PromQL result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiskReading {
+    /// The member its labels name (`pod`, else `instance`), when they name one.
+    pub member: Option<String>,
+    /// `etcd_disk_wal_fsync_duration_seconds` or `etcd_disk_backend_commit_duration_seconds`.
+    pub metric: String,
+    pub quantile: f64,
+    pub value_ms: f64,
+    /// Histogram bucket edges the quantile lies between, when read from buckets.
+    pub bucket_ms: Option<(f64, f64)>,
+    /// Operations the histogram counted, and those at or over 512 ms (past twice the heartbeat deadline).
+    pub total_ops: Option<u64>,
+    pub slow_ops: Option<u64>,
+    pub origin: Origin,
 }
 
 /// A measurement of a disk with etcd's WAL workload (2300-byte writes, each followed by fdatasync): a
@@ -629,11 +650,13 @@ pub struct DiskProbe {
     pub host: Option<String>,
     /// The folder it wrote in (`/var/lib/etcd`).
     pub dir: String,
-    pub at: Timestamp,
-    pub fdatasync_p50_ms: f64,
-    pub fdatasync_p99_ms: f64,
-    pub fdatasync_max_ms: f64,
-    pub writes: u64,
+    pub at: Option<Timestamp>,
+    /// The percentiles, when the tool printed them (fio before 3.5 prints only IOPS for the syncs).
+    pub fdatasync_p50_ms: Option<f64>,
+    pub fdatasync_p99_ms: Option<f64>,
+    pub fdatasync_max_ms: Option<f64>,
+    /// Write + fdatasync pairs per second.
+    pub iops: Option<f64>,
     pub origin: Origin,
 }
 
@@ -678,6 +701,7 @@ impl Evidence {
         self.assumptions.extend(other.assumptions);
         self.collections.extend(other.collections);
         self.disk_probes.extend(other.disk_probes);
+        self.disk_readings.extend(other.disk_readings);
     }
 
     /// Earliest and latest timestamps across all evidence.

@@ -178,6 +178,16 @@ fn wal_metric_healthy(
     any
 }
 
+/// The figure a probe gives for etcd's guidance: its fdatasync p99, else (fio before 3.5 prints no sync
+/// percentiles) the mean write + fdatasync time from its IOPS, which bounds the p99 from below and so counts only
+/// when it is over the guidance already.
+fn probe_figure(p: &DiskProbe, th: &Thresholds) -> Option<f64> {
+    p.fdatasync_p99_ms.or_else(|| {
+        let mean = 1000.0 / p.iops.filter(|i| *i > 0.0)?;
+        (mean > th.wal_fsync_p99_ms).then_some(mean)
+    })
+}
+
 /// A probe belongs to a member when it ran on the member's node (`etcd-node1` runs on `node1`).
 fn probe_member<'a>(probe: &DiskProbe, members: &'a BTreeSet<String>) -> Option<&'a String> {
     let host = probe.host.as_deref()?;
@@ -193,6 +203,8 @@ struct MemberDisk {
     backend: LatencyDigest,
     metric: Option<(String, f64)>,
     probe_p99: Option<f64>,
+    /// Operations at or over 512 ms in pasted histograms.
+    slow_metric_ops: u64,
     apply: LatencyDigest,
     heartbeat: LatencyDigest,
     best: Vec<(f64, Citation)>,
@@ -216,22 +228,48 @@ pub fn assess(
         }
     }
     let mut disks: BTreeMap<String, MemberDisk> = names.iter().map(|n| (n.clone(), MemberDisk::default())).collect();
-    let mut unplaced_probes: Vec<&DiskProbe> = Vec::new();
+    let mut unplaced_probes: Vec<(&DiskProbe, f64)> = Vec::new();
     for p in &evidence.disk_probes {
+        let Some(figure) = probe_figure(p, th) else { continue };
         match probe_member(p, &names) {
             Some(m) => {
                 let d = disks.get_mut(m).expect("probe_member returns a known member");
-                d.probe_p99 = Some(d.probe_p99.map_or(p.fdatasync_p99_ms, |v: f64| v.max(p.fdatasync_p99_ms)));
+                d.probe_p99 = Some(d.probe_p99.map_or(figure, |v: f64| v.max(figure)));
             }
-            None => unplaced_probes.push(p),
+            None => unplaced_probes.push((p, figure)),
         }
     }
     // With one member in the evidence, an unnamed probe is taken to be of its disk.
     if names.len() == 1 {
         let d = disks.values_mut().next().expect("one member");
-        for p in unplaced_probes.drain(..) {
-            d.probe_p99 = Some(d.probe_p99.map_or(p.fdatasync_p99_ms, |v: f64| v.max(p.fdatasync_p99_ms)));
+        for (_, figure) in unplaced_probes.drain(..) {
+            d.probe_p99 = Some(d.probe_p99.map_or(figure, |v: f64| v.max(figure)));
         }
+    }
+    // Readings pasted without a time: on the member their labels name, on the only member, or as a member of
+    // their own (a scrape target's address).
+    for r in &evidence.disk_readings {
+        let key = match &r.member {
+            Some(m) if disks.contains_key(m) => m.clone(),
+            None if disks.len() == 1 => disks.keys().next().expect("one member").clone(),
+            Some(m) => m.clone(),
+            None => "etcd".to_string(),
+        };
+        names.insert(key.clone());
+        let d = disks.entry(key).or_default();
+        let slow = r.slow_ops.unwrap_or(0);
+        let prefer = |m: &str| if m.contains("wal_fsync") { 0 } else { 1 };
+        let better = match &d.metric {
+            None => true,
+            Some((metric, v)) => {
+                prefer(&r.metric) < prefer(metric) || (prefer(&r.metric) == prefer(metric) && r.value_ms > *v)
+            }
+        };
+        if better {
+            d.metric = Some((r.metric.clone(), r.value_ms));
+        }
+        d.slow_metric_ops += slow;
+        d.best.push((r.value_ms, reading_citation(&r.origin, r)));
     }
     let mut first_disk: Option<Timestamp> = None;
     for (m, sigs) in &view.by_member {
@@ -319,7 +357,7 @@ pub fn assess(
                 if metric.contains("wal_fsync") { DiskBasis::WalFsyncMetric } else { DiskBasis::BackendCommitMetric };
             basis.push(b);
             bump(*v, m, b, &mut worst);
-            raise(if *v >= metric_disk_ms {
+            raise(if *v >= metric_disk_ms || d.slow_metric_ops > 0 {
                 StorageVerdict::TooSlow
             } else if *v > guidance(metric) {
                 StorageVerdict::Degraded
@@ -360,6 +398,7 @@ pub fn assess(
             metric_max_ms: d.metric.as_ref().map(|m| m.1),
             metric: d.metric.as_ref().map(|m| m.0.clone()),
             probe_p99_ms: d.probe_p99,
+            slow_metric_ops: (d.slow_metric_ops > 0).then_some(d.slow_metric_ops),
             slow_applies: d.apply.count,
             apply_p50_ms: d.apply.quantile(0.5),
             late_heartbeats: d.heartbeat.count,
@@ -367,9 +406,9 @@ pub fn assess(
         });
     }
     // Probes that name no member still speak of a disk etcd uses.
-    for p in &unplaced_probes {
-        bump(p.fdatasync_p99_ms, p.host.as_deref().unwrap_or(&p.dir), DiskBasis::Probe, &mut worst);
-        if p.fdatasync_p99_ms > th.wal_fsync_p99_ms {
+    for (p, figure) in &unplaced_probes {
+        bump(*figure, p.host.as_deref().unwrap_or(&p.dir), DiskBasis::Probe, &mut worst);
+        if *figure > th.wal_fsync_p99_ms {
             over.insert(p.host.clone().unwrap_or_else(|| p.dir.clone()));
         } else {
             healthy_seen = true;
@@ -390,6 +429,12 @@ pub fn assess(
         _ => None,
     };
     let worst_logged = disks.values().map(|d| d.wal.max_ms.max(d.backend.max_ms)).fold(0.0, f64::max);
+    // Metrics that show the raft loop blocked past the heartbeat deadline: a p99 at the etcd mixin's warning level,
+    // or syncs counted at 512 ms and over.
+    let metric_harm = disks
+        .iter()
+        .filter(|(m, _)| harmful.contains(*m))
+        .any(|(_, d)| d.slow_metric_ops > 0 || d.metric.as_ref().is_some_and(|(_, v)| *v >= th.mixin_fsync_warning_ms));
     let stalls = match (from, to) {
         (Some(f), Some(t)) => crate::analyze::members::stalls(view, f, t, th),
         _ => Vec::new(),
@@ -403,7 +448,7 @@ pub fn assess(
     let (mut verdict, mut confidence) = if scope && consensus.any() {
         let logged = basis.iter().any(|b| !matches!(b, DiskBasis::Probe));
         (StorageVerdict::TooSlow, if logged { Confidence::High } else { Confidence::Medium })
-    } else if scope && worst_logged >= th.election_ms {
+    } else if scope && (worst_logged >= th.election_ms || metric_harm) {
         // A WAL sync longer than the election timeout blocks the raft loop past it: the harm is implied even when
         // the excerpt shows no consensus line.
         (StorageVerdict::TooSlow, Confidence::Medium)
@@ -466,15 +511,18 @@ pub fn assess(
         if evidence_out.len() >= 5 {
             break;
         }
+        let figure = match (p.fdatasync_p99_ms, p.iops) {
+            (Some(p99), _) => format!("fdatasync p99 {p99:.2} ms"),
+            (None, Some(iops)) => format!("{iops:.0} write+fdatasync IOPS (no sync percentiles)"),
+            (None, None) => continue,
+        };
         evidence_out.push(Citation {
-            at: Some(p.at),
+            at: p.at,
             link: Link::Disk,
             claim: format!(
-                "disk probe of {}{}: fdatasync p99 {:.2} ms over {} writes",
+                "disk probe of {}{}: {figure}",
                 p.dir,
                 p.host.as_deref().map(|h| format!(" on {h}")).unwrap_or_default(),
-                p.fdatasync_p99_ms,
-                p.writes
             ),
             origin: p.origin.clone(),
         });
@@ -523,6 +571,24 @@ pub fn assess(
         evidence: evidence_out,
         to_settle,
     }
+}
+
+/// `etcd_disk_wal_fsync_duration_seconds p99 2-4ms (367535 syncs, 48 at 512ms or more)`.
+fn reading_citation(origin: &crate::evidence::Origin, r: &crate::evidence::DiskReading) -> Citation {
+    let mut claim = format!(
+        "{}: {} p{:.0} {:.1} ms",
+        r.member.as_deref().unwrap_or("etcd"),
+        r.metric,
+        r.quantile * 100.0,
+        r.value_ms
+    );
+    if let Some((lo, hi)) = r.bucket_ms {
+        claim.push_str(&format!(" (between the {lo}..{hi} ms buckets)"));
+    }
+    if let (Some(total), Some(slow)) = (r.total_ops, r.slow_ops) {
+        claim.push_str(&format!(", {slow} of {total} at 512 ms or more"));
+    }
+    Citation { at: None, link: Link::Disk, claim, origin: origin.clone() }
 }
 
 fn range_signals<'a>(
@@ -705,11 +771,11 @@ mod tests {
         DiskProbe {
             host: Some(host.into()),
             dir: "/var/lib/etcd".into(),
-            at: t(100),
-            fdatasync_p50_ms: p99 / 2.0,
-            fdatasync_p99_ms: p99,
-            fdatasync_max_ms: p99 * 2.0,
-            writes: 10_000,
+            at: Some(t(100)),
+            fdatasync_p50_ms: Some(p99 / 2.0),
+            fdatasync_p99_ms: Some(p99),
+            fdatasync_max_ms: Some(p99 * 2.0),
+            iops: Some(1000.0 / p99),
             origin: Origin::new("probe.json", None),
         }
     }

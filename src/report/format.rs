@@ -1376,6 +1376,12 @@ pub fn storage_headline(s: &StorageAssessment) -> String {
             if leader { " (a leader)" } else { "" }
         ));
     }
+    let slow_ops: u64 = s.members.iter().filter_map(|m| m.slow_metric_ops).sum();
+    if slow_ops > 0 {
+        parts.push(format!(
+            "{slow_ops} WAL fsync / backend commits at 512ms or more by metrics, each past twice the heartbeat deadline"
+        ));
+    }
     if s.verdict >= StorageVerdict::Degraded && s.member_count > 1 {
         parts.push(format!("{} of {} members affected", s.affected_members.len(), s.member_count));
     }
@@ -1413,6 +1419,9 @@ pub fn member_storage_line(m: &MemberStorage) -> String {
     }
     if let (Some(metric), Some(v)) = (&m.metric, m.metric_max_ms) {
         facts.push(format!("{} p99 up to {}", disk_metric_name(metric), fmt_ms(v)));
+    }
+    if let Some(n) = m.slow_metric_ops {
+        facts.push(format!("{n} at 512ms or more"));
     }
     if let Some(p) = m.probe_p99_ms {
         facts.push(format!("probe fdatasync p99 {}", fmt_ms(p)));

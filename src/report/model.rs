@@ -539,6 +539,9 @@ pub struct MemberStorage {
     /// fdatasync p99 of a disk probe on this member's node.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe_p99_ms: Option<f64>,
+    /// Syncs a pasted histogram counted at 512 ms or more (each blocked the raft loop past the heartbeat deadline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slow_metric_ops: Option<u64>,
     /// Slow applies logged, and their median.
     pub slow_applies: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
