@@ -75,7 +75,11 @@ pub enum SignalKind {
     SlowWalSync { took_ms: f64, expected_ms: f64 },
     /// Applying a request took longer than etcd's warning threshold (`apply request took too long`,
     /// capnslog `... took too long (Xs) to execute`).
-    SlowApply { took_ms: f64, expected_ms: f64 },
+    ///
+    /// `read_only`: a linearizable range this member served (`read-only range request`), which waits for the
+    /// leader's read index: it measures the leader's loop, not this member's disk. Otherwise an applied entry,
+    /// which goes through this member's own backend.
+    SlowApply { took_ms: f64, expected_ms: f64, read_only: bool },
     /// Backend (bbolt) work that measures the disk: opening the db, defragmenting, compaction (`took`).
     SlowBackend { operation: String, took_ms: f64 },
     /// A latency quantile from metrics over an interval (a Prometheus range-query step, or two `/metrics` scrapes),

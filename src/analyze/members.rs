@@ -97,9 +97,9 @@ impl<'a> EtcdView<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DiskLevel {
     None,
-    /// Slow applies of 100-500 ms, or a severe apply on one non-leader member.
+    /// Slow applies of 100-500 ms, or severe applies on the leader alone or on a minority.
     Weak,
-    /// Slow WAL sync on a minority non-leader member, or severe applies on the leader or a quorum.
+    /// Slow WAL sync on a minority non-leader member, or severe applied entries (not reads) on a quorum.
     Moderate,
     /// Slow WAL sync on the leader or a quorum.
     Strong,
@@ -168,7 +168,10 @@ pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresh
         any_apply = true;
         let max = max_latency(s);
         f.max_apply_ms = f.max_apply_ms.max(max);
-        if max >= th.apply_severe_ms {
+        // A read-only range waits for the leader's read index: slow on every member when the leader is slow for
+        // any reason (CPU, a pause), so it says nothing of this member's disk.
+        let applied = matches!(s.kind, SignalKind::SlowApply { read_only: false, .. });
+        if max >= th.apply_severe_ms && applied {
             f.severe_apply_members.insert(m.to_string());
             f.first_at = Some(f.first_at.map_or(s.first_at, |t| t.min(s.first_at)));
             best_apply
@@ -186,18 +189,36 @@ pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresh
         .map(|(_, s)| s.first_at)
         .chain(
             view.in_range(from, to, SignalClass::SlowApply)
-                .filter(|(_, s)| max_latency(s) >= th.apply_severe_ms)
+                .filter(|(_, s)| {
+                    max_latency(s) >= th.apply_severe_ms
+                        && matches!(s.kind, SignalKind::SlowApply { read_only: false, .. })
+                })
                 .map(|(_, s)| s.first_at),
         )
         .filter(|t| *t <= to)
         .max();
+    // Members apply every entry through their own backends: slow disks everywhere slow every member's applies at
+    // a comparable rate, while a slow (or CPU-starved) leader leaves its followers with a few slow ones.
+    let mut applied: BTreeMap<&str, u64> = BTreeMap::new();
+    for (m, s) in view.in_range(from, to, SignalClass::SlowApply) {
+        if matches!(s.kind, SignalKind::SlowApply { read_only: false, .. }) {
+            *applied.entry(m).or_insert(0) += s.count;
+        }
+    }
+    let busiest = applied.values().copied().max().unwrap_or(0);
+    let comparable =
+        |m: &str| applied.get(m).copied().unwrap_or(0) * crate::analyze::storage::SHAPE_COMPARABLE_RATE >= busiest;
+    f.severe_apply_members.retain(|m| comparable(m));
+    best_apply.retain(|m, _| comparable(m));
     let quorum = view.quorum();
     let wal_on_leader = f.wal_members.iter().any(|m| leaders.contains(m));
     let apply_on_leader = f.severe_apply_members.iter().any(|m| leaders.contains(m));
     f.leader_affected = wal_on_leader || apply_on_leader;
     f.level = if !f.wal_members.is_empty() && (wal_on_leader || f.wal_members.len() >= quorum) {
         DiskLevel::Strong
-    } else if !f.wal_members.is_empty() || apply_on_leader || f.severe_apply_members.len() >= quorum {
+    } else if !f.wal_members.is_empty() || (f.severe_apply_members.len() >= quorum && quorum > 1) {
+        // Severe applies on the leader alone are what a CPU-starved or paused leader shows too: only a quorum of
+        // members applying slowly through their own backends singles out the disks.
         DiskLevel::Moderate
     } else if any_apply {
         DiskLevel::Weak

@@ -64,6 +64,8 @@ pub struct ApplyShape {
 const SHAPE_MATCH_RATIO: f64 = 3.0;
 /// Slow applies a member needs in the range to count towards the shape (one line is noise on any cluster).
 const SHAPE_MIN_APPLIES: u64 = 3;
+/// A member's slow applies count towards the shape when they are at least 1/this of the busiest member's.
+pub const SHAPE_COMPARABLE_RATE: u64 = 4;
 
 /// Finds the moderate-latency shape in `[from, to]`, unless metrics measured a healthy WAL fsync over the range.
 pub fn apply_shape(
@@ -79,7 +81,12 @@ pub fn apply_shape(
     // Minutes in which each member logged slow applies.
     let mut minutes: BTreeMap<i64, BTreeSet<&str>> = BTreeMap::new();
     let mut per_member: BTreeMap<&str, (LatencyDigest, Vec<&Signal>)> = BTreeMap::new();
-    for (m, s) in view.in_range(from, to, SignalClass::SlowApply) {
+    // Only applied entries: a follower's read-only ranges wait for the leader's read index, so a slow (CPU-starved
+    // or stalled) leader makes them slow on every member whatever their disks do.
+    let applied = view
+        .in_range(from, to, SignalClass::SlowApply)
+        .filter(|(_, s)| matches!(s.kind, SignalKind::SlowApply { read_only: false, .. }));
+    for (m, s) in applied {
         let e = per_member.entry(m).or_default();
         e.0.merge(&digest(s));
         e.1.push(s);
@@ -90,8 +97,17 @@ pub fn apply_shape(
     }
     let quorum = view.quorum().max(2);
     let together: BTreeSet<&str> = minutes.values().filter(|ms| ms.len() >= quorum).flatten().copied().collect();
-    let members: BTreeSet<&str> =
-        together.into_iter().filter(|m| per_member.get(m).is_some_and(|(d, _)| d.count >= SHAPE_MIN_APPLIES)).collect();
+    // Every member applies every entry through its own backend: with slow disks everywhere each one shows slow
+    // applies at a comparable rate, while with one slow member the others show a few.
+    let busiest = per_member.values().map(|(d, _)| d.count).max().unwrap_or(0);
+    let members: BTreeSet<&str> = together
+        .into_iter()
+        .filter(|m| {
+            per_member
+                .get(m)
+                .is_some_and(|(d, _)| d.count >= SHAPE_MIN_APPLIES && d.count * SHAPE_COMPARABLE_RATE >= busiest)
+        })
+        .collect();
     if members.len() < quorum {
         return None;
     }
@@ -636,7 +652,12 @@ mod tests {
     /// `count` slow applies of `took_ms` on `who`, one a second from `at`.
     fn slow_applies(e: &mut Evidence, who: &str, at: i64, count: u64, took_ms: f64) {
         for i in 0..count as i64 {
-            e.signals.push(signal(member(who), SignalKind::SlowApply { took_ms, expected_ms: 100.0 }, at + i * 7, 1));
+            e.signals.push(signal(
+                member(who),
+                SignalKind::SlowApply { took_ms, expected_ms: 100.0, read_only: false },
+                at + i * 7,
+                1,
+            ));
         }
     }
 
@@ -729,6 +750,24 @@ mod tests {
         let r = analyze_now(&e);
         assert_eq!(r.storage.verdict, StorageVerdict::Unknown);
         assert_ne!(only_restart(&r).cause, Cause::StorageLatency);
+    }
+
+    #[test]
+    fn followers_slow_only_on_reads_waiting_for_a_starved_leader_are_not_the_disk() {
+        // A CPU-throttled leader: its own applies are slow, and the followers' linearizable reads wait for its read
+        // index (tests/fixtures/cpu-throttled-leader shows 71 and 92 such reads on the followers).
+        let mut e = etcd_cluster();
+        slow_applies(&mut e, "etcd-a", 300, 30, 300.0);
+        for m in ["etcd-b", "etcd-c"] {
+            for i in 0..30 {
+                let kind = SignalKind::SlowApply { took_ms: 300.0, expected_ms: 100.0, read_only: true };
+                e.signals.push(signal(member(m), kind, 300 + i * 7, 1));
+            }
+        }
+        heartbeats_late_by(&mut e, "etcd-a", 300, 20, 100.0);
+        let r = analyze_now(&e);
+        assert_eq!(r.storage.verdict, StorageVerdict::Unknown);
+        assert!(!r.storage.basis.contains(&DiskBasis::ApplyShape));
     }
 
     #[test]

@@ -174,7 +174,12 @@ fn short_late_heartbeats_alone_are_not_storage_evidence() {
 fn a_severe_apply_on_one_follower_is_not_enough() {
     let mut e = etcd_cluster();
     e.containers.push(crashed("Error", 1));
-    e.signals.push(signal(member("etcd-c"), SignalKind::SlowApply { took_ms: 900.0, expected_ms: 100.0 }, 560, 3));
+    e.signals.push(signal(
+        member("etcd-c"),
+        SignalKind::SlowApply { took_ms: 900.0, expected_ms: 100.0, read_only: false },
+        560,
+        3,
+    ));
     e.signals.push(signal(member("etcd-b"), SignalKind::LeaderElected { term: 3, leader_id: "b2".into() }, 561, 1));
     lease_lost(&mut e, 585);
     assert_ne!(only_restart(&analyze_now(&e)).cause, Cause::StorageLatency);

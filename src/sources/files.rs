@@ -688,6 +688,8 @@ fn key_detail(kind: &SignalKind) -> &str {
         SignalKind::PeerUnreachable { peer, .. } | SignalKind::ClockDrift { peer, .. } => peer,
         // Keep each leader's elections apart so the leader history survives folding.
         SignalKind::LeaderElected { leader_id, .. } => leader_id,
+        // Reads served and entries applied measure different things (the leader's loop, this member's backend).
+        SignalKind::SlowApply { read_only: true, .. } => "read-only",
         _ => "",
     }
 }
@@ -1332,7 +1334,7 @@ mod tests {
         let n = 50_000i64;
         // One slow apply every 30 s for 17 days: each is its own burst at the default resolution.
         for i in 0..n {
-            let kind = SignalKind::SlowApply { took_ms: 150.0, expected_ms: 100.0 };
+            let kind = SignalKind::SlowApply { took_ms: 150.0, expected_ms: 100.0, read_only: false };
             f.add(&subject, kind, t0 + chrono::Duration::seconds(30 * i), Origin::new("f", Some(i as u64 + 1)), false);
         }
         let (out, coarsened) = f.finish();
@@ -1347,7 +1349,8 @@ mod tests {
         let mut f = Folder::new();
         let t0 = Timestamp::from_timestamp(1_700_000_000, 0).unwrap();
         for (i, secs) in [0i64, 2, 5, 30, 31].iter().enumerate() {
-            let kind = SignalKind::SlowApply { took_ms: 100.0 * (i as f64 + 1.0), expected_ms: 100.0 };
+            let kind =
+                SignalKind::SlowApply { took_ms: 100.0 * (i as f64 + 1.0), expected_ms: 100.0, read_only: false };
             f.add(&subject, kind, t0 + chrono::Duration::seconds(*secs), Origin::new("f", Some(i as u64 + 1)), false);
         }
         let (out, coarsened) = f.finish();
