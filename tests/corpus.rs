@@ -5,7 +5,8 @@
 //! what a user pasted, and `analyze FILE -o json --fail-on storage` runs on it. Asserted for every excerpt: no panic
 //! (exit 0 or 4, no "panicked" on stderr), valid JSON on stdout, and the file recognised (listed in `inputs` with a
 //! format other than `unrecognised`). By label:
-//! - `storage` with `disk-evidence: yes`: exit 4, storage latency is the headline;
+//! - `storage` with `disk-evidence: yes`: exit 4, storage latency is the headline, on at least 80% of them (issue 8's
+//!   bar; a miss is listed in the tally, and the test fails below the bar);
 //! - `other`: not exit 4 and `verdict.cause` is not `storage_latency`;
 //! - `storage` without disk evidence in the lines, and `unclear`: only the checks above.
 //!
@@ -174,6 +175,8 @@ struct Row {
     expected: &'static str,
     got: Outcome,
     failures: Vec<String>,
+    /// A storage positive without the storage headline: counted against the 80% bar, not a failure by itself.
+    miss: Option<String>,
 }
 
 fn expected(excerpt: &Excerpt) -> &'static str {
@@ -202,6 +205,7 @@ fn run_one(excerpt: &Excerpt, dir: &Path) -> Row {
         expected: expected(excerpt),
         got: Outcome::default(),
         failures: Vec::new(),
+        miss: None,
     };
     if let Err(error) = std::fs::write(&input, &excerpt.body) {
         row.failures.push(format!("cannot write {}: {error}", input.display()));
@@ -252,7 +256,7 @@ fn run_one(excerpt: &Excerpt, dir: &Path) -> Row {
     }
     match (excerpt.label, excerpt.disk_evidence) {
         (Label::Storage, true) if row.got.exit != Some(4) => {
-            row.failures.push(format!("storage excerpt with disk evidence: exit {:?}, 4 expected", row.got.exit));
+            row.miss = Some(format!("storage excerpt with disk evidence: exit {:?}, 4 expected", row.got.exit));
         }
         (Label::Other, _) => {
             if row.got.exit == Some(4) {
@@ -276,8 +280,11 @@ fn tally(rows: &[Row]) -> String {
     let _ = writeln!(table, "|---|---|---|---|---|---|---|---|---|---|");
     for row in rows {
         let exit = row.got.exit.map_or("-".to_string(), |code| code.to_string());
-        let result =
-            if row.failures.is_empty() { "ok".to_string() } else { format!("FAIL: {}", row.failures.join("; ")) };
+        let result = match (&row.miss, row.failures.is_empty()) {
+            (_, false) => format!("FAIL: {}", row.failures.join("; ")),
+            (Some(miss), true) => format!("MISS: {miss}"),
+            (None, true) => "ok".to_string(),
+        };
         let _ = writeln!(
             table,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -299,7 +306,7 @@ fn tally(rows: &[Row]) -> String {
     let others = count(&|r| r.label == Label::Other);
     let others_ok = count(&|r| r.label == Label::Other && r.failures.is_empty());
     let recognised = count(&|r| !r.failures.iter().any(|f| f.contains("not recognised") || f.contains("not among")));
-    let clean = count(&|r| r.failures.is_empty());
+    let clean = count(&|r| r.failures.is_empty() && r.miss.is_none());
     let _ = writeln!(table);
     let _ = writeln!(
         table,
@@ -334,5 +341,18 @@ fn every_excerpt_gets_its_labelled_answer() {
         failures.len(),
         rows.len(),
         failures.join("\n")
+    );
+    let positives: Vec<&Row> = rows.iter().filter(|r| r.label == Label::Storage && r.disk_evidence).collect();
+    let hits = positives.iter().filter(|r| r.miss.is_none()).count();
+    assert!(!positives.is_empty(), "the corpus has no storage excerpt with disk evidence");
+    assert!(
+        hits * 5 >= positives.len() * 4,
+        "storage headline on {hits}/{} storage excerpts with disk evidence, under the 80% bar; missed:\n{}",
+        positives.len(),
+        positives
+            .iter()
+            .filter_map(|r| r.miss.as_ref().map(|m| format!("{}: {m}", r.file)))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
