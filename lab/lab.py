@@ -1094,7 +1094,7 @@ SCENARIO_DEFAULTS = {
     "moderate-slow-norestart": {"delay_ms": 250, "lease_duration": "60s", "renew_deadline": "40s",
                                 "retry_period": "2s"},
     # the same short victim timings as moderate-slow, so the two runs compare; SIGSTOP cycles of 250-300ms
-    # every 400ms gave no restarts even with these, a 1% CFS quota does
+    # every 400ms or 400ms every 500ms gave no restarts even with these, a 1% CFS quota does
     "cpu-throttled-leader": {"throttle": "cfs", "cpu_quota_us": 1000, "cpu_period_us": 100000, "stop_ms": 250,
                              "period_ms": 400, "lease_duration": "4s", "renew_deadline": "2s",
                              "retry_period": "500ms"},
