@@ -108,8 +108,18 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Some(Command::Completion(args)) => {
             use clap::CommandFactory as _;
+            // For the executable's own name (`kubectl-etcd_triage ...`); kubectl's completion uses the hook script.
             let mut cmd = Cli::command();
-            clap_complete::generate(args.shell, &mut cmd, BIN_NAME, &mut std::io::stdout().lock());
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, BIN_NAME, &mut script);
+            if args.shell == clap_complete::Shell::Bash {
+                // clap_complete 4.6 names the bash case labels of subcommands with the `-` of the binary's name
+                // turned into its subcommand separator, unlike the state it sets: make them agree.
+                let text =
+                    String::from_utf8_lossy(&script).replace("kubectl__subcmd__etcd_triage", "kubectl__etcd_triage");
+                script = text.into_bytes();
+            }
+            std::io::stdout().lock().write_all(&script).context("writing the completion script")?;
             Ok(Outcome::Analysed)
         }
         Some(Command::Man) => {
