@@ -16,7 +16,8 @@
 #
 # VERSION must be the crate's version (Cargo.toml), with or without a leading v. ETCD_TRIAGE_GIT_COMMIT, when set,
 # is the commit `version` reports (else git's HEAD). RELEASE_BASE_URL is where the archives will be downloaded from
-# (default: the GitHub release of the tag).
+# (default: the GitHub release of the tag). RELEASE_MANIFEST=0 skips the krew manifest (a macOS job that only adds
+# the darwin archives; the Linux run that gathers every archive renders and validates it).
 set -euo pipefail
 usage="usage: scripts/release.sh VERSION OUT_DIR"
 version=${1:?$usage}
@@ -68,8 +69,15 @@ archive() {
   install -m 0755 "$binary" "$stage/kubectl-etcd_triage"
   install -m 0644 LICENSE "$stage/LICENSE"
   install -m 0755 completion/kubectl_complete-etcd_triage "$stage/kubectl_complete-etcd_triage"
-  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$mtime" -C "$stage" -cf - \
-    kubectl-etcd_triage LICENSE kubectl_complete-etcd_triage | gzip -n -9 > "$out/$name"
+  if tar --version 2>/dev/null | grep -q 'GNU tar'; then
+    tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$mtime" -C "$stage" -cf - \
+      kubectl-etcd_triage LICENSE kubectl_complete-etcd_triage | gzip -n -9 > "$out/$name"
+  else
+    # bsdtar (macOS): no --sort/--mtime; the names are given in order, owners zeroed, no AppleDouble files.
+    touch -t "$(date -r "$mtime" +%Y%m%d%H%M.%S 2>/dev/null || echo 197001010000)" "$stage"/*
+    COPYFILE_DISABLE=1 tar --uid 0 --gid 0 -C "$stage" -cf - \
+      kubectl-etcd_triage LICENSE kubectl_complete-etcd_triage | gzip -n -9 > "$out/$name"
+  fi
   rm -rf "$stage"
   echo "release.sh: $platform: $out/$name ($(du -h "$out/$name" | cut -f1))"
 }
@@ -122,7 +130,11 @@ if [ -x "$host_bin" ]; then
   "$host_bin" man > "$out/kubectl-etcd_triage.1"
 fi
 (cd "$out" && sha256sum etcd-triage_"${version}"_*.tar.gz > SHA256SUMS 2>/dev/null || shasum -a 256 etcd-triage_"${version}"_*.tar.gz > SHA256SUMS)
-scripts/krew-manifest.sh "$version" "$out"
+if [ "${RELEASE_MANIFEST:-1}" = 0 ]; then
+  echo "release.sh: RELEASE_MANIFEST=0: etcd-triage.yaml not rendered (the run that gathers all archives renders it)"
+else
+  scripts/krew-manifest.sh "$version" "$out"
+fi
 echo "release.sh: built ${built[*]}"
 if [ ${#skipped[@]} -gt 0 ]; then
   echo "release.sh: not built here: ${skipped[*]} (left out of SHA256SUMS and etcd-triage.yaml)"
