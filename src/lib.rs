@@ -494,3 +494,18 @@ fn emit(report: &Report, settings: &Settings) -> anyhow::Result<Outcome> {
     };
     Ok(if matched { Outcome::FailOnMatched } else { Outcome::Analysed })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_timeout_reads_like_kubectls() {
+        let secs = std::time::Duration::from_secs;
+        assert_eq!(parse_request_timeout("5").unwrap(), Some(secs(5)), "a bare number is seconds");
+        assert_eq!(parse_request_timeout("2m").unwrap(), Some(secs(120)));
+        assert_eq!(parse_request_timeout("0").unwrap(), None, "0: no per-request limit");
+        assert_eq!(parse_request_timeout("0s").unwrap(), None);
+        assert!(matches!(parse_request_timeout("soon"), Err(RunError::Usage(u)) if u.flag == "--request-timeout"));
+    }
+}

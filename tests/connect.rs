@@ -93,6 +93,38 @@ fn flags_take_precedence_over_the_kubeconfig() {
 }
 
 #[test]
+fn an_exec_credential_plugin_supplies_the_token() {
+    let api = FakeApi::start_https(shared_slow());
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    api.write_kubeconfig(&kubeconfig, "exec");
+    // The user gets its token from a credential plugin (as EKS, GKE and OIDC set-ups do), not from the file.
+    let plugin = write(
+        dir.path(),
+        "credential-plugin",
+        &format!(
+            "#!/bin/sh\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\
+             \"status\":{{\"token\":\"{TOKEN}\"}}}}'\n"
+        ),
+    );
+    std::fs::set_permissions(&plugin, <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755))
+        .unwrap();
+    let text = std::fs::read_to_string(&kubeconfig).unwrap().replace(
+        &format!("    token: {TOKEN}\n"),
+        &format!(
+            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      \
+             interactiveMode: Never\n",
+            plugin.display()
+        ),
+    );
+    assert!(text.contains("exec:"), "{text}");
+    std::fs::write(&kubeconfig, text).unwrap();
+    let report = report(&run(&["--kubeconfig", kubeconfig.to_str().unwrap()], dir.path(), &[]));
+    assert_eq!(report["verdict"]["outcome"], "storage_latency");
+    assert!(api.requests().iter().all(|r| r.status != 401), "the plugin's token is sent");
+}
+
+#[test]
 fn a_kubeconfig_list_is_merged_in_order_and_missing_files_are_skipped() {
     let api = FakeApi::start_https(shared_slow());
     let dir = tempfile::tempdir().unwrap();
