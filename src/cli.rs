@@ -42,6 +42,8 @@ pub struct Cli {
     pub metrics: MetricsArgs,
     #[command(flatten)]
     pub global: GlobalArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +57,38 @@ pub enum Command {
     /// Measure this node's disk the way etcd uses it: sequential 2300-byte writes each followed by fdatasync,
     /// 22 MiB in a temporary file (removed afterwards), as the etcd docs' fio test. Run it on the etcd node.
     ProbeDisk(ProbeArgs),
+    /// Print the tool's version, git commit, build target and report schema.
+    Version(VersionArgs),
+    /// Print a shell completion script (bash, zsh or fish) for `kubectl-etcd_triage`; kubectl's own completion of
+    /// `kubectl etcd-triage <TAB>` uses the `kubectl_complete-etcd_triage` script shipped beside the binary.
+    Completion(CompletionArgs),
+    /// Print the man page (roff), generated from these flags: `kubectl etcd-triage man > kubectl-etcd_triage.1`.
+    Man,
+    /// Completion candidates for the words after `kubectl etcd-triage` (the last one being completed), one a line,
+    /// then kubectl's `:DIRECTIVE` line; called by kubectl_complete-etcd_triage.
+    #[command(name = "__complete", hide = true)]
+    Complete(CompleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// `json` for automation.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+    pub output: ProbeFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell to write the script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompleteArgs {
+    /// The words typed so far after `kubectl etcd-triage`; the last one is being completed (may be empty).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    pub words: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -99,7 +133,8 @@ pub struct CollectArgs {
 /// How to collect from a cluster (live triage and `collect`).
 #[derive(Debug, Clone, Args)]
 pub struct LiveArgs {
-    /// Time to wait for each API answer (and between chunks of a log stream).
+    /// Time to wait for each API answer (and between chunks of a log stream), as kubectl's flag: a bare number is
+    /// seconds, 0 waits as long as the --deadline allows.
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub request_timeout: String,
     /// Budget for the whole collection; what is unfinished then is reported as missing.
@@ -292,6 +327,71 @@ pub struct GlobalArgs {
     /// Pin "now" (RFC 3339) for reproducible reports.
     #[arg(long, value_name = "TIME", global = true, hide = true)]
     pub now: Option<String>,
+}
+
+/// kubectl's connection flags, with kubectl's meaning: each overrides what the kubeconfig says.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Connection (kubectl's flags; override the kubeconfig)")]
+pub struct ConnectionArgs {
+    /// The address and port of the Kubernetes API server.
+    #[arg(short = 's', long = "server", value_name = "URL", global = true)]
+    pub server: Option<String>,
+    /// Bearer token for authentication to the API server.
+    #[arg(long, value_name = "TOKEN", global = true)]
+    pub token: Option<String>,
+    /// Path to a cert file for the certificate authority.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub certificate_authority: Option<PathBuf>,
+    /// Path to a client certificate file for TLS.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub client_certificate: Option<PathBuf>,
+    /// Path to a client key file for TLS.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub client_key: Option<PathBuf>,
+    /// If true, the server's certificate will not be checked for validity. This will make your HTTPS connections
+    /// insecure.
+    #[arg(long, global = true)]
+    pub insecure_skip_tls_verify: bool,
+    /// Server name to use for server certificate validation. If it is not provided, the hostname used to contact
+    /// the server is used.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub tls_server_name: Option<String>,
+    /// The name of the kubeconfig user to use.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub user: Option<String>,
+    /// The name of the kubeconfig cluster to use.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub cluster: Option<String>,
+    /// Username to impersonate for the operation. User could be a regular user or a service account in a
+    /// namespace.
+    #[arg(long = "as", value_name = "USER", global = true)]
+    pub impersonate: Option<String>,
+    /// Group to impersonate for the operation, this flag can be repeated to specify multiple groups.
+    #[arg(long = "as-group", value_name = "GROUP", global = true)]
+    pub impersonate_groups: Vec<String>,
+    /// UID to impersonate for the operation.
+    #[arg(long = "as-uid", value_name = "UID", global = true)]
+    pub impersonate_uid: Option<String>,
+}
+
+impl ConnectionArgs {
+    /// kubectl's own checks of flag combinations.
+    pub fn check(&self) -> Result<(), UsageError> {
+        if self.insecure_skip_tls_verify && self.certificate_authority.is_some() {
+            return Err(UsageError {
+                flag: "--insecure-skip-tls-verify",
+                why: "cannot be combined with --certificate-authority (kubectl refuses the same)".into(),
+            });
+        }
+        if self.impersonate.is_none() && (!self.impersonate_groups.is_empty() || self.impersonate_uid.is_some()) {
+            let flag = if self.impersonate_groups.is_empty() { "--as-uid" } else { "--as-group" };
+            return Err(UsageError {
+                flag,
+                why: "needs --as (the API server refuses groups or a UID without a user to impersonate)".into(),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// A flag value that cannot be used, naming the flag.

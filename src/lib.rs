@@ -6,6 +6,7 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod complete;
 pub mod evidence;
 pub mod parse;
 pub mod report;
@@ -48,6 +49,32 @@ pub enum RunError {
     Interrupted,
 }
 
+/// The executable's name (kubectl finds `kubectl-etcd_triage` for `kubectl etcd-triage`).
+pub const BIN_NAME: &str = "kubectl-etcd_triage";
+
+/// What `version` prints.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VersionInfo {
+    pub version: &'static str,
+    /// Git commit the binary was built from (`unknown` when built without git).
+    pub commit: &'static str,
+    /// Rust target triple, e.g. `x86_64-unknown-linux-musl`.
+    pub target: &'static str,
+    /// The JSON report's schema (`-o json`).
+    pub report_schema: &'static str,
+}
+
+impl VersionInfo {
+    pub fn current() -> Self {
+        VersionInfo {
+            version: env!("CARGO_PKG_VERSION"),
+            commit: env!("ETCD_TRIAGE_GIT_COMMIT"),
+            target: env!("ETCD_TRIAGE_TARGET"),
+            report_schema: report::model::SCHEMA_VERSION,
+        }
+    }
+}
+
 /// Live collection's default window, in hours before now.
 const LIVE_DEFAULT_SINCE_HOURS: i64 = 6;
 
@@ -62,6 +89,58 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Analysed);
     }
     match &cli.command {
+        Some(Command::Version(args)) => {
+            let info = VersionInfo::current();
+            let mut out = std::io::stdout().lock();
+            match args.output {
+                cli::ProbeFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &info).context("writing the version")?;
+                    writeln!(out).context("writing the version")?;
+                }
+                cli::ProbeFormat::Text => writeln!(
+                    out,
+                    "etcd-triage {}\ncommit: {}\ntarget: {}\nreport schema: {}",
+                    info.version, info.commit, info.target, info.report_schema
+                )
+                .context("writing the version")?,
+            }
+            Ok(Outcome::Analysed)
+        }
+        Some(Command::Completion(args)) => {
+            use clap::CommandFactory as _;
+            // For the executable's own name (`kubectl-etcd_triage ...`); kubectl's completion uses the hook script.
+            let mut cmd = Cli::command();
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, BIN_NAME, &mut script);
+            if args.shell == clap_complete::Shell::Bash {
+                // clap_complete 4.6 names the bash case labels of subcommands with the `-` of the binary's name
+                // turned into its subcommand separator, unlike the state it sets: make them agree.
+                let text =
+                    String::from_utf8_lossy(&script).replace("kubectl__subcmd__etcd_triage", "kubectl__etcd_triage");
+                script = text.into_bytes();
+            }
+            std::io::stdout().lock().write_all(&script).context("writing the completion script")?;
+            Ok(Outcome::Analysed)
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory as _;
+            let cmd = Cli::command().name(BIN_NAME).bin_name(BIN_NAME);
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(cmd).render(&mut out).context("writing the man page")?;
+            Ok(Outcome::Analysed)
+        }
+        Some(Command::Complete(args)) => {
+            use clap::CommandFactory as _;
+            let mut cmd = Cli::command();
+            cmd.build();
+            let (candidates, directive) = complete::candidates(&cmd, &args.words);
+            let mut out = std::io::stdout().lock();
+            for c in candidates {
+                writeln!(out, "{c}").context("writing completions")?;
+            }
+            writeln!(out, ":{directive}").context("writing completions")?;
+            Ok(Outcome::Analysed)
+        }
         Some(Command::Analyze(args)) => {
             let settings =
                 Settings::resolve(&cli.global, args.output.or(cli.output), false, now).map_err(RunError::from)?;
@@ -189,6 +268,15 @@ fn parse_flag_duration(flag: &'static str, s: &str) -> Result<std::time::Duratio
         .map_err(|e| RunError::Usage(cli::UsageError { flag, why: format!("{s:?}: {e} (use e.g. 30s, 2m)") }))
 }
 
+/// `--request-timeout` as kubectl reads it: a bare integer is seconds; zero is `None` (no per-request limit).
+fn parse_request_timeout(s: &str) -> Result<Option<std::time::Duration>, RunError> {
+    let d = match s.trim().parse::<u64>() {
+        Ok(secs) => std::time::Duration::from_secs(secs),
+        Err(_) => parse_flag_duration("--request-timeout", s)?,
+    };
+    Ok((!d.is_zero()).then_some(d))
+}
+
 fn live_options(
     cli: &Cli,
     live: &cli::LiveArgs,
@@ -220,16 +308,35 @@ fn live_options(
     if live.log_tail <= 0 {
         return Err(RunError::Usage(cli::UsageError { flag: "--log-tail", why: "must be at least 1".into() }).into());
     }
-    Ok(sources::cluster::LiveOptions {
+    cli.connection.check().map_err(RunError::from)?;
+    let deadline = parse_flag_duration("--deadline", &live.deadline)?;
+    let c = &cli.connection;
+    let connect = sources::kubeconfig::ConnectOptions {
         kubeconfig: cli.global.kubeconfig.clone(),
         context: cli.global.context.clone(),
+        cluster: c.cluster.clone(),
+        user: c.user.clone(),
+        server: c.server.clone(),
+        token: c.token.clone(),
+        certificate_authority: c.certificate_authority.clone(),
+        client_certificate: c.client_certificate.clone(),
+        client_key: c.client_key.clone(),
+        insecure_skip_tls_verify: c.insecure_skip_tls_verify,
+        tls_server_name: c.tls_server_name.clone(),
+        impersonate: c.impersonate.clone(),
+        impersonate_groups: c.impersonate_groups.clone(),
+        impersonate_uid: c.impersonate_uid.clone(),
+        connect_timeout: std::time::Duration::from_secs(10),
+    };
+    Ok(sources::cluster::LiveOptions {
+        connect,
         namespace: cli.global.namespace.clone(),
         window_from: from,
         window_to: to,
         window_basis: basis,
         now: settings.now,
-        request_timeout: parse_flag_duration("--request-timeout", &live.request_timeout)?,
-        deadline: parse_flag_duration("--deadline", &live.deadline)?,
+        request_timeout: parse_request_timeout(&live.request_timeout)?.unwrap_or(deadline),
+        deadline,
         concurrency: live.concurrency,
         page_size: live.page_size,
         etcd_place: live.etcd_namespace.clone().zip(live.etcd_selector.clone()),
@@ -387,4 +494,19 @@ fn emit(report: &Report, settings: &Settings) -> anyhow::Result<Outcome> {
         None => false,
     };
     Ok(if matched { Outcome::FailOnMatched } else { Outcome::Analysed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_timeout_reads_like_kubectls() {
+        let secs = std::time::Duration::from_secs;
+        assert_eq!(parse_request_timeout("5").unwrap(), Some(secs(5)), "a bare number is seconds");
+        assert_eq!(parse_request_timeout("2m").unwrap(), Some(secs(120)));
+        assert_eq!(parse_request_timeout("0").unwrap(), None, "0: no per-request limit");
+        assert_eq!(parse_request_timeout("0s").unwrap(), None);
+        assert!(matches!(parse_request_timeout("soon"), Err(RunError::Usage(u)) if u.flag == "--request-timeout"));
+    }
 }

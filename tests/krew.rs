@@ -21,12 +21,11 @@ fn validator() -> Option<PathBuf> {
     None
 }
 
+/// A release-shaped archive (`etcd-triage_<VERSION>_<os>_<arch>.tar.gz`) of the test build of the binary, LICENSE
+/// and the completion hook. Only the manifest's checks are exercised with it: the test build stands in for every
+/// platform's binary (tests/release.rs checks real release archives).
 fn archive(dir: &Path) -> PathBuf {
-    archive_named(
-        dir,
-        &format!("kubectl-etcd_triage-v{}-x86_64-unknown-linux-musl.tar.gz", env!("CARGO_PKG_VERSION")),
-        false,
-    )
+    archive_named(dir, &format!("etcd-triage_{}_linux_amd64.tar.gz", env!("CARGO_PKG_VERSION")), false)
 }
 
 fn archive_named(dir: &Path, name: &str, with_readme: bool) -> PathBuf {
@@ -35,6 +34,8 @@ fn archive_named(dir: &Path, name: &str, with_readme: bool) -> PathBuf {
     let mut tar = tar::Builder::new(gz);
     tar.append_path_with_name(env!("CARGO_BIN_EXE_kubectl-etcd_triage"), "kubectl-etcd_triage").unwrap();
     tar.append_path_with_name(root().join("LICENSE"), "LICENSE").unwrap();
+    tar.append_path_with_name(root().join("completion/kubectl_complete-etcd_triage"), "kubectl_complete-etcd_triage")
+        .unwrap();
     if with_readme {
         tar.append_path_with_name(root().join("README.md"), "README.md").unwrap();
     }
@@ -42,49 +43,70 @@ fn archive_named(dir: &Path, name: &str, with_readme: bool) -> PathBuf {
     path
 }
 
+fn render(version: &str, dir: &Path, validator: &Path) -> std::process::Output {
+    Command::new("bash")
+        .arg(root().join("scripts/krew-manifest.sh"))
+        .arg(version)
+        .arg(dir)
+        .env("VALIDATE_KREW", validator)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn rendered_manifest_passes_krews_checks_with_a_real_archive() {
     let Some(validator) = validator() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let archive = archive(dir.path());
-    let out = Command::new("bash")
-        .arg(root().join("scripts/krew-manifest.sh"))
-        .arg(format!("v{}", env!("CARGO_PKG_VERSION")))
-        .arg(dir.path().join("out"))
-        .arg(&archive)
-        .env("VALIDATE_KREW", &validator)
-        .output()
-        .unwrap();
+    archive(dir.path());
+    let out = render(&format!("v{}", env!("CARGO_PKG_VERSION")), dir.path(), &validator);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), ["linux/amd64: OK", "manifest: OK"], "{stdout}");
+    let manifest = std::fs::read_to_string(dir.path().join("etcd-triage.yaml")).unwrap();
+    assert!(manifest.contains(&format!("version: v{}", env!("CARGO_PKG_VERSION"))));
+    assert!(
+        manifest.contains(&format!(
+            "/releases/download/v{0}/etcd-triage_{0}_linux_amd64.tar.gz",
+            env!("CARGO_PKG_VERSION")
+        ))
+    );
+    assert!(!manifest.contains("${"), "every placeholder is rendered");
+    // Platforms without an archive are left out (never published with a placeholder checksum), and said so.
+    assert!(!manifest.contains("os: darwin") && !manifest.contains("arch: arm64"), "{manifest}");
+    assert!(stderr.contains("darwin/arm64 left out"), "{stderr}");
+}
+
+#[test]
+fn every_platform_with_an_archive_is_listed_and_each_archive_is_checked() {
+    let Some(validator) = validator() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    for platform in ["linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64"] {
+        archive_named(dir.path(), &format!("etcd-triage_{version}_{platform}.tar.gz"), false);
+    }
+    let out = render(version, dir.path(), &validator);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(stdout.trim(), "OK");
-    let manifest = std::fs::read_to_string(dir.path().join("out/etcd-triage.yaml")).unwrap();
-    assert!(manifest.contains(&format!("version: v{}", env!("CARGO_PKG_VERSION"))));
+    for platform in ["linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "manifest"] {
+        assert!(stdout.contains(&format!("{platform}: OK")), "{platform}: {stdout}");
+    }
+    let manifest = std::fs::read_to_string(dir.path().join("etcd-triage.yaml")).unwrap();
     for platform in ["os: linux", "os: darwin", "arch: amd64", "arch: arm64"] {
         assert!(manifest.contains(platform), "{platform}");
     }
-    assert!(!manifest.contains("${"), "every placeholder is rendered");
 }
 
 #[test]
 fn a_wrong_checksum_is_caught() {
     let Some(validator) = validator() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let archive = archive(dir.path());
-    let out_dir = dir.path().join("out");
-    // Render for one archive, then validate against a different one.
-    let render = Command::new("bash")
-        .arg(root().join("scripts/krew-manifest.sh"))
-        .args(["v0.1.0", out_dir.to_str().unwrap()])
-        .arg(&archive)
-        .env("VALIDATE_KREW", &validator)
-        .status()
-        .unwrap();
-    assert!(render.success());
+    archive(dir.path());
+    assert!(render(env!("CARGO_PKG_VERSION"), dir.path(), &validator).status.success());
     // A different archive (here with one more file) no longer matches the published checksum.
     let other = archive_named(dir.path(), "rebuilt.tar.gz", true);
     let check =
-        Command::new("python3").arg(&validator).arg(out_dir.join("etcd-triage.yaml")).arg(&other).output().unwrap();
+        Command::new("python3").arg(&validator).arg(dir.path().join("etcd-triage.yaml")).arg(&other).output().unwrap();
     assert!(!check.status.success());
     assert!(String::from_utf8_lossy(&check.stdout).contains("sha256 mismatch"));
 }

@@ -68,8 +68,8 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 /// How to collect.
 #[derive(Debug, Clone)]
 pub struct LiveOptions {
-    pub kubeconfig: Option<PathBuf>,
-    pub context: Option<String>,
+    /// Where and how to connect (kubectl's flags over the kubeconfig).
+    pub connect: super::kubeconfig::ConnectOptions,
     /// Workload namespace; `None` examines all namespaces.
     pub namespace: Option<String>,
     pub window_from: Timestamp,
@@ -99,18 +99,24 @@ pub struct LiveOptions {
 /// Collection cannot start or the API server cannot be used at all.
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
-    #[error(
-        "cannot load the Kubernetes client configuration: {0}\n\
-         On a control-plane node without a kubeconfig, read the logs directly:\n  \
-         sudo kubectl etcd-triage analyze /var/log/pods"
-    )]
-    Config(String),
+    #[error(transparent)]
+    Config(#[from] super::kubeconfig::ConfigError),
+    /// Connection refused or no answer in time: only these suggest that the API server is down.
     #[error(
         "cannot reach the API server at {server}: {why}\n\
          When etcd itself is failing the API server often cannot answer. On a control-plane node, read the etcd \
          and kube-apiserver logs directly:\n  sudo kubectl etcd-triage analyze /var/log/pods"
     )]
     Unreachable { server: String, why: String },
+    /// The API server answered but its certificate was refused.
+    #[error("the API server at {server} is not trusted: {reason}\nTo connect: {advice}\n(TLS error: {detail})")]
+    Tls { server: String, reason: String, advice: &'static str, detail: String },
+    /// Any other failure to talk to it (a name that does not resolve, a reset, plain HTTP to an HTTPS port).
+    #[error(
+        "cannot connect to the API server at {server}: {why}\nCheck the server address (--server, or the cluster's \
+         server in the kubeconfig) and any proxy or tunnel in between"
+    )]
+    Connect { server: String, why: String },
     #[error(
         "the API server at {server} rejected the credentials (401 Unauthorized: {why}); the token may have \
          expired: refresh it (e.g. re-run your cloud's get-credentials command) or pass --kubeconfig/--context. \
@@ -125,11 +131,56 @@ pub enum CollectError {
     },
 }
 
+/// Why a request got no HTTP answer at all.
+#[derive(Debug, Clone)]
+enum Transport {
+    /// Connection refused: nothing listens there.
+    Refused,
+    /// No answer (or no connection) in time.
+    TimedOut,
+    /// The server's certificate was refused.
+    Tls(rustls::Error),
+    /// Anything else (DNS, reset, protocol).
+    Other,
+}
+
+impl Transport {
+    /// Classifies a client error by the errors in its chain (rustls' and the OS's), never by its wording.
+    fn of(e: &(dyn std::error::Error + 'static)) -> Transport {
+        let mut current = Some(e);
+        let mut found = Transport::Other;
+        while let Some(err) = current {
+            if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+                return Transport::Tls(tls.clone());
+            }
+            // io::Error hides its inner error from source() (and hyper-rustls wraps tokio-rustls' io::Error in
+            // another one): look inside each.
+            let mut io = err.downcast_ref::<std::io::Error>();
+            while let Some(e) = io {
+                match e.kind() {
+                    std::io::ErrorKind::ConnectionRefused => found = Transport::Refused,
+                    std::io::ErrorKind::TimedOut => found = Transport::TimedOut,
+                    _ => {}
+                }
+                let inner = e.get_ref();
+                if let Some(tls) = inner.and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                    return Transport::Tls(tls.clone());
+                }
+                io = inner.and_then(|i| i.downcast_ref::<std::io::Error>());
+            }
+            current = err.source();
+        }
+        found
+    }
+}
+
 /// Why a request gave nothing (or only part).
 #[derive(Debug, Clone)]
 struct Failure {
     status: Option<u16>,
     message: String,
+    /// Set when there was no HTTP answer.
+    transport: Option<Transport>,
 }
 
 impl Failure {
@@ -182,9 +233,9 @@ struct Ctx {
 
 /// Collects into `dir` (an empty folder) and writes its manifest. Returns the manifest.
 pub async fn collect(opts: &LiveOptions, dir: &Path) -> Result<Manifest, CollectError> {
-    let (config, context) = load_config(opts).await?;
-    let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
-    let client = kube::Client::try_from(config).map_err(|e| CollectError::Config(error_chain(&e)))?;
+    let mut connect = opts.connect.clone();
+    connect.connect_timeout = opts.request_timeout.min(Duration::from_secs(10));
+    let super::kubeconfig::Connection { client, server, context } = super::kubeconfig::connect(&connect).await?;
     let progress = if opts.progress {
         let p = indicatif::ProgressBar::new_spinner();
         p.enable_steady_tick(Duration::from_millis(120));
@@ -212,7 +263,7 @@ pub async fn collect(opts: &LiveOptions, dir: &Path) -> Result<Manifest, Collect
             .ok()
             .and_then(|v| v.get("gitVersion").and_then(|g| g.as_str()).map(str::to_string)),
         Err(f) if f.status == Some(401) => return Err(CollectError::Unauthorized { server, why: f.message }),
-        Err(f) if f.status.is_none() => return Err(CollectError::Unreachable { server, why: f.message }),
+        Err(f) if f.status.is_none() => return Err(unusable(server, f)),
         Err(f) => {
             ctx.gap("cluster version (/version)", f.describe(), "none on the verdict; the manifest lacks it", "");
             None
@@ -360,44 +411,20 @@ pub async fn collect(opts: &LiveOptions, dir: &Path) -> Result<Manifest, Collect
     Ok(manifest)
 }
 
-/// Loads the client configuration like kubectl: `--kubeconfig`, else `$KUBECONFIG` / `~/.kube/config`, else the
-/// in-cluster service account. Returns it with the context's name.
-async fn load_config(opts: &LiveOptions) -> Result<(kube::Config, String), CollectError> {
-    use kube::config::{KubeConfigOptions, Kubeconfig};
-    let kubeconfig = match &opts.kubeconfig {
-        Some(path) => Some(Kubeconfig::read_from(path).map_err(|e| CollectError::Config(error_chain(&e)))?),
-        None => Kubeconfig::read().ok(),
-    };
-    let mut config = match kubeconfig {
-        Some(kc) => {
-            let context = opts.context.clone().or_else(|| kc.current_context.clone()).unwrap_or_default();
-            let options = KubeConfigOptions { context: opts.context.clone(), ..Default::default() };
-            let config = kube::Config::from_custom_kubeconfig(kc, &options)
-                .await
-                .map_err(|e| CollectError::Config(error_chain(&e)))?;
-            (config, context)
+/// Why the first request got no answer, as the error the user sees: only a refused connection or a timeout is
+/// "unreachable" (and suggests the node-local way); a refused certificate says which flag fits.
+fn unusable(server: String, f: Failure) -> CollectError {
+    match f.transport {
+        Some(Transport::Tls(e)) => {
+            let (reason, advice) = super::tls::advice(&e);
+            CollectError::Tls { server, reason, advice, detail: e.to_string() }
         }
-        None => {
-            if opts.context.is_some() {
-                return Err(CollectError::Config("--context was given but no kubeconfig was found".into()));
-            }
-            let config = kube::Config::incluster().map_err(|e| {
-                CollectError::Config(format!(
-                    "no kubeconfig ($KUBECONFIG, ~/.kube/config or --kubeconfig) and not in a cluster: {}",
-                    error_chain(&e)
-                ))
-            })?;
-            (config, "in-cluster".to_string())
-        }
-    };
-    config.0.connect_timeout = Some(opts.request_timeout.min(Duration::from_secs(10)));
-    // No client read timeout: it also fires on idle pooled connections, failing the next request that picks one
-    // up. Each request's head and each body chunk are bounded by --request-timeout here instead.
-    config.0.read_timeout = None;
-    Ok(config)
+        Some(Transport::Refused) | Some(Transport::TimedOut) => CollectError::Unreachable { server, why: f.message },
+        Some(Transport::Other) | None => CollectError::Connect { server, why: f.message },
+    }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -486,19 +513,28 @@ impl Ctx {
         req: http::Request<Vec<u8>>,
     ) -> Result<(http::Response<kube::client::Body>, SemaphorePermit<'_>), Failure> {
         debug_assert_eq!(req.method(), http::Method::GET, "etcd-triage only reads");
-        let permit = self.sem.acquire().await.map_err(|_| Failure { status: None, message: "shut down".into() })?;
+        let permit = self.sem.acquire().await.map_err(|_| Failure {
+            status: None,
+            message: "shut down".into(),
+            transport: None,
+        })?;
         self.tick(req.uri().path());
         let limit = (Instant::now() + self.opts.request_timeout).min(self.deadline);
         let answer = tokio::time::timeout_at(limit, self.client.send(req.map(kube::client::Body::from))).await;
         let response = match answer {
             Err(_) if Instant::now() >= self.deadline => {
-                return Err(Failure { status: None, message: "not answered before the --deadline".into() });
+                let message = "not answered before the --deadline".into();
+                return Err(Failure { status: None, message, transport: Some(Transport::TimedOut) });
             }
             Err(_) => {
                 let t = humantime::format_duration(self.opts.request_timeout);
-                return Err(Failure { status: None, message: format!("no answer within --request-timeout {t}") });
+                let message = format!("no answer within --request-timeout {t}");
+                return Err(Failure { status: None, message, transport: Some(Transport::TimedOut) });
             }
-            Ok(Err(e)) => return Err(Failure { status: None, message: error_chain(&e) }),
+            Ok(Err(e)) => {
+                let transport = Some(Transport::of(&e));
+                return Err(Failure { status: None, message: error_chain(&e), transport });
+            }
             Ok(Ok(r)) => r,
         };
         if response.status().is_success() {
@@ -519,16 +555,18 @@ impl Ctx {
             .ok()
             .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
             .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(300)]).trim().to_string());
-        Err(Failure { status: Some(status), message })
+        Err(Failure { status: Some(status), message, transport: None })
     }
 
     /// A small answer (`/version`, a list page) in memory.
     async fn get_bytes(&self, path: &str, req: Option<http::Request<Vec<u8>>>) -> Result<Vec<u8>, Failure> {
         let req = match req {
             Some(r) => r,
-            None => http::Request::get(path)
-                .body(Vec::new())
-                .map_err(|e| Failure { status: None, message: e.to_string() })?,
+            None => http::Request::get(path).body(Vec::new()).map_err(|e| Failure {
+                status: None,
+                message: e.to_string(),
+                transport: None,
+            })?,
         };
         let (response, _permit) = self.send(req).await?;
         let mut body = response.into_body();
@@ -536,9 +574,12 @@ impl Ctx {
         loop {
             let limit = (Instant::now() + self.opts.request_timeout).min(self.deadline);
             match tokio::time::timeout_at(limit, body.frame()).await {
-                Err(_) => return Err(Failure { status: None, message: "the answer stalled (timeout)".into() }),
+                Err(_) => {
+                    let message = "the answer stalled (timeout)".into();
+                    return Err(Failure { status: None, message, transport: Some(Transport::TimedOut) });
+                }
                 Ok(None) => break,
-                Ok(Some(Err(e))) => return Err(Failure { status: None, message: error_chain(&e) }),
+                Ok(Some(Err(e))) => return Err(Failure { status: None, message: error_chain(&e), transport: None }),
                 Ok(Some(Ok(frame))) => {
                     if let Some(data) = frame.data_ref() {
                         out.extend_from_slice(data);
@@ -677,7 +718,11 @@ async fn list_pages_with(
     let mut items = 0usize;
     loop {
         page += 1;
-        let req = Request::new(&path).list(&params).map_err(|e| Failure { status: None, message: e.to_string() })?;
+        let req = Request::new(&path).list(&params).map_err(|e| Failure {
+            status: None,
+            message: e.to_string(),
+            transport: None,
+        })?;
         let request = req.uri().to_string();
         let body = match ctx.get_bytes(&path, Some(req)).await {
             Ok(b) => b,
@@ -705,13 +750,19 @@ async fn list_pages_with(
             #[serde(rename = "continue", default)]
             continue_: Option<String>,
         }
-        let head: Head = serde_json::from_slice(&body)
-            .map_err(|e| Failure { status: None, message: format!("the answer is not a Kubernetes list: {e}") })?;
+        let head: Head = serde_json::from_slice(&body).map_err(|e| Failure {
+            status: None,
+            message: format!("the answer is not a Kubernetes list: {e}"),
+            transport: None,
+        })?;
         items += head.items.len();
         if write {
             let rel = format!("{stem}-{page:04}.json");
-            ctx.write_file(&rel, &request, &body, false)
-                .map_err(|e| Failure { status: None, message: format!("writing {rel}: {e}") })?;
+            ctx.write_file(&rel, &request, &body, false).map_err(|e| Failure {
+                status: None,
+                message: format!("writing {rel}: {e}"),
+                transport: None,
+            })?;
         }
         on_page(&body);
         match head.metadata.continue_.filter(|c| !c.is_empty()) {
@@ -1056,7 +1107,7 @@ mod tests {
 
     #[test]
     fn a_401_asks_for_fresh_credentials_and_other_failures_keep_their_remedy() {
-        let failure = |status| Failure { status, message: "x".into() };
+        let failure = |status| Failure { status, message: "x".into(), transport: None };
         let grant = "grant list on nodes (deploy/rbac.yaml)";
         assert_eq!(remedy_for(&failure(Some(401)), grant), CREDENTIALS_REJECTED);
         assert_eq!(remedy_for(&failure(Some(403)), grant), grant);

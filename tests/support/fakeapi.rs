@@ -106,6 +106,10 @@ pub struct Recorded {
     pub status: u16,
     pub denied_by_rbac: bool,
     pub bytes_sent: u64,
+    /// The `Impersonate-User`, `Impersonate-Group` (each one) and `Impersonate-Uid` headers as sent.
+    pub impersonate_user: Option<String>,
+    pub impersonate_groups: Vec<String>,
+    pub impersonate_uid: Option<String>,
 }
 
 impl Recorded {
@@ -343,18 +347,24 @@ impl FakeApi {
         leaf.subject_alt_names.push(SanType::IpAddress(std::net::IpAddr::from([127, 0, 0, 1])));
         let leaf_key = KeyPair::generate().unwrap();
         let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
+        Self::start_tls(scenario, vec![leaf_cert.der().to_vec()], leaf_key.serialize_der(), ca_cert.pem())
+    }
+
+    /// HTTPS with the given serving certificate chain (DER, leaf first) and PKCS#8 key; `ca_pem` is what clients
+    /// are told to trust (`ca_pem()`, and the kubeconfig `write_kubeconfig` writes).
+    pub fn start_tls(scenario: Scenario, chain: Vec<Vec<u8>>, key_pkcs8: Vec<u8>, ca_pem: String) -> FakeApi {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_no_client_auth()
             .with_single_cert(
-                vec![leaf_cert.der().clone()],
-                rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap(),
+                chain.into_iter().map(rustls::pki_types::CertificateDer::from).collect(),
+                rustls::pki_types::PrivateKeyDer::try_from(key_pkcs8).unwrap(),
             )
             .unwrap();
         let mut api = Self::launch(scenario, Some(Arc::new(config)));
-        api.ca_pem = Some(ca_cert.pem());
+        api.ca_pem = Some(ca_pem);
         api
     }
 
@@ -564,6 +574,9 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Respo
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
     let guard = InFlightGuard::enter(&state.in_flight);
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let impersonate_groups: Vec<String> =
+        req.headers().get_all("impersonate-group").iter().filter_map(|v| v.to_str().ok().map(str::to_string)).collect();
     let index = {
         let mut r = state.requests.lock().unwrap();
         r.push(Recorded {
@@ -573,6 +586,9 @@ async fn handle(state: Arc<State>, req: Request<hyper::body::Incoming>) -> Respo
             status: 0,
             denied_by_rbac: false,
             bytes_sent: 0,
+            impersonate_user: header("impersonate-user"),
+            impersonate_groups,
+            impersonate_uid: header("impersonate-uid"),
         });
         r.len() - 1
     };
@@ -663,6 +679,11 @@ async fn route(
         if sent != Some(&format!("Bearer {token}")) {
             return (status_body(401, "Unauthorized", "Unauthorized"), false);
         }
+    }
+    // The API server's impersonation filter: groups or a UID without a user are refused.
+    let impersonating = |name: &str| req.headers().contains_key(name);
+    if (impersonating("impersonate-group") || impersonating("impersonate-uid")) && !impersonating("impersonate-user") {
+        return (status_body(500, "InternalError", "requested impersonation without impersonating a user"), false);
     }
     if method != "GET" {
         return (status_body(405, "MethodNotAllowed", &format!("{method} is not supported by the fake")), false);
