@@ -283,7 +283,18 @@ pub fn cite_signal(who: &str, s: &Signal) -> Citation {
         | SignalKind::OutOfMemory { detail }
         | SignalKind::Fatal { detail }
         | SignalKind::NoSpaceAlarm { detail }
-        | SignalKind::CertificateError { detail } => claim.push_str(&format!(": {}", truncate(detail, 120))),
+        | SignalKind::CertificateError { detail }
+        | SignalKind::BackendCorrupt { detail }
+        | SignalKind::MembershipError { detail }
+        | SignalKind::CpuStarved { detail } => claim.push_str(&format!(": {}", truncate(detail, 120))),
+        SignalKind::NotEtcdDatastore { backend } => claim.push_str(&format!(": {backend}")),
+        SignalKind::RaftMessageDropped { peer } => claim.push_str(&format!(": peer {peer}")),
+        SignalKind::PreVote { term, rejected } => {
+            claim.push_str(&format!(" at term {term}{}", if *rejected { " (rejected)" } else { "" }))
+        }
+        SignalKind::ExpensiveRequest { response_count, response_bytes, .. } => {
+            claim.push_str(&format!(": {response_count} keys, {} bytes in one response", response_bytes))
+        }
         SignalKind::PeerUnreachable { peer, error } => {
             claim.push_str(&format!(": peer {peer}: {}", truncate(error, 100)))
         }
@@ -321,7 +332,20 @@ pub fn link_of(class: SignalClass) -> Link {
         | C::ConfigError
         | C::Fatal
         | C::OutOfMemory => Link::Container,
-        C::PeerUnreachable | C::ClockDrift | C::NoSpaceAlarm | C::CertificateError => Link::Competing,
+        C::PeerUnreachable
+        | C::ClockDrift
+        | C::NoSpaceAlarm
+        | C::CertificateError
+        | C::Defrag
+        | C::Compaction
+        | C::ExpensiveRequest
+        | C::RaftMessageDropped
+        | C::PreVote
+        | C::DbLocked
+        | C::BackendCorrupt
+        | C::MembershipError
+        | C::NotEtcdDatastore
+        | C::CpuStarved => Link::Competing,
     }
 }
 

@@ -22,15 +22,24 @@ fn severity(class: SignalClass) -> Severity {
         | C::LeaseRenewFailed
         | C::ApiRequestTimeout
         | C::PeerUnreachable
-        | C::ClockDrift => Severity::Warning,
+        | C::ClockDrift
+        | C::Defrag
+        | C::Compaction
+        | C::ExpensiveRequest
+        | C::RaftMessageDropped
+        | C::PreVote
+        | C::DbLocked
+        | C::CpuStarved => Severity::Warning,
         C::LeaderElectionLost
         | C::ConfigError
         | C::Fatal
         | C::OutOfMemory
         | C::NoSpaceAlarm
         | C::CertificateError
-        | C::ApiServerEtcdUnreachable => Severity::Error,
-        C::LeaderElected | C::MemberStarted => Severity::Info,
+        | C::ApiServerEtcdUnreachable
+        | C::BackendCorrupt
+        | C::MembershipError => Severity::Error,
+        C::LeaderElected | C::MemberStarted | C::NotEtcdDatastore => Severity::Info,
     }
 }
 
