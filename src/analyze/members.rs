@@ -120,11 +120,44 @@ pub struct DiskFinding {
     pub citations: Vec<Citation>,
 }
 
-fn max_latency(s: &Signal) -> f64 {
+pub fn max_latency(s: &Signal) -> f64 {
     s.latency.as_ref().map(|d| d.max_ms).or_else(|| s.kind.latency_ms()).unwrap_or(0.0)
 }
 
 pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresholds) -> DiskFinding {
+    disk_finding_except(view, from, to, th, &[])
+}
+
+/// A stretch of time on one member whose disk symptoms another cause explains (a defragmentation).
+#[derive(Debug, Clone)]
+pub struct Excused {
+    pub member: String,
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+/// A `opened backend db` that waited on the file lock: a `db file is flocked` (or capnslog `holds the file lock`)
+/// on the same member shortly before it. Its `took` is the wait, not the disk.
+fn waited_on_flock(view: &EtcdView, member: &str, s: &Signal) -> bool {
+    use crate::analyze::thresholds::windows::FLOCK_WAIT_SECS;
+    if !matches!(&s.kind, SignalKind::SlowBackend { operation, .. } if operation == "open backend db") {
+        return false;
+    }
+    let since = s.first_at - Duration::seconds(FLOCK_WAIT_SECS);
+    view.by_member.get(member).is_some_and(|sigs| {
+        sigs.iter().any(|l| l.class() == SignalClass::DbLocked && l.last_at >= since && l.first_at <= s.first_at)
+    })
+}
+
+/// [`disk_finding`] leaving out the symptoms inside `excused` stretches (same member), and db opens that waited
+/// on the file lock.
+pub fn disk_finding_except(
+    view: &EtcdView,
+    from: Timestamp,
+    to: Timestamp,
+    th: &Thresholds,
+    excused: &[Excused],
+) -> DiskFinding {
     let leaders = view.leaders_during(from, to);
     let mut f = DiskFinding {
         level: DiskLevel::None,
@@ -137,8 +170,13 @@ pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresh
         last_at: None,
         citations: Vec::new(),
     };
+    let kept = |m: &str, s: &Signal| {
+        !excused.iter().any(|e| e.member == m && s.first_at <= e.to && s.last_at >= e.from)
+            && !waited_on_flock(view, m, s)
+    };
+    let in_range = |class| view.in_range(from, to, class).filter(move |(m, s)| kept(m, s));
     let mut best_wal: BTreeMap<&str, &Signal> = BTreeMap::new();
-    for (m, s) in view.in_range(from, to, SignalClass::SlowWalSync) {
+    for (m, s) in in_range(SignalClass::SlowWalSync) {
         f.wal_members.insert(m.to_string());
         f.max_wal_ms = f.max_wal_ms.max(max_latency(s));
         f.first_at = Some(f.first_at.map_or(s.first_at, |t| t.min(s.first_at)));
@@ -152,7 +190,7 @@ pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresh
             .or_insert(s);
     }
     // Backend operations that measure the disk (db open, defrag) count like WAL syncs when they are slow.
-    for (m, s) in view.in_range(from, to, SignalClass::SlowBackend) {
+    for (m, s) in in_range(SignalClass::SlowBackend) {
         if max_latency(s) >= th.slow_fdatasync_ms {
             f.wal_members.insert(m.to_string());
             f.first_at = Some(f.first_at.map_or(s.first_at, |t| t.min(s.first_at)));
@@ -161,7 +199,7 @@ pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresh
     }
     let mut any_apply = false;
     let mut best_apply: BTreeMap<&str, &Signal> = BTreeMap::new();
-    for (m, s) in view.in_range(from, to, SignalClass::SlowApply) {
+    for (m, s) in in_range(SignalClass::SlowApply) {
         any_apply = true;
         let max = max_latency(s);
         f.max_apply_ms = f.max_apply_ms.max(max);
@@ -178,11 +216,10 @@ pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresh
                 .or_insert(s);
         }
     }
-    f.last_at = view
-        .in_range(from, to, SignalClass::SlowWalSync)
+    f.last_at = in_range(SignalClass::SlowWalSync)
         .map(|(_, s)| s.first_at)
         .chain(
-            view.in_range(from, to, SignalClass::SlowApply)
+            in_range(SignalClass::SlowApply)
                 .filter(|(_, s)| max_latency(s) >= th.apply_severe_ms)
                 .map(|(_, s)| s.first_at),
         )
@@ -242,6 +279,108 @@ pub fn stalls(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresholds) 
         }
     }
     out
+}
+
+/// A defragmentation that blocked a member: it ended at the line's time and began `took` before.
+pub struct DefragRun {
+    pub member: String,
+    pub began_at: Timestamp,
+    pub ended_at: Timestamp,
+    pub took_ms: f64,
+    pub citation: Citation,
+}
+
+/// Defragmentations of at least `defrag_blocking_ms` that overlap `[from, to]`. Lines without a duration
+/// (capnslog) cannot be placed and are left out.
+pub fn defrags(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresholds) -> Vec<DefragRun> {
+    let mut out = Vec::new();
+    for (m, s) in view.in_range(from, to + Duration::seconds(STALL_LOOKAHEAD), SignalClass::Defrag) {
+        let took_ms = max_latency(s);
+        if took_ms < th.defrag_blocking_ms {
+            continue;
+        }
+        let began_at = s.first_at - Duration::milliseconds(took_ms as i64);
+        if began_at > to || s.last_at < from {
+            continue;
+        }
+        out.push(DefragRun {
+            member: m.to_string(),
+            began_at,
+            ended_at: s.last_at,
+            took_ms,
+            citation: cite_signal(m, s),
+        });
+    }
+    out
+}
+
+const STALL_LOOKAHEAD: i64 = crate::analyze::thresholds::windows::STALL_LOOKAHEAD_SECS;
+
+/// Members that sent pre-votes at one term for at least `prevote_loop_secs` within `[from, to]` with no leader
+/// elected on them meanwhile: cut off from their peers, or the cluster lost quorum (members removed or down).
+pub fn prevote_loops(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresholds) -> Vec<Citation> {
+    let mut out = Vec::new();
+    for (member, sigs) in &view.by_member {
+        let mut by_term: BTreeMap<u64, (Timestamp, Timestamp, &Signal)> = BTreeMap::new();
+        for s in sigs.iter().filter(|s| s.last_at >= from && s.first_at <= to) {
+            if let SignalKind::PreVote { term, rejected: false } = s.kind {
+                let e = by_term.entry(term).or_insert((s.first_at, s.last_at, s));
+                e.0 = e.0.min(s.first_at);
+                e.1 = e.1.max(s.last_at);
+            }
+        }
+        for (_, (first, last, s)) in by_term {
+            let long = (last - first).num_seconds() >= th.prevote_loop_secs;
+            let elected = sigs
+                .iter()
+                .any(|l| l.class() == SignalClass::LeaderElected && l.first_at >= first && l.first_at <= last);
+            if long && !elected {
+                let mut c = cite_signal(member, s);
+                c.claim = format!(
+                    "{member}: pre-votes at one term for {}s with no leader elected",
+                    (last - first).num_seconds()
+                );
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// The one member with late heartbeats over `[from, to]` when no other member logged slow applies or WAL syncs
+/// meanwhile: the shape of a CPU-starved or frozen leader (a slow shared disk slows every member's applies through
+/// its own WAL). `None` when several members, or none, show trouble.
+pub fn lone_heartbeat_member(view: &EtcdView, from: Timestamp, to: Timestamp) -> Option<String> {
+    let mut late: BTreeSet<&str> = view.in_range(from, to, SignalClass::HeartbeatLate).map(|(m, _)| m).collect();
+    if late.len() != 1 || view.by_member.len() < 2 {
+        return None;
+    }
+    let lone = late.pop_first()?;
+    let others_calm = [SignalClass::SlowApply, SignalClass::SlowWalSync, SignalClass::HeartbeatLate]
+        .into_iter()
+        .all(|c| view.in_range(from, to, c).all(|(m, _)| m == lone));
+    others_calm.then(|| lone.to_string())
+}
+
+/// The largest db size (bytes, with the in-use bytes of the same line) any member reported over `[from, to]`
+/// (defragmentation and 3.5+ compaction lines).
+pub fn largest_db(view: &EtcdView, from: Timestamp, to: Timestamp) -> Option<(String, u64, Option<u64>)> {
+    let mut best: Option<(String, u64, Option<u64>)> = None;
+    for class in [SignalClass::Defrag, SignalClass::Compaction] {
+        for (m, s) in view.in_range(from, to, class) {
+            let (size, in_use) = match s.kind {
+                SignalKind::Defrag { db_size_bytes, in_use_bytes, .. }
+                | SignalKind::Compaction { db_size_bytes, in_use_bytes, .. } => (db_size_bytes, in_use_bytes),
+                _ => (None, None),
+            };
+            if let Some(size) = size {
+                if best.as_ref().is_none_or(|b| size > b.1) {
+                    best = Some((m.to_string(), size, in_use));
+                }
+            }
+        }
+    }
+    best
 }
 
 /// The member a peer reference names (a hex member id, or a name), when known.
@@ -551,6 +690,12 @@ pub fn member_signals(view: &EtcdView, th: &Thresholds) -> Vec<MemberSignals> {
                     .collect(),
                 disk_metric: None,
                 assessment,
+                competing: counts
+                    .iter()
+                    .filter(|(c, _)| c.competes_with_disk() || c.is_etcd_failure() || **c == SignalClass::Compaction)
+                    .filter(|(c, _)| !matches!(c, SignalClass::PeerUnreachable | SignalClass::Fatal))
+                    .map(|(c, n)| (*c, *n))
+                    .collect(),
             }
         })
         .collect()

@@ -188,7 +188,9 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
         context_signals.iter().copied().filter(|s| matches!(s.subject, Subject::ApiServer { .. })).collect();
     let have_etcd_logs = !etcd.by_member.is_empty()
         || evidence.inputs.iter().any(|i| matches!(i.subject, Some(Subject::EtcdMember { .. })));
-    let ctx = attribution::Context { thresholds: th, etcd: &etcd, apiserver, have_etcd_logs };
+    let cpu: Vec<&Signal> =
+        context_signals.iter().copied().filter(|s| s.class() == crate::evidence::SignalClass::CpuStarved).collect();
+    let ctx = attribution::Context { thresholds: th, etcd: &etcd, apiserver, have_etcd_logs, cpu };
 
     let cases = restarts::build_cases(evidence, &context_signals);
     let mut containers = Vec::new();

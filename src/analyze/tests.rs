@@ -441,3 +441,207 @@ fn oom_victims_are_read_from_both_event_formats() {
     assert!(super::attribution::process_is("karmada-controller-manager", "karmada-control"));
     assert!(!super::attribution::process_is("karmada-scheduler", "karmada-control"));
 }
+
+// ---- competing causes of issue 8 §2 --------------------------------------------------------------------------
+
+fn defrag(e: &mut Evidence, who: &str, ended_at: i64, took_ms: f64) {
+    let kind = SignalKind::Defrag { took_ms: Some(took_ms), db_size_bytes: Some(6 << 30), in_use_bytes: Some(2 << 30) };
+    e.signals.push(signal(member(who), kind, ended_at, 1));
+}
+
+fn request_timeout(e: &mut Evidence, who: &str, at: i64) {
+    let kind = SignalKind::RequestTimeout { detail: "etcdserver: request timed out".into() };
+    e.signals.push(signal(member(who), kind, at, 2));
+}
+
+fn severe_applies(e: &mut Evidence, who: &str, at: i64) {
+    e.signals.push(signal(member(who), SignalKind::SlowApply { took_ms: 2400.0, expected_ms: 100.0 }, at, 4));
+}
+
+#[test]
+fn a_long_defragmentation_explains_the_slow_applies_inside_it() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    // The leader defragments from t(552) to t(560); its applies stall meanwhile and requests time out.
+    severe_applies(&mut e, "etcd-a", 554);
+    request_timeout(&mut e, "etcd-a", 558);
+    lease_lost(&mut e, 585);
+    // Without the defragmentation the severe applies on the leader point at the disk.
+    let before = only_restart(&analyze_now(&e)).clone();
+    assert_eq!(before.cause, Cause::StorageLatency, "{}", before.summary);
+    defrag(&mut e, "etcd-a", 560, 8000.0);
+    let r = analyze_now(&e);
+    let a = only_restart(&r);
+    assert_eq!((a.cause, a.confidence), (Cause::Defragmentation, Confidence::Medium), "{}", a.summary);
+    assert_eq!(r.verdict.outcome, Outcome::OtherCause);
+    assert!(r.verdict.to_settle.iter().any(|s| s.contains("defrag")), "{:?}", r.verdict.to_settle);
+}
+
+#[test]
+fn slow_wal_syncs_outside_a_defragmentation_stay_storage_at_lower_confidence() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    slow_wal(&mut e, "etcd-a", 520, 2500.0);
+    late_heartbeats(&mut e, "etcd-a", 522);
+    lease_lost(&mut e, 590);
+    defrag(&mut e, "etcd-b", 540, 3000.0);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::StorageLatency, Confidence::Medium), "{}", a.summary);
+    // A short defragmentation is no competitor.
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    slow_wal(&mut e, "etcd-a", 520, 2500.0);
+    late_heartbeats(&mut e, "etcd-a", 522);
+    lease_lost(&mut e, 590);
+    defrag(&mut e, "etcd-b", 540, 136.0);
+    assert_eq!(only_restart(&analyze_now(&e)).confidence, Confidence::High);
+}
+
+#[test]
+fn expensive_requests_without_slow_wal_are_not_storage() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    let big = SignalKind::ExpensiveRequest { took_ms: 2100.0, response_count: 48_000, response_bytes: 90 << 20 };
+    e.signals.push(signal(member("etcd-a"), big, 545, 6));
+    severe_applies(&mut e, "etcd-a", 550);
+    request_timeout(&mut e, "etcd-a", 556);
+    lease_lost(&mut e, 585);
+    let r = analyze_now(&e);
+    let a = only_restart(&r);
+    assert_eq!((a.cause, a.confidence), (Cause::ExpensiveRequests, Confidence::Medium), "{}", a.summary);
+    // With slow WAL syncs on the leader the disk stays the explanation, less surely.
+    slow_wal(&mut e, "etcd-a", 548, 2500.0);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::StorageLatency, Confidence::Medium), "{}", a.summary);
+}
+
+fn cpu_throttled(e: &mut Evidence, at: i64) {
+    let kind = SignalKind::CpuStarved {
+        detail: "81% throttling of CPU in namespace kube-system for container etcd in pod etcd-a.".into(),
+    };
+    let subject = Subject::Container {
+        namespace: "monitoring".into(),
+        pod: "alertmanager-0".into(),
+        container: "alertmanager".into(),
+    };
+    e.signals.push(signal(subject, kind, at, 1));
+}
+
+#[test]
+fn cpu_throttling_of_etcd_makes_a_stall_certain_and_takes_severe_applies_from_the_disk() {
+    // A stall without slow fdatasync, and the alert saying etcd's container was throttled.
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    e.signals.push(signal(
+        member("etcd-a"),
+        SignalKind::HeartbeatLate { exceeded_ms: 3000.0, heartbeat_interval_ms: Some(100.0) },
+        580,
+        2,
+    ));
+    lease_lost(&mut e, 585);
+    cpu_throttled(&mut e, 570);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::EtcdStall, Confidence::High), "{}", a.summary);
+    // Severe applies on the leader with short late heartbeats, no WAL sync: CPU, not the disk.
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    severe_applies(&mut e, "etcd-a", 550);
+    e.signals.push(signal(
+        member("etcd-a"),
+        SignalKind::HeartbeatLate { exceeded_ms: 300.0, heartbeat_interval_ms: Some(100.0) },
+        551,
+        5,
+    ));
+    request_timeout(&mut e, "etcd-a", 556);
+    lease_lost(&mut e, 585);
+    assert_eq!(only_restart(&analyze_now(&e)).cause, Cause::StorageLatency);
+    cpu_throttled(&mut e, 549);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!(a.cause, Cause::EtcdStall, "{}", a.summary);
+    // Throttling beside slow WAL syncs on the leader lowers the storage verdict's confidence only.
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    slow_wal(&mut e, "etcd-a", 520, 2500.0);
+    late_heartbeats(&mut e, "etcd-a", 522);
+    lease_lost(&mut e, 590);
+    cpu_throttled(&mut e, 515);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::StorageLatency, Confidence::Medium), "{}", a.summary);
+}
+
+#[test]
+fn an_etcd_member_crashing_on_a_corrupt_db_is_an_etcd_failure() {
+    let mut e = etcd_cluster();
+    let mut etcd_pod = crashed("Error", 2);
+    etcd_pod.namespace = "kube-system".into();
+    etcd_pod.pod = "etcd-a".into();
+    etcd_pod.container = "etcd".into();
+    e.containers.push(etcd_pod);
+    slow_wal(&mut e, "etcd-b", 520, 2500.0);
+    let corrupt = SignalKind::BackendCorrupt {
+        detail: "cannot open database at /var/lib/etcd/member/snap/db (invalid database)".into(),
+    };
+    e.signals.push(signal(member("etcd-a"), corrupt, 598, 1));
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::EtcdFailure, Confidence::High), "{}", a.summary);
+}
+
+#[test]
+fn a_controller_crashing_while_a_removed_member_fails_is_an_etcd_failure() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    let removed = SignalKind::MembershipError {
+        detail: "server error: the member has been permanently removed from the cluster".into(),
+    };
+    e.signals.push(signal(member("etcd-c"), removed, 560, 1));
+    request_timeout(&mut e, "etcd-a", 570);
+    lease_lost(&mut e, 585);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::EtcdFailure, Confidence::Medium), "{}", a.summary);
+}
+
+#[test]
+fn a_prevote_loop_at_one_term_is_a_network_or_quorum_failure() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    // etcd-a sends pre-votes at term 4 for 30 s; nobody is elected.
+    e.signals.push(signal(member("etcd-a"), SignalKind::PreVote { term: 4, rejected: false }, 550, 30));
+    lease_lost(&mut e, 585);
+    e.signals.push(signal(member("etcd-a"), SignalKind::LeaderLost { term: 4 }, 549, 1));
+    let r = analyze_now(&e);
+    assert_eq!(only_restart(&r).cause, Cause::NetworkPartition, "{}", only_restart(&r).summary);
+    // A pre-vote round that ends in an election is normal.
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    e.signals.push(signal(member("etcd-a"), SignalKind::PreVote { term: 4, rejected: false }, 550, 30));
+    e.signals.push(signal(member("etcd-a"), SignalKind::LeaderElected { term: 5, leader_id: "a1".into() }, 560, 1));
+    lease_lost(&mut e, 585);
+    assert_ne!(only_restart(&analyze_now(&e)).cause, Cause::NetworkPartition);
+}
+
+#[test]
+fn a_db_open_that_waited_on_the_file_lock_is_not_disk_evidence() {
+    let open = SignalKind::SlowBackend { operation: "open backend db".into(), took_ms: 12_000.0 };
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    e.signals.push(signal(member("etcd-a"), open.clone(), 560, 1));
+    request_timeout(&mut e, "etcd-b", 570);
+    lease_lost(&mut e, 585);
+    assert_eq!(only_restart(&analyze_now(&e)).cause, Cause::StorageLatency);
+    e.signals.push(signal(member("etcd-a"), SignalKind::DbLocked { took_ms: Some(10_000.0) }, 558, 1));
+    assert_ne!(only_restart(&analyze_now(&e)).cause, Cause::StorageLatency);
+}
+
+#[test]
+fn a_lone_member_with_late_heartbeats_while_the_others_are_calm() {
+    let mut e = etcd_cluster();
+    late_heartbeats(&mut e, "etcd-a", 500);
+    let signals: Vec<&Signal> = e.signals.iter().collect();
+    let view = members::EtcdView::new(&e, &signals);
+    assert_eq!(members::lone_heartbeat_member(&view, t(0), t(600)).as_deref(), Some("etcd-a"));
+    // Slow applies on a follower too: every member is slow, not one starved member.
+    severe_applies(&mut e, "etcd-b", 501);
+    let signals: Vec<&Signal> = e.signals.iter().collect();
+    let view = members::EtcdView::new(&e, &signals);
+    assert_eq!(members::lone_heartbeat_member(&view, t(0), t(600)), None);
+}
