@@ -480,7 +480,10 @@ fn etcd_text(msg: &str, server_context: bool) -> Said {
     }
     // ---- quota
     if msg.contains("exceeded backend quota") || msg.contains("database space exceeded") || msg.contains("NOSPACE") {
-        let nospace = !msg.contains("alarm disarmed") && !msg.contains("DEACTIVATE");
+        // kubeadm's liveness probe path `/health?exclude=NOSPACE&serializable=true` (in manifests, `describe`
+        // and probe-failure lines) names the alarm without it being raised.
+        let nospace =
+            !msg.contains("alarm disarmed") && !msg.contains("DEACTIVATE") && !msg.contains("exclude=NOSPACE");
         if nospace {
             return Said::signal(SignalKind::NoSpaceAlarm { detail: clip(msg) });
         }
@@ -1970,6 +1973,20 @@ pub(crate) mod tests {
         // Adapted: the 3.4 capnslog format string (3.4.23 etcdserver/api/rafthttp/http.go:559).
         let line = "2026-11-25 02:30:33.641552 E | rafthttp: request cluster ID mismatch (got 1dd48655812c2b83 want cdf818194e3a8c32)";
         assert!(matches!(signal(line), Some(SignalKind::MembershipError { .. })));
+    }
+
+    #[test]
+    fn the_liveness_probe_path_is_not_a_nospace_alarm() {
+        // Real: kubeadm's etcd static pod manifest as `kubectl get pod -o yaml` prints it (etcd 3.5.9 image; public
+        // paste, stored search file 45305254450).
+        assert_eq!(signal("        path: /health?exclude=NOSPACE&serializable=true"), None);
+        // Adapted: the same probe URL inside a `kubectl describe pod` event row.
+        assert!(!matches!(
+            signal(
+                r#"  Warning  Unhealthy  3m (x8 over 5m)  kubelet  Liveness probe failed: Get "http://127.0.0.1:2381/health?exclude=NOSPACE&serializable=true": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"#
+            ),
+            Some(SignalKind::NoSpaceAlarm { .. })
+        ));
     }
 
     #[test]
