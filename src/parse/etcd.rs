@@ -77,8 +77,8 @@ pub const NEEDLES: &[&str] = &[
     "data from etcd",
     "createTransport",
     "connection error",
-    "storage backend",
-    "storage factory",
+    // `storage backend`, `storage factory` (K10)
+    "storage ",
     // leader election (§4)
     "renew lease",
     "election lost",
@@ -100,6 +100,7 @@ pub const NEEDLES: &[&str] = &[
     "System OOM",
     // the datastore is not etcd (kine), CPU starvation (`lock` above covers kernel `soft lockup`)
     "database connection pooling",
+    "Kine ",
     "throttl",
     // crashes: Go panics / runtime fatals, zap/logrus fatal levels, capnslog critical. klog `F` lines are classified
     // when they carry one of the needles above (lease loss, config errors); a needle per month (`F01`..`F12`) would
@@ -150,10 +151,19 @@ fn range_response(text: &str) -> Option<SignalKind> {
 /// `panic(fmt.Sprintf("page %d already freed", id))`), as etcd prints them on open (capnslog `C | mvcc/backend:
 /// cannot open database at %s (%v)` 3.4 `mvcc/backend/backend.go:164`; zap panic `failed to open database` 3.5
 /// `server/mvcc/backend/backend.go:182`, both captured from real runs on a damaged db).
+///
+/// Also the WAL and raft log: raft's panics on a log that lost entries (`%x state.commit %d is out of range [%d,
+/// %d]` 3.4.23 `raft/raft.go:1572`; `tocommit(%d) is out of range [lastIndex(%d)]. Was the raft log corrupted,
+/// truncated, or lost?` `raft/log.go:203`) and the WAL's `wal: crc mismatch` / `walpb: crc mismatch` (3.4.23
+/// `wal/wal.go:61`, `wal/walpb/record.go:20`).
 pub(crate) fn is_bolt_corruption(s: &str) -> bool {
     s.contains("invalid database")
         || s.contains("already freed")
         || (s.contains("database") && (s.contains("checksum error") || s.contains("version mismatch")))
+        || (s.contains("state.commit") && s.contains("is out of range"))
+        || s.contains("Was the raft log corrupted")
+        || s.contains("wal: crc mismatch")
+        || s.contains("walpb: crc mismatch")
 }
 
 /// Membership errors: a removed member (`the member has been permanently removed from the cluster`,
@@ -335,7 +345,8 @@ fn etcd_text(msg: &str, server_context: bool) -> Said {
             .expect("static regex")
     });
     static DROPPED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"dropped internal raft message to (\S+) since .*sending buffer is full").expect("static regex")
+        Regex::new(r"dropped (?:internal raft message|Msg\w+) to (\S+) since .*sending buffer is full")
+            .expect("static regex")
     });
     static COMPACTION: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"finished scheduled compaction at \d+ \(took ([^)\s]+)\)").expect("static regex"));
@@ -414,7 +425,8 @@ fn etcd_text(msg: &str, server_context: bool) -> Said {
         return Said::signal(SignalKind::DbLocked { took_ms: None });
     }
     // N8 capnslog: `dropped internal raft message to %s since %s's sending buffer is full (bad/overloaded
-    // network)` (3.4.23 `etcdserver/api/rafthttp/peer.go:263`).
+    // network)` (3.4.23 `etcdserver/api/rafthttp/peer.go:263`); etcd 2.x/3.0 warned `dropped %s to %s since %s's
+    // sending buffer is full` (3.4 keeps it at debug, `peer.go:276`).
     if msg.contains("buffer is full") {
         if let Some(c) = DROPPED.captures(msg) {
             let peer = c.get(1).map_or("", |m| m.as_str()).to_string();
@@ -1120,6 +1132,12 @@ fn zap_rules(map: &ZapRecord<'_>, controller: bool) -> Said {
             .map(|took_ms| SignalKind::SlowBackend { operation: operation.into(), took_ms })
     };
     let mut said = Said { local_member_id, ..Said::default() };
+    // A removed member's peer lines carry the reason in `error` (`failed to dial ... (the member has been
+    // permanently removed from the cluster)`): the membership, not the network.
+    if error.contains("permanently removed from the cluster") {
+        said.signal = membership_error(&format!("{msg}: {error}"));
+        return said;
+    }
     said.signal = match msg {
         "slow fdatasync" => took.map(|took_ms| SignalKind::SlowWalSync {
             took_ms,
@@ -1635,6 +1653,12 @@ pub(crate) mod tests {
             signal("panic: cannot open database at dcorrupt/member/snap/db (invalid database)"),
             Some(SignalKind::BackendCorrupt { .. })
         ));
+        // Real: etcd-io/etcd#7477 (issue body; main's corpus etcd-7477-broken-wal-panic): raft's panic on a WAL
+        // that lost entries after a crash, under journald without time and host (that prefix is the wrapper
+        // reader's to strip; the rule is checked on the whole line).
+        assert!(is_bolt_corruption(
+            "etcd[3867]: panic: 8e9e05c52164694d state.commit 1209069 is out of range [1250125, 1250125]"
+        ));
         // Real: the Go panic header etcd 3.5.1 printed after the zap panic above: a crash, not corruption by itself.
         assert!(matches!(signal("panic: failed to open database"), Some(SignalKind::Fatal { .. })));
     }
@@ -1943,6 +1967,9 @@ pub(crate) mod tests {
         // Adapted: the 3.4 capnslog MergeWarningf format string (3.4.23 etcdserver/api/rafthttp/peer.go:263).
         let line = "2026-11-25 02:30:33.641552 W | rafthttp: dropped internal raft message to 467d02f1279bb468 since streamMsg's sending buffer is full (bad/overloaded network)";
         assert_eq!(signal(line), Some(SignalKind::RaftMessageDropped { peer: "467d02f1279bb468".into() }));
+        // Real: etcd-io/etcd#5163 (issue body; main's corpus etcd-5163-gce-config-buffer-full), etcd2 journald.
+        let line = "Apr 22 19:18:13 prod1-core1.c.analog-carport-830.internal etcd2[848]: dropped MsgAppResp to e51140066a022957 since pipeline's sending buffer is full";
+        assert_eq!(signal(line), Some(SignalKind::RaftMessageDropped { peer: "e51140066a022957".into() }));
     }
 
     #[test]
@@ -1969,6 +1996,9 @@ pub(crate) mod tests {
     fn membership_removed_member_and_cluster_id_mismatch() {
         // Real: etcd 3.5.1 here, the member removed with `etcdctl member remove` (server/etcdserver/server.go).
         let line = r#"{"level":"warn","ts":"2026-12-02T04:26:38.404Z","caller":"etcdserver/server.go:1142","msg":"server error","error":"the member has been permanently removed from the cluster"}"#;
+        assert!(matches!(signal(line), Some(SignalKind::MembershipError { .. })));
+        // Real: bitnami/charts#19162 (issue body): the removed member's peer line blames the membership.
+        let line = r#"{"level":"warn","ts":"2023-09-07T09:58:00.926728Z","caller":"rafthttp/peer_status.go:66","msg":"peer became inactive (message send to peer failed)","peer-id":"e2571e968b89c849","error":"failed to dial e2571e968b89c849 on stream MsgApp v2 (the member has been permanently removed from the cluster)"}"#;
         assert!(matches!(signal(line), Some(SignalKind::MembershipError { .. })));
         // Adapted: the 3.4 capnslog format string (3.4.23 etcdserver/api/rafthttp/http.go:559).
         let line = "2026-11-25 02:30:33.641552 E | rafthttp: request cluster ID mismatch (got 1dd48655812c2b83 want cdf818194e3a8c32)";
@@ -1997,6 +2027,10 @@ pub(crate) mod tests {
         assert_eq!(signal(line), Some(SignalKind::NotEtcdDatastore { backend: "sqlite3".into() }));
         let line = "INFO[2021-04-15T10:19:45.666066590+08:00] Configuring sqlite3 database connection pooling: maxIdleConns=2, maxOpenConns=0, connMaxLifetime=0s";
         assert_eq!(signal(line), Some(SignalKind::NotEtcdDatastore { backend: "sqlite3".into() }));
+        // Real: k3s-io/k3s#2615 (issue body; main's corpus k3s-2615-postgres-kine-leaderelection): kine's endpoint
+        // line of older k3s (`Kine listening on %s`; newer `Kine available at %s`).
+        let line = r#"time="2020-12-15T22:57:24.626516656Z" level=info msg="Kine listening on unix://kine.sock""#;
+        assert_eq!(signal(line), Some(SignalKind::NotEtcdDatastore { backend: "kine".into() }));
         // Real: CPUThrottlingHigh alert text quoted verbatim in a public write-up (ddkk.com "Kubernetes CPU资源的调度和管理(CFS)").
         let line = "告警详情: 27% throttling of CPU in namespace kube-system for container kube-proxy in pod kube-proxy-9pj9j.";
         assert!(matches!(signal(line), Some(SignalKind::CpuStarved { .. })));

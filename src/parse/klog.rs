@@ -171,7 +171,12 @@ pub(crate) fn text_signal(msg: &str, level: Option<char>) -> Option<SignalKind> 
 /// kine (k3s's etcd shim over SQL) announcing its backend: `Configuring %s database connection pooling:
 /// maxIdleConns=%d, maxOpenConns=%d, connMaxLifetime=%s` (k3s-io/kine `pkg/drivers/generic/generic.go`
 /// `configureConnectionPooling`; `%s` is `sqlite3`, `mysql`, `postgres`). k3s with embedded etcd never prints it.
+/// kine's endpoint line (`Kine listening on %s`, later `Kine available at %s`, k3s-io/kine `pkg/endpoint`) names no
+/// backend.
 fn not_etcd_datastore(msg: &str) -> Option<SignalKind> {
+    if msg.contains("Kine listening on ") || msg.contains("Kine available at ") {
+        return Some(SignalKind::NotEtcdDatastore { backend: "kine".into() });
+    }
     let at = msg.find(" database connection pooling")?;
     let backend = msg[..at].rsplit("Configuring ").next().filter(|b| !b.is_empty() && !b.contains(' '))?;
     Some(SignalKind::NotEtcdDatastore { backend: backend.to_string() })
