@@ -41,6 +41,14 @@ def rel(at, t0):
     return (a - b).total_seconds()
 
 
+def request_timeout(renew_deadline):
+    """The victims' per-request timeout: renew deadline / 2, at least 1s (lab/victim.py)."""
+    s = renew_deadline.strip()
+    sec = float(s[:-2]) / 1000 if s.endswith("ms") else float(s.rstrip("s"))
+    t = max(1.0, sec / 2)
+    return ("%gs" % t) if t >= 1 else ("%gms" % (t * 1000))
+
+
 def tree(root):
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -149,8 +157,8 @@ def write_readme(dest, run_dir, command, title, example, notes):
     L.append("## Victim timings (scaled down from client-go defaults 15s/10s/2s)")
     L.append("")
     L.append("- lease duration %s, renew deadline %s, retry period %s, per-request timeout %s (= renew deadline / 2, "
-             "as client-go's `resourcelock.NewFromKubeconfig`)" % (vt["lease_duration"], vt["renew_deadline"],
-                                                                   vt["retry_period"], "2.5s" if vt["renew_deadline"] == "5s" else vt["request_timeout"]))
+             "at least 1s, as client-go's `resourcelock.NewFromKubeconfig`)" % (
+                 vt["lease_duration"], vt["renew_deadline"], vt["retry_period"], request_timeout(vt["renew_deadline"])))
     L.append("- lab kubelet back-off: first restart immediate, then %ds doubling, capped at %ds (real kubelet: 10s..300s)"
              % (bo["initial_s"], bo["cap_s"]))
     L.append("- victims reach etcd directly through its v3 JSON gateway (no kube-apiserver in the lab); the error texts "
@@ -207,8 +215,9 @@ def write_readme(dest, run_dir, command, title, example, notes):
     L.append("- All three \"nodes\" are one machine: node addresses/pod IPs are 127.0.0.1, nodeInfo kernel/OS are the "
              "real host's, kubeletVersion/containerRuntimeVersion/image names say `etcd-triage-lab`, "
              "hardware labels (nuc/rpi/jetson) are labels only.")
-    L.append("- Slow storage is `strace -e inject=fdatasync:delay_enter=N` on the running member (it also adds ptrace "
-             "overhead to every syscall while attached).")
+    if any(r["kind"] == "fault" and r["action"] == "fdatasync_delay" for r in recs):
+        L.append("- Slow storage is `strace -e inject=fdatasync:delay_enter=N` on the running member (it also adds "
+                 "ptrace overhead to every syscall while attached).")
     if example:
         L.append("- `logs.txt` is the current container's log (for a container in back-off: its last run), as "
                  "`kubectl logs` returns it; previous runs are in `var-log-pods/`.")
@@ -246,6 +255,51 @@ NOTES = {
         "On resume the stale leader prints the `likely from slow disk` heartbeat warning **with no disk problem**: "
         "there is no slow fdatasync in this fixture.",
     ],
+    "moderate-slow": [
+        "fdatasync delay of **{delay_ms}ms on every member** at once (`strace -e inject=fdatasync:delay_enter`), "
+        "constant from t+10s to the end: moderate latency (an HDD, an SD card, a burst-credit cloud disk, shared VM "
+        "storage), 25x etcd's 10ms guidance yet under its 1s `slow fdatasync` warning, so no member logs one. "
+        "The delay applies to every fdatasync of the member: its WAL and its bbolt backend commits.",
+        "",
+        "A steady writer (2 threads, ~10 puts/s each, 512-byte values) keeps the WAL busy. Victims: "
+        "karmada-controller-manager on node1 (etcd-node1), karmada-scheduler on node2 (etcd-node2), with short "
+        "lease timings (below) so that renewals slowed to about a second fail within the renew deadline.",
+    ],
+    "moderate-slow-norestart": [
+        "fdatasync delay of **{delay_ms}ms on every member** at once, constant from t+10s to the end, as in "
+        "`moderate-slow`; no member logs `slow fdatasync` (under etcd's 1s warning).",
+        "",
+        "Victims: karmada-controller-manager on node1, karmada-scheduler on node2, with **long** lease timings "
+        "(below) so that the slowed renewals still succeed: nobody loses a lease, every restartCount stays 0 "
+        "(pods.json and events.json exist and say so). The incident is the storage alone.",
+    ],
+    "cpu-throttled-leader": [
+        "Healthy disks: **no fdatasync delay**. From t+10s the current leader is CPU-starved: {throttle_text}, "
+        "re-targeted when leadership moves (the lab's leader monitor, about once a second). The followers run "
+        "unthrottled.",
+        "",
+        "Victims: karmada-controller-manager on node1 (etcd-node1), karmada-scheduler on node2 (etcd-node2), with "
+        "the same short lease timings as `moderate-slow` so the two runs compare.",
+    ],
+    "slow-follower-config-error": [
+        "The `config-error` victims: karmada-controller-manager with a misspelt flag "
+        "(`--leader-elect-lease-duraton=15s`, `Error: unknown flag`, exit 1), karmada-scheduler with a kubeconfig "
+        "path that does not exist (`F... error building kubeconfig`, exit 255); both crash-loop from their start.",
+        "",
+        "Meanwhile, from t+10s, **one follower's** fdatasync is delayed by **{delay_ms}ms** (a minority member "
+        "with a bad disk; the leader and the other follower keep quorum). If the slow member became leader the "
+        "delay would move to another follower (see the fault table).",
+    ],
+    "oom-slow-disk": [
+        "The `oom` victims on a slow disk: karmada-controller-manager runs in a memory cgroup (cgroup v1, limit "
+        "{memory_limit_mb} MiB, shown in pods.json resources) and leaks {leak_mb} MiB/s while leading, so the **kernel "
+        "OOM killer** kills it for real (exit 137, reason OOMKilled from the cgroup's `oom_kill` counter; the "
+        "kernel's own lines are in .lab-records.jsonl and the `OOMKilling` node event). karmada-scheduler on node2 "
+        "does not leak.",
+        "",
+        "Meanwhile, from t+10s, **every member's** fdatasync is delayed by **{delay_ms}ms** (moderate latency, under "
+        "etcd's 1s `slow fdatasync` warning).",
+    ],
     "config-error": [
         "Healthy disks. karmada-controller-manager is started with a misspelt flag "
         "(`--leader-elect-lease-duraton=15s`) and exits at once (`Error: unknown flag`, exit 1); "
@@ -253,6 +307,20 @@ NOTES = {
         "kubeconfig` (exit 255). Both crash-loop with kubelet back-off; etcd is healthy throughout.",
     ],
 }
+
+
+def notes_for(scenario, run, extra):
+    params = dict(run.get("fault_params") or {})
+    if params.get("throttle") == "cfs":
+        params["throttle_text"] = ("its process is put in a cgroup v1 CPU cgroup with `cpu.cfs_quota_us=%d` per "
+                                   "`cpu.cfs_period_us=%d` (%.1f%% of one CPU; a tight Kubernetes CPU limit)" % (
+                                       params["cpu_quota_us"], params["cpu_period_us"],
+                                       100.0 * params["cpu_quota_us"] / params["cpu_period_us"]))
+    elif params.get("throttle") == "sigstop":
+        params["throttle_text"] = "rapid SIGSTOP/SIGCONT cycles, stopped %dms out of every %dms" % (
+            params["stop_ms"], params["period_ms"])
+    notes = [n.format(**params) for n in NOTES.get(scenario, [])]
+    return notes + ([""] + extra if extra else [])
 
 
 def main():
@@ -269,8 +337,8 @@ def main():
     if a.readme_only:
         dest = os.path.abspath(a.dest)
         recs = summarize.load_records(dest)
-        scenario = next(r for r in recs if r["kind"] == "run")["scenario"]
-        notes = NOTES.get(scenario, []) + ([""] + a.note if a.note else [])
+        run = next(r for r in recs if r["kind"] == "run")
+        notes = notes_for(run["scenario"], run, a.note)
         title = a.title or ("Fixture `%s`" % os.path.basename(dest))
         write_readme(dest, dest, a.command, title, a.example, notes)
         return
@@ -280,8 +348,8 @@ def main():
         shutil.rmtree(dest)
     os.makedirs(dest)
     recs = summarize.load_records(run_dir)
-    scenario = next(r for r in recs if r["kind"] == "run")["scenario"]
-    notes = NOTES.get(scenario, []) + ([""] + a.note if a.note else [])
+    run = next(r for r in recs if r["kind"] == "run")
+    notes = notes_for(run["scenario"], run, a.note)
     shutil.copy(os.path.join(run_dir, "records.jsonl"), os.path.join(dest, ".lab-records.jsonl"))
     if a.example:
         shutil.copytree(os.path.join(run_dir, "var", "log", "pods"), os.path.join(dest, "var-log-pods"))

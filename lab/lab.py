@@ -38,6 +38,7 @@ import uuid
 LAB_DIR = os.path.dirname(os.path.abspath(__file__))
 VICTIM = os.path.join(LAB_DIR, "victim.py")
 CGROUP_MEM_ROOT = "/sys/fs/cgroup/memory"
+CGROUP_CPU_ROOT = "/sys/fs/cgroup/cpu"
 
 NODES = [
     # member/node name, hardware label used in the objects (motivating case: an edge cluster)
@@ -660,7 +661,7 @@ class Lab:
         self.version = etcd_version(self.etcd_bin)
         self.etcd_image = "localhost/etcd-triage-lab/etcd:%s" % self.version
         self.cgroup_name = "etcd-triage-lab-%d" % os.getpid()
-        self.use_cgroups = args.scenario == "oom" or (os.access(CGROUP_MEM_ROOT, os.W_OK) and not args.no_cgroups)
+        self.use_cgroups = args.scenario in ("oom", "oom-slow-disk") or (os.access(CGROUP_MEM_ROOT, os.W_OK) and not args.no_cgroups)
         self.cluster = Cluster(self, self.etcd_bin, args.logger, self.version)
         self.tracers = {}
         self.victims = []
@@ -738,6 +739,7 @@ class Lab:
                                          "retry_period": a.retry_period,
                                          "request_timeout": "renew_deadline/2 (min 1s)"},
                          backoff={"initial_s": 10, "cap_s": a.backoff_cap},
+                         fault_params=fault_params(a),
                          argv=sys.argv, cpus=os.cpu_count(), mem_bytes=mem_total())
         for name, hw in NODES:
             self.records.add("node", name=name, hardware=hw)
@@ -861,6 +863,100 @@ class Lab:
 
     # config-error: healthy disks, the controllers exit at start on a configuration error
     def scenario_config_error(self):
+        self.config_error_victims()
+        self.sleep_until(self.args.duration)
+
+    # ---- moderate latency: 150-400 ms on every member, under etcd's 1s "slow fdatasync" warning
+    def delay_all(self, delay_us, why):
+        threads = [threading.Thread(target=self.set_delay, args=(m, delay_us, why)) for m in self.cluster.members]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    # moderate-slow: every member's fdatasync delayed by the same --delay-ms (default 250) after a 10s
+    # warm-up, for the rest of the run (an HDD / SD card / burst-credit cloud disk / shared VM storage).
+    # Victims with the lab's default (short) lease timings lose their leases.
+    def scenario_moderate_slow(self):
+        self.standard_victims("node1", "node2")
+        if not self.sleep_until(10.0):
+            return
+        self.delay_all(self.args.delay_ms * 1000, "(every member, moderate latency)")
+        self.sleep_until(self.args.duration)
+
+    # moderate-slow-norestart: the same latency; the victims run with long lease timings (scenario defaults
+    # below) so they keep their leases: pods.json exists, every restartCount stays 0.
+    def scenario_moderate_slow_norestart(self):
+        self.scenario_moderate_slow()
+
+    # cpu-throttled-leader: healthy disks (no fdatasync delay). The current leader is CPU-starved, re-targeted
+    # when leadership moves: --throttle sigstop = rapid SIGSTOP/SIGCONT cycles (--stop-ms stopped out of every
+    # --period-ms); --throttle cfs = a cgroup v1 CPU quota (--cpu-quota-us per --cpu-period-us) on its process.
+    def scenario_cpu_throttled_leader(self):
+        self.standard_victims("node1", "node2")
+        if not self.sleep_until(10.0):
+            return
+        a = self.args
+        if a.throttle == "cfs":
+            note = "cpu.cfs_quota_us=%d cpu.cfs_period_us=%d" % (a.cpu_quota_us, a.cpu_period_us)
+        else:
+            note = "SIGSTOP %dms every %dms" % (a.stop_ms, a.period_ms)
+        stop_s, period_s = a.stop_ms / 1000.0, a.period_ms / 1000.0
+        target, cycles = None, 0
+        try:
+            while not self.stop.is_set() and self.rel() < a.duration:
+                leader = self.current_leader()
+                if leader is not None and (target is None or leader.name != target.name):
+                    if target is not None:
+                        self.unthrottle(target)
+                        self.records.add("fault", action="cpu_throttle_end", member=target.name,
+                                         note="no longer leader" + (" after %d cycles" % cycles if cycles else ""))
+                        log("CPU starvation of %s ends (no longer leader)" % target.name)
+                    target, cycles = leader, 0
+                    if a.throttle == "cfs":
+                        self.throttle_cfs(target)
+                    self.records.add("fault", action="cpu_throttle_start", member=target.name, note=note + " (leader)")
+                    log("CPU starvation of %s: %s" % (target.name, note))
+                if target is None or a.throttle == "cfs":
+                    self.stop.wait(0.5)
+                    continue
+                began = time.time()
+                os.kill(target.proc.pid, signal.SIGSTOP)
+                self.stop.wait(stop_s)
+                os.kill(target.proc.pid, signal.SIGCONT)
+                cycles += 1
+                self.stop.wait(max(0.0, period_s - (time.time() - began)))
+        finally:
+            if target is not None and target.proc.poll() is None:
+                os.kill(target.proc.pid, signal.SIGCONT)
+        if target is not None:
+            self.records.add("fault", action="cpu_throttle_end", member=target.name,
+                             note="end of run" + (" after %d cycles" % cycles if cycles else ""))
+        self.sleep_until(a.duration)
+
+    def cpu_cgroup(self):
+        return os.path.join(CGROUP_CPU_ROOT, self.cgroup_name)
+
+    def throttle_cfs(self, member):
+        cg = self.cpu_cgroup()
+        os.makedirs(cg, exist_ok=True)
+        with open(os.path.join(cg, "cpu.cfs_period_us"), "w") as f:
+            f.write(str(self.args.cpu_period_us))
+        with open(os.path.join(cg, "cpu.cfs_quota_us"), "w") as f:
+            f.write(str(self.args.cpu_quota_us))
+        with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+            f.write(str(member.proc.pid))
+
+    def unthrottle(self, member):
+        if self.args.throttle != "cfs" or member.proc.poll() is not None:
+            return
+        try:
+            with open(os.path.join(CGROUP_CPU_ROOT, "cgroup.procs"), "w") as f:
+                f.write(str(member.proc.pid))
+        except OSError as e:
+            log("could not move %s out of the CPU cgroup: %s" % (member.name, e))
+
+    def config_error_victims(self):
         m1 = self.cluster.members[0].client_url
         fixed = {
             "cm": ["/usr/local/bin/karmada-controller-manager", "--leader-elect=true",
@@ -869,6 +965,34 @@ class Lab:
                       "--leader-elect=true", "--etcd-endpoint=" + m1],
         }
         self.standard_victims("node1", "node2", fixed=fixed)
+
+    # slow-follower-config-error: the config-error victims; meanwhile ONE follower's fdatasync is delayed by
+    # --delay-ms (default 1500) after a 10s warm-up (a minority member with a bad disk, quorum unaffected).
+    # If that member becomes leader, the delay moves to another follower.
+    def scenario_slow_follower_config_error(self):
+        self.config_error_victims()
+        if not self.sleep_until(10.0):
+            return
+        d = self.args.delay_ms * 1000
+        target = None
+        while not self.stop.is_set() and self.rel() < self.args.duration:
+            leader = self.current_leader()
+            if leader is not None and (target is None or target.name == leader.name):
+                followers = [m for m in reversed(self.cluster.members) if m.name != leader.name]
+                if target is not None:
+                    self.set_delay(target, 0, "(became leader)")
+                target = followers[0]
+                self.set_delay(target, d, "(follower; leader is %s)" % leader.name)
+            self.stop.wait(0.5)
+
+    # oom-slow-disk: the oom scenario's victims (controller leaks memory in a memory-limited cgroup) while every
+    # member's fdatasync is delayed by --delay-ms (default 300) after a 10s warm-up.
+    def scenario_oom_slow_disk(self):
+        self.standard_victims("node1", "node2", cm_extra=["--leak-mb-per-sec=%d" % self.args.leak_mb],
+                              mem=self.args.memory_limit_mb)
+        if not self.sleep_until(10.0):
+            return
+        self.delay_all(self.args.delay_ms * 1000, "(every member, moderate latency)")
         self.sleep_until(self.args.duration)
 
     # ---- teardown
@@ -912,6 +1036,11 @@ class Lab:
                 os.rmdir(base)
             except OSError:
                 pass
+        if os.path.isdir(self.cpu_cgroup()):
+            try:
+                os.rmdir(self.cpu_cgroup())
+            except OSError as e:
+                log("could not remove %s: %s" % (self.cpu_cgroup(), e))
         self.records.add("lab_stop", writer_ok=self.writer.ok if self.writer else 0,
                          writer_failed=self.writer.failed if self.writer else 0)
         self.records.close()
@@ -954,7 +1083,39 @@ def mem_total():
     return 0
 
 
-SCENARIOS = ["shared-slow", "leader-slow", "oom", "frozen", "config-error"]
+SCENARIOS = ["shared-slow", "leader-slow", "oom", "frozen", "config-error", "moderate-slow",
+             "moderate-slow-norestart", "cpu-throttled-leader", "slow-follower-config-error", "oom-slow-disk"]
+
+# Per-scenario defaults for options left unset on the command line (lab-wide defaults last).
+SCENARIO_DEFAULTS = {
+    # shorter than the lab-wide 8s/5s/1s: at 250ms the renewals (read + CAS write, ~1s) fail within 2s
+    "moderate-slow": {"delay_ms": 250, "lease_duration": "4s", "renew_deadline": "2s", "retry_period": "500ms"},
+    # long enough that a renewal survives the slowed requests: nobody restarts
+    "moderate-slow-norestart": {"delay_ms": 250, "lease_duration": "60s", "renew_deadline": "40s",
+                                "retry_period": "2s"},
+    # the same short victim timings as moderate-slow, so the two runs compare; SIGSTOP cycles of 250-300ms
+    # every 400ms or 400ms every 500ms gave no restarts even with these, a 1% CFS quota does
+    "cpu-throttled-leader": {"throttle": "cfs", "cpu_quota_us": 1000, "cpu_period_us": 100000, "stop_ms": 250,
+                             "period_ms": 400, "lease_duration": "4s", "renew_deadline": "2s",
+                             "retry_period": "500ms"},
+    "slow-follower-config-error": {"delay_ms": 1500},
+    "oom-slow-disk": {"delay_ms": 300},
+}
+LAB_DEFAULTS = {"lease_duration": "8s", "renew_deadline": "5s", "retry_period": "1s", "delay_ms": 0,
+                "stop_ms": 0, "period_ms": 0, "throttle": "sigstop", "cpu_quota_us": 5000, "cpu_period_us": 100000}
+
+
+def fault_params(a):
+    """The scenario's fault parameters as applied (for the README)."""
+    keys = {"moderate-slow": ["delay_ms"], "moderate-slow-norestart": ["delay_ms"],
+            "cpu-throttled-leader": ["throttle", "stop_ms", "period_ms", "cpu_quota_us", "cpu_period_us"], "slow-follower-config-error": ["delay_ms"],
+            "oom-slow-disk": ["delay_ms", "leak_mb", "memory_limit_mb"], "oom": ["leak_mb", "memory_limit_mb"],
+            "frozen": ["freeze_seconds"], "shared-slow": ["rotate_seconds"]}
+    out = {k: getattr(a, k) for k in keys.get(a.scenario, [])}
+    if a.scenario == "cpu-throttled-leader":
+        for k in (("stop_ms", "period_ms") if a.throttle == "cfs" else ("cpu_quota_us", "cpu_period_us")):
+            out.pop(k)
+    return out
 
 
 def main():
@@ -965,9 +1126,18 @@ def main():
     p.add_argument("--logger", default="zap", choices=["zap", "capnslog"])
     p.add_argument("--etcd-bin")
     p.add_argument("--etcdctl")
-    p.add_argument("--lease-duration", default="8s")
-    p.add_argument("--renew-deadline", default="5s")
-    p.add_argument("--retry-period", default="1s")
+    p.add_argument("--lease-duration", help="victims' lease duration (default 8s; per scenario: SCENARIO_DEFAULTS)")
+    p.add_argument("--renew-deadline", help="victims' renew deadline (default 5s)")
+    p.add_argument("--retry-period", help="victims' retry period (default 1s)")
+    p.add_argument("--delay-ms", type=int,
+                   help="moderate-slow*, oom-slow-disk: fdatasync delay on every member; "
+                        "slow-follower-config-error: on one follower")
+    p.add_argument("--stop-ms", type=int, help="cpu-throttled-leader: SIGSTOP length per cycle (default 250)")
+    p.add_argument("--period-ms", type=int, help="cpu-throttled-leader: cycle length (default 400)")
+    p.add_argument("--throttle", choices=["sigstop", "cfs"],
+                   help="cpu-throttled-leader: SIGSTOP/SIGCONT cycles or a cgroup v1 CFS quota (default cfs)")
+    p.add_argument("--cpu-quota-us", type=int, help="cpu-throttled-leader --throttle cfs (default 1000)")
+    p.add_argument("--cpu-period-us", type=int, help="cpu-throttled-leader --throttle cfs (default 100000)")
     p.add_argument("--backoff-cap", type=float, default=40.0, help="kubelet back-off cap in seconds (real: 300)")
     p.add_argument("--memory-limit-mb", type=int, default=96)
     p.add_argument("--leak-mb", type=int, default=6, help="oom scenario: MiB leaked per second while leading")
@@ -981,6 +1151,11 @@ def main():
     p.add_argument("--keep-work", action="store_true")
     p.add_argument("--seed", type=int)
     args = p.parse_args()
+    for k, v in list(SCENARIO_DEFAULTS.get(args.scenario, {}).items()) + list(LAB_DEFAULTS.items()):
+        if getattr(args, k) is None:
+            setattr(args, k, v)
+    if args.scenario == "cpu-throttled-leader" and args.throttle == "sigstop" and not 0 < args.stop_ms < args.period_ms:
+        p.error("cpu-throttled-leader needs 0 < --stop-ms < --period-ms")
     random.seed(args.seed)
 
     lab = Lab(args)

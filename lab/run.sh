@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # etcd-triage lab: reproduce a CrashLoopBackOff incident with a real 3-member etcd cluster.
 #
-#   lab/run.sh --scenario shared-slow|leader-slow|oom|frozen|config-error --duration SECONDS --out DIR
+#   lab/run.sh --scenario NAME --duration SECONDS --out DIR
+#              NAME: shared-slow leader-slow oom frozen config-error moderate-slow moderate-slow-norestart
+#                    cpu-throttled-leader slow-follower-config-error oom-slow-disk
 #              [--logger zap|capnslog] [--etcd-bin PATH] [--skip-objects] [--min-restarts N] [lab.py options]
 #
 # Checks prerequisites, runs lab/lab.py, then builds pods.json/events.json/nodes.json with the
@@ -30,11 +32,11 @@ while [[ $# -gt 0 ]]; do
     --skip-objects) skip_objects=1; shift ;;
     --min-restarts) min_restarts="${2:-}"; shift 2 ;;
     --min-restarts=*) min_restarts="${1#*=}"; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) pass+=("$1"); shift ;;
   esac
 done
-[[ -n "$scenario" ]] || die "--scenario is required (shared-slow, leader-slow, oom, frozen, config-error)"
+[[ -n "$scenario" ]] || die "--scenario is required (shared-slow, leader-slow, oom, frozen, config-error, moderate-slow, moderate-slow-norestart, cpu-throttled-leader, slow-follower-config-error, oom-slow-disk)"
 [[ -n "$out" ]] || die "--out DIR is required"
 duration="${duration:-180}"
 [[ "$duration" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--duration must be a number of seconds"
@@ -49,7 +51,7 @@ fi
 [[ -x "$etcd_bin" ]] || die "etcd binary '$etcd_bin' is not executable"
 command -v etcdctl >/dev/null || die "etcdctl not found (Debian: apt-get install etcd-client)"
 case "$scenario" in
-  shared-slow|leader-slow)
+  shared-slow|leader-slow|moderate-slow|moderate-slow-norestart|slow-follower-config-error|oom-slow-disk)
     command -v strace >/dev/null || die "strace not found (Debian: apt-get install strace)"
     # ptrace permission: attach to a throw-away process, as the lab will attach to etcd
     sleep 30 & probe=$!
@@ -60,9 +62,17 @@ case "$scenario" in
       fi
     fi
     kill "$probe" 2>/dev/null || true; wait "$probe" 2>/dev/null || true
+    if [[ "$scenario" == oom-slow-disk && ! -w /sys/fs/cgroup/memory ]]; then
+      die "oom-slow-disk needs a writable cgroup v1 memory controller at /sys/fs/cgroup/memory"
+    fi
     ;;
   oom)
     [[ -w /sys/fs/cgroup/memory ]] || die "oom scenario needs a writable cgroup v1 memory controller at /sys/fs/cgroup/memory"
+    ;;
+  cpu-throttled-leader)
+    if [[ " ${pass[*]} " != *" sigstop "* && " ${pass[*]} " != *"--throttle=sigstop"* && ! -w /sys/fs/cgroup/cpu ]]; then
+      die "cpu-throttled-leader (CFS quota) needs a writable cgroup v1 cpu controller at /sys/fs/cgroup/cpu (or --throttle sigstop)"
+    fi
     ;;
   frozen|config-error) ;;
   *) die "unknown scenario '$scenario'" ;;
@@ -113,6 +123,10 @@ cleanup() {
       done
       rmdir "$cg" 2>/dev/null || true
     fi
+  fi
+  # this run's CPU cgroup (cpu-throttled-leader --throttle cfs), emptied by the kills above
+  if [[ -n "$lab_pid_saved" && -d "/sys/fs/cgroup/cpu/etcd-triage-lab-$lab_pid_saved" ]]; then
+    rmdir "/sys/fs/cgroup/cpu/etcd-triage-lab-$lab_pid_saved" 2>/dev/null || true
   fi
   rm -rf "$state"
   exit "$rc"

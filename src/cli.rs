@@ -19,8 +19,10 @@ Exit status:
   2  usage error (bad flags or values)
   3  input error (a path does not exist or cannot be read; the API server cannot be
      reached or rejects the credentials)
-  4  --fail-on storage was given and the verdict is storage latency
-     (--fail-on any: any restart cause was found)
+  4  --fail-on storage was given and the headline is storage latency (the restarts were
+     put down to it, or there were none and etcd's storage is too slow); --fail-on disk:
+     etcd's storage is too slow, whatever caused the restarts; --fail-on any: any restart
+     cause was found
   130  interrupted (Ctrl-C); a bundle being written is removed
 
 Read-only: etcd-triage never writes to the cluster.";
@@ -196,7 +198,7 @@ impl MetricsArgs {
 pub enum OutputFormat {
     /// Coloured terminal text (plain when not a TTY or NO_COLOR is set).
     Text,
-    /// The versioned JSON report (schema `etcd-triage/report/v1`): the contract for automation.
+    /// The versioned JSON report (schema `etcd-triage/report/v2`): the contract for automation.
     Json,
     /// Ticket-ready Markdown.
     Markdown,
@@ -213,8 +215,11 @@ pub enum ColorChoice {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
-    /// Exit 4 when the verdict is storage latency.
+    /// Exit 4 when the headline is etcd storage latency: the restarts were put down to it, or there were none and
+    /// the storage verdict is too slow.
     Storage,
+    /// Exit 4 whenever the storage verdict is too slow, whatever caused the restarts (for cron and CI).
+    Disk,
     /// Exit 4 when any restart cause was found.
     Any,
 }

@@ -75,7 +75,11 @@ pub enum SignalKind {
     SlowWalSync { took_ms: f64, expected_ms: f64 },
     /// Applying a request took longer than etcd's warning threshold (`apply request took too long`,
     /// capnslog `... took too long (Xs) to execute`).
-    SlowApply { took_ms: f64, expected_ms: f64 },
+    ///
+    /// `read_only`: a linearizable range this member served (`read-only range request`), which waits for the
+    /// leader's read index: it measures the leader's loop, not this member's disk. Otherwise an applied entry,
+    /// which goes through this member's own backend.
+    SlowApply { took_ms: f64, expected_ms: f64, read_only: bool },
     /// Backend (bbolt) work that measures the disk: opening the db, defragmenting, compaction (`took`).
     SlowBackend { operation: String, took_ms: f64 },
     /// A latency quantile from metrics over an interval (a Prometheus range-query step, or two `/metrics` scrapes),
@@ -699,6 +703,48 @@ pub struct Evidence {
     pub assumptions: Vec<String>,
     /// Live collections (from a bundle's manifest) the evidence came from.
     pub collections: Vec<Collection>,
+    /// Disk probes (`probe-disk -o json` reports) given as inputs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disk_probes: Vec<DiskProbe>,
+    /// Undated disk latency readings from pastes (a `/metrics` scrape, PromQL results).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disk_readings: Vec<DiskReading>,
+}
+
+/// A disk latency quantile read from a paste, with no time of its own: a scrape of etcd's `/metrics` (cumulative
+/// since the member started) or a PromQL result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiskReading {
+    /// The member its labels name (`pod`, else `instance`), when they name one.
+    pub member: Option<String>,
+    /// `etcd_disk_wal_fsync_duration_seconds` or `etcd_disk_backend_commit_duration_seconds`.
+    pub metric: String,
+    pub quantile: f64,
+    pub value_ms: f64,
+    /// Histogram bucket edges the quantile lies between, when read from buckets.
+    pub bucket_ms: Option<(f64, f64)>,
+    /// Operations the histogram counted, and those at or over 512 ms (past twice the heartbeat deadline).
+    pub total_ops: Option<u64>,
+    pub slow_ops: Option<u64>,
+    pub origin: Origin,
+}
+
+/// A measurement of a disk with etcd's WAL workload (2300-byte writes, each followed by fdatasync): a
+/// `probe-disk -o json` report, or the same figures from fio.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiskProbe {
+    /// The node it ran on, when the report names it.
+    pub host: Option<String>,
+    /// The folder it wrote in (`/var/lib/etcd`).
+    pub dir: String,
+    pub at: Option<Timestamp>,
+    /// The percentiles, when the tool printed them (fio before 3.5 prints only IOPS for the syncs).
+    pub fdatasync_p50_ms: Option<f64>,
+    pub fdatasync_p99_ms: Option<f64>,
+    pub fdatasync_max_ms: Option<f64>,
+    /// Write + fdatasync pairs per second.
+    pub iops: Option<f64>,
+    pub origin: Origin,
 }
 
 /// How a live collection was made: kept in a bundle's manifest so that analysing the bundle later reproduces the
@@ -741,6 +787,8 @@ impl Evidence {
         self.inputs.extend(other.inputs);
         self.assumptions.extend(other.assumptions);
         self.collections.extend(other.collections);
+        self.disk_probes.extend(other.disk_probes);
+        self.disk_readings.extend(other.disk_readings);
     }
 
     /// Earliest and latest timestamps across all evidence.

@@ -17,7 +17,7 @@ use anyhow::Context as _;
 
 use cli::{Cli, Command, FailOn, OutputFormat, Settings};
 use report::RenderOpts;
-use report::model::{Outcome as VerdictOutcome, Report};
+use report::model::Report;
 
 /// How a run ended; `main` maps it to the exit status documented in `--help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -381,7 +381,8 @@ fn emit(report: &Report, settings: &Settings) -> anyhow::Result<Outcome> {
     .and_then(|()| out.flush())
     .context("writing the report")?;
     let matched = match settings.fail_on {
-        Some(FailOn::Storage) => report.verdict.outcome == VerdictOutcome::StorageLatency,
+        Some(FailOn::Storage) => report.headline.storage_latency,
+        Some(FailOn::Disk) => report.storage.verdict == report::model::StorageVerdict::TooSlow,
         Some(FailOn::Any) => report.verdict.cause.is_some(),
         None => false,
     };

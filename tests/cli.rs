@@ -119,7 +119,7 @@ fn kubectl_finds_the_plugin() {
     let out = kubectl_run(&["etcd-triage", "analyze", empty.path().to_str().unwrap(), "-o", "json", "--context", "x"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["schema_version"], "etcd-triage/report/v1");
+    assert_eq!(report["schema_version"], "etcd-triage/report/v2");
 }
 
 #[test]
@@ -137,6 +137,10 @@ fn probe_disk_measures_a_folder_and_its_report_is_evidence() {
     let analysed = run(&["analyze", evidence.path().to_str().unwrap(), "-o", "json"]);
     let analysed: serde_json::Value = serde_json::from_slice(&analysed.stdout).unwrap();
     assert!(analysed["inputs"][0]["format"].as_str().unwrap().starts_with("etcd disk probe of"), "{analysed:#}");
+    // Weighed as storage evidence, not only listed: this machine's disk is fast (tmp), or over the guidance.
+    let verdict = analysed["storage"]["verdict"].as_str().unwrap();
+    assert!(["healthy", "degraded", "too_slow"].contains(&verdict), "{analysed:#}");
+    assert_eq!(analysed["storage"]["basis"], serde_json::json!(["probe"]));
     // Not a directory: a clear error, exit 3, the file untouched.
     let file = dir.path().join("keep");
     std::fs::write(&file, "x").unwrap();
@@ -144,4 +148,42 @@ fn probe_disk_measures_a_folder_and_its_report_is_evidence() {
     assert_eq!(refused.status.code(), Some(3));
     assert!(text(&refused.stderr).contains("is not a directory"), "{}", text(&refused.stderr));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+}
+
+/// `--fail-on storage` follows the headline, `--fail-on disk` the storage verdict whatever caused the restarts.
+#[test]
+fn fail_on_storage_and_disk_exit_4_when_they_match() {
+    let fixture = |name: &str| format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let code = |args: &[&str]| run(args).status.code();
+    let slow = fixture("shared-slow");
+    assert_eq!(code(&["analyze", &slow, "--fail-on", "storage"]), Some(4));
+    assert_eq!(code(&["analyze", &slow, "--fail-on", "disk"]), Some(4));
+    let config = fixture("config-error");
+    assert_eq!(code(&["analyze", &config, "--fail-on", "storage"]), Some(0));
+    assert_eq!(code(&["analyze", &config, "--fail-on", "disk"]), Some(0));
+    assert_eq!(code(&["analyze", &config, "--fail-on", "any"]), Some(4));
+    // No restarts: the storage verdict is the headline. A /metrics scrape pasted from etcd-io/etcd#5870 (most WAL
+    // fsyncs 0.25-2 s) is too slow, and the text report names the commands that would add restart evidence.
+    let dir = tempfile::tempdir().unwrap();
+    let body: String = std::fs::read_to_string(format!(
+        "{}/tests/corpus/etcd-5870-unstable-disk-fsync-histogram.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .split("# ---\n")
+    .nth(1)
+    .unwrap()
+    .to_string();
+    let paste = dir.path().join("metrics.txt");
+    std::fs::write(&paste, &body).unwrap();
+    let out = run(&["analyze", paste.to_str().unwrap(), "-o", "json", "--fail-on", "storage"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["headline"]["kind"], "storage");
+    assert_eq!(report["storage"]["verdict"], "too_slow");
+    assert_eq!(report["verdict"]["outcome"], "no_restarts");
+    let plain = run(&["analyze", paste.to_str().unwrap()]);
+    let shown = text(&plain.stdout);
+    assert!(shown.contains("STORAGE: too slow"), "{shown}");
+    assert!(shown.contains("kubectl get pods -A -o json"), "names the commands that add restart evidence:\n{shown}");
 }

@@ -503,3 +503,208 @@ fn from_after_to_is_a_usage_error_naming_the_flags() {
     assert!(err.contains("--from") && err.contains("--to"), "{err}");
     assert!(out.stdout.is_empty(), "no report on a usage error");
 }
+
+// ---- issue 8: the storage verdict beside the restart verdict (schema `etcd-triage/report/v2`, see each README) ----
+
+/// The storage verdict: `storage.verdict` (`too_slow`, `degraded`, `healthy`, `unknown`) and its confidence.
+fn storage(r: &Value) -> (&str, &str) {
+    let s = &r["storage"];
+    (s["verdict"].as_str().unwrap_or(""), s["confidence"].as_str().unwrap_or(""))
+}
+
+/// One member's entry in the storage verdict (`storage.members[]`).
+fn storage_member<'a>(r: &'a Value, name: &str) -> &'a Value {
+    r["storage"]["members"].as_array().and_then(|m| m.iter().find(|m| m["member"] == name)).unwrap_or(&Value::Null)
+}
+
+/// The exit status of `analyze --fail-on WHAT` on a fixture.
+fn fail_on_status(name: &str, what: &str) -> Option<i32> {
+    triage().args(["analyze", "-o", "json", "--fail-on", what]).arg(fixture(name)).output().unwrap().status.code()
+}
+
+fn count(m: &Value, field: &str) -> u64 {
+    m[field]["count"].as_u64().unwrap_or(0)
+}
+
+/// The members the lab's leader monitor saw leading during the run (`etcd-nodeN`).
+fn lab_leaders(name: &str) -> Vec<String> {
+    let mut out: Vec<String> =
+        lab_records(name, "leader").iter().map(|l| format!("etcd-{}", l["member"].as_str().unwrap())).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn moderate_latency_on_every_member_is_storage_latency_though_etcd_never_says_slow_fdatasync() {
+    let name = "moderate-slow";
+    let r = analyze(&fixture(name), &[]);
+    // The fixture's shape (the lab's ground truth): 250 ms on every member, under etcd's 1 s warning, so no
+    // member logs a slow fdatasync; every member logs slow applies through its own WAL and backend; the leader
+    // alone logs late heartbeats; both victims lost their leases.
+    let leaders = lab_leaders(name);
+    assert_eq!(leaders.len(), 1, "one leader throughout: {leaders:?}");
+    for m in ["etcd-node1", "etcd-node2", "etcd-node3"] {
+        let mem = member(&r, m);
+        assert_eq!(count(mem, "slow_wal_sync"), 0, "{m}: {mem}");
+        assert!(count(mem, "slow_apply") > 50, "{m}: {mem}");
+        assert_eq!(count(mem, "heartbeat_late") > 0, leaders.contains(&m.to_string()), "{m}: {mem}");
+    }
+    assert!(lab_records(name, "container_exit").len() >= 4);
+    // The restarts are storage latency.
+    let (outcome, cause, confidence) = verdict(&r);
+    assert_eq!((outcome, cause), ("storage_latency", "storage_latency"), "{:#}", r["verdict"]);
+    assert!(matches!(confidence, "high" | "medium"), "confidence {confidence}");
+    let placed = restarts(&r);
+    let on_storage = placed.iter().filter(|p| p["attribution"]["cause"] == "storage_latency").count();
+    assert!(on_storage * 2 > placed.len(), "{on_storage} of {} restarts attributed to storage", placed.len());
+    // The storage verdict: too slow (the moderate-latency shape), every member affected, the leader named.
+    let (storage_verdict, storage_confidence) = storage(&r);
+    assert_eq!(storage_verdict, "too_slow", "{:#}", r["storage"]);
+    assert!(matches!(storage_confidence, "high" | "medium"), "{:#}", r["storage"]);
+    for m in ["etcd-node1", "etcd-node2", "etcd-node3"] {
+        let s = storage_member(&r, m);
+        assert!(matches!(s["verdict"].as_str(), Some("too_slow" | "degraded")), "{m}: {s}");
+        assert_eq!(s["leader"].as_bool(), Some(leaders.contains(&m.to_string())), "{m}: {s}");
+    }
+    assert_citations_resolve(&r);
+    assert_eq!(fail_on_status(name, "storage"), Some(4));
+    assert_eq!(fail_on_status(name, "disk"), Some(4));
+}
+
+#[test]
+fn moderate_latency_without_restarts_makes_storage_the_headline() {
+    let name = "moderate-slow-norestart";
+    let r = analyze(&fixture(name), &[]);
+    // Ground truth: nobody restarted, yet pods.json was given (restart evidence present, all zero).
+    assert!(lab_records(name, "container_exit").is_empty());
+    assert!(r["inputs"].as_array().unwrap().iter().any(|i| i["source"].as_str().unwrap().ends_with("pods.json")));
+    for m in ["etcd-node1", "etcd-node2", "etcd-node3"] {
+        let mem = member(&r, m);
+        assert_eq!(count(mem, "slow_wal_sync"), 0, "{m}: {mem}");
+        assert!(count(mem, "slow_apply") > 50, "{m}: {mem}");
+    }
+    assert_eq!(verdict(&r).0, "no_restarts", "{:#}", r["verdict"]);
+    assert!(restarts(&r).is_empty());
+    let (storage_verdict, storage_confidence) = storage(&r);
+    assert_eq!(storage_verdict, "too_slow", "{:#}", r["storage"]);
+    assert!(matches!(storage_confidence, "high" | "medium"), "{:#}", r["storage"]);
+    assert_eq!(r["headline"]["kind"], "storage", "{:#}", r["headline"]);
+    assert_eq!(fail_on_status(name, "storage"), Some(4), "no restarts and storage too slow: the headline is storage");
+    assert_eq!(fail_on_status(name, "disk"), Some(4));
+}
+
+#[test]
+fn a_cpu_throttled_leader_is_an_etcd_stall_not_slow_storage() {
+    let name = "cpu-throttled-leader";
+    let r = analyze(&fixture(name), &[]);
+    // Ground truth: no fdatasync delay at all; the leader was CPU-throttled (CFS quota) and alone logged late
+    // heartbeats; the victims lost their leases.
+    assert!(lab_records(name, "fault").iter().all(|f| f["action"] != "fdatasync_delay"));
+    let throttled: Vec<String> = lab_records(name, "fault")
+        .iter()
+        .filter(|f| f["action"] == "cpu_throttle_start")
+        .map(|f| format!("etcd-{}", f["member"].as_str().unwrap()))
+        .collect();
+    assert!(!throttled.is_empty());
+    for m in r["members"].as_array().unwrap() {
+        let who = m["member"].as_str().unwrap();
+        assert_eq!(count(m, "slow_wal_sync"), 0, "{who}: {m}");
+        if count(m, "heartbeat_late") > 0 {
+            assert!(throttled.iter().any(|t| t == who), "late heartbeats only on a throttled leader: {who}");
+        }
+    }
+    assert!(!lab_records(name, "container_exit").is_empty());
+    // The restarts are an etcd stall (CPU), not storage.
+    let (outcome, cause, confidence) = verdict(&r);
+    assert_eq!((outcome, cause), ("other_cause", "etcd_stall"), "{:#}", r["verdict"]);
+    assert!(matches!(confidence, "medium" | "low"), "no node/cgroup evidence: confidence {confidence}");
+    assert!(restarts(&r).iter().all(|p| p["attribution"]["cause"] != "storage_latency"), "{:#?}", restarts(&r));
+    // No disk evidence: the storage verdict is not too slow (nor degraded: nothing measured the disk).
+    let (storage_verdict, _) = storage(&r);
+    assert!(matches!(storage_verdict, "unknown" | "healthy"), "{:#}", r["storage"]);
+    assert_eq!(fail_on_status(name, "storage"), Some(0));
+    assert_eq!(fail_on_status(name, "disk"), Some(0));
+}
+
+#[test]
+fn a_slow_minority_follower_does_not_take_the_blame_for_a_config_error() {
+    let name = "slow-follower-config-error";
+    let r = analyze(&fixture(name), &[]);
+    // Ground truth: one follower (never the leader) had a 1.5 s fdatasync; the victims exit on their flags.
+    let slow: Vec<String> = lab_records(name, "fault")
+        .iter()
+        .filter(|f| f["action"] == "fdatasync_delay" && f["delay_us"].as_u64().unwrap() > 0)
+        .map(|f| format!("etcd-{}", f["member"].as_str().unwrap()))
+        .collect();
+    assert_eq!(slow.len(), 1, "one slow follower: {slow:?}");
+    let slow = &slow[0];
+    assert!(!lab_leaders(name).contains(slow), "{slow} never led");
+    assert!(count(member(&r, slow), "slow_wal_sync") > 0, "{}", member(&r, slow));
+    // The restarts: configuration errors, as in `config-error`.
+    let (outcome, cause, confidence) = verdict(&r);
+    assert_eq!((outcome, cause, confidence), ("other_cause", "config_error", "high"), "{:#}", r["verdict"]);
+    assert!(citations(&r).iter().any(|(c, _)| c.contains("unknown flag")), "{:#?}", citations(&r));
+    assert!(restarts(&r).iter().all(|p| p["attribution"]["cause"] == "config_error"), "{:#?}", restarts(&r));
+    // Storage: degraded (one minority member over the guidance, quorum unaffected), not too slow.
+    assert_eq!(storage(&r).0, "degraded", "{:#}", r["storage"]);
+    let s = storage_member(&r, slow);
+    assert!(matches!(s["verdict"].as_str(), Some("degraded" | "too_slow")), "{slow}: {s}");
+    assert_eq!(s["leader"].as_bool(), Some(false), "{slow}: {s}");
+    for m in ["etcd-node1", "etcd-node2", "etcd-node3"].iter().filter(|m| *m != slow) {
+        assert_ne!(storage_member(&r, m)["verdict"], "too_slow", "{m}: {}", storage_member(&r, m));
+    }
+    assert_eq!(fail_on_status(name, "storage"), Some(0));
+    assert_eq!(fail_on_status(name, "disk"), Some(0));
+}
+
+#[test]
+fn oom_kills_on_a_slow_disk_are_oom_and_the_disk_is_still_reported() {
+    let name = "oom-slow-disk";
+    let r = analyze(&fixture(name), &[]);
+    // Ground truth: every member's fdatasync was delayed; the controller was OOM-killed by the kernel.
+    assert!(lab_records(name, "container_exit").iter().any(|e| e["reason"] == "OOMKilled"));
+    // The restarts are OOM kills: the slow disk does not hide them.
+    let (outcome, cause, _) = verdict(&r);
+    assert_eq!((outcome, cause), ("other_cause", "out_of_memory"), "{:#}", r["verdict"]);
+    let placed = restarts(&r);
+    assert!(!placed.is_empty());
+    assert!(placed.iter().all(|p| p["attribution"]["cause"] == "out_of_memory"), "{placed:#?}");
+    assert!(citations(&r).iter().any(|(c, _)| c.contains("OOMKilled")), "{:#?}", citations(&r));
+    // ... and the OOM kills do not hide the disk.
+    let (storage_verdict, _) = storage(&r);
+    assert!(matches!(storage_verdict, "degraded" | "too_slow"), "{:#}", r["storage"]);
+    assert_eq!(fail_on_status(name, "storage"), Some(0), "the headline is the OOM kills");
+    assert_eq!(fail_on_status(name, "disk"), Some(if storage_verdict == "too_slow" { 4 } else { 0 }));
+}
+
+#[test]
+fn leader_only_slow_storage_on_etcd_3_5_is_attributed_to_storage() {
+    let name = "leader-slow-etcd35";
+    let r = analyze(&fixture(name), &[]);
+    let (outcome, cause, confidence) = verdict(&r);
+    assert_eq!((outcome, cause, confidence), ("storage_latency", "storage_latency", "high"), "{:#}", r["verdict"]);
+    // A cited slow WAL fdatasync (3.5 zap wording) is on the member that led when it was logged.
+    let cites = citations(&r);
+    let leaders = lab_records(name, "leader");
+    let leader_at = |t: DateTime<Utc>| {
+        let led = leaders.iter().rfind(|l| record_time(l) <= t).expect("a leader before the line");
+        format!("etcd-{}", led["member"].as_str().unwrap())
+    };
+    let wal = cited(&cites, "slow WAL fdatasync");
+    assert!(!wal.is_empty(), "{cites:#?}");
+    for (_, origin) in &wal {
+        assert!(cited_line(origin).contains("\"msg\":\"slow fdatasync\""), "{origin}: {}", cited_line(origin));
+    }
+    assert!(
+        wal.iter().any(|(member, origin)| *member == leader_at(cited_time(origin))),
+        "no cited slow fdatasync on the leader of its time: {:?}",
+        wal.iter().map(|(m, o)| (m, leader_at(cited_time(o)))).collect::<Vec<_>>()
+    );
+    let (storage_verdict, storage_confidence) = storage(&r);
+    assert_eq!(storage_verdict, "too_slow", "{:#}", r["storage"]);
+    assert!(matches!(storage_confidence, "high" | "medium"), "{:#}", r["storage"]);
+    assert_citations_resolve(&r);
+    assert_eq!(fail_on_status(name, "storage"), Some(4));
+    assert_eq!(fail_on_status(name, "disk"), Some(4));
+}

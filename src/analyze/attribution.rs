@@ -28,6 +28,8 @@ pub struct Context<'a> {
     pub have_etcd_logs: bool,
     /// CPU starvation signals from any source (alerts, kernel lines, etcd members).
     pub cpu: Vec<&'a Signal>,
+    /// Disk latency series from metrics (a healthy WAL fsync rules out the moderate-latency shape).
+    pub metric_series: &'a [crate::evidence::MetricSeries],
 }
 
 /// What was found around one restart, before deciding.
@@ -60,6 +62,9 @@ struct Findings {
     /// CPU starvation of etcd (its container, member or node).
     cpu: Vec<Citation>,
     heartbeats_late: bool,
+    /// The one member with late heartbeats while the others are calm ([`members::lone_heartbeat_member`]).
+    lone_heartbeats: Option<String>,
+    heartbeat_citations: Vec<Citation>,
     stall: Vec<Citation>,
     network: Vec<Citation>,
     clock: Vec<Citation>,
@@ -187,8 +192,23 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
         })
         .collect();
     let disk_raw = members::disk_finding(ctx.etcd, window_start, end, th);
-    let disk = members::disk_finding_except(ctx.etcd, window_start, end, th, &excused);
+    let mut disk = members::disk_finding_except(ctx.etcd, window_start, end, th, &excused);
     let defrags: Vec<Citation> = defrag_runs.iter().map(|d| d.citation.clone()).take(3).collect();
+    // Disk latency under etcd's 1 s warning shows as slow applies on every member with matching late heartbeats on
+    // the leader (see analyze::storage).
+    if disk.level < DiskLevel::Moderate
+        && let Some(shape) = crate::analyze::storage::apply_shape(ctx.etcd, ctx.metric_series, window_start, end, th)
+    {
+        disk.level = DiskLevel::Moderate;
+        disk.leader_affected = true;
+        disk.shape = Some((shape.members.len(), shape.apply_p50_ms, shape.heartbeat_p50_ms));
+        disk.citations = shape.citations;
+        let applies =
+            ctx.etcd.in_range(window_start, end, SignalClass::SlowApply).filter(|(m, _)| shape.members.contains(*m));
+        let times: Vec<Timestamp> = applies.map(|(_, s)| s.first_at).collect();
+        disk.first_at = times.iter().min().copied();
+        disk.last_at = times.iter().filter(|t| **t <= end).max().copied();
+    }
     let stalls = members::stalls(ctx.etcd, window_start, end, th);
     let stalled: Vec<&str> = stalls.iter().map(|s| s.member.as_str()).collect();
     let stall: Vec<Citation> = stalls.iter().map(|s| s.citation.clone()).collect();
@@ -241,6 +261,8 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
         .map(|s| cite_signal(&s.subject.label(), s))
         .collect();
     let heartbeats_late = ctx.etcd.in_range(window_start, end, SignalClass::HeartbeatLate).next().is_some();
+    let lone_heartbeats = members::lone_heartbeat_member(ctx.etcd, window_start, end);
+    let heartbeat_citations = citations_for(ctx.etcd, window_start, end, SignalClass::HeartbeatLate, 1);
     let clock = citations_for(ctx.etcd, window_start, end, SignalClass::ClockDrift, 3);
 
     let probes: Vec<Citation> = case
@@ -308,6 +330,8 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
         own_etcd_failure,
         cpu,
         heartbeats_late,
+        lone_heartbeats,
+        heartbeat_citations,
         stall,
         network,
         clock,
@@ -513,7 +537,10 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         );
     }
     let cpu_stall = !f.cpu.is_empty() && (f.heartbeats_late || disk.level >= DiskLevel::Weak);
-    if (!f.stall.is_empty() || cpu_stall) && chain_seen {
+    // A lone leader with late heartbeats while its followers are calm is starved or frozen, whatever etcd's
+    // "likely from slow disk" wording says (only below the moderate level: a disk explanation was weighed above).
+    let lone = disk.level < DiskLevel::Moderate && f.lone_heartbeats.is_some();
+    if (!f.stall.is_empty() || cpu_stall || lone) && chain_seen {
         let mut evidence = f.stall.clone();
         evidence.extend(f.cpu.iter().cloned());
         evidence.extend(f.consensus.iter().take(3).cloned());
@@ -524,15 +551,27 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
             conf = Confidence::High;
         }
         if f.stall.is_empty() {
-            return attribution(
-                Cause::EtcdStall,
-                conf.lower(),
-                format!(
+            let base = if full_chain { Confidence::Medium } else { Confidence::Low };
+            // Node or cgroup evidence of CPU starvation and the lone-member shape agree: one level surer.
+            let conf = if lone && !f.cpu.is_empty() {
+                if base == Confidence::Low { Confidence::Medium } else { Confidence::High }
+            } else if lone {
+                base
+            } else {
+                Confidence::Low
+            };
+            evidence.extend(f.heartbeat_citations.iter().cloned());
+            let summary = match &f.lone_heartbeats {
+                Some(who) if lone => format!(
+                    "{} {exit} while {who} alone sent heartbeats late and applied slowly, its followers calm, with no slow WAL fdatasync: a CPU-starved or paused member, not the disks.",
+                    case.container
+                ),
+                _ => format!(
                     "{} {exit} while etcd was starved of CPU (throttling or soft lockups) and slow, with no slow WAL fdatasync.",
                     case.container
                 ),
-                evidence,
-            );
+            };
+            return attribution(Cause::EtcdStall, conf, summary, evidence);
         }
         let summary = format!(
             "{} {exit} after an etcd member's raft loop stalled for over {} without any slow WAL fdatasync on that member: a frozen or CPU-starved process, not the disk. The heartbeat warning's 'likely from slow disk' wording is not evidence of disk latency here.",
@@ -705,6 +744,13 @@ fn describe_disk(d: &members::DiskFinding, members: usize) -> String {
             "applies up to {} on {}",
             members::fmt_ms_plain(d.max_apply_ms),
             list(&d.severe_apply_members, members)
+        ));
+    }
+    if let Some((n, apply, hb)) = d.shape {
+        parts.push(format!(
+            "applies slow on {n} of {members} members at once (median {}) with late heartbeats of matching size on the leader (median {}), the shape of disk latency under etcd's 1s warning",
+            members::fmt_ms_plain(apply),
+            members::fmt_ms_plain(hb)
         ));
     }
     parts.join(" and ")

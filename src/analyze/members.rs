@@ -97,9 +97,9 @@ impl<'a> EtcdView<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DiskLevel {
     None,
-    /// Slow applies of 100-500 ms, or a severe apply on one non-leader member.
+    /// Slow applies of 100-500 ms, or severe applies on the leader alone or on a minority.
     Weak,
-    /// Slow WAL sync on a minority non-leader member, or severe applies on the leader or a quorum.
+    /// Slow WAL sync on a minority non-leader member, or severe applied entries (not reads) on a quorum.
     Moderate,
     /// Slow WAL sync on the leader or a quorum.
     Strong,
@@ -118,6 +118,8 @@ pub struct DiskFinding {
     /// The latest start of a disk burst in the range (the stall closest to the range's end).
     pub last_at: Option<Timestamp>,
     pub citations: Vec<Citation>,
+    /// The moderate-latency shape (members, apply median ms, heartbeat median ms) when that is the evidence.
+    pub shape: Option<(usize, f64, f64)>,
 }
 
 pub fn max_latency(s: &Signal) -> f64 {
@@ -169,6 +171,7 @@ pub fn disk_finding_except(
         first_at: None,
         last_at: None,
         citations: Vec::new(),
+        shape: None,
     };
     let kept = |m: &str, s: &Signal| {
         !excused.iter().any(|e| e.member == m && s.first_at <= e.to && s.last_at >= e.from)
@@ -203,7 +206,10 @@ pub fn disk_finding_except(
         any_apply = true;
         let max = max_latency(s);
         f.max_apply_ms = f.max_apply_ms.max(max);
-        if max >= th.apply_severe_ms {
+        // A read-only range waits for the leader's read index: slow on every member when the leader is slow for
+        // any reason (CPU, a pause), so it says nothing of this member's disk.
+        let applied = matches!(s.kind, SignalKind::SlowApply { read_only: false, .. });
+        if max >= th.apply_severe_ms && applied {
             f.severe_apply_members.insert(m.to_string());
             f.first_at = Some(f.first_at.map_or(s.first_at, |t| t.min(s.first_at)));
             best_apply
@@ -220,18 +226,36 @@ pub fn disk_finding_except(
         .map(|(_, s)| s.first_at)
         .chain(
             in_range(SignalClass::SlowApply)
-                .filter(|(_, s)| max_latency(s) >= th.apply_severe_ms)
+                .filter(|(_, s)| {
+                    max_latency(s) >= th.apply_severe_ms
+                        && matches!(s.kind, SignalKind::SlowApply { read_only: false, .. })
+                })
                 .map(|(_, s)| s.first_at),
         )
         .filter(|t| *t <= to)
         .max();
+    // Members apply every entry through their own backends: slow disks everywhere slow every member's applies at
+    // a comparable rate, while a slow (or CPU-starved) leader leaves its followers with a few slow ones.
+    let mut applied: BTreeMap<&str, u64> = BTreeMap::new();
+    for (m, s) in in_range(SignalClass::SlowApply) {
+        if matches!(s.kind, SignalKind::SlowApply { read_only: false, .. }) {
+            *applied.entry(m).or_insert(0) += s.count;
+        }
+    }
+    let busiest = applied.values().copied().max().unwrap_or(0);
+    let comparable =
+        |m: &str| applied.get(m).copied().unwrap_or(0) * crate::analyze::storage::SHAPE_COMPARABLE_RATE >= busiest;
+    f.severe_apply_members.retain(|m| comparable(m));
+    best_apply.retain(|m, _| comparable(m));
     let quorum = view.quorum();
     let wal_on_leader = f.wal_members.iter().any(|m| leaders.contains(m));
     let apply_on_leader = f.severe_apply_members.iter().any(|m| leaders.contains(m));
     f.leader_affected = wal_on_leader || apply_on_leader;
     f.level = if !f.wal_members.is_empty() && (wal_on_leader || f.wal_members.len() >= quorum) {
         DiskLevel::Strong
-    } else if !f.wal_members.is_empty() || apply_on_leader || f.severe_apply_members.len() >= quorum {
+    } else if !f.wal_members.is_empty() || (f.severe_apply_members.len() >= quorum && quorum > 1) {
+        // Severe applies on the leader alone are what a CPU-starved or paused leader shows too: only a quorum of
+        // members applying slowly through their own backends singles out the disks.
         DiskLevel::Moderate
     } else if any_apply {
         DiskLevel::Weak
@@ -347,18 +371,37 @@ pub fn prevote_loops(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thres
     out
 }
 
-/// The one member with late heartbeats over `[from, to]` when no other member logged slow applies or WAL syncs
-/// meanwhile: the shape of a CPU-starved or frozen leader (a slow shared disk slows every member's applies through
-/// its own WAL). `None` when several members, or none, show trouble.
+/// Slow applied entries the lone member needs of its own (as the moderate-latency shape asks of each member: one
+/// line is noise on any cluster).
+const LONE_MIN_APPLIES: u64 = 3;
+
+/// The one member with late heartbeats over `[from, to]` while the others are calm: no slow WAL sync anywhere, no
+/// late heartbeats elsewhere, and the others' slow applied entries (read-only ranges aside: they wait on the
+/// leader's read index) none, or fewer than a quarter of its own. That is the shape of a CPU-starved or frozen
+/// leader: a slow shared disk slows every member's applies through its own backend at a comparable rate
+/// ([`crate::analyze::storage::SHAPE_COMPARABLE_RATE`]). In the lab, a CFS-throttled leader logged 120 slow
+/// applied entries against its followers' 5 and 3; with every member's fdatasync delayed 250 ms, 114 against 109
+/// and 99. `None` when several members, or none, show trouble.
 pub fn lone_heartbeat_member(view: &EtcdView, from: Timestamp, to: Timestamp) -> Option<String> {
     let mut late: BTreeSet<&str> = view.in_range(from, to, SignalClass::HeartbeatLate).map(|(m, _)| m).collect();
-    if late.len() != 1 || view.by_member.len() < 2 {
+    if late.len() != 1 || view.by_member.len() < 2 || view.in_range(from, to, SignalClass::SlowWalSync).next().is_some()
+    {
         return None;
     }
     let lone = late.pop_first()?;
-    let others_calm = [SignalClass::SlowApply, SignalClass::SlowWalSync, SignalClass::HeartbeatLate]
-        .into_iter()
-        .all(|c| view.in_range(from, to, c).all(|(m, _)| m == lone));
+    let mut applied: BTreeMap<&str, u64> = BTreeMap::new();
+    for (m, s) in view.in_range(from, to, SignalClass::SlowApply) {
+        if matches!(s.kind, SignalKind::SlowApply { read_only: false, .. }) {
+            *applied.entry(m).or_insert(0) += s.count;
+        }
+    }
+    let own = applied.get(lone).copied().unwrap_or(0);
+    // The starved member is slow itself: a few late heartbeats alone are noise on any cluster.
+    if own < LONE_MIN_APPLIES {
+        return None;
+    }
+    let rate = crate::analyze::storage::SHAPE_COMPARABLE_RATE;
+    let others_calm = applied.iter().filter(|(m, _)| **m != lone).all(|(_, n)| *n == 0 || n * rate < own);
     others_calm.then(|| lone.to_string())
 }
 

@@ -7,6 +7,7 @@ pub mod attribution;
 pub mod members;
 pub mod nodes;
 pub mod restarts;
+pub mod storage;
 pub mod thresholds;
 pub mod timeline;
 pub mod verdict;
@@ -190,7 +191,14 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
         || evidence.inputs.iter().any(|i| matches!(i.subject, Some(Subject::EtcdMember { .. })));
     let cpu: Vec<&Signal> =
         context_signals.iter().copied().filter(|s| s.class() == crate::evidence::SignalClass::CpuStarved).collect();
-    let ctx = attribution::Context { thresholds: th, etcd: &etcd, apiserver, have_etcd_logs, cpu };
+    let ctx = attribution::Context {
+        thresholds: th,
+        etcd: &etcd,
+        apiserver,
+        have_etcd_logs,
+        metric_series: &evidence.metric_series,
+        cpu,
+    };
 
     let cases = restarts::build_cases(evidence, &context_signals);
     let mut containers = Vec::new();
@@ -245,7 +253,9 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
     }
     containers.sort_by_key(ContainerHistory::label);
 
-    let mut member_stats = members::member_signals(&EtcdView::new(evidence, &signals), th);
+    let window_view = EtcdView::new(evidence, &signals);
+    let storage = storage::assess(&window_view, evidence, (from, to), th);
+    let mut member_stats = members::member_signals(&window_view, th);
     members::attach_metric_series(&mut member_stats, &evidence.metric_series, from, to, th);
     let window_events: Vec<_> = evidence.events.iter().filter(|e| inside(e.first_at, e.last_at)).collect();
     let window_nodes: Vec<_> = evidence.nodes.iter().collect();
@@ -264,6 +274,7 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
     gaps.sort();
     gaps.dedup();
     let verdict = verdict::decide(&containers, &member_stats, &gaps, have_etcd_logs, th);
+    let headline = verdict::headline(&verdict, &storage);
     let causes = verdict::causes_for_advice(&verdict, &containers);
     let recommendations =
         advice::recommendations(&causes, verdict.outcome == crate::report::model::Outcome::Inconclusive);
@@ -273,7 +284,9 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
         tool_version: env!("CARGO_PKG_VERSION"),
         generated_at: params.now,
         window: Window { from, to, basis, excluded },
+        headline,
         verdict,
+        storage,
         containers,
         members: member_stats,
         nodes: node_list,

@@ -10,19 +10,19 @@ use crate::evidence::{
 };
 use crate::report::model::{Cause, Confidence, Outcome};
 
-fn t(secs: i64) -> Timestamp {
+pub(super) fn t(secs: i64) -> Timestamp {
     Timestamp::from_timestamp(1_790_000_000 + secs, 0).expect("valid test time")
 }
 
-fn member(name: &str) -> Subject {
+pub(super) fn member(name: &str) -> Subject {
     Subject::EtcdMember { name: name.into() }
 }
 
-fn victim() -> Subject {
+pub(super) fn victim() -> Subject {
     Subject::Container { namespace: "karmada-system".into(), pod: "cm-1".into(), container: "manager".into() }
 }
 
-fn signal(subject: Subject, kind: SignalKind, at: i64, count: u64) -> Signal {
+pub(super) fn signal(subject: Subject, kind: SignalKind, at: i64, count: u64) -> Signal {
     let latency = kind.latency_ms().map(LatencyDigest::single);
     Signal {
         subject,
@@ -38,7 +38,7 @@ fn signal(subject: Subject, kind: SignalKind, at: i64, count: u64) -> Signal {
 }
 
 /// A controller that crash-loops: last terminated at t(600) with exit 1, having run from t(300).
-fn crashed(reason: &str, exit_code: i32) -> ContainerRecord {
+pub(super) fn crashed(reason: &str, exit_code: i32) -> ContainerRecord {
     ContainerRecord {
         namespace: "karmada-system".into(),
         pod: "cm-1".into(),
@@ -59,7 +59,7 @@ fn crashed(reason: &str, exit_code: i32) -> ContainerRecord {
 }
 
 /// Three members with known ids; etcd-a leads from t(0).
-fn etcd_cluster() -> Evidence {
+pub(super) fn etcd_cluster() -> Evidence {
     let mut e = Evidence::default();
     for (name, id) in [("etcd-a", "a1"), ("etcd-b", "b2"), ("etcd-c", "c3")] {
         e.member_ids.push(MemberId { name: name.into(), id: id.into() });
@@ -72,17 +72,17 @@ fn etcd_cluster() -> Evidence {
     e
 }
 
-fn lease_lost(e: &mut Evidence, at: i64) {
+pub(super) fn lease_lost(e: &mut Evidence, at: i64) {
     e.signals.push(signal(victim(), SignalKind::LeaseRenewFailed { detail: "failed to renew lease".into() }, at, 2));
     e.signals.push(signal(victim(), SignalKind::LeaderElectionLost, at + 3, 1));
 }
 
-fn slow_wal(e: &mut Evidence, who: &str, at: i64, took_ms: f64) {
+pub(super) fn slow_wal(e: &mut Evidence, who: &str, at: i64, took_ms: f64) {
     e.signals.push(signal(member(who), SignalKind::SlowWalSync { took_ms, expected_ms: 1000.0 }, at, 5));
 }
 
 /// The leader's raft loop blocked by the slow sync: three heartbeats 2.4 s late.
-fn late_heartbeats(e: &mut Evidence, who: &str, at: i64) {
+pub(super) fn late_heartbeats(e: &mut Evidence, who: &str, at: i64) {
     e.signals.push(signal(
         member(who),
         SignalKind::HeartbeatLate { exceeded_ms: 2400.0, heartbeat_interval_ms: Some(100.0) },
@@ -91,11 +91,11 @@ fn late_heartbeats(e: &mut Evidence, who: &str, at: i64) {
     ));
 }
 
-fn analyze_now(e: &Evidence) -> Report {
+pub(super) fn analyze_now(e: &Evidence) -> Report {
     analyze(e, &Params { now: t(3600), window: WindowSpec::default(), thresholds: Thresholds::default() })
 }
 
-fn only_restart(r: &Report) -> &crate::report::model::Attribution {
+pub(super) fn only_restart(r: &Report) -> &crate::report::model::Attribution {
     let c = &r.containers[0];
     let last = c.restarts.last().expect("a placed restart");
     &last.attribution
@@ -174,7 +174,12 @@ fn short_late_heartbeats_alone_are_not_storage_evidence() {
 fn a_severe_apply_on_one_follower_is_not_enough() {
     let mut e = etcd_cluster();
     e.containers.push(crashed("Error", 1));
-    e.signals.push(signal(member("etcd-c"), SignalKind::SlowApply { took_ms: 900.0, expected_ms: 100.0 }, 560, 3));
+    e.signals.push(signal(
+        member("etcd-c"),
+        SignalKind::SlowApply { took_ms: 900.0, expected_ms: 100.0, read_only: false },
+        560,
+        3,
+    ));
     e.signals.push(signal(member("etcd-b"), SignalKind::LeaderElected { term: 3, leader_id: "b2".into() }, 561, 1));
     lease_lost(&mut e, 585);
     assert_ne!(only_restart(&analyze_now(&e)).cause, Cause::StorageLatency);
@@ -278,7 +283,7 @@ fn since_counts_back_from_the_latest_evidence_offline() {
 }
 
 /// A Prometheus WAL fsync p99 series for `alias` at steps t(0), t(60), ... (ms values).
-fn wal_series(alias: &str, values: &[f64]) -> crate::evidence::MetricSeries {
+pub(super) fn wal_series(alias: &str, values: &[f64]) -> crate::evidence::MetricSeries {
     crate::evidence::MetricSeries {
         subject: member(alias),
         metric: "etcd_disk_wal_fsync_duration_seconds".into(),
@@ -455,21 +460,29 @@ fn request_timeout(e: &mut Evidence, who: &str, at: i64) {
 }
 
 fn severe_applies(e: &mut Evidence, who: &str, at: i64) {
-    e.signals.push(signal(member(who), SignalKind::SlowApply { took_ms: 2400.0, expected_ms: 100.0 }, at, 4));
+    e.signals.push(signal(
+        member(who),
+        SignalKind::SlowApply { took_ms: 2400.0, expected_ms: 100.0, read_only: false },
+        at,
+        4,
+    ));
 }
 
 #[test]
 fn a_long_defragmentation_explains_the_slow_applies_inside_it() {
     let mut e = etcd_cluster();
     e.containers.push(crashed("Error", 1));
-    // The leader defragments from t(552) to t(560); its applies stall meanwhile and requests time out.
+    // Two members (a quorum) are defragmented at once from t(552) to t(560); their applies stall meanwhile and
+    // requests time out.
     severe_applies(&mut e, "etcd-a", 554);
+    severe_applies(&mut e, "etcd-b", 554);
     request_timeout(&mut e, "etcd-a", 558);
     lease_lost(&mut e, 585);
-    // Without the defragmentation the severe applies on the leader point at the disk.
+    // Without the defragmentations the severe applies on a quorum point at the disks.
     let before = only_restart(&analyze_now(&e)).clone();
     assert_eq!(before.cause, Cause::StorageLatency, "{}", before.summary);
     defrag(&mut e, "etcd-a", 560, 8000.0);
+    defrag(&mut e, "etcd-b", 560, 8000.0);
     let r = analyze_now(&e);
     let a = only_restart(&r);
     assert_eq!((a.cause, a.confidence), (Cause::Defragmentation, Confidence::Medium), "{}", a.summary);
@@ -542,7 +555,7 @@ fn cpu_throttling_of_etcd_makes_a_stall_certain_and_takes_severe_applies_from_th
     cpu_throttled(&mut e, 570);
     let a = only_restart(&analyze_now(&e)).clone();
     assert_eq!((a.cause, a.confidence), (Cause::EtcdStall, Confidence::High), "{}", a.summary);
-    // Severe applies on the leader with short late heartbeats, no WAL sync: CPU, not the disk.
+    // Severe applies on the leader with short late heartbeats, no WAL sync.
     let mut e = etcd_cluster();
     e.containers.push(crashed("Error", 1));
     severe_applies(&mut e, "etcd-a", 550);
@@ -554,10 +567,18 @@ fn cpu_throttling_of_etcd_makes_a_stall_certain_and_takes_severe_applies_from_th
     ));
     request_timeout(&mut e, "etcd-a", 556);
     lease_lost(&mut e, 585);
-    assert_eq!(only_restart(&analyze_now(&e)).cause, Cause::StorageLatency);
+    // The leader alone is slow while its followers are calm: a starved leader, at medium confidence ...
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::EtcdStall, Confidence::Medium), "{}", a.summary);
+    // ... and high with the throttling alert.
     cpu_throttled(&mut e, 549);
     let a = only_restart(&analyze_now(&e)).clone();
-    assert_eq!(a.cause, Cause::EtcdStall, "{}", a.summary);
+    assert_eq!((a.cause, a.confidence), (Cause::EtcdStall, Confidence::High), "{}", a.summary);
+    // The alert without the lone-member shape (every member applying slowly): a low-confidence stall.
+    severe_applies(&mut e, "etcd-b", 550);
+    severe_applies(&mut e, "etcd-c", 550);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_ne!(a.cause, Cause::StorageLatency, "{}", a.summary);
     // Throttling beside slow WAL syncs on the leader lowers the storage verdict's confidence only.
     let mut e = etcd_cluster();
     e.containers.push(crashed("Error", 1));
@@ -634,14 +655,23 @@ fn a_db_open_that_waited_on_the_file_lock_is_not_disk_evidence() {
 
 #[test]
 fn a_lone_member_with_late_heartbeats_while_the_others_are_calm() {
+    let lone = |e: &Evidence| {
+        let signals: Vec<&Signal> = e.signals.iter().collect();
+        let view = members::EtcdView::new(e, &signals);
+        members::lone_heartbeat_member(&view, t(0), t(600))
+    };
+    // Late heartbeats alone are noise.
     let mut e = etcd_cluster();
     late_heartbeats(&mut e, "etcd-a", 500);
-    let signals: Vec<&Signal> = e.signals.iter().collect();
-    let view = members::EtcdView::new(&e, &signals);
-    assert_eq!(members::lone_heartbeat_member(&view, t(0), t(600)).as_deref(), Some("etcd-a"));
-    // Slow applies on a follower too: every member is slow, not one starved member.
-    severe_applies(&mut e, "etcd-b", 501);
-    let signals: Vec<&Signal> = e.signals.iter().collect();
-    let view = members::EtcdView::new(&e, &signals);
-    assert_eq!(members::lone_heartbeat_member(&view, t(0), t(600)), None);
+    assert_eq!(lone(&e), None);
+    // With its own slow applies, followers quiet: the starved-leader shape.
+    severe_applies(&mut e, "etcd-a", 501);
+    assert_eq!(lone(&e).as_deref(), Some("etcd-a"));
+    // Followers' read-only ranges wait on the leader's read index: still calm.
+    let read = SignalKind::SlowApply { took_ms: 900.0, expected_ms: 100.0, read_only: true };
+    e.signals.push(signal(member("etcd-b"), read, 502, 30));
+    assert_eq!(lone(&e).as_deref(), Some("etcd-a"));
+    // A follower applying as slowly as the leader: every member is slow, not one starved member.
+    severe_applies(&mut e, "etcd-b", 503);
+    assert_eq!(lone(&e), None);
 }

@@ -406,3 +406,16 @@ fn settle(top: Cause, conf: Confidence, gaps: &[Gap], have_etcd_logs: bool, majo
     out.dedup();
     out
 }
+
+/// Which answer leads: the restart attribution when restarts are in the evidence, else the storage verdict.
+pub fn headline(
+    verdict: &Verdict,
+    storage: &crate::report::model::StorageAssessment,
+) -> crate::report::model::Headline {
+    use crate::report::model::{Headline, HeadlineKind, StorageVerdict};
+    if verdict.outcome == Outcome::NoRestarts {
+        Headline { kind: HeadlineKind::Storage, storage_latency: storage.verdict == StorageVerdict::TooSlow }
+    } else {
+        Headline { kind: HeadlineKind::Restarts, storage_latency: verdict.outcome == Outcome::StorageLatency }
+    }
+}

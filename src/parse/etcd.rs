@@ -399,13 +399,20 @@ fn etcd_text(msg: &str, server_context: bool) -> Said {
             if let Some(SignalKind::ExpensiveRequest { response_count, response_bytes, .. }) = range_response(msg) {
                 return Said::signal(SignalKind::ExpensiveRequest { took_ms, response_count, response_bytes });
             }
-            return Said::signal(SignalKind::SlowApply { took_ms, expected_ms: DEFAULT_APPLY_WARN_MS });
+            // capnslog: `read-only range request "..." with result "..." took too long (X) to execute` for a range
+            // this member served; `request "..." ... took too long` and `apply entries took too long` for applies.
+            let read_only = msg.contains("read-only range request");
+            return Said::signal(SignalKind::SlowApply { took_ms, expected_ms: DEFAULT_APPLY_WARN_MS, read_only });
         }
     }
     if msg.contains("failed to apply request") {
         if let Some(took_ms) = took(&FAILED_APPLY, 1).or_else(|| took(&FAILED_APPLY, 2)) {
             if took_ms >= BACKEND_NOISE_MS {
-                return Said::signal(SignalKind::SlowApply { took_ms, expected_ms: DEFAULT_APPLY_WARN_MS });
+                return Said::signal(SignalKind::SlowApply {
+                    took_ms,
+                    expected_ms: DEFAULT_APPLY_WARN_MS,
+                    read_only: false,
+                });
             }
         }
     }
@@ -880,6 +887,7 @@ struct ZapRecord<'a> {
     response_type: Scalar<'a>,
     db_size: Scalar<'a>,
     db_in_use: Scalar<'a>,
+    prefix: Scalar<'a>,
 }
 
 /// Maps a zap key to its slot in a [`ZapRecord`] (one list for reading and writing).
@@ -913,6 +921,7 @@ macro_rules! zap_slot {
             "response type" => Some(&$($m)? $rec.response_type),
             "current-db-size-bytes" => Some(&$($m)? $rec.db_size),
             "current-db-size-in-use-bytes" => Some(&$($m)? $rec.db_in_use),
+            "prefix" => Some(&$($m)? $rec.prefix),
             _ => None,
         }
     };
@@ -1143,8 +1152,10 @@ fn zap_rules(map: &ZapRecord<'_>, controller: bool) -> Said {
             took_ms,
             expected_ms: duration_field(map, "expected-duration").unwrap_or(DEFAULT_WAL_WARN_MS),
         }),
-        // D5; with a huge range response (`range_response_count:4000 size:80203756`, captured from 3.5.1 on a
-        // range over the whole keyspace) the request's size made it slow, not the disk.
+        // D5; `prefix` is "read-only range " for a range served by this member (etcd 3.4+
+        // `warnOfExpensiveReadOnlyRangeRequest`, etcdserver/util.go), "" for an applied entry. With a huge range
+        // response (`range_response_count:4000 size:80203756`, captured from 3.5.1 on a range over the whole
+        // keyspace) the request's size made it slow, not the disk.
         "apply request took too long" => took.map(|took_ms| match range_response(field(map, "response")) {
             Some(SignalKind::ExpensiveRequest { response_count, response_bytes, .. }) => {
                 SignalKind::ExpensiveRequest { took_ms, response_count, response_bytes }
@@ -1152,6 +1163,7 @@ fn zap_rules(map: &ZapRecord<'_>, controller: bool) -> Said {
             _ => SignalKind::SlowApply {
                 took_ms,
                 expected_ms: duration_field(map, "expected-duration").unwrap_or(DEFAULT_APPLY_WARN_MS),
+                read_only: field(map, "prefix").starts_with("read-only"),
             },
         }),
         // T2 `request stats` (warn over 300 ms: 3.5.33 `server/etcdserver/api/v3rpc/interceptor.go:197`, 3.6.14
@@ -1160,9 +1172,11 @@ fn zap_rules(map: &ZapRecord<'_>, controller: bool) -> Said {
         "request stats" => duration_field(map, "time spent").and_then(|took_ms| {
             expensive(took_ms, count_field(map, "response count"), count_field(map, "response size"))
         }),
-        "failed to apply request" => took
-            .filter(|t| *t >= BACKEND_NOISE_MS)
-            .map(|took_ms| SignalKind::SlowApply { took_ms, expected_ms: DEFAULT_APPLY_WARN_MS }),
+        "failed to apply request" => took.filter(|t| *t >= BACKEND_NOISE_MS).map(|took_ms| SignalKind::SlowApply {
+            took_ms,
+            expected_ms: DEFAULT_APPLY_WARN_MS,
+            read_only: false,
+        }),
         // D8: 3.4.23 `mvcc/kvstore_compaction.go:57`, 3.5.33 `server/mvcc/kvstore_compaction.go:73`.
         "finished scheduled compaction" => {
             took.filter(|t| *t >= BACKEND_NOISE_MS).map(|took_ms| SignalKind::Compaction {
@@ -1499,26 +1513,41 @@ pub(crate) mod tests {
     fn d4_read_only_range_capnslog() {
         // Real: lab capture, etcd 3.4.23 capnslog.
         let line = r#"2026-11-25 02:31:58.893018 W | etcdserver: read-only range request "key:\"/registry/leases/karmada-system/karmada-controller-manager\" " with result "range_response_count:1 size:282" took too long (638.377932ms) to execute"#;
-        assert_eq!(signal(line), Some(SignalKind::SlowApply { took_ms: 638.377932, expected_ms: 100.0 }));
+        assert_eq!(
+            signal(line),
+            Some(SignalKind::SlowApply { took_ms: 638.377932, expected_ms: 100.0, read_only: true })
+        );
         // Real: ETCD-SIGNALS §1.1 (request/result elided there).
         let line = r#"2020-10-20 12:15:22.876237 W | etcdserver: read-only range request "..." with result "..." took too long (2.285637356s) to execute"#;
-        assert_eq!(signal(line), Some(SignalKind::SlowApply { took_ms: 2285.637356, expected_ms: 100.0 }));
+        assert_eq!(
+            signal(line),
+            Some(SignalKind::SlowApply { took_ms: 2285.637356, expected_ms: 100.0, read_only: true })
+        );
     }
 
     #[test]
     fn d4_kcs_double_space_under_kubectl_timestamps() {
         // Real: Red Hat KCS 7107436 as quoted in ETCD-SIGNALS §8.3 (two spaces after `with result`).
         let line = r#"2020-10-21T09:56:00.246667768Z 2020-10-21 09:56:00.246542 W | etcdserver: read-only range request "key:\"/kubernetes.io/serviceaccounts/...\" " with result  "range_response_count:1 size:407" took too long (113.372697ms) to execute"#;
-        assert_eq!(signal(line), Some(SignalKind::SlowApply { took_ms: 113.372697, expected_ms: 100.0 }));
+        assert_eq!(
+            signal(line),
+            Some(SignalKind::SlowApply { took_ms: 113.372697, expected_ms: 100.0, read_only: true })
+        );
     }
 
     #[test]
     fn d4_txn_and_error_result() {
         // Real: lab capture (capnslog), a txn and a failed read.
         let line = r#"2026-11-25 02:31:59.475477 W | etcdserver: request "header:<ID:4410891076999731037 > txn:<compare:<target:MOD key:\"/registry/leases/karmada-system/karmada-scheduler\" mod_revision:198 > success:<request_put:<key:\"/registry/leases/karmada-system/karmada-scheduler\" value_size:202 >> failure:<>>" with result "size:16" took too long (370.847422ms) to execute"#;
-        assert_eq!(signal(line), Some(SignalKind::SlowApply { took_ms: 370.847422, expected_ms: 100.0 }));
+        assert_eq!(
+            signal(line),
+            Some(SignalKind::SlowApply { took_ms: 370.847422, expected_ms: 100.0, read_only: false })
+        );
         let line = r#"2026-11-25 02:32:08.808641 W | etcdserver: read-only range request "key:\"/registry/leases/karmada-system/karmada-controller-manager\" " with result "error:context canceled" took too long (2.500035344s) to execute"#;
-        assert_eq!(signal(line), Some(SignalKind::SlowApply { took_ms: 2500.035344, expected_ms: 100.0 }));
+        assert_eq!(
+            signal(line),
+            Some(SignalKind::SlowApply { took_ms: 2500.035344, expected_ms: 100.0, read_only: true })
+        );
     }
 
     #[test]
@@ -1526,7 +1555,7 @@ pub(crate) mod tests {
         // Real: ETCD-SIGNALS §8.3 (3.0-3.2 journald paste).
         assert_eq!(
             signal("apply entries took too long [4.0077998s for 5 entries]"),
-            Some(SignalKind::SlowApply { took_ms: 4007.7998, expected_ms: 100.0 })
+            Some(SignalKind::SlowApply { took_ms: 4007.7998, expected_ms: 100.0, read_only: false })
         );
     }
 
@@ -1534,17 +1563,26 @@ pub(crate) mod tests {
     fn d5_apply_request_took_too_long_zap_reads_threshold_from_line() {
         // Real: lab capture, etcd 3.4.23 zap.
         let line = r#"{"level":"warn","ts":"2026-11-25T02:18:48.386Z","caller":"etcdserver/util.go:167","msg":"apply request took too long","took":"1.281092782s","expected-duration":"100ms","prefix":"read-only range ","request":"key:\"/registry/leases/karmada-system/karmada-controller-manager\" ","response":"range_response_count:1 size:282"}"#;
-        assert_eq!(signal(line), Some(SignalKind::SlowApply { took_ms: 1281.092782, expected_ms: 100.0 }));
+        assert_eq!(
+            signal(line),
+            Some(SignalKind::SlowApply { took_ms: 1281.092782, expected_ms: 100.0, read_only: true })
+        );
         // Adapted: same line with the 200ms threshold of ETCD-SIGNALS §9 (`--experimental-warning-apply-duration`).
         let line = line.replace("\"100ms\"", "\"200ms\"");
-        assert_eq!(signal(&line), Some(SignalKind::SlowApply { took_ms: 1281.092782, expected_ms: 200.0 }));
+        assert_eq!(
+            signal(&line),
+            Some(SignalKind::SlowApply { took_ms: 1281.092782, expected_ms: 200.0, read_only: true })
+        );
     }
 
     #[test]
     fn d5_with_leader_changed_error_stays_slow_apply() {
         // Real: lab capture (tests/fixtures, leader-slow).
         let line = r#"{"level":"warn","ts":"2026-11-25T02:23:00.666Z","caller":"etcdserver/util.go:167","msg":"apply request took too long","took":"1.342632264s","expected-duration":"100ms","prefix":"read-only range ","request":"key:\"/registry/leases/karmada-system/karmada-controller-manager\" ","response":"","error":"etcdserver: leader changed"}"#;
-        assert_eq!(signal(line), Some(SignalKind::SlowApply { took_ms: 1342.632264, expected_ms: 100.0 }));
+        assert_eq!(
+            signal(line),
+            Some(SignalKind::SlowApply { took_ms: 1342.632264, expected_ms: 100.0, read_only: true })
+        );
     }
 
     #[test]
@@ -1554,7 +1592,10 @@ pub(crate) mod tests {
         assert_eq!(signal(line), None);
         // Adapted: same line with a large took.
         let line = line.replace("6.391µs", "1.5s");
-        assert_eq!(signal(&line), Some(SignalKind::SlowApply { took_ms: 1500.0, expected_ms: 100.0 }));
+        assert_eq!(
+            signal(&line),
+            Some(SignalKind::SlowApply { took_ms: 1500.0, expected_ms: 100.0, read_only: false })
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! (a line that contains none of them cannot matter), unwraps them with [`unwrap_line`] and classifies the
 //! content with [`classify`].
 
+pub mod diskpaste;
 pub mod duration;
 pub mod etcd;
 pub mod klog;

@@ -6,7 +6,10 @@
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use super::model::{Cause, Confidence, LatencyStats, Outcome, Report, Severity, TimelineRow, Verdict};
+use super::model::{
+    Cause, Confidence, DiskBasis, LatencyStats, MemberStorage, Outcome, Report, Severity, StorageAssessment,
+    StorageSettle, StorageVerdict, TimelineRow, Verdict,
+};
 use crate::analyze::thresholds::Thresholds;
 use crate::evidence::{Collection, Origin, Subject, Timestamp};
 
@@ -947,6 +950,8 @@ pub(crate) fn sample_report() -> Report {
             basis: "--since 2h before the latest evidence".into(),
             excluded: 17,
         },
+        headline: super::model::Headline { kind: super::model::HeadlineKind::Restarts, storage_latency: true },
+        storage: super::model::StorageAssessment::unknown(),
         verdict: Verdict {
             outcome: Outcome::StorageLatency,
             cause: Some(Cause::StorageLatency),
@@ -1317,3 +1322,153 @@ mod tests {
         assert_eq!((all.len(), none), (report.timeline.len(), 0));
     }
 }
+
+/// The storage verdict's word: `too slow`, `degraded`, `healthy`, `unknown`.
+pub fn storage_word(v: StorageVerdict) -> &'static str {
+    match v {
+        StorageVerdict::TooSlow => "too slow",
+        StorageVerdict::Degraded => "degraded",
+        StorageVerdict::Healthy => "healthy",
+        StorageVerdict::Unknown => "unknown",
+    }
+}
+
+/// What a disk figure was measured by.
+pub fn basis_words(b: DiskBasis) -> &'static str {
+    match b {
+        DiskBasis::LoggedWalSync => "WAL fdatasync",
+        DiskBasis::LoggedBackend => "backend I/O",
+        DiskBasis::WalFsyncMetric => "WAL fsync p99 by metrics",
+        DiskBasis::BackendCommitMetric => "backend commit p99 by metrics",
+        DiskBasis::Probe => "fdatasync p99 by disk probe",
+        DiskBasis::ApplyShape => "applies slow on every member with matching late heartbeats",
+    }
+}
+
+/// One line for the storage verdict: `etcd storage latency (high): WAL fdatasync up to 7.6s on etcd-1 (the leader);
+/// 3 of 3 members affected; 12 late heartbeats, 3 leader changes`.
+pub fn storage_headline(s: &StorageAssessment) -> String {
+    let conf = s.confidence.map(|c| format!(" ({})", confidence_word(c))).unwrap_or_default();
+    let lead = match s.verdict {
+        StorageVerdict::TooSlow => format!("etcd storage latency{conf}"),
+        StorageVerdict::Degraded => format!("etcd storage degraded{conf}"),
+        StorageVerdict::Healthy => format!("etcd storage healthy{conf}"),
+        StorageVerdict::Unknown => {
+            return "etcd storage: unknown, no disk evidence (slow fdatasync lines, disk metrics or a disk probe)"
+                .to_owned();
+        }
+    };
+    let mut parts = Vec::new();
+    if s.basis.contains(&DiskBasis::ApplyShape) && s.worst_basis.is_none_or(|b| b == DiskBasis::ApplyShape) {
+        let applies: Vec<f64> = s.members.iter().filter_map(|m| m.apply_p50_ms).collect();
+        let median = applies.iter().copied().fold(0.0, f64::max);
+        parts.push(format!(
+            "applies slow on {} of {} members at once (median up to {}) with late heartbeats of matching size on the leader, the shape of disk latency under etcd's 1s warning",
+            s.affected_members.len(),
+            s.member_count,
+            fmt_ms(median)
+        ));
+    } else if let (Some(ms), Some(b)) = (s.worst_ms, s.worst_basis) {
+        let who = s.worst_member.as_deref().unwrap_or("?");
+        let leader = s.members.iter().any(|m| m.member == who && m.leader);
+        parts.push(format!(
+            "{} {} {} on {who}{}",
+            basis_words(b),
+            if s.verdict == StorageVerdict::Healthy { "at most" } else { "up to" },
+            fmt_ms(ms),
+            if leader { " (a leader)" } else { "" }
+        ));
+    }
+    let slow_ops: u64 = s.members.iter().filter_map(|m| m.slow_metric_ops).sum();
+    if slow_ops > 0 {
+        parts.push(format!(
+            "{slow_ops} WAL fsync / backend commits at 512ms or more by metrics, each past twice the heartbeat deadline"
+        ));
+    }
+    if s.verdict >= StorageVerdict::Degraded && s.member_count > 1 {
+        parts.push(format!("{} of {} members affected", s.affected_members.len(), s.member_count));
+    }
+    let c = &s.consensus;
+    let mut trouble = Vec::new();
+    for (n, what) in [
+        (c.late_heartbeats, "late heartbeats"),
+        (c.leader_changes, "leader changes"),
+        (c.elections_started, "elections started"),
+        (c.read_index_slow, "slow read-index"),
+        (c.request_timeouts, "request timeouts"),
+    ] {
+        if n > 0 {
+            trouble.push(format!("{n} {what}"));
+        }
+    }
+    if s.verdict >= StorageVerdict::Degraded && !trouble.is_empty() {
+        parts.push(trouble.join(", "));
+    }
+    if parts.is_empty() { lead } else { format!("{lead}: {}", parts.join("; ")) }
+}
+
+/// One line per member: `etcd-node1 (leader): too slow · 40 slow WAL fdatasync, max 3s · 178 slow applies, median 343ms`.
+pub fn member_storage_line(m: &MemberStorage) -> String {
+    let mut facts = vec![storage_word(m.verdict).to_owned()];
+    if m.slow_wal_syncs > 0 {
+        facts.push(format!(
+            "{} slow WAL fdatasync, max {}",
+            m.slow_wal_syncs,
+            m.wal_sync_max_ms.map(fmt_ms).unwrap_or_default()
+        ));
+    }
+    if let Some(b) = m.backend_max_ms {
+        facts.push(format!("backend I/O up to {}", fmt_ms(b)));
+    }
+    if let (Some(metric), Some(v)) = (&m.metric, m.metric_max_ms) {
+        facts.push(format!("{} p99 up to {}", disk_metric_name(metric), fmt_ms(v)));
+    }
+    if let Some(n) = m.slow_metric_ops {
+        facts.push(format!("{n} at 512ms or more"));
+    }
+    if let Some(p) = m.probe_p99_ms {
+        facts.push(format!("probe fdatasync p99 {}", fmt_ms(p)));
+    }
+    if m.slow_applies > 0 {
+        facts.push(format!(
+            "{} slow applies, median {}",
+            m.slow_applies,
+            m.apply_p50_ms.map(fmt_ms).unwrap_or_default()
+        ));
+    }
+    if m.late_heartbeats > 0 {
+        facts.push(format!(
+            "{} late heartbeats, median {} late",
+            m.late_heartbeats,
+            m.heartbeat_p50_ms.map(fmt_ms).unwrap_or_default()
+        ));
+    }
+    format!("{}{}: {}", m.member, if m.leader { " (leader)" } else { "" }, facts.join(" · "))
+}
+
+/// What would settle an open storage question, in words.
+pub fn storage_settle_words(s: StorageSettle) -> &'static str {
+    match s {
+        StorageSettle::EtcdLogs => "etcd logs of every member for the incident window",
+        StorageSettle::DiskMetrics => {
+            "etcd's disk histograms for the window (etcd_disk_wal_fsync_duration_seconds, etcd_disk_backend_commit_duration_seconds; p99 over 10ms / 25ms confirms the disk): --prometheus-url, --etcd-endpoints or a /metrics dump"
+        }
+        StorageSettle::DiskProbe => {
+            "the etcd fio workload on the etcd data disk: `kubectl etcd-triage probe-disk --dir /var/lib/etcd -o json` on the node, given to analyze"
+        }
+        StorageSettle::LeaderHistory => {
+            "which member led (etcd's election lines from every member) to tell a slow leader from a slow follower"
+        }
+        StorageSettle::RestartEvidence => "restart evidence",
+        StorageSettle::CpuEvidence => {
+            "CPU throttling and steal of the etcd members' nodes and containers for the window (a CPU-starved member looks like a slow disk)"
+        }
+    }
+}
+
+/// Commands that add restart evidence, for a report whose evidence shows no restarts.
+pub const RESTART_EVIDENCE_COMMANDS: [&str; 3] = [
+    "kubectl get pods -A -o json > pods.json",
+    "kubectl get events -A -o json > events.json",
+    "kubectl logs --previous --timestamps -n NS POD -c CONTAINER > POD.previous.log",
+];

@@ -17,13 +17,14 @@ use chrono_tz::Tz;
 
 use super::RenderOpts;
 use super::format::{
-    Clock, MEMBER_COUNT_COLUMNS, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range,
-    fmt_span, fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_counts, node_facts,
-    nodes_omitted_note, omitted_note, select_timeline, short_origin, subject_label, subject_short,
+    Clock, MEMBER_COUNT_COLUMNS, RESTART_EVIDENCE_COMMANDS, describe_collection, disk_metric_name, fmt_attribution,
+    fmt_ms, fmt_origin_range, fmt_span, fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window,
+    member_counts, member_storage_line, node_facts, nodes_omitted_note, omitted_note, select_timeline, short_origin,
+    storage_headline, storage_settle_words, storage_word, subject_label, subject_short,
 };
 use super::model::{
-    AdviceKind, Cause, Citation, ContainerHistory, Link, MemberSignals, Outcome, Report, RestartRecord, Severity,
-    TimelineRow,
+    AdviceKind, Cause, Citation, ContainerHistory, HeadlineKind, Link, MemberSignals, Outcome, Report, RestartRecord,
+    Severity, StorageVerdict, TimelineRow,
 };
 use crate::evidence::{Origin, SignalClass, Subject, Timestamp};
 
@@ -38,7 +39,13 @@ pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Re
     writeln!(out, "<meta name=\"generator\" content=\"etcd-triage {}\">", escape(report.tool_version))?;
     writeln!(out, "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>", escape(&title))?;
     header(report, out, opts, &clock)?;
-    verdict(report, out, &clock)?;
+    if report.headline.kind == HeadlineKind::Storage {
+        storage(report, out, &clock)?;
+        verdict(report, out, &clock)?;
+    } else {
+        verdict(report, out, &clock)?;
+        storage(report, out, &clock)?;
+    }
     chart(report, out, opts, &clock)?;
     containers(report, out, &clock)?;
     members(report, out)?;
@@ -271,6 +278,66 @@ fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
             writeln!(out, "<li>{}</li>", escape(s))?;
         }
         writeln!(out, "</ul>")?;
+    }
+    writeln!(out, "</section>")
+}
+
+fn storage_key(v: StorageVerdict) -> &'static str {
+    match v {
+        StorageVerdict::TooSlow => "too_slow",
+        StorageVerdict::Degraded => "degraded",
+        StorageVerdict::Healthy => "healthy",
+        StorageVerdict::Unknown => "unknown",
+    }
+}
+
+fn storage(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
+    let s = &report.storage;
+    let tag = match s.confidence {
+        Some(c) => format!("{}, {} confidence", storage_word(s.verdict), c.word()),
+        None => storage_word(s.verdict).to_owned(),
+    };
+    writeln!(out, "<section id=\"storage\" class=\"storage\" data-storage=\"{}\">", storage_key(s.verdict))?;
+    writeln!(out, "<h2>Storage: {}</h2>", escape(&tag))?;
+    writeln!(out, "<p class=\"headline\">{}</p>", escape(&storage_headline(s)))?;
+    let members: Vec<_> = s
+        .members
+        .iter()
+        .filter(|m| m.verdict != StorageVerdict::Unknown || m.slow_applies + m.late_heartbeats > 0)
+        .collect();
+    if !members.is_empty() {
+        writeln!(out, "<ul class=\"plain\">")?;
+        for m in members {
+            writeln!(out, "<li data-storage=\"{}\">{}</li>", storage_key(m.verdict), escape(&member_storage_line(m)))?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    if s.cpu_or_pause_suspected {
+        writeln!(
+            out,
+            "<p>A member's raft loop stalled with no slow fdatasync on it: CPU starvation or a paused process is in play too.</p>"
+        )?;
+    }
+    if !s.evidence.is_empty() {
+        writeln!(out, "<h3>Evidence</h3>\n<ol class=\"evidence\">")?;
+        for c in &s.evidence {
+            writeln!(out, "<li>{}</li>", citation(c, clock))?;
+        }
+        writeln!(out, "</ol>")?;
+    }
+    if !s.to_settle.is_empty() && s.verdict != StorageVerdict::TooSlow {
+        writeln!(out, "<h3>To settle</h3>\n<ul class=\"plain\">")?;
+        for t in &s.to_settle {
+            writeln!(out, "<li>{}</li>", escape(storage_settle_words(*t)))?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    if report.headline.kind == HeadlineKind::Storage && s.verdict >= StorageVerdict::Degraded {
+        writeln!(out, "<h3>No restarts in the evidence; to tie restarts to it, add</h3>\n<pre>")?;
+        for c in RESTART_EVIDENCE_COMMANDS {
+            writeln!(out, "{}", escape(c))?;
+        }
+        writeln!(out, "</pre>")?;
     }
     writeln!(out, "</section>")
 }

@@ -3,16 +3,29 @@
 //!
 //! Pure: writes into any `io::Write`; ignores colour, time zone and the timeline cap (JSON keeps every row).
 //!
-//! # Schema `etcd-triage/report/v1`
+//! # Schema `etcd-triage/report/v2`
 //!
 //! Top-level fields (always present; optional fields inside them are omitted when unknown, never `null`):
 //!
-//! - `schema_version`: `"etcd-triage/report/v1"`. Check it before reading anything else.
+//! - `schema_version`: `"etcd-triage/report/v2"`. Check it before reading anything else.
 //! - `tool_version`: the etcd-triage version that wrote the report.
 //! - `generated_at`: the instant the analysis treated as "now".
 //! - `window`: the time window analysed: `from` and `to` (optional), `basis` (how it was chosen) and
 //!   `excluded` (records left out because they fall outside it).
-//! - `verdict`: the overall answer: `outcome` (`storage_latency`, `other_cause`, `inconclusive`,
+//! - `headline`: which answer leads: `kind` (`restarts` when restarts are in the evidence, else `storage`) and
+//!   `storage_latency` (true when the headline is etcd storage latency: what `--fail-on storage` acts on).
+//! - `storage` (new in v2): is etcd's storage too slow, whatever the restarts were: `verdict` (`too_slow`: disk
+//!   latency on the leader or a quorum that consensus suffers from; `degraded`: over the 10 ms / 25 ms guidance
+//!   or slow on a minority of followers, without consensus trouble; `healthy`: disk evidence within the
+//!   guidance; `unknown`: no disk evidence), `confidence` (absent when unknown), `basis` (`logged_wal_sync`,
+//!   `logged_backend`, `wal_fsync_metric`, `backend_commit_metric`, `probe`, `apply_shape`), `affected_members`,
+//!   `member_count`, optional `leader_affected`, `worst_ms` / `worst_member` / `worst_basis`, `consensus`
+//!   (`late_heartbeats`, `leader_changes`, `elections_started`, `read_index_slow`, `request_timeouts`),
+//!   `cpu_or_pause_suspected`, per-member `members` (`member`, `verdict`, `leader`, `basis`, `slow_wal_syncs`,
+//!   optional `wal_sync_max_ms`, `backend_max_ms`, `metric_max_ms`, `metric`, `probe_p99_ms`, `slow_applies`,
+//!   optional `apply_p50_ms`, `late_heartbeats`, optional `heartbeat_p50_ms`), cited `evidence` and `to_settle`
+//!   (`etcd_logs`, `disk_metrics`, `disk_probe`, `leader_history`, `restart_evidence`, `cpu_evidence`).
+//! - `verdict`: the restart answer: `outcome` (`storage_latency`, `other_cause`, `inconclusive`,
 //!   `no_restarts`), `cause` and `confidence` (`low`, `medium`, `high`; both optional), `headline`,
 //!   `reasoning`, cited `evidence` (`at`, `claim`, `origin`), `alternatives` (`cause`, `why_not`) and
 //!   `to_settle` (what evidence would settle an open question).
@@ -48,9 +61,13 @@
 //! `_ms` and seconds in fields ending in `_secs`; an `origin` is `{"source": <file or API path>, "line": <1-based
 //! line, optional>}`; enums are `snake_case` strings.
 //!
-//! Stability: within `etcd-triage/report/v1` fields and enum values are only added, never renamed, removed or
+//! Changes: v2 adds `headline` and `storage`; `--fail-on storage` now follows
+//! `headline.storage_latency` (also true with no restarts and a `too_slow` storage verdict), and the new
+//! `--fail-on disk` follows `storage.verdict == "too_slow"`. v1 fields keep their meaning.
+//!
+//! Stability: within `etcd-triage/report/v2` fields and enum values are only added, never renamed, removed or
 //! given a new meaning, so consumers should ignore fields and enum values they do not know. Any incompatible
-//! change bumps `schema_version` (to `etcd-triage/report/v2`). Human-readable strings (`headline`, `reasoning`,
+//! change bumps `schema_version` (to `etcd-triage/report/v3`). Human-readable strings (`headline`, `reasoning`,
 //! `summary`, `claim`, `assessment`, ...) are for display and may be reworded in any release.
 
 use std::io::{self, Write};
@@ -86,7 +103,9 @@ mod tests {
         let text = render_to_string(&RenderOpts::default());
         let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
         assert_eq!(value["schema_version"], SCHEMA_VERSION);
-        assert_eq!(value["schema_version"], "etcd-triage/report/v1");
+        assert_eq!(value["schema_version"], "etcd-triage/report/v2");
+        assert_eq!(value["headline"]["kind"], "restarts");
+        assert_eq!(value["storage"]["verdict"], "unknown");
         assert_eq!(value["verdict"]["outcome"], "storage_latency");
         assert_eq!(value["generated_at"], "2026-11-25T14:30:00Z");
     }

@@ -8,18 +8,25 @@ use std::io::{self, Write};
 
 use super::RenderOpts;
 use super::format::{
-    Clock, MEMBER_COUNT_COLUMNS, describe_collection, disk_metric_name, fmt_attribution, fmt_origin_range, fmt_stats,
-    fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_counts, node_facts, nodes_omitted_note, omitted_note,
-    select_timeline, spark_caption, sparkline, subject_short,
+    Clock, MEMBER_COUNT_COLUMNS, RESTART_EVIDENCE_COMMANDS, describe_collection, disk_metric_name, fmt_attribution,
+    fmt_origin_range, fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_counts,
+    member_storage_line, node_facts, nodes_omitted_note, omitted_note, select_timeline, spark_caption, sparkline,
+    storage_headline, storage_settle_words, storage_word, subject_short,
 };
-use super::model::{AdviceKind, Citation, ContainerHistory, Report, RestartRecord};
+use super::model::{AdviceKind, Citation, ContainerHistory, HeadlineKind, Report, RestartRecord, StorageVerdict};
 use crate::evidence::Subject;
 
 /// Writes the Markdown report.
 pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Result<()> {
     let clock = Clock::for_report(report, opts.tz);
     header(report, out, opts, &clock)?;
-    verdict(report, out, &clock)?;
+    if report.headline.kind == HeadlineKind::Storage {
+        storage(report, out, &clock)?;
+        verdict(report, out, &clock)?;
+    } else {
+        verdict(report, out, &clock)?;
+        storage(report, out, &clock)?;
+    }
     members(report, out, &clock)?;
     nodes(report, out)?;
     containers(report, out, &clock)?;
@@ -135,6 +142,55 @@ fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
             writeln!(out, "- {}", text(s))?;
         }
         writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn storage(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
+    let s = &report.storage;
+    let tag = match s.confidence {
+        Some(c) => format!("{}, {} confidence", storage_word(s.verdict), c.word()),
+        None => storage_word(s.verdict).to_owned(),
+    };
+    writeln!(out, "## Storage: {}\n", text(&tag))?;
+    writeln!(out, "**{}**\n", text(&storage_headline(s)))?;
+    let members: Vec<_> = s
+        .members
+        .iter()
+        .filter(|m| m.verdict != StorageVerdict::Unknown || m.slow_applies + m.late_heartbeats > 0)
+        .collect();
+    for m in &members {
+        writeln!(out, "- {}", text(&member_storage_line(m)))?;
+    }
+    if !members.is_empty() {
+        writeln!(out)?;
+    }
+    if s.cpu_or_pause_suspected {
+        writeln!(
+            out,
+            "A member's raft loop stalled with no slow fdatasync on it: CPU starvation or a paused process is in play too.\n"
+        )?;
+    }
+    if !s.evidence.is_empty() {
+        writeln!(out, "Evidence:\n")?;
+        for c in &s.evidence {
+            writeln!(out, "- {}", citation(c, clock))?;
+        }
+        writeln!(out)?;
+    }
+    if !s.to_settle.is_empty() && s.verdict != StorageVerdict::TooSlow {
+        writeln!(out, "To settle:\n")?;
+        for t in &s.to_settle {
+            writeln!(out, "- {}", text(storage_settle_words(*t)))?;
+        }
+        writeln!(out)?;
+    }
+    if report.headline.kind == HeadlineKind::Storage && s.verdict >= StorageVerdict::Degraded {
+        writeln!(out, "No restarts in the evidence; to tie restarts to it, add:\n\n```sh")?;
+        for c in RESTART_EVIDENCE_COMMANDS {
+            writeln!(out, "{c}")?;
+        }
+        writeln!(out, "```\n")?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use crate::analyze::thresholds::Thresholds;
 use crate::evidence::{Collection, Gap, InputSummary, NodeInfo, Origin, SignalClass, Subject, Timestamp};
 
 /// Version of the JSON schema (`schema_version` in every report).
-pub const SCHEMA_VERSION: &str = "etcd-triage/report/v1";
+pub const SCHEMA_VERSION: &str = "etcd-triage/report/v2";
 
 /// The whole analysis, ready to render.
 #[derive(Debug, Clone, Serialize)]
@@ -19,7 +19,12 @@ pub struct Report {
     /// The instant the analysis treated as "now" (a pinned value in tests).
     pub generated_at: Timestamp,
     pub window: Window,
+    /// Which of the two answers leads the report.
+    pub headline: Headline,
+    /// What caused the restarts.
     pub verdict: Verdict,
+    /// Whether etcd's storage is too slow, whatever the restarts were.
+    pub storage: StorageAssessment,
     /// Containers that restarted (or crash-loop), with reconstructed histories and per-restart attribution.
     pub containers: Vec<ContainerHistory>,
     /// Disk and consensus signals per etcd member.
@@ -433,4 +438,185 @@ pub struct Recommendation {
 pub enum AdviceKind {
     Do,
     Avoid,
+}
+
+/// Which answer the report leads with: the restart attribution when restarts are in the evidence, else the
+/// storage verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Headline {
+    pub kind: HeadlineKind,
+    /// True when the headline is etcd storage latency (what `--fail-on storage` acts on): the restarts were put
+    /// down to it, or there were none and the storage verdict is `too_slow`.
+    pub storage_latency: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeadlineKind {
+    Restarts,
+    Storage,
+}
+
+/// The answer to "is etcd's storage too slow?", per member and for the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageVerdict {
+    /// No disk evidence at all: neither confirmed nor ruled out.
+    Unknown,
+    /// Disk evidence is present and within etcd's guidance.
+    Healthy,
+    /// Over the guidance (WAL fsync p99 10 ms, backend commit p99 25 ms), or slow on a minority of followers,
+    /// without consensus trouble following it.
+    Degraded,
+    /// Disk latency on the leader or a quorum that etcd's consensus suffers from.
+    TooSlow,
+}
+
+/// The kinds of evidence a storage verdict rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiskBasis {
+    /// etcd logged WAL syncs over its 1 s warning (`slow fdatasync`, capnslog `sync duration of`).
+    LoggedWalSync,
+    /// etcd logged slow backend (bbolt) I/O (`took` of a commit, snapshot or db open).
+    LoggedBackend,
+    /// `etcd_disk_wal_fsync_duration_seconds` quantiles from metrics.
+    WalFsyncMetric,
+    /// `etcd_disk_backend_commit_duration_seconds` quantiles from metrics.
+    BackendCommitMetric,
+    /// A `probe-disk` (etcd's fio workload) report.
+    Probe,
+    /// Slow applies on every member at once, each through its own WAL, with late heartbeats of matching size on
+    /// the leader: the shape of disk latency under etcd's 1 s `slow fdatasync` warning.
+    ApplyShape,
+}
+
+/// The consensus trouble seen after the disk evidence (lines etcd logged).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ConsensusTrouble {
+    pub late_heartbeats: u64,
+    pub leader_changes: u64,
+    pub elections_started: u64,
+    pub read_index_slow: u64,
+    pub request_timeouts: u64,
+}
+
+impl ConsensusTrouble {
+    pub fn any(&self) -> bool {
+        self.late_heartbeats
+            + self.leader_changes
+            + self.elections_started
+            + self.read_index_slow
+            + self.request_timeouts
+            > 0
+    }
+}
+
+/// What would settle an open storage question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageSettle {
+    /// etcd logs of every member for the window.
+    EtcdLogs,
+    /// etcd's disk histograms (WAL fsync, backend commit) for the window.
+    DiskMetrics,
+    /// etcd's fio workload (or `probe-disk`) on the etcd data disk.
+    DiskProbe,
+    /// Which member led (election lines), to tell a slow leader from a slow follower.
+    LeaderHistory,
+    /// Pod status, events and previous logs, to tie restarts to the storage latency.
+    RestartEvidence,
+    /// CPU throttling / steal of the etcd members, to tell CPU starvation from disk latency.
+    CpuEvidence,
+}
+
+/// One member's disk, as the evidence shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberStorage {
+    pub member: String,
+    pub verdict: StorageVerdict,
+    /// Led at some point in the window.
+    pub leader: bool,
+    pub basis: Vec<DiskBasis>,
+    /// WAL syncs etcd logged as slow, and the slowest.
+    pub slow_wal_syncs: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wal_sync_max_ms: Option<f64>,
+    /// Slow backend I/O logged, the slowest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend_max_ms: Option<f64>,
+    /// The highest disk quantile metrics measured (`metric`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric_max_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+    /// fdatasync p99 of a disk probe on this member's node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe_p99_ms: Option<f64>,
+    /// Syncs a pasted histogram counted at 512 ms or more (each blocked the raft loop past the heartbeat deadline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slow_metric_ops: Option<u64>,
+    /// Slow applies logged, and their median.
+    pub slow_applies: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apply_p50_ms: Option<f64>,
+    /// Late heartbeats this member (as leader) logged, and their median lateness.
+    pub late_heartbeats: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heartbeat_p50_ms: Option<f64>,
+}
+
+/// Is etcd's storage too slow?
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StorageAssessment {
+    pub verdict: StorageVerdict,
+    /// Absent when the verdict is `unknown`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+    /// The kinds of evidence the verdict rests on.
+    pub basis: Vec<DiskBasis>,
+    /// Members whose disk is over the guidance (degraded or too slow).
+    pub affected_members: Vec<String>,
+    /// How many members the evidence shows.
+    pub member_count: usize,
+    /// Whether a member that led in the window is among the affected (absent when no leader is known).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader_affected: Option<bool>,
+    /// The worst disk latency the evidence shows (logged, metric or probe) and where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worst_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worst_member: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worst_basis: Option<DiskBasis>,
+    /// Consensus trouble from the first disk evidence on.
+    pub consensus: ConsensusTrouble,
+    /// A late-heartbeat stall without disk evidence on a member, which points to CPU or a frozen process.
+    pub cpu_or_pause_suspected: bool,
+    pub members: Vec<MemberStorage>,
+    /// The strongest records behind it.
+    pub evidence: Vec<Citation>,
+    /// What would settle it or strengthen it.
+    pub to_settle: Vec<StorageSettle>,
+}
+
+impl StorageAssessment {
+    pub fn unknown() -> Self {
+        StorageAssessment {
+            verdict: StorageVerdict::Unknown,
+            confidence: None,
+            basis: Vec::new(),
+            affected_members: Vec::new(),
+            member_count: 0,
+            leader_affected: None,
+            worst_ms: None,
+            worst_member: None,
+            worst_basis: None,
+            consensus: ConsensusTrouble::default(),
+            cpu_or_pause_suspected: false,
+            members: Vec::new(),
+            evidence: Vec::new(),
+            to_settle: vec![StorageSettle::EtcdLogs, StorageSettle::DiskMetrics, StorageSettle::DiskProbe],
+        }
+    }
 }

@@ -10,13 +10,14 @@ use owo_colors::{OwoColorize, Style};
 
 use super::RenderOpts;
 use super::format::{
-    Clock, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range, fmt_thresholds, fmt_time,
-    fmt_verdict_tag, fmt_window, node_facts, nodes_omitted_note, omitted_note, select_timeline, short_origin,
-    spark_caption, sparkline, subject_short, wrap,
+    Clock, RESTART_EVIDENCE_COMMANDS, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range,
+    fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_storage_line, node_facts, nodes_omitted_note,
+    omitted_note, select_timeline, short_origin, spark_caption, sparkline, storage_headline, storage_settle_words,
+    storage_word, subject_short, wrap,
 };
 use super::model::{
-    AdviceKind, Cause, Citation, ContainerHistory, LatencyStats, MemberSignals, Outcome, Report, RestartRecord,
-    Severity, TimelineRow,
+    AdviceKind, Cause, Citation, ContainerHistory, HeadlineKind, LatencyStats, MemberSignals, Outcome, Report,
+    RestartRecord, Severity, StorageVerdict, TimelineRow,
 };
 
 /// Target line width; longer words (paths) may still overflow.
@@ -28,7 +29,13 @@ const LABEL: usize = 16;
 pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Result<()> {
     let r = Renderer { report, clock: Clock::for_report(report, opts.tz), opts };
     r.header(out)?;
-    r.verdict(out)?;
+    if report.headline.kind == HeadlineKind::Storage {
+        r.storage(out)?;
+        r.verdict(out)?;
+    } else {
+        r.verdict(out)?;
+        r.storage(out)?;
+    }
     r.containers(out)?;
     r.members(out)?;
     r.nodes(out)?;
@@ -207,6 +214,57 @@ impl Renderer<'_> {
             writeln!(out, "  {}", self.p("To settle", bold()))?;
             for s in &v.to_settle {
                 self.wrapped(out, "    - ", 6, 6, s, cyan(), None)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Is etcd's storage too slow? The answer, one line per member, the records behind it, and what would settle it.
+    fn storage(&self, out: &mut dyn Write) -> io::Result<()> {
+        let s = &self.report.storage;
+        let tag = match s.confidence {
+            Some(c) => format!("{}, {} confidence", storage_word(s.verdict), c.word()),
+            None => storage_word(s.verdict).to_owned(),
+        };
+        self.section(out, &format!("STORAGE: {tag}"))?;
+        let style = match s.verdict {
+            StorageVerdict::TooSlow => red().bold(),
+            StorageVerdict::Degraded => yellow().bold(),
+            StorageVerdict::Healthy | StorageVerdict::Unknown => cyan().bold(),
+        };
+        self.wrapped(out, "  ", 2, 2, &storage_headline(s), style, None)?;
+        for m in
+            s.members.iter().filter(|m| m.verdict != StorageVerdict::Unknown || m.slow_applies + m.late_heartbeats > 0)
+        {
+            self.wrapped(out, "    - ", 6, 6, &member_storage_line(m), plain(), None)?;
+        }
+        if s.cpu_or_pause_suspected {
+            self.wrapped(
+                out,
+                "  ",
+                2,
+                2,
+                "A member's raft loop stalled with no slow fdatasync on it: CPU starvation or a paused process is in play too.",
+                yellow(),
+                None,
+            )?;
+        }
+        if !s.evidence.is_empty() {
+            writeln!(out, "  {}", self.p("Evidence", bold()))?;
+            for c in &s.evidence {
+                self.citation(out, 4, c)?;
+            }
+        }
+        if !s.to_settle.is_empty() && s.verdict != StorageVerdict::TooSlow {
+            writeln!(out, "  {}", self.p("To settle", bold()))?;
+            for t in &s.to_settle {
+                self.wrapped(out, "    - ", 6, 6, storage_settle_words(*t), cyan(), None)?;
+            }
+        }
+        if self.report.headline.kind == HeadlineKind::Storage && s.verdict >= StorageVerdict::Degraded {
+            writeln!(out, "  {}", self.p("No restarts in the evidence; to tie restarts to it, add", bold()))?;
+            for c in RESTART_EVIDENCE_COMMANDS {
+                self.wrapped(out, "    $ ", 6, 6, c, cyan(), None)?;
             }
         }
         Ok(())

@@ -65,6 +65,8 @@ enum FileKind {
     MetricCapture,
     /// A `probe-disk -o json` report.
     ProbeReport,
+    /// Disk figures pasted as text: a `/metrics` scrape without its `# HELP` lines, PromQL results, fio output.
+    DiskPaste,
     Documentation,
     Unrecognised,
 }
@@ -156,6 +158,7 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             FileKind::Metrics
             | FileKind::MetricCapture
             | FileKind::ProbeReport
+            | FileKind::DiskPaste
             | FileKind::Documentation
             | FileKind::Unrecognised => 3,
         };
@@ -172,8 +175,22 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                     evidence.gaps.push(unreadable(&shown, &e));
                 }
             }
-            FileKind::Metrics => match std::fs::read_to_string(&path) {
+            FileKind::DiskPaste => match read_text(&path) {
                 Ok(text) => {
+                    let paste = parse::diskpaste::parse(&text);
+                    let format = disk_paste_evidence(&paste, &shown, &mut evidence);
+                    let mut input = InputSummary::without_lines(shown, format, paste.malformed.len() as u64);
+                    input.lines = text.lines().count() as u64;
+                    input.matched = paste.readings.len() as u64 + u64::from(paste.fio.is_some());
+                    input.malformed_lines = paste.malformed.iter().take(20).copied().collect();
+                    evidence.inputs.push(input);
+                }
+                Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+            },
+            FileKind::Metrics => match read_text(&path) {
+                Ok(text) => {
+                    let paste = parse::diskpaste::parse(&text);
+                    disk_paste_evidence(&paste, &shown, &mut evidence);
                     let (summary, errors) = super::metrics::apiserver_summary(&text);
                     let format = summary.unwrap_or_else(|| "Prometheus metrics (text exposition)".to_string());
                     let mut input = InputSummary::without_lines(shown, format, errors.len() as u64);
@@ -209,8 +226,19 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                             p.iops,
                             p.assessment
                         );
+                        evidence.disk_probes.push(crate::evidence::DiskProbe {
+                            host: p.host.clone(),
+                            dir: p.dir.clone(),
+                            at: Some(p.started_at),
+                            fdatasync_p50_ms: Some(p.fdatasync_ms.p50),
+                            fdatasync_p99_ms: Some(p.fdatasync_ms.p99),
+                            fdatasync_max_ms: Some(p.fdatasync_ms.max),
+                            iops: Some(p.iops),
+                            origin: crate::evidence::Origin::new(shown.as_str(), None),
+                        });
                         let mut input = InputSummary::without_lines(shown, format, 0);
                         input.lines = p.writes;
+                        input.matched = 1;
                         evidence.inputs.push(input);
                     }
                     Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
@@ -232,6 +260,47 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
     }
     drop(unpacked);
     Ok(evidence)
+}
+
+/// A whole (possibly gzipped) text file.
+fn read_text(path: &Path) -> io::Result<String> {
+    let mut bytes = Vec::new();
+    open(path)?.read_to_end(&mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Puts a paste's readings and fio result into the evidence; returns the input's format description.
+fn disk_paste_evidence(paste: &parse::diskpaste::DiskPaste, shown: &str, evidence: &mut Evidence) -> String {
+    use crate::evidence::{DiskProbe, DiskReading, Origin};
+    for r in &paste.readings {
+        evidence.disk_readings.push(DiskReading {
+            member: r.member.clone(),
+            metric: r.metric.name().to_string(),
+            quantile: r.quantile,
+            value_ms: r.value_ms,
+            bucket_ms: r.bucket_ms,
+            total_ops: r.total_ops,
+            slow_ops: r.slow_ops,
+            origin: Origin::new(shown, Some(r.line)),
+        });
+    }
+    if let Some(f) = &paste.fio {
+        evidence.disk_probes.push(DiskProbe {
+            host: None,
+            dir: f.directory.clone().unwrap_or_else(|| "(fio's directory)".into()),
+            at: None,
+            fdatasync_p50_ms: f.sync_p50_ms,
+            fdatasync_p99_ms: f.sync_p99_ms,
+            fdatasync_max_ms: f.sync_max_ms,
+            iops: f.iops,
+            origin: Origin::new(shown, Some(f.line)),
+        });
+    }
+    match (paste.readings.len(), &paste.fio) {
+        (0, Some(_)) => "fio output (etcd's fdatasync job)".into(),
+        (n, None) => format!("etcd disk metrics pasted as text ({n} reading(s))"),
+        (n, Some(_)) => format!("etcd disk metrics ({n} reading(s)) and fio output"),
+    }
 }
 
 fn unreadable(shown: &str, e: &io::Error) -> Gap {
@@ -293,6 +362,9 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
     }
     if looks_like_metrics(&text) {
         return Ok(FileKind::Metrics);
+    }
+    if parse::diskpaste::looks_like(&text) {
+        return Ok(FileKind::DiskPaste);
     }
     let hint = path_hint(path);
     Ok(sniff_log(&text, &hint))
@@ -616,6 +688,8 @@ fn key_detail(kind: &SignalKind) -> &str {
         SignalKind::PeerUnreachable { peer, .. } | SignalKind::ClockDrift { peer, .. } => peer,
         // Keep each leader's elections apart so the leader history survives folding.
         SignalKind::LeaderElected { leader_id, .. } => leader_id,
+        // Reads served and entries applied measure different things (the leader's loop, this member's backend).
+        SignalKind::SlowApply { read_only: true, .. } => "read-only",
         _ => "",
     }
 }
@@ -1267,7 +1341,7 @@ mod tests {
         let n = 50_000i64;
         // One slow apply every 30 s for 17 days: each is its own burst at the default resolution.
         for i in 0..n {
-            let kind = SignalKind::SlowApply { took_ms: 150.0, expected_ms: 100.0 };
+            let kind = SignalKind::SlowApply { took_ms: 150.0, expected_ms: 100.0, read_only: false };
             f.add(&subject, kind, t0 + chrono::Duration::seconds(30 * i), Origin::new("f", Some(i as u64 + 1)), false);
         }
         let (out, coarsened) = f.finish();
@@ -1282,7 +1356,8 @@ mod tests {
         let mut f = Folder::new();
         let t0 = Timestamp::from_timestamp(1_700_000_000, 0).unwrap();
         for (i, secs) in [0i64, 2, 5, 30, 31].iter().enumerate() {
-            let kind = SignalKind::SlowApply { took_ms: 100.0 * (i as f64 + 1.0), expected_ms: 100.0 };
+            let kind =
+                SignalKind::SlowApply { took_ms: 100.0 * (i as f64 + 1.0), expected_ms: 100.0, read_only: false };
             f.add(&subject, kind, t0 + chrono::Duration::seconds(*secs), Origin::new("f", Some(i as u64 + 1)), false);
         }
         let (out, coarsened) = f.finish();
