@@ -857,6 +857,21 @@ mod tests {
     }
 
     #[test]
+    fn competing_and_failure_classes_are_not_disk_evidence() {
+        use SignalClass as C;
+        for c in [C::CpuStarved, C::Defrag, C::ExpensiveRequest, C::RaftMessageDropped, C::PreVote, C::PeerUnreachable]
+        {
+            assert!(c.competes_with_disk() && !c.is_disk_specific(), "{c:?}");
+        }
+        for c in [C::Fatal, C::DbLocked, C::BackendCorrupt, C::MembershipError] {
+            assert!(c.is_etcd_failure() && !c.is_disk_specific() && !c.competes_with_disk(), "{c:?}");
+        }
+        // Compaction is neither: its duration measures history, and it blocks nothing for long.
+        assert!(!C::Compaction.is_disk_specific() && !C::Compaction.competes_with_disk());
+        assert!(!C::SlowWalSync.competes_with_disk() && C::SlowWalSync.is_disk_specific());
+    }
+
+    #[test]
     fn event_container_from_field_path() {
         let e = EventRecord {
             namespace: "ns".into(),

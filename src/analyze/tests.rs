@@ -675,3 +675,16 @@ fn a_lone_member_with_late_heartbeats_while_the_others_are_calm() {
     severe_applies(&mut e, "etcd-b", 503);
     assert_eq!(lone(&e), None);
 }
+
+#[test]
+fn the_largest_db_comes_from_defragmentation_and_compaction_lines() {
+    let mut e = etcd_cluster();
+    defrag(&mut e, "etcd-a", 100, 1500.0);
+    let kind = SignalKind::Compaction { took_ms: 300.0, db_size_bytes: Some(8 << 30), in_use_bytes: Some(1 << 30) };
+    e.signals.push(signal(member("etcd-b"), kind, 200, 1));
+    let signals: Vec<&Signal> = e.signals.iter().collect();
+    let view = members::EtcdView::new(&e, &signals);
+    assert_eq!(members::largest_db(&view, t(0), t(600)), Some(("etcd-b".to_string(), 8 << 30, Some(1 << 30))));
+    assert_eq!(members::largest_db(&view, t(0), t(150)), Some(("etcd-a".to_string(), 6 << 30, Some(2 << 30))));
+    assert_eq!(members::largest_db(&view, t(300), t(600)), None);
+}
