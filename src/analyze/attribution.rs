@@ -59,6 +59,8 @@ struct Findings {
     etcd_failure: Vec<Citation>,
     /// etcd failing in this container's own run, when the container is an etcd member.
     own_etcd_failure: Vec<Citation>,
+    /// A panic or fatal exit of this etcd member in this run (not a timeout): decisive only without disk evidence.
+    own_etcd_fatal: Vec<Citation>,
     /// CPU starvation of etcd (its container, member or node).
     cpu: Vec<Citation>,
     heartbeats_late: bool,
@@ -238,18 +240,31 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
     let own_member = ctx.etcd.by_member.keys().find(|m| is_member_container(case, m)).map(String::as_str);
     let mut etcd_failure = Vec::new();
     let mut own_etcd_failure = Vec::new();
+    let mut own_etcd_fatal = Vec::new();
     for (m, s) in ctx.etcd.by_member.iter().flat_map(|(m, sigs)| sigs.iter().map(move |s| (m.as_str(), *s))) {
         if !s.class().is_etcd_failure() || s.class() == SignalClass::DbLocked {
             continue;
         }
         if Some(m) == own_member && s.last_at >= run_start && s.first_at <= run_end {
-            own_etcd_failure.push(cite_signal(m, s));
+            // A fatal exit on a timeout (k3s and other embedders exit when their own etcd is too slow) is a
+            // symptom; the storage rules weigh it.
+            let timeout = matches!(&s.kind, SignalKind::Fatal { detail }
+                if detail.contains("deadline exceeded") || detail.contains("timed out") || detail.contains("timeout"));
+            if timeout {
+                continue;
+            }
+            if s.class() == SignalClass::Fatal {
+                own_etcd_fatal.push(cite_signal(m, s));
+            } else {
+                own_etcd_failure.push(cite_signal(m, s));
+            }
         } else if Some(m) != own_member && s.last_at >= window_start && s.first_at <= end {
             etcd_failure.push(cite_signal(m, s));
         }
     }
     etcd_failure.truncate(3);
     own_etcd_failure.truncate(3);
+    own_etcd_fatal.truncate(3);
 
     let etcd_names: Vec<&str> = ctx.etcd.by_member.keys().map(String::as_str).collect();
     let cpu: Vec<Citation> = ctx
@@ -328,6 +343,7 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
         expensive_count,
         etcd_failure,
         own_etcd_failure,
+        own_etcd_fatal,
         cpu,
         heartbeats_late,
         lone_heartbeats,
@@ -397,15 +413,25 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         return attribution(Cause::NoSpaceAlarm, Confidence::Medium, "etcd raised its NOSPACE alarm (backend quota exceeded): writes fail until it is compacted, defragmented and disarmed. This is not disk latency.".into(), f.nospace);
     }
 
+    // A corrupt db or a wrong membership fails every start, whatever the disk does.
     if !f.own_etcd_failure.is_empty() {
         return attribution(
             Cause::EtcdFailure,
             Confidence::High,
+            format!("{} {exit}: etcd itself failed in this run (corrupt db or membership error).", case.container),
+            f.own_etcd_failure,
+        );
+    }
+    // A panic explains the exit when the disk does not.
+    if !f.own_etcd_fatal.is_empty() && f.disk.level < DiskLevel::Moderate {
+        return attribution(
+            Cause::EtcdFailure,
+            Confidence::Medium,
             format!(
-                "{} {exit}: etcd itself failed in this run (panic, corrupt db or membership error).",
+                "{} {exit}: etcd panicked or exited fatally in this run, with no disk latency before it.",
                 case.container
             ),
-            f.own_etcd_failure,
+            f.own_etcd_fatal,
         );
     }
 
@@ -437,7 +463,8 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
             || !f.defrags.is_empty()
             || !f.cpu.is_empty()
             || expensive_significant
-            || !f.etcd_failure.is_empty();
+            || !f.etcd_failure.is_empty()
+            || !f.own_etcd_fatal.is_empty();
         if competing {
             conf = conf.lower();
         }

@@ -608,6 +608,32 @@ fn an_etcd_member_crashing_on_a_corrupt_db_is_an_etcd_failure() {
 }
 
 #[test]
+fn an_etcd_panic_is_an_etcd_failure_unless_the_disk_was_slow_before_it() {
+    let etcd_pod = || {
+        let mut p = crashed("Error", 2);
+        p.namespace = "kube-system".into();
+        p.pod = "etcd-a".into();
+        p.container = "etcd".into();
+        p
+    };
+    let panic = SignalKind::Fatal { detail: "panic: assignment to entry in nil map".into() };
+    let mut e = etcd_cluster();
+    e.containers.push(etcd_pod());
+    e.signals.push(signal(member("etcd-a"), panic.clone(), 598, 1));
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::EtcdFailure, Confidence::Medium), "{}", a.summary);
+    // A fatal exit on a timeout is a symptom: with slow WAL syncs on the leader before it, storage decides.
+    let mut e = etcd_cluster();
+    e.containers.push(etcd_pod());
+    slow_wal(&mut e, "etcd-a", 520, 2500.0);
+    late_heartbeats(&mut e, "etcd-a", 522);
+    let timeout = SignalKind::Fatal { detail: "level=fatal msg=\"etcd: context deadline exceeded\"".into() };
+    e.signals.push(signal(member("etcd-a"), timeout, 598, 1));
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_ne!(a.cause, Cause::EtcdFailure, "{}", a.summary);
+}
+
+#[test]
 fn a_controller_crashing_while_a_removed_member_fails_is_an_etcd_failure() {
     let mut e = etcd_cluster();
     e.containers.push(crashed("Error", 1));
