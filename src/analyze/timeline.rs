@@ -24,10 +24,8 @@ fn severity(class: SignalClass) -> Severity {
         | C::PeerUnreachable
         | C::ClockDrift
         | C::Defrag
-        | C::Compaction
         | C::ExpensiveRequest
         | C::RaftMessageDropped
-        | C::PreVote
         | C::DbLocked
         | C::CpuStarved => Severity::Warning,
         C::LeaderElectionLost
@@ -39,7 +37,8 @@ fn severity(class: SignalClass) -> Severity {
         | C::ApiServerEtcdUnreachable
         | C::BackendCorrupt
         | C::MembershipError => Severity::Error,
-        C::LeaderElected | C::MemberStarted | C::NotEtcdDatastore => Severity::Info,
+        // Pre-votes precede every election and compactions run every few minutes: context, not trouble.
+        C::LeaderElected | C::MemberStarted | C::NotEtcdDatastore | C::PreVote | C::Compaction => Severity::Info,
     }
 }
 
