@@ -38,9 +38,10 @@ pub struct Thresholds {
     /// Timeline rows of the same subject and kind closer than this are folded: 60 s.
     pub timeline_fold_secs: i64,
     /// A defragmentation at least this long is a competing explanation for slow applies, read-index and request
-    /// timeouts around it: 1000 ms, the default election timeout. "Defragmentation to a live member blocks the
-    /// system from reading and writing data while rebuilding its states" (etcd.io docs, op-guide "Maintenance",
-    /// Defragmentation).
+    /// timeouts around it: 1000 ms, the default election timeout (our choice). "Defragmenting etcd is a blocking
+    /// action. The etcd member will not respond until defragmentation is complete" (OpenShift 4.5 docs,
+    /// "Defragmenting etcd data"); etcd maintainers call it "stop the world" where compaction is not (etcd-io/etcd
+    /// discussion #17312).
     pub defrag_blocking_ms: f64,
     /// A member that sends pre-votes at one term for at least this long without a leader being elected is in a
     /// pre-vote loop (cut off from its peers, or quorum lost): 10 s, ten default election timeouts; a normal

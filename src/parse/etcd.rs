@@ -119,8 +119,9 @@ const DEFAULT_APPLY_WARN_MS: f64 = 100.0;
 /// etcd's WAL sync warning threshold (`warnSyncDuration`) when the line does not print one.
 const DEFAULT_WAL_WARN_MS: f64 = 1000.0;
 /// A slow request whose response holds at least this many keys is an expensive request, not a disk symptom: 1000
-/// keys, two full pages of client-go's list pager (`defaultPageSize = 500`, k8s.io/client-go tools/pager), i.e. a
-/// range over much of a resource's keyspace or a list that does not paginate. Our choice.
+/// keys, two full pages of client-go's list pager (`defaultPageSize = 500`, k8s.io/client-go tools/pager [mem: not
+/// checked against source]), i.e. a range over much of a resource's keyspace or a list that does not paginate. Our
+/// choice.
 pub const LARGE_RESPONSE_KEYS: u64 = 1000;
 /// ... or at least this many bytes: 10 MiB, about 7x etcd's default request size limit (`--max-request-bytes`
 /// 1.5 MiB, `embed.DefaultMaxRequestBytes`). Our choice.
