@@ -28,6 +28,9 @@ pub struct Context<'a> {
     pub have_etcd_logs: bool,
     /// CPU starvation signals from any source (alerts, kernel lines, etcd members).
     pub cpu: Vec<&'a Signal>,
+    /// The kine backend (`sqlite3`, `mysql`, `postgres`, or `kine` when unnamed) when the evidence shows the
+    /// datastore is not etcd.
+    pub datastore_not_etcd: Option<String>,
     /// Disk latency series from metrics (a healthy WAL fsync rules out the moderate-latency shape).
     pub metric_series: &'a [crate::evidence::MetricSeries],
 }
@@ -656,7 +659,12 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
     let mut evidence = f.own_chain.clone();
     evidence.extend(f.consensus.iter().take(3).cloned());
     evidence.extend(disk.citations.iter().cloned());
-    let summary = if !ctx.have_etcd_logs && !f.own_chain.is_empty() {
+    let summary = if let Some(backend) = ctx.datastore_not_etcd.as_deref().filter(|_| !ctx.have_etcd_logs) {
+        format!(
+            "{} {exit}; the datastore is kine over {backend}, not etcd, so etcd's storage evidence and thresholds do not apply.",
+            case.container
+        )
+    } else if !ctx.have_etcd_logs && !f.own_chain.is_empty() {
         format!(
             "{} {exit} after losing its lease / timing out towards the API server, but no etcd logs were provided, so storage cannot be confirmed or ruled out.",
             case.container

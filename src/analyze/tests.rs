@@ -714,3 +714,16 @@ fn the_largest_db_comes_from_defragmentation_and_compaction_lines() {
     assert_eq!(members::largest_db(&view, t(0), t(150)), Some(("etcd-a".to_string(), 6 << 30, Some(2 << 30))));
     assert_eq!(members::largest_db(&view, t(300), t(600)), None);
 }
+
+#[test]
+fn a_kine_datastore_is_named_instead_of_missing_etcd_logs() {
+    let mut e = Evidence::default();
+    e.containers.push(crashed("Error", 1));
+    lease_lost(&mut e, 590);
+    let k3s = Subject::Container { namespace: String::new(), pod: "k3s".into(), container: "k3s".into() };
+    e.signals.push(signal(k3s.clone(), SignalKind::NotEtcdDatastore { backend: "kine".into() }, 10, 1));
+    e.signals.push(signal(k3s, SignalKind::NotEtcdDatastore { backend: "sqlite3".into() }, 11, 1));
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!(a.cause, Cause::Unexplained);
+    assert!(a.summary.contains("kine over sqlite3"), "{}", a.summary);
+}
