@@ -54,6 +54,8 @@ struct Findings {
     /// Disk evidence before leaving out what defragmentations explain.
     disk_raw: members::DiskFinding,
     defrags: Vec<Citation>,
+    /// Whether consensus, API or the container's own trouble happened during a defragmentation.
+    trouble_during_defrag: bool,
     /// Expensive requests on etcd members: citations, the slowest, and how many.
     expensive: Vec<Citation>,
     expensive_max_ms: f64,
@@ -199,6 +201,32 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
     let disk_raw = members::disk_finding(ctx.etcd, window_start, end, th);
     let mut disk = members::disk_finding_except(ctx.etcd, window_start, end, th, &excused);
     let defrags: Vec<Citation> = defrag_runs.iter().map(|d| d.citation.clone()).take(3).collect();
+    // The trouble the defragmentation explains must happen while it runs: consensus trouble on any member, API
+    // errors, or the container's own lease / timeout errors inside a defragmentation (with its slack).
+    let trouble_during_defrag = excused.iter().any(|x| {
+        let consensus = [
+            SignalClass::HeartbeatLate,
+            SignalClass::LeaderLost,
+            SignalClass::ReadIndexSlow,
+            SignalClass::RequestTimeout,
+        ]
+        .into_iter()
+        .any(|c| ctx.etcd.in_range(x.from, x.to, c).next().is_some());
+        let api = ctx.apiserver.iter().any(|s| {
+            matches!(s.class(), SignalClass::ApiServerEtcdError | SignalClass::ApiServerSlowRequest)
+                && s.last_at >= x.from
+                && s.first_at <= x.to
+        });
+        let own = own_in(
+            case,
+            x.from,
+            x.to,
+            &[SignalClass::LeaseRenewFailed, SignalClass::ApiRequestTimeout, SignalClass::LeaderElectionLost],
+        )
+        .next()
+        .is_some();
+        consensus || api || own
+    });
     // Disk latency under etcd's 1 s warning shows as slow applies on every member with matching late heartbeats on
     // the leader (see analyze::storage).
     if disk.level < DiskLevel::Moderate
@@ -341,6 +369,7 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
         disk,
         disk_raw,
         defrags,
+        trouble_during_defrag,
         expensive,
         expensive_max_ms,
         expensive_count,
@@ -463,7 +492,7 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
             || !f.certs.is_empty()
             || !f.unavailable.is_empty()
             || !f.node_oom_other.is_empty()
-            || !f.defrags.is_empty()
+            || (!f.defrags.is_empty() && (f.trouble_during_defrag || f.disk_raw.level > disk.level))
             || !f.cpu.is_empty()
             || expensive_significant
             || !f.etcd_failure.is_empty()
@@ -500,7 +529,7 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         evidence.extend(f.own_chain.iter().rev().take(2).cloned());
         return attribution(Cause::StorageLatency, conf, summary, evidence);
     }
-    if !f.defrags.is_empty() && chain_seen {
+    if !f.defrags.is_empty() && f.trouble_during_defrag && chain_seen {
         let mut evidence = f.defrags.clone();
         evidence.extend(f.disk_raw.citations.iter().take(2).cloned());
         evidence.extend(f.consensus.iter().take(2).cloned());

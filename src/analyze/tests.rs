@@ -491,23 +491,41 @@ fn a_long_defragmentation_explains_the_slow_applies_inside_it() {
 }
 
 #[test]
-fn slow_wal_syncs_outside_a_defragmentation_stay_storage_at_lower_confidence() {
+fn a_defragmentation_long_before_the_trouble_explains_nothing() {
     let mut e = etcd_cluster();
     e.containers.push(crashed("Error", 1));
-    slow_wal(&mut e, "etcd-a", 520, 2500.0);
-    late_heartbeats(&mut e, "etcd-a", 522);
-    lease_lost(&mut e, 590);
-    defrag(&mut e, "etcd-b", 540, 3000.0);
+    // A routine 3 s defragmentation at t(100), a partition at t(550).
+    defrag(&mut e, "etcd-b", 100, 3000.0);
+    let unreachable =
+        SignalKind::PeerUnreachable { peer: "c3".into(), error: "dial tcp 10.0.0.3:2380: i/o timeout".into() };
+    e.signals.push(signal(member("etcd-a"), unreachable, 550, 20));
+    e.signals.push(signal(member("etcd-b"), SignalKind::LeaderLost { term: 2 }, 570, 1));
+    lease_lost(&mut e, 585);
+    assert_eq!(only_restart(&analyze_now(&e)).cause, Cause::NetworkPartition);
+}
+
+#[test]
+fn slow_wal_syncs_outside_a_defragmentation_stay_storage_at_lower_confidence() {
+    let setup = || {
+        let mut e = etcd_cluster();
+        e.containers.push(crashed("Error", 1));
+        slow_wal(&mut e, "etcd-a", 520, 2500.0);
+        late_heartbeats(&mut e, "etcd-a", 522);
+        lease_lost(&mut e, 590);
+        e
+    };
+    // A follower's defragmentation while the leader's heartbeats are late competes.
+    let mut e = setup();
+    defrag(&mut e, "etcd-b", 524, 3000.0);
     let a = only_restart(&analyze_now(&e)).clone();
     assert_eq!((a.cause, a.confidence), (Cause::StorageLatency, Confidence::Medium), "{}", a.summary);
-    // A short defragmentation is no competitor.
-    let mut e = etcd_cluster();
-    e.containers.push(crashed("Error", 1));
-    slow_wal(&mut e, "etcd-a", 520, 2500.0);
-    late_heartbeats(&mut e, "etcd-a", 522);
-    lease_lost(&mut e, 590);
-    defrag(&mut e, "etcd-b", 540, 136.0);
-    assert_eq!(only_restart(&analyze_now(&e)).confidence, Confidence::High);
+    // One long before the trouble, or a short one, does not.
+    for (at, took) in [(100, 3000.0), (524, 136.0)] {
+        let mut e = setup();
+        defrag(&mut e, "etcd-b", at, took);
+        let a = only_restart(&analyze_now(&e)).clone();
+        assert_eq!((a.cause, a.confidence), (Cause::StorageLatency, Confidence::High), "{at}: {}", a.summary);
+    }
 }
 
 #[test]
