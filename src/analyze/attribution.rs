@@ -60,6 +60,8 @@ struct Findings {
     expensive: Vec<Citation>,
     expensive_max_ms: f64,
     expensive_count: u64,
+    /// Whether slow applies or consensus trouble coincide with the expensive requests.
+    expensive_overlap: bool,
     /// etcd failing on a member other than this container (panic, corrupt db, membership).
     etcd_failure: Vec<Citation>,
     /// etcd failing in this container's own run, when the container is an etcd member.
@@ -266,6 +268,22 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
     let expensive_max_ms = expensive_sigs.iter().map(|(_, s)| members::max_latency(s)).fold(0.0, f64::max);
     let expensive_count = expensive_sigs.iter().map(|(_, s)| s.count).sum();
     let expensive: Vec<Citation> = expensive_sigs.iter().take(3).map(|(m, s)| cite_signal(m, s)).collect();
+    // Expensive requests explain the trouble that happens while they run (or just after): slow applies or
+    // consensus trouble on any member within their duration and a few seconds.
+    let slack = Duration::seconds(windows::DEFRAG_SLACK_SECS);
+    let expensive_overlap = expensive_sigs.iter().any(|(_, s)| {
+        let from = s.first_at - Duration::milliseconds(members::max_latency(s) as i64) - slack;
+        let to = s.last_at + slack;
+        [
+            SignalClass::SlowApply,
+            SignalClass::HeartbeatLate,
+            SignalClass::LeaderLost,
+            SignalClass::ReadIndexSlow,
+            SignalClass::RequestTimeout,
+        ]
+        .into_iter()
+        .any(|c| ctx.etcd.in_range(from, to, c).next().is_some())
+    });
 
     // etcd failing: its own run when this container is an etcd member, another member's otherwise.
     let own_member = ctx.etcd.by_member.keys().find(|m| is_member_container(case, m)).map(String::as_str);
@@ -373,6 +391,7 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
         expensive,
         expensive_max_ms,
         expensive_count,
+        expensive_overlap,
         etcd_failure,
         own_etcd_failure,
         own_etcd_fatal,
@@ -476,8 +495,8 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
     // Without a slow WAL sync, severe applies are not the disk's when something else makes etcd slow: CPU
     // starvation (a WAL sync timed across a CPU stall is inflated too, but applies are inflated first) or
     // expensive requests that the other applies queue behind.
-    let expensive_significant =
-        f.expensive_max_ms >= th.expensive_request_ms || f.expensive_count >= th.expensive_request_count;
+    let expensive_significant = f.expensive_overlap
+        && (f.expensive_max_ms >= th.expensive_request_ms || f.expensive_count >= th.expensive_request_count);
     let applies_explained_otherwise = disk.wal_members.is_empty() && (!f.cpu.is_empty() || expensive_significant);
 
     if disk.level >= DiskLevel::Moderate && disk_precedes && chain_seen && !applies_explained_otherwise {

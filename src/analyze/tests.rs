@@ -546,6 +546,21 @@ fn expensive_requests_without_slow_wal_are_not_storage() {
     assert_eq!((a.cause, a.confidence), (Cause::StorageLatency, Confidence::Medium), "{}", a.summary);
 }
 
+#[test]
+fn expensive_requests_apart_from_the_trouble_explain_nothing() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    // A client lists everything at t(100); a partition at t(550).
+    let big = SignalKind::ExpensiveRequest { took_ms: 2100.0, response_count: 48_000, response_bytes: 90 << 20 };
+    e.signals.push(signal(member("etcd-a"), big, 100, 12));
+    let unreachable =
+        SignalKind::PeerUnreachable { peer: "c3".into(), error: "dial tcp 10.0.0.3:2380: i/o timeout".into() };
+    e.signals.push(signal(member("etcd-a"), unreachable, 550, 20));
+    e.signals.push(signal(member("etcd-b"), SignalKind::LeaderLost { term: 2 }, 570, 1));
+    lease_lost(&mut e, 585);
+    assert_eq!(only_restart(&analyze_now(&e)).cause, Cause::NetworkPartition);
+}
+
 fn cpu_throttled(e: &mut Evidence, at: i64) {
     let kind = SignalKind::CpuStarved {
         detail: "81% throttling of CPU in namespace kube-system for container etcd in pod etcd-a.".into(),
