@@ -109,6 +109,39 @@ pub enum SignalKind {
     NoSpaceAlarm { detail: String },
     /// TLS / certificate failures (expired, unknown authority, SAN mismatch).
     CertificateError { detail: String },
+    /// A backend defragmentation finished (`defragmented` 3.4, `finished defragmenting directory` 3.5/3.6, with
+    /// `took`; capnslog `finished defragmenting the storage backend` prints no duration). Defragmentation is
+    /// stop-the-world for its duration: applies, reads and writes wait on it, and it rewrites the whole database,
+    /// so a WAL sync on the same disk meanwhile is slow too. A competing explanation, not disk evidence.
+    /// Sizes are those after the defragmentation, when the line gives them.
+    Defrag { took_ms: Option<f64>, db_size_bytes: Option<u64>, in_use_bytes: Option<u64> },
+    /// A scheduled compaction finished (`finished scheduled compaction`, `took`). Compaction deletes in batches
+    /// with pauses between them (`compaction-batch-limit`, `compaction-sleep-interval`), so its duration measures
+    /// the amount of history, not the disk. 3.5+ lines carry the db size.
+    Compaction { took_ms: f64, db_size_bytes: Option<u64>, in_use_bytes: Option<u64> },
+    /// A request whose response is huge (a range over much of the keyspace, `range_response_count` / `size` of a
+    /// slow-apply line): its slowness is the request's, not the disk's.
+    ExpensiveRequest { took_ms: f64, response_count: u64, response_bytes: u64 },
+    /// A Raft message to a peer was dropped because the sending (or receiving) buffer was full: the peer (or the
+    /// network to it) does not keep up. A stalled follower causes it too.
+    RaftMessageDropped { peer: String },
+    /// A pre-vote was sent (`sent MsgPreVote request`) or rejected (`rejected MsgPreVote`) at `term`. Repeating
+    /// at one term with no leader elected is a pre-vote loop: a member cut off from its peers, or a quorum lost.
+    PreVote { term: u64, rejected: bool },
+    /// Opening the backend waited on the file lock (`db file is flocked by another process, or taking too
+    /// long`): another etcd process still holds the data dir, usually a restart racing the old process.
+    DbLocked { took_ms: Option<f64> },
+    /// The bbolt database is corrupt or unreadable (`invalid database`, `page N already freed`, `cannot open
+    /// database`, `failed to open database`).
+    BackendCorrupt { detail: String },
+    /// Cluster membership is wrong for this member: it was removed (`the member has been permanently removed from
+    /// the cluster`) or its cluster ID does not match its peers' (`cluster ID mismatch`).
+    MembershipError { detail: String },
+    /// The datastore is not etcd: k3s / kine over SQLite, MySQL or Postgres (`Configuring sqlite3 database
+    /// connection pooling`). etcd's thresholds and messages do not apply.
+    NotEtcdDatastore { backend: String },
+    /// Node or cgroup evidence of CPU starvation (CPU throttling alerts, kernel soft lockups).
+    CpuStarved { detail: String },
     // ---- kube-apiserver ---------------------------------------------------------------------
     /// The API server's etcd client failed or timed out (`retrying of unary invoker failed`, `etcdserver: ...`
     /// echoed, `Handler timeout`, `Post-timeout activity`, `context deadline exceeded` towards etcd).
@@ -151,6 +184,16 @@ pub enum SignalClass {
     ClockDrift,
     NoSpaceAlarm,
     CertificateError,
+    Defrag,
+    Compaction,
+    ExpensiveRequest,
+    RaftMessageDropped,
+    PreVote,
+    DbLocked,
+    BackendCorrupt,
+    MembershipError,
+    NotEtcdDatastore,
+    CpuStarved,
     ApiServerEtcdError,
     ApiServerSlowRequest,
     ApiServerEtcdUnreachable,
@@ -181,6 +224,16 @@ impl SignalKind {
             K::ClockDrift { .. } => SignalClass::ClockDrift,
             K::NoSpaceAlarm { .. } => SignalClass::NoSpaceAlarm,
             K::CertificateError { .. } => SignalClass::CertificateError,
+            K::Defrag { .. } => SignalClass::Defrag,
+            K::Compaction { .. } => SignalClass::Compaction,
+            K::ExpensiveRequest { .. } => SignalClass::ExpensiveRequest,
+            K::RaftMessageDropped { .. } => SignalClass::RaftMessageDropped,
+            K::PreVote { .. } => SignalClass::PreVote,
+            K::DbLocked { .. } => SignalClass::DbLocked,
+            K::BackendCorrupt { .. } => SignalClass::BackendCorrupt,
+            K::MembershipError { .. } => SignalClass::MembershipError,
+            K::NotEtcdDatastore { .. } => SignalClass::NotEtcdDatastore,
+            K::CpuStarved { .. } => SignalClass::CpuStarved,
             K::ApiServerEtcdError { .. } => SignalClass::ApiServerEtcdError,
             K::ApiServerSlowRequest { .. } => SignalClass::ApiServerSlowRequest,
             K::ApiServerEtcdUnreachable { .. } => SignalClass::ApiServerEtcdUnreachable,
@@ -204,6 +257,8 @@ impl SignalKind {
             K::MetricQuantile { value_ms, .. } => Some(*value_ms),
             K::ApiServerSlowRequest { total_ms, .. } => Some(*total_ms),
             K::ClockDrift { drift_ms, .. } => Some(*drift_ms),
+            K::Defrag { took_ms, .. } | K::DbLocked { took_ms } => *took_ms,
+            K::Compaction { took_ms, .. } | K::ExpensiveRequest { took_ms, .. } => Some(*took_ms),
             _ => None,
         }
     }
@@ -227,6 +282,16 @@ impl SignalClass {
             C::ClockDrift => "clock drift",
             C::NoSpaceAlarm => "NOSPACE alarm",
             C::CertificateError => "certificate error",
+            C::Defrag => "defragmentation",
+            C::Compaction => "compaction",
+            C::ExpensiveRequest => "expensive request",
+            C::RaftMessageDropped => "raft message dropped (buffer full)",
+            C::PreVote => "pre-vote",
+            C::DbLocked => "db file locked",
+            C::BackendCorrupt => "corrupt backend db",
+            C::MembershipError => "membership error",
+            C::NotEtcdDatastore => "datastore is not etcd",
+            C::CpuStarved => "CPU starvation",
             C::ApiServerEtcdError => "apiserver etcd error",
             C::ApiServerSlowRequest => "apiserver slow request",
             C::ApiServerEtcdUnreachable => "apiserver cannot reach etcd",
@@ -242,6 +307,24 @@ impl SignalClass {
     /// Whether this class is direct evidence about the disk (as opposed to symptoms that other causes share).
     pub fn is_disk_specific(self) -> bool {
         matches!(self, SignalClass::SlowWalSync | SignalClass::SlowBackend)
+    }
+
+    /// Whether this class is a competing explanation for slow applies and late heartbeats: something other than
+    /// the WAL disk that makes etcd slow (CPU starvation, defragmentation, huge requests, a starved or cut-off
+    /// peer). Storage verdicts should weigh these before blaming the disk for symptoms alone.
+    pub fn competes_with_disk(self) -> bool {
+        use SignalClass as C;
+        matches!(
+            self,
+            C::CpuStarved | C::Defrag | C::ExpensiveRequest | C::RaftMessageDropped | C::PreVote | C::PeerUnreachable
+        )
+    }
+
+    /// Whether this class, on an etcd member, shows etcd itself failing (a panic or fatal exit, a corrupt or locked
+    /// db, wrong membership): the member is down or refuses to start, which no disk latency explains.
+    pub fn is_etcd_failure(self) -> bool {
+        use SignalClass as C;
+        matches!(self, C::Fatal | C::DbLocked | C::BackendCorrupt | C::MembershipError)
     }
 }
 
@@ -771,6 +854,21 @@ mod tests {
         d.record(-1.0);
         assert_eq!(d.count, 0);
         assert_eq!(d.quantile(0.5), None);
+    }
+
+    #[test]
+    fn competing_and_failure_classes_are_not_disk_evidence() {
+        use SignalClass as C;
+        for c in [C::CpuStarved, C::Defrag, C::ExpensiveRequest, C::RaftMessageDropped, C::PreVote, C::PeerUnreachable]
+        {
+            assert!(c.competes_with_disk() && !c.is_disk_specific(), "{c:?}");
+        }
+        for c in [C::Fatal, C::DbLocked, C::BackendCorrupt, C::MembershipError] {
+            assert!(c.is_etcd_failure() && !c.is_disk_specific() && !c.competes_with_disk(), "{c:?}");
+        }
+        // Compaction is neither: its duration measures history, and it blocks nothing for long.
+        assert!(!C::Compaction.is_disk_specific() && !C::Compaction.competes_with_disk());
+        assert!(!C::SlowWalSync.competes_with_disk() && C::SlowWalSync.is_disk_specific());
     }
 
     #[test]

@@ -26,6 +26,11 @@ pub struct Context<'a> {
     pub apiserver: Vec<&'a Signal>,
     /// Whether any etcd member log was read at all.
     pub have_etcd_logs: bool,
+    /// CPU starvation signals from any source (alerts, kernel lines, etcd members).
+    pub cpu: Vec<&'a Signal>,
+    /// The kine backend (`sqlite3`, `mysql`, `postgres`, or `kine` when unnamed) when the evidence shows the
+    /// datastore is not etcd.
+    pub datastore_not_etcd: Option<String>,
     /// Disk latency series from metrics (a healthy WAL fsync rules out the moderate-latency shape).
     pub metric_series: &'a [crate::evidence::MetricSeries],
 }
@@ -46,6 +51,29 @@ struct Findings {
     node_oom_other: Vec<Citation>,
     unavailable: Vec<Citation>,
     disk: members::DiskFinding,
+    /// Disk evidence before leaving out what defragmentations explain.
+    disk_raw: members::DiskFinding,
+    defrags: Vec<Citation>,
+    /// Whether consensus, API or the container's own trouble happened during a defragmentation.
+    trouble_during_defrag: bool,
+    /// Expensive requests on etcd members: citations, the slowest, and how many.
+    expensive: Vec<Citation>,
+    expensive_max_ms: f64,
+    expensive_count: u64,
+    /// Whether slow applies or consensus trouble coincide with the expensive requests.
+    expensive_overlap: bool,
+    /// etcd failing on a member other than this container (panic, corrupt db, membership).
+    etcd_failure: Vec<Citation>,
+    /// etcd failing in this container's own run, when the container is an etcd member.
+    own_etcd_failure: Vec<Citation>,
+    /// A panic or fatal exit of this etcd member in this run (not a timeout): decisive only without disk evidence.
+    own_etcd_fatal: Vec<Citation>,
+    /// CPU starvation of etcd (its container, member or node).
+    cpu: Vec<Citation>,
+    heartbeats_late: bool,
+    /// The one member with late heartbeats while the others are calm ([`members::lone_heartbeat_member`]).
+    lone_heartbeats: Option<String>,
+    heartbeat_citations: Vec<Citation>,
     stall: Vec<Citation>,
     network: Vec<Citation>,
     clock: Vec<Citation>,
@@ -160,8 +188,47 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
         .take(3)
         .collect();
 
-    // Disk evidence must precede the restart: look in [end - window, end].
-    let mut disk = members::disk_finding(ctx.etcd, window_start, end, th);
+    // Disk evidence must precede the restart: look in [end - window, end]. Symptoms during a long
+    // defragmentation on the same member are the defragmentation's (it blocks etcd and rewrites the db).
+    let defrag_runs = members::defrags(ctx.etcd, window_start, end, th);
+    let defrag_slack = Duration::seconds(windows::DEFRAG_SLACK_SECS);
+    let excused: Vec<members::Excused> = defrag_runs
+        .iter()
+        .map(|d| members::Excused {
+            member: d.member.clone(),
+            from: d.began_at - defrag_slack,
+            to: d.ended_at + defrag_slack,
+        })
+        .collect();
+    let disk_raw = members::disk_finding(ctx.etcd, window_start, end, th);
+    let mut disk = members::disk_finding_except(ctx.etcd, window_start, end, th, &excused);
+    let defrags: Vec<Citation> = defrag_runs.iter().map(|d| d.citation.clone()).take(3).collect();
+    // The trouble the defragmentation explains must happen while it runs: consensus trouble on any member, API
+    // errors, or the container's own lease / timeout errors inside a defragmentation (with its slack).
+    let trouble_during_defrag = excused.iter().any(|x| {
+        let consensus = [
+            SignalClass::HeartbeatLate,
+            SignalClass::LeaderLost,
+            SignalClass::ReadIndexSlow,
+            SignalClass::RequestTimeout,
+        ]
+        .into_iter()
+        .any(|c| ctx.etcd.in_range(x.from, x.to, c).next().is_some());
+        let api = ctx.apiserver.iter().any(|s| {
+            matches!(s.class(), SignalClass::ApiServerEtcdError | SignalClass::ApiServerSlowRequest)
+                && s.last_at >= x.from
+                && s.first_at <= x.to
+        });
+        let own = own_in(
+            case,
+            x.from,
+            x.to,
+            &[SignalClass::LeaseRenewFailed, SignalClass::ApiRequestTimeout, SignalClass::LeaderElectionLost],
+        )
+        .next()
+        .is_some();
+        consensus || api || own
+    });
     // Disk latency under etcd's 1 s warning shows as slow applies on every member with matching late heartbeats on
     // the leader (see analyze::storage).
     if disk.level < DiskLevel::Moderate
@@ -181,16 +248,85 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
     let stalled: Vec<&str> = stalls.iter().map(|s| s.member.as_str()).collect();
     let stall: Vec<Citation> = stalls.iter().map(|s| s.citation.clone()).collect();
     // A frozen member is unreachable to its peers: those lines are part of the stall, not a network failure.
-    let network: Vec<Citation> = ctx
+    let mut network: Vec<Citation> = ctx
         .etcd
         .in_range(window_start, end, SignalClass::PeerUnreachable)
+        .chain(ctx.etcd.in_range(window_start, end, SignalClass::RaftMessageDropped))
         .filter(|(_, s)| match &s.kind {
-            SignalKind::PeerUnreachable { peer, .. } => !stalled.contains(&members::peer_member(ctx.etcd, peer)),
+            SignalKind::PeerUnreachable { peer, .. } | SignalKind::RaftMessageDropped { peer } => {
+                !stalled.contains(&members::peer_member(ctx.etcd, peer))
+            }
             _ => true,
         })
         .take(3)
         .map(|(m, s)| cite_signal(m, s))
         .collect();
+    network.extend(members::prevote_loops(ctx.etcd, window_start, end, th).into_iter().take(2));
+
+    let expensive_sigs: Vec<(&str, &Signal)> =
+        ctx.etcd.in_range(window_start, end, SignalClass::ExpensiveRequest).collect();
+    let expensive_max_ms = expensive_sigs.iter().map(|(_, s)| members::max_latency(s)).fold(0.0, f64::max);
+    let expensive_count = expensive_sigs.iter().map(|(_, s)| s.count).sum();
+    let expensive: Vec<Citation> = expensive_sigs.iter().take(3).map(|(m, s)| cite_signal(m, s)).collect();
+    // Expensive requests explain the trouble that happens while they run (or just after): slow applies or
+    // consensus trouble on any member within their duration and a few seconds.
+    let slack = Duration::seconds(windows::DEFRAG_SLACK_SECS);
+    let expensive_overlap = expensive_sigs.iter().any(|(_, s)| {
+        let from = s.first_at - Duration::milliseconds(members::max_latency(s) as i64) - slack;
+        let to = s.last_at + slack;
+        [
+            SignalClass::SlowApply,
+            SignalClass::HeartbeatLate,
+            SignalClass::LeaderLost,
+            SignalClass::ReadIndexSlow,
+            SignalClass::RequestTimeout,
+        ]
+        .into_iter()
+        .any(|c| ctx.etcd.in_range(from, to, c).next().is_some())
+    });
+
+    // etcd failing: its own run when this container is an etcd member, another member's otherwise.
+    let own_member = ctx.etcd.by_member.keys().find(|m| is_member_container(case, m)).map(String::as_str);
+    let mut etcd_failure = Vec::new();
+    let mut own_etcd_failure = Vec::new();
+    let mut own_etcd_fatal = Vec::new();
+    for (m, s) in ctx.etcd.by_member.iter().flat_map(|(m, sigs)| sigs.iter().map(move |s| (m.as_str(), *s))) {
+        if !s.class().is_etcd_failure() || s.class() == SignalClass::DbLocked {
+            continue;
+        }
+        if Some(m) == own_member && s.last_at >= run_start && s.first_at <= run_end {
+            // A fatal exit on a timeout (k3s and other embedders exit when their own etcd is too slow) is a
+            // symptom; the storage rules weigh it.
+            let timeout = matches!(&s.kind, SignalKind::Fatal { detail }
+                if detail.contains("deadline exceeded") || detail.contains("timed out") || detail.contains("timeout"));
+            if timeout {
+                continue;
+            }
+            if s.class() == SignalClass::Fatal {
+                own_etcd_fatal.push(cite_signal(m, s));
+            } else {
+                own_etcd_failure.push(cite_signal(m, s));
+            }
+        } else if Some(m) != own_member && s.last_at >= window_start && s.first_at <= end {
+            etcd_failure.push(cite_signal(m, s));
+        }
+    }
+    etcd_failure.truncate(3);
+    own_etcd_failure.truncate(3);
+    own_etcd_fatal.truncate(3);
+
+    let etcd_names: Vec<&str> = ctx.etcd.by_member.keys().map(String::as_str).collect();
+    let cpu: Vec<Citation> = ctx
+        .cpu
+        .iter()
+        .filter(|s| s.last_at >= window_start && s.first_at <= end)
+        .filter(|s| cpu_concerns_etcd(s, &etcd_names))
+        .take(3)
+        .map(|s| cite_signal(&s.subject.label(), s))
+        .collect();
+    let heartbeats_late = ctx.etcd.in_range(window_start, end, SignalClass::HeartbeatLate).next().is_some();
+    let lone_heartbeats = members::lone_heartbeat_member(ctx.etcd, window_start, end);
+    let heartbeat_citations = citations_for(ctx.etcd, window_start, end, SignalClass::HeartbeatLate, 1);
     let clock = citations_for(ctx.etcd, window_start, end, SignalClass::ClockDrift, 3);
 
     let probes: Vec<Citation> = case
@@ -249,6 +385,20 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
         node_oom_other,
         unavailable,
         disk,
+        disk_raw,
+        defrags,
+        trouble_during_defrag,
+        expensive,
+        expensive_max_ms,
+        expensive_count,
+        expensive_overlap,
+        etcd_failure,
+        own_etcd_failure,
+        own_etcd_fatal,
+        cpu,
+        heartbeats_late,
+        lone_heartbeats,
+        heartbeat_citations,
         stall,
         network,
         clock,
@@ -314,13 +464,42 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         return attribution(Cause::NoSpaceAlarm, Confidence::Medium, "etcd raised its NOSPACE alarm (backend quota exceeded): writes fail until it is compacted, defragmented and disarmed. This is not disk latency.".into(), f.nospace);
     }
 
+    // A corrupt db or a wrong membership fails every start, whatever the disk does.
+    if !f.own_etcd_failure.is_empty() {
+        return attribution(
+            Cause::EtcdFailure,
+            Confidence::High,
+            format!("{} {exit}: etcd itself failed in this run (corrupt db or membership error).", case.container),
+            f.own_etcd_failure,
+        );
+    }
+    // A panic explains the exit when the disk does not.
+    if !f.own_etcd_fatal.is_empty() && f.disk.level < DiskLevel::Moderate {
+        return attribution(
+            Cause::EtcdFailure,
+            Confidence::Medium,
+            format!(
+                "{} {exit}: etcd panicked or exited fatally in this run, with no disk latency before it.",
+                case.container
+            ),
+            f.own_etcd_fatal,
+        );
+    }
+
     let chain_links =
         [!f.consensus.is_empty(), !f.api.is_empty(), !f.own_chain.is_empty()].iter().filter(|b| **b).count();
     let chain_seen = chain_links > 0;
+    let full_chain = !f.own_chain.is_empty() && (!f.consensus.is_empty() || !f.api.is_empty());
     let disk = &f.disk;
     let disk_precedes = disk.first_at.is_some_and(|t| t <= run.ended_at);
+    // Without a slow WAL sync, severe applies are not the disk's when something else makes etcd slow: CPU
+    // starvation (a WAL sync timed across a CPU stall is inflated too, but applies are inflated first) or
+    // expensive requests that the other applies queue behind.
+    let expensive_significant = f.expensive_overlap
+        && (f.expensive_max_ms >= th.expensive_request_ms || f.expensive_count >= th.expensive_request_count);
+    let applies_explained_otherwise = disk.wal_members.is_empty() && (!f.cpu.is_empty() || expensive_significant);
 
-    if disk.level >= DiskLevel::Moderate && disk_precedes && chain_seen {
+    if disk.level >= DiskLevel::Moderate && disk_precedes && chain_seen && !applies_explained_otherwise {
         let mut conf = if disk.level == DiskLevel::Strong { Confidence::High } else { Confidence::Medium };
         // The full chain is disk -> etcd consensus or API errors -> the container's own lease/timeout errors.
         let full_chain = !f.own_chain.is_empty() && (!f.consensus.is_empty() || !f.api.is_empty());
@@ -331,7 +510,12 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
             || !f.clock.is_empty()
             || !f.certs.is_empty()
             || !f.unavailable.is_empty()
-            || !f.node_oom_other.is_empty();
+            || !f.node_oom_other.is_empty()
+            || (!f.defrags.is_empty() && (f.trouble_during_defrag || f.disk_raw.level > disk.level))
+            || !f.cpu.is_empty()
+            || expensive_significant
+            || !f.etcd_failure.is_empty()
+            || !f.own_etcd_fatal.is_empty();
         if competing {
             conf = conf.lower();
         }
@@ -353,7 +537,7 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         }
         summary.push('.');
         if competing {
-            summary.push_str(" Competing evidence (network, clock, certificates, etcd unavailability or OOM kills on the node) in the same window lowers confidence.");
+            summary.push_str(" Competing evidence (network, clock, certificates, etcd unavailability or failure, OOM kills on the node, defragmentation, CPU starvation or expensive requests) in the same window lowers confidence.");
         }
         // The strongest record of each link: the slowest disk bursts, the busiest consensus trouble, and the
         // container's own lines closest to its exit.
@@ -363,6 +547,23 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         evidence.extend(f.api.iter().take(1).cloned());
         evidence.extend(f.own_chain.iter().rev().take(2).cloned());
         return attribution(Cause::StorageLatency, conf, summary, evidence);
+    }
+    if !f.defrags.is_empty() && f.trouble_during_defrag && chain_seen {
+        let mut evidence = f.defrags.clone();
+        evidence.extend(f.disk_raw.citations.iter().take(2).cloned());
+        evidence.extend(f.consensus.iter().take(2).cloned());
+        evidence.extend(f.own_chain.iter().rev().take(2).cloned());
+        let conf = if full_chain { Confidence::Medium } else { Confidence::Low };
+        return attribution(
+            Cause::Defragmentation,
+            conf,
+            format!(
+                "{} {exit} after an etcd defragmentation of over {} blocked reads and writes; the disk symptoms fall inside it.",
+                case.container,
+                members::fmt_ms_plain(th.defrag_blocking_ms)
+            ),
+            evidence,
+        );
     }
     if !f.certs.is_empty() {
         return attribution(
@@ -380,11 +581,76 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
             f.unavailable,
         );
     }
-    if !f.stall.is_empty() && chain_seen {
+    if !f.etcd_failure.is_empty() && chain_seen {
+        let mut evidence = f.etcd_failure.clone();
+        evidence.extend(f.consensus.iter().take(2).cloned());
+        evidence.extend(f.api.iter().take(1).cloned());
+        evidence.extend(f.own_chain.iter().rev().take(2).cloned());
+        let conf = if full_chain { Confidence::Medium } else { Confidence::Low };
+        return attribution(
+            Cause::EtcdFailure,
+            conf,
+            format!(
+                "{} {exit} while an etcd member was failing (panic, corrupt db or membership error).",
+                case.container
+            ),
+            evidence,
+        );
+    }
+    if expensive_significant && chain_seen && disk.wal_members.is_empty() {
+        let mut evidence = f.expensive.clone();
+        evidence.extend(f.consensus.iter().take(2).cloned());
+        evidence.extend(f.own_chain.iter().rev().take(2).cloned());
+        let conf = if full_chain { Confidence::Medium } else { Confidence::Low };
+        return attribution(
+            Cause::ExpensiveRequests,
+            conf,
+            format!(
+                "{} {exit} while etcd served {} request(s) with huge responses (slowest {}), with no slow WAL fdatasync.",
+                case.container,
+                f.expensive_count,
+                members::fmt_ms_plain(f.expensive_max_ms)
+            ),
+            evidence,
+        );
+    }
+    let cpu_stall = !f.cpu.is_empty() && (f.heartbeats_late || disk.level >= DiskLevel::Weak);
+    // A lone leader with late heartbeats while its followers are calm is starved or frozen, whatever etcd's
+    // "likely from slow disk" wording says (only below the moderate level: a disk explanation was weighed above).
+    let lone = disk.level < DiskLevel::Moderate && f.lone_heartbeats.is_some();
+    if (!f.stall.is_empty() || cpu_stall || lone) && chain_seen {
         let mut evidence = f.stall.clone();
+        evidence.extend(f.cpu.iter().cloned());
         evidence.extend(f.consensus.iter().take(3).cloned());
         evidence.extend(f.own_chain.iter().take(3).cloned());
-        let conf = if f.own_chain.is_empty() { Confidence::Low } else { Confidence::Medium };
+        let mut conf = if f.own_chain.is_empty() { Confidence::Low } else { Confidence::Medium };
+        // Node or cgroup evidence of CPU starvation beside a stall is the stall's cause seen directly.
+        if !f.cpu.is_empty() && !f.stall.is_empty() && !f.own_chain.is_empty() {
+            conf = Confidence::High;
+        }
+        if f.stall.is_empty() {
+            let base = if full_chain { Confidence::Medium } else { Confidence::Low };
+            // Node or cgroup evidence of CPU starvation and the lone-member shape agree: one level surer.
+            let conf = if lone && !f.cpu.is_empty() {
+                if base == Confidence::Low { Confidence::Medium } else { Confidence::High }
+            } else if lone {
+                base
+            } else {
+                Confidence::Low
+            };
+            evidence.extend(f.heartbeat_citations.iter().cloned());
+            let summary = match &f.lone_heartbeats {
+                Some(who) if lone => format!(
+                    "{} {exit} while {who} alone sent heartbeats late and applied slowly, its followers calm, with no slow WAL fdatasync: a CPU-starved or paused member, not the disks.",
+                    case.container
+                ),
+                _ => format!(
+                    "{} {exit} while etcd was starved of CPU (throttling or soft lockups) and slow, with no slow WAL fdatasync.",
+                    case.container
+                ),
+            };
+            return attribution(Cause::EtcdStall, conf, summary, evidence);
+        }
         let summary = format!(
             "{} {exit} after an etcd member's raft loop stalled for over {} without any slow WAL fdatasync on that member: a frozen or CPU-starved process, not the disk. The heartbeat warning's 'likely from slow disk' wording is not evidence of disk latency here.",
             case.container,
@@ -441,7 +707,12 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
     let mut evidence = f.own_chain.clone();
     evidence.extend(f.consensus.iter().take(3).cloned());
     evidence.extend(disk.citations.iter().cloned());
-    let summary = if !ctx.have_etcd_logs && !f.own_chain.is_empty() {
+    let summary = if let Some(backend) = ctx.datastore_not_etcd.as_deref().filter(|_| !ctx.have_etcd_logs) {
+        format!(
+            "{} {exit}; the datastore is kine over {backend}, not etcd, so etcd's storage evidence and thresholds do not apply.",
+            case.container
+        )
+    } else if !ctx.have_etcd_logs && !f.own_chain.is_empty() {
         format!(
             "{} {exit} after losing its lease / timing out towards the API server, but no etcd logs were provided, so storage cannot be confirmed or ruled out.",
             case.container
@@ -505,6 +776,26 @@ fn oom_processes<'a>(case: &'a ContainerCase, window: Duration) -> Vec<&'a str> 
 pub(crate) fn process_is(container: &str, process: &str) -> bool {
     let (c, p) = (container.to_ascii_lowercase(), process.to_ascii_lowercase());
     p.len() >= 3 && (c.starts_with(&p) || p.starts_with(&c))
+}
+
+/// Whether this container is the etcd member `member` (kubeadm's static pod `etcd-<node>` with container `etcd`,
+/// or a pod named like the member).
+fn is_member_container(case: &ContainerCase, member: &str) -> bool {
+    case.pod == member || (case.container == "etcd" && (member.contains(&case.pod) || case.pod.contains(member)))
+}
+
+/// Whether a CPU starvation signal concerns etcd: an etcd member's own line, a line naming etcd (the
+/// `CPUThrottlingHigh` alert names the container and pod), or a line from the node of a member.
+fn cpu_concerns_etcd(s: &Signal, etcd_members: &[&str]) -> bool {
+    use crate::evidence::Subject;
+    match &s.subject {
+        Subject::EtcdMember { .. } => true,
+        Subject::Node { name } => etcd_members.iter().any(|m| m.contains(name.as_str()) || name.contains(m)),
+        _ => match &s.kind {
+            SignalKind::CpuStarved { detail } => detail.contains("etcd"),
+            _ => false,
+        },
+    }
 }
 
 fn fmt_window(secs: i64) -> String {

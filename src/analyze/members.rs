@@ -122,11 +122,44 @@ pub struct DiskFinding {
     pub shape: Option<(usize, f64, f64)>,
 }
 
-fn max_latency(s: &Signal) -> f64 {
+pub fn max_latency(s: &Signal) -> f64 {
     s.latency.as_ref().map(|d| d.max_ms).or_else(|| s.kind.latency_ms()).unwrap_or(0.0)
 }
 
 pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresholds) -> DiskFinding {
+    disk_finding_except(view, from, to, th, &[])
+}
+
+/// A stretch of time on one member whose disk symptoms another cause explains (a defragmentation).
+#[derive(Debug, Clone)]
+pub struct Excused {
+    pub member: String,
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+/// A `opened backend db` that waited on the file lock: a `db file is flocked` (or capnslog `holds the file lock`)
+/// on the same member shortly before it. Its `took` is the wait, not the disk.
+fn waited_on_flock(view: &EtcdView, member: &str, s: &Signal) -> bool {
+    use crate::analyze::thresholds::windows::FLOCK_WAIT_SECS;
+    if !matches!(&s.kind, SignalKind::SlowBackend { operation, .. } if operation == "open backend db") {
+        return false;
+    }
+    let since = s.first_at - Duration::seconds(FLOCK_WAIT_SECS);
+    view.by_member.get(member).is_some_and(|sigs| {
+        sigs.iter().any(|l| l.class() == SignalClass::DbLocked && l.last_at >= since && l.first_at <= s.first_at)
+    })
+}
+
+/// [`disk_finding`] leaving out the symptoms inside `excused` stretches (same member), and db opens that waited
+/// on the file lock.
+pub fn disk_finding_except(
+    view: &EtcdView,
+    from: Timestamp,
+    to: Timestamp,
+    th: &Thresholds,
+    excused: &[Excused],
+) -> DiskFinding {
     let leaders = view.leaders_during(from, to);
     let mut f = DiskFinding {
         level: DiskLevel::None,
@@ -140,8 +173,13 @@ pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresh
         citations: Vec::new(),
         shape: None,
     };
+    let kept = |m: &str, s: &Signal| {
+        !excused.iter().any(|e| e.member == m && s.first_at <= e.to && s.last_at >= e.from)
+            && !waited_on_flock(view, m, s)
+    };
+    let in_range = |class| view.in_range(from, to, class).filter(move |(m, s)| kept(m, s));
     let mut best_wal: BTreeMap<&str, &Signal> = BTreeMap::new();
-    for (m, s) in view.in_range(from, to, SignalClass::SlowWalSync) {
+    for (m, s) in in_range(SignalClass::SlowWalSync) {
         f.wal_members.insert(m.to_string());
         f.max_wal_ms = f.max_wal_ms.max(max_latency(s));
         f.first_at = Some(f.first_at.map_or(s.first_at, |t| t.min(s.first_at)));
@@ -155,7 +193,7 @@ pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresh
             .or_insert(s);
     }
     // Backend operations that measure the disk (db open, defrag) count like WAL syncs when they are slow.
-    for (m, s) in view.in_range(from, to, SignalClass::SlowBackend) {
+    for (m, s) in in_range(SignalClass::SlowBackend) {
         if max_latency(s) >= th.slow_fdatasync_ms {
             f.wal_members.insert(m.to_string());
             f.first_at = Some(f.first_at.map_or(s.first_at, |t| t.min(s.first_at)));
@@ -164,7 +202,7 @@ pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresh
     }
     let mut any_apply = false;
     let mut best_apply: BTreeMap<&str, &Signal> = BTreeMap::new();
-    for (m, s) in view.in_range(from, to, SignalClass::SlowApply) {
+    for (m, s) in in_range(SignalClass::SlowApply) {
         any_apply = true;
         let max = max_latency(s);
         f.max_apply_ms = f.max_apply_ms.max(max);
@@ -184,11 +222,10 @@ pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresh
                 .or_insert(s);
         }
     }
-    f.last_at = view
-        .in_range(from, to, SignalClass::SlowWalSync)
+    f.last_at = in_range(SignalClass::SlowWalSync)
         .map(|(_, s)| s.first_at)
         .chain(
-            view.in_range(from, to, SignalClass::SlowApply)
+            in_range(SignalClass::SlowApply)
                 .filter(|(_, s)| {
                     max_latency(s) >= th.apply_severe_ms
                         && matches!(s.kind, SignalKind::SlowApply { read_only: false, .. })
@@ -200,7 +237,7 @@ pub fn disk_finding(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresh
     // Members apply every entry through their own backends: slow disks everywhere slow every member's applies at
     // a comparable rate, while a slow (or CPU-starved) leader leaves its followers with a few slow ones.
     let mut applied: BTreeMap<&str, u64> = BTreeMap::new();
-    for (m, s) in view.in_range(from, to, SignalClass::SlowApply) {
+    for (m, s) in in_range(SignalClass::SlowApply) {
         if matches!(s.kind, SignalKind::SlowApply { read_only: false, .. }) {
             *applied.entry(m).or_insert(0) += s.count;
         }
@@ -268,6 +305,127 @@ pub fn stalls(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresholds) 
     out
 }
 
+/// A defragmentation that blocked a member: it ended at the line's time and began `took` before.
+pub struct DefragRun {
+    pub member: String,
+    pub began_at: Timestamp,
+    pub ended_at: Timestamp,
+    pub took_ms: f64,
+    pub citation: Citation,
+}
+
+/// Defragmentations of at least `defrag_blocking_ms` that overlap `[from, to]`. Lines without a duration
+/// (capnslog) cannot be placed and are left out.
+pub fn defrags(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresholds) -> Vec<DefragRun> {
+    let mut out = Vec::new();
+    for (m, s) in view.in_range(from, to + Duration::seconds(STALL_LOOKAHEAD), SignalClass::Defrag) {
+        let took_ms = max_latency(s);
+        if took_ms < th.defrag_blocking_ms {
+            continue;
+        }
+        let began_at = s.first_at - Duration::milliseconds(took_ms as i64);
+        if began_at > to || s.last_at < from {
+            continue;
+        }
+        out.push(DefragRun {
+            member: m.to_string(),
+            began_at,
+            ended_at: s.last_at,
+            took_ms,
+            citation: cite_signal(m, s),
+        });
+    }
+    out
+}
+
+const STALL_LOOKAHEAD: i64 = crate::analyze::thresholds::windows::STALL_LOOKAHEAD_SECS;
+
+/// Members that sent pre-votes at one term for at least `prevote_loop_secs` within `[from, to]` with no leader
+/// elected on them meanwhile: cut off from their peers, or the cluster lost quorum (members removed or down).
+pub fn prevote_loops(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresholds) -> Vec<Citation> {
+    let mut out = Vec::new();
+    for (member, sigs) in &view.by_member {
+        let mut by_term: BTreeMap<u64, (Timestamp, Timestamp, &Signal)> = BTreeMap::new();
+        for s in sigs.iter().filter(|s| s.last_at >= from && s.first_at <= to) {
+            if let SignalKind::PreVote { term, rejected: false } = s.kind {
+                let e = by_term.entry(term).or_insert((s.first_at, s.last_at, s));
+                e.0 = e.0.min(s.first_at);
+                e.1 = e.1.max(s.last_at);
+            }
+        }
+        for (_, (first, last, s)) in by_term {
+            let long = (last - first).num_seconds() >= th.prevote_loop_secs;
+            let elected = sigs
+                .iter()
+                .any(|l| l.class() == SignalClass::LeaderElected && l.first_at >= first && l.first_at <= last);
+            if long && !elected {
+                let mut c = cite_signal(member, s);
+                c.claim = format!(
+                    "{member}: pre-votes at one term for {}s with no leader elected",
+                    (last - first).num_seconds()
+                );
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Slow applied entries the lone member needs of its own (as the moderate-latency shape asks of each member: one
+/// line is noise on any cluster).
+const LONE_MIN_APPLIES: u64 = 3;
+
+/// The one member with late heartbeats over `[from, to]` while the others are calm: no slow WAL sync anywhere, no
+/// late heartbeats elsewhere, and the others' slow applied entries (read-only ranges aside: they wait on the
+/// leader's read index) none, or fewer than a quarter of its own. That is the shape of a CPU-starved or frozen
+/// leader: a slow shared disk slows every member's applies through its own backend at a comparable rate
+/// ([`crate::analyze::storage::SHAPE_COMPARABLE_RATE`]). In the lab, a CFS-throttled leader logged 120 slow
+/// applied entries against its followers' 5 and 3; with every member's fdatasync delayed 250 ms, 114 against 109
+/// and 99. `None` when several members, or none, show trouble.
+pub fn lone_heartbeat_member(view: &EtcdView, from: Timestamp, to: Timestamp) -> Option<String> {
+    let mut late: BTreeSet<&str> = view.in_range(from, to, SignalClass::HeartbeatLate).map(|(m, _)| m).collect();
+    if late.len() != 1 || view.by_member.len() < 2 || view.in_range(from, to, SignalClass::SlowWalSync).next().is_some()
+    {
+        return None;
+    }
+    let lone = late.pop_first()?;
+    let mut applied: BTreeMap<&str, u64> = BTreeMap::new();
+    for (m, s) in view.in_range(from, to, SignalClass::SlowApply) {
+        if matches!(s.kind, SignalKind::SlowApply { read_only: false, .. }) {
+            *applied.entry(m).or_insert(0) += s.count;
+        }
+    }
+    let own = applied.get(lone).copied().unwrap_or(0);
+    // The starved member is slow itself: a few late heartbeats alone are noise on any cluster.
+    if own < LONE_MIN_APPLIES {
+        return None;
+    }
+    let rate = crate::analyze::storage::SHAPE_COMPARABLE_RATE;
+    let others_calm = applied.iter().filter(|(m, _)| **m != lone).all(|(_, n)| *n == 0 || n * rate < own);
+    others_calm.then(|| lone.to_string())
+}
+
+/// The largest db size (bytes, with the in-use bytes of the same line) any member reported over `[from, to]`
+/// (defragmentation and 3.5+ compaction lines).
+pub fn largest_db(view: &EtcdView, from: Timestamp, to: Timestamp) -> Option<(String, u64, Option<u64>)> {
+    let mut best: Option<(String, u64, Option<u64>)> = None;
+    for class in [SignalClass::Defrag, SignalClass::Compaction] {
+        for (m, s) in view.in_range(from, to, class) {
+            let (size, in_use) = match s.kind {
+                SignalKind::Defrag { db_size_bytes, in_use_bytes, .. }
+                | SignalKind::Compaction { db_size_bytes, in_use_bytes, .. } => (db_size_bytes, in_use_bytes),
+                _ => (None, None),
+            };
+            if let Some(size) = size {
+                if best.as_ref().is_none_or(|b| size > b.1) {
+                    best = Some((m.to_string(), size, in_use));
+                }
+            }
+        }
+    }
+    best
+}
+
 /// The member a peer reference names (a hex member id, or a name), when known.
 pub fn peer_member<'v>(view: &'v EtcdView, peer: &'v str) -> &'v str {
     view.names.get(peer.trim_start_matches('0')).map(String::as_str).unwrap_or(peer)
@@ -307,7 +465,18 @@ pub fn cite_signal(who: &str, s: &Signal) -> Citation {
         | SignalKind::OutOfMemory { detail }
         | SignalKind::Fatal { detail }
         | SignalKind::NoSpaceAlarm { detail }
-        | SignalKind::CertificateError { detail } => claim.push_str(&format!(": {}", truncate(detail, 120))),
+        | SignalKind::CertificateError { detail }
+        | SignalKind::BackendCorrupt { detail }
+        | SignalKind::MembershipError { detail }
+        | SignalKind::CpuStarved { detail } => claim.push_str(&format!(": {}", truncate(detail, 120))),
+        SignalKind::NotEtcdDatastore { backend } => claim.push_str(&format!(": {backend}")),
+        SignalKind::RaftMessageDropped { peer } => claim.push_str(&format!(": peer {peer}")),
+        SignalKind::PreVote { term, rejected } => {
+            claim.push_str(&format!(" at term {term}{}", if *rejected { " (rejected)" } else { "" }))
+        }
+        SignalKind::ExpensiveRequest { response_count, response_bytes, .. } => {
+            claim.push_str(&format!(": {response_count} keys, {} bytes in one response", response_bytes))
+        }
         SignalKind::PeerUnreachable { peer, error } => {
             claim.push_str(&format!(": peer {peer}: {}", truncate(error, 100)))
         }
@@ -345,7 +514,20 @@ pub fn link_of(class: SignalClass) -> Link {
         | C::ConfigError
         | C::Fatal
         | C::OutOfMemory => Link::Container,
-        C::PeerUnreachable | C::ClockDrift | C::NoSpaceAlarm | C::CertificateError => Link::Competing,
+        C::PeerUnreachable
+        | C::ClockDrift
+        | C::NoSpaceAlarm
+        | C::CertificateError
+        | C::Defrag
+        | C::Compaction
+        | C::ExpensiveRequest
+        | C::RaftMessageDropped
+        | C::PreVote
+        | C::DbLocked
+        | C::BackendCorrupt
+        | C::MembershipError
+        | C::NotEtcdDatastore
+        | C::CpuStarved => Link::Competing,
     }
 }
 
@@ -551,6 +733,12 @@ pub fn member_signals(view: &EtcdView, th: &Thresholds) -> Vec<MemberSignals> {
                     .collect(),
                 disk_metric: None,
                 assessment,
+                competing: counts
+                    .iter()
+                    .filter(|(c, _)| c.competes_with_disk() || c.is_etcd_failure() || **c == SignalClass::Compaction)
+                    .filter(|(c, _)| !matches!(c, SignalClass::PeerUnreachable | SignalClass::Fatal))
+                    .map(|(c, n)| (*c, *n))
+                    .collect(),
             }
         })
         .collect()

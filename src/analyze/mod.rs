@@ -147,6 +147,19 @@ fn dedupe_signals(evidence: &Evidence) -> (Evidence, usize) {
 }
 
 /// Runs the whole analysis.
+/// The kine backend the evidence names, a named one (`sqlite3`) before the bare `kine` of the endpoint line.
+fn not_etcd_datastore(signals: &[&Signal]) -> Option<String> {
+    let mut backends: Vec<&str> = signals
+        .iter()
+        .filter_map(|s| match &s.kind {
+            crate::evidence::SignalKind::NotEtcdDatastore { backend } => Some(backend.as_str()),
+            _ => None,
+        })
+        .collect();
+    backends.sort_by_key(|b| (*b == "kine", *b));
+    backends.first().map(|b| b.to_string())
+}
+
 pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
     let (mut deduped, duplicates) = dedupe_signals(evidence);
     let alias_notes = members::resolve_member_aliases(&mut deduped);
@@ -189,12 +202,16 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
         context_signals.iter().copied().filter(|s| matches!(s.subject, Subject::ApiServer { .. })).collect();
     let have_etcd_logs = !etcd.by_member.is_empty()
         || evidence.inputs.iter().any(|i| matches!(i.subject, Some(Subject::EtcdMember { .. })));
+    let cpu: Vec<&Signal> =
+        context_signals.iter().copied().filter(|s| s.class() == crate::evidence::SignalClass::CpuStarved).collect();
     let ctx = attribution::Context {
         thresholds: th,
         etcd: &etcd,
         apiserver,
         have_etcd_logs,
         metric_series: &evidence.metric_series,
+        cpu,
+        datastore_not_etcd: not_etcd_datastore(&context_signals),
     };
 
     let cases = restarts::build_cases(evidence, &context_signals);

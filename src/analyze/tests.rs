@@ -446,3 +446,317 @@ fn oom_victims_are_read_from_both_event_formats() {
     assert!(super::attribution::process_is("karmada-controller-manager", "karmada-control"));
     assert!(!super::attribution::process_is("karmada-scheduler", "karmada-control"));
 }
+
+// ---- competing causes of issue 8 §2 --------------------------------------------------------------------------
+
+fn defrag(e: &mut Evidence, who: &str, ended_at: i64, took_ms: f64) {
+    let kind = SignalKind::Defrag { took_ms: Some(took_ms), db_size_bytes: Some(6 << 30), in_use_bytes: Some(2 << 30) };
+    e.signals.push(signal(member(who), kind, ended_at, 1));
+}
+
+fn request_timeout(e: &mut Evidence, who: &str, at: i64) {
+    let kind = SignalKind::RequestTimeout { detail: "etcdserver: request timed out".into() };
+    e.signals.push(signal(member(who), kind, at, 2));
+}
+
+fn severe_applies(e: &mut Evidence, who: &str, at: i64) {
+    e.signals.push(signal(
+        member(who),
+        SignalKind::SlowApply { took_ms: 2400.0, expected_ms: 100.0, read_only: false },
+        at,
+        4,
+    ));
+}
+
+#[test]
+fn a_long_defragmentation_explains_the_slow_applies_inside_it() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    // Two members (a quorum) are defragmented at once from t(552) to t(560); their applies stall meanwhile and
+    // requests time out.
+    severe_applies(&mut e, "etcd-a", 554);
+    severe_applies(&mut e, "etcd-b", 554);
+    request_timeout(&mut e, "etcd-a", 558);
+    lease_lost(&mut e, 585);
+    // Without the defragmentations the severe applies on a quorum point at the disks.
+    let before = only_restart(&analyze_now(&e)).clone();
+    assert_eq!(before.cause, Cause::StorageLatency, "{}", before.summary);
+    defrag(&mut e, "etcd-a", 560, 8000.0);
+    defrag(&mut e, "etcd-b", 560, 8000.0);
+    let r = analyze_now(&e);
+    let a = only_restart(&r);
+    assert_eq!((a.cause, a.confidence), (Cause::Defragmentation, Confidence::Medium), "{}", a.summary);
+    assert_eq!(r.verdict.outcome, Outcome::OtherCause);
+    assert!(r.verdict.to_settle.iter().any(|s| s.contains("defrag")), "{:?}", r.verdict.to_settle);
+}
+
+#[test]
+fn a_defragmentation_long_before_the_trouble_explains_nothing() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    // A routine 3 s defragmentation at t(100), a partition at t(550).
+    defrag(&mut e, "etcd-b", 100, 3000.0);
+    let unreachable =
+        SignalKind::PeerUnreachable { peer: "c3".into(), error: "dial tcp 10.0.0.3:2380: i/o timeout".into() };
+    e.signals.push(signal(member("etcd-a"), unreachable, 550, 20));
+    e.signals.push(signal(member("etcd-b"), SignalKind::LeaderLost { term: 2 }, 570, 1));
+    lease_lost(&mut e, 585);
+    assert_eq!(only_restart(&analyze_now(&e)).cause, Cause::NetworkPartition);
+}
+
+#[test]
+fn slow_wal_syncs_outside_a_defragmentation_stay_storage_at_lower_confidence() {
+    let setup = || {
+        let mut e = etcd_cluster();
+        e.containers.push(crashed("Error", 1));
+        slow_wal(&mut e, "etcd-a", 520, 2500.0);
+        late_heartbeats(&mut e, "etcd-a", 522);
+        lease_lost(&mut e, 590);
+        e
+    };
+    // A follower's defragmentation while the leader's heartbeats are late competes.
+    let mut e = setup();
+    defrag(&mut e, "etcd-b", 524, 3000.0);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::StorageLatency, Confidence::Medium), "{}", a.summary);
+    // One long before the trouble, or a short one, does not.
+    for (at, took) in [(100, 3000.0), (524, 136.0)] {
+        let mut e = setup();
+        defrag(&mut e, "etcd-b", at, took);
+        let a = only_restart(&analyze_now(&e)).clone();
+        assert_eq!((a.cause, a.confidence), (Cause::StorageLatency, Confidence::High), "{at}: {}", a.summary);
+    }
+}
+
+#[test]
+fn expensive_requests_without_slow_wal_are_not_storage() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    let big = SignalKind::ExpensiveRequest { took_ms: 2100.0, response_count: 48_000, response_bytes: 90 << 20 };
+    e.signals.push(signal(member("etcd-a"), big, 545, 6));
+    severe_applies(&mut e, "etcd-a", 550);
+    request_timeout(&mut e, "etcd-a", 556);
+    lease_lost(&mut e, 585);
+    let r = analyze_now(&e);
+    let a = only_restart(&r);
+    assert_eq!((a.cause, a.confidence), (Cause::ExpensiveRequests, Confidence::Medium), "{}", a.summary);
+    // With slow WAL syncs on the leader the disk stays the explanation, less surely.
+    slow_wal(&mut e, "etcd-a", 548, 2500.0);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::StorageLatency, Confidence::Medium), "{}", a.summary);
+}
+
+#[test]
+fn expensive_requests_apart_from_the_trouble_explain_nothing() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    // A client lists everything at t(100); a partition at t(550).
+    let big = SignalKind::ExpensiveRequest { took_ms: 2100.0, response_count: 48_000, response_bytes: 90 << 20 };
+    e.signals.push(signal(member("etcd-a"), big, 100, 12));
+    let unreachable =
+        SignalKind::PeerUnreachable { peer: "c3".into(), error: "dial tcp 10.0.0.3:2380: i/o timeout".into() };
+    e.signals.push(signal(member("etcd-a"), unreachable, 550, 20));
+    e.signals.push(signal(member("etcd-b"), SignalKind::LeaderLost { term: 2 }, 570, 1));
+    lease_lost(&mut e, 585);
+    assert_eq!(only_restart(&analyze_now(&e)).cause, Cause::NetworkPartition);
+}
+
+fn cpu_throttled(e: &mut Evidence, at: i64) {
+    let kind = SignalKind::CpuStarved {
+        detail: "81% throttling of CPU in namespace kube-system for container etcd in pod etcd-a.".into(),
+    };
+    let subject = Subject::Container {
+        namespace: "monitoring".into(),
+        pod: "alertmanager-0".into(),
+        container: "alertmanager".into(),
+    };
+    e.signals.push(signal(subject, kind, at, 1));
+}
+
+#[test]
+fn cpu_throttling_of_etcd_makes_a_stall_certain_and_takes_severe_applies_from_the_disk() {
+    // A stall without slow fdatasync, and the alert saying etcd's container was throttled.
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    e.signals.push(signal(
+        member("etcd-a"),
+        SignalKind::HeartbeatLate { exceeded_ms: 3000.0, heartbeat_interval_ms: Some(100.0) },
+        580,
+        2,
+    ));
+    lease_lost(&mut e, 585);
+    cpu_throttled(&mut e, 570);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::EtcdStall, Confidence::High), "{}", a.summary);
+    // Severe applies on the leader with short late heartbeats, no WAL sync.
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    severe_applies(&mut e, "etcd-a", 550);
+    e.signals.push(signal(
+        member("etcd-a"),
+        SignalKind::HeartbeatLate { exceeded_ms: 300.0, heartbeat_interval_ms: Some(100.0) },
+        551,
+        5,
+    ));
+    request_timeout(&mut e, "etcd-a", 556);
+    lease_lost(&mut e, 585);
+    // The leader alone is slow while its followers are calm: a starved leader, at medium confidence ...
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::EtcdStall, Confidence::Medium), "{}", a.summary);
+    // ... and high with the throttling alert.
+    cpu_throttled(&mut e, 549);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::EtcdStall, Confidence::High), "{}", a.summary);
+    // The alert without the lone-member shape (every member applying slowly): a low-confidence stall.
+    severe_applies(&mut e, "etcd-b", 550);
+    severe_applies(&mut e, "etcd-c", 550);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_ne!(a.cause, Cause::StorageLatency, "{}", a.summary);
+    // Throttling beside slow WAL syncs on the leader lowers the storage verdict's confidence only.
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    slow_wal(&mut e, "etcd-a", 520, 2500.0);
+    late_heartbeats(&mut e, "etcd-a", 522);
+    lease_lost(&mut e, 590);
+    cpu_throttled(&mut e, 515);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::StorageLatency, Confidence::Medium), "{}", a.summary);
+}
+
+#[test]
+fn an_etcd_member_crashing_on_a_corrupt_db_is_an_etcd_failure() {
+    let mut e = etcd_cluster();
+    let mut etcd_pod = crashed("Error", 2);
+    etcd_pod.namespace = "kube-system".into();
+    etcd_pod.pod = "etcd-a".into();
+    etcd_pod.container = "etcd".into();
+    e.containers.push(etcd_pod);
+    slow_wal(&mut e, "etcd-b", 520, 2500.0);
+    let corrupt = SignalKind::BackendCorrupt {
+        detail: "cannot open database at /var/lib/etcd/member/snap/db (invalid database)".into(),
+    };
+    e.signals.push(signal(member("etcd-a"), corrupt, 598, 1));
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::EtcdFailure, Confidence::High), "{}", a.summary);
+}
+
+#[test]
+fn an_etcd_panic_is_an_etcd_failure_unless_the_disk_was_slow_before_it() {
+    let etcd_pod = || {
+        let mut p = crashed("Error", 2);
+        p.namespace = "kube-system".into();
+        p.pod = "etcd-a".into();
+        p.container = "etcd".into();
+        p
+    };
+    let panic = SignalKind::Fatal { detail: "panic: assignment to entry in nil map".into() };
+    let mut e = etcd_cluster();
+    e.containers.push(etcd_pod());
+    e.signals.push(signal(member("etcd-a"), panic.clone(), 598, 1));
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::EtcdFailure, Confidence::Medium), "{}", a.summary);
+    // A fatal exit on a timeout is a symptom: with slow WAL syncs on the leader before it, storage decides.
+    let mut e = etcd_cluster();
+    e.containers.push(etcd_pod());
+    slow_wal(&mut e, "etcd-a", 520, 2500.0);
+    late_heartbeats(&mut e, "etcd-a", 522);
+    let timeout = SignalKind::Fatal { detail: "level=fatal msg=\"etcd: context deadline exceeded\"".into() };
+    e.signals.push(signal(member("etcd-a"), timeout, 598, 1));
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_ne!(a.cause, Cause::EtcdFailure, "{}", a.summary);
+}
+
+#[test]
+fn a_controller_crashing_while_a_removed_member_fails_is_an_etcd_failure() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    let removed = SignalKind::MembershipError {
+        detail: "server error: the member has been permanently removed from the cluster".into(),
+    };
+    e.signals.push(signal(member("etcd-c"), removed, 560, 1));
+    request_timeout(&mut e, "etcd-a", 570);
+    lease_lost(&mut e, 585);
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!((a.cause, a.confidence), (Cause::EtcdFailure, Confidence::Medium), "{}", a.summary);
+}
+
+#[test]
+fn a_prevote_loop_at_one_term_is_a_network_or_quorum_failure() {
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    // etcd-a sends pre-votes at term 4 for 30 s; nobody is elected.
+    e.signals.push(signal(member("etcd-a"), SignalKind::PreVote { term: 4, rejected: false }, 550, 30));
+    lease_lost(&mut e, 585);
+    e.signals.push(signal(member("etcd-a"), SignalKind::LeaderLost { term: 4 }, 549, 1));
+    let r = analyze_now(&e);
+    assert_eq!(only_restart(&r).cause, Cause::NetworkPartition, "{}", only_restart(&r).summary);
+    // A pre-vote round that ends in an election is normal.
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    e.signals.push(signal(member("etcd-a"), SignalKind::PreVote { term: 4, rejected: false }, 550, 30));
+    e.signals.push(signal(member("etcd-a"), SignalKind::LeaderElected { term: 5, leader_id: "a1".into() }, 560, 1));
+    lease_lost(&mut e, 585);
+    assert_ne!(only_restart(&analyze_now(&e)).cause, Cause::NetworkPartition);
+}
+
+#[test]
+fn a_db_open_that_waited_on_the_file_lock_is_not_disk_evidence() {
+    let open = SignalKind::SlowBackend { operation: "open backend db".into(), took_ms: 12_000.0 };
+    let mut e = etcd_cluster();
+    e.containers.push(crashed("Error", 1));
+    e.signals.push(signal(member("etcd-a"), open.clone(), 560, 1));
+    request_timeout(&mut e, "etcd-b", 570);
+    lease_lost(&mut e, 585);
+    assert_eq!(only_restart(&analyze_now(&e)).cause, Cause::StorageLatency);
+    e.signals.push(signal(member("etcd-a"), SignalKind::DbLocked { took_ms: Some(10_000.0) }, 558, 1));
+    assert_ne!(only_restart(&analyze_now(&e)).cause, Cause::StorageLatency);
+}
+
+#[test]
+fn a_lone_member_with_late_heartbeats_while_the_others_are_calm() {
+    let lone = |e: &Evidence| {
+        let signals: Vec<&Signal> = e.signals.iter().collect();
+        let view = members::EtcdView::new(e, &signals);
+        members::lone_heartbeat_member(&view, t(0), t(600))
+    };
+    // Late heartbeats alone are noise.
+    let mut e = etcd_cluster();
+    late_heartbeats(&mut e, "etcd-a", 500);
+    assert_eq!(lone(&e), None);
+    // With its own slow applies, followers quiet: the starved-leader shape.
+    severe_applies(&mut e, "etcd-a", 501);
+    assert_eq!(lone(&e).as_deref(), Some("etcd-a"));
+    // Followers' read-only ranges wait on the leader's read index: still calm.
+    let read = SignalKind::SlowApply { took_ms: 900.0, expected_ms: 100.0, read_only: true };
+    e.signals.push(signal(member("etcd-b"), read, 502, 30));
+    assert_eq!(lone(&e).as_deref(), Some("etcd-a"));
+    // A follower applying as slowly as the leader: every member is slow, not one starved member.
+    severe_applies(&mut e, "etcd-b", 503);
+    assert_eq!(lone(&e), None);
+}
+
+#[test]
+fn the_largest_db_comes_from_defragmentation_and_compaction_lines() {
+    let mut e = etcd_cluster();
+    defrag(&mut e, "etcd-a", 100, 1500.0);
+    let kind = SignalKind::Compaction { took_ms: 300.0, db_size_bytes: Some(8 << 30), in_use_bytes: Some(1 << 30) };
+    e.signals.push(signal(member("etcd-b"), kind, 200, 1));
+    let signals: Vec<&Signal> = e.signals.iter().collect();
+    let view = members::EtcdView::new(&e, &signals);
+    assert_eq!(members::largest_db(&view, t(0), t(600)), Some(("etcd-b".to_string(), 8 << 30, Some(1 << 30))));
+    assert_eq!(members::largest_db(&view, t(0), t(150)), Some(("etcd-a".to_string(), 6 << 30, Some(2 << 30))));
+    assert_eq!(members::largest_db(&view, t(300), t(600)), None);
+}
+
+#[test]
+fn a_kine_datastore_is_named_instead_of_missing_etcd_logs() {
+    let mut e = Evidence::default();
+    e.containers.push(crashed("Error", 1));
+    lease_lost(&mut e, 590);
+    let k3s = Subject::Container { namespace: String::new(), pod: "k3s".into(), container: "k3s".into() };
+    e.signals.push(signal(k3s.clone(), SignalKind::NotEtcdDatastore { backend: "kine".into() }, 10, 1));
+    e.signals.push(signal(k3s, SignalKind::NotEtcdDatastore { backend: "sqlite3".into() }, 11, 1));
+    let a = only_restart(&analyze_now(&e)).clone();
+    assert_eq!(a.cause, Cause::Unexplained);
+    assert!(a.summary.contains("kine over sqlite3"), "{}", a.summary);
+}

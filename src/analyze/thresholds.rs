@@ -37,6 +37,23 @@ pub struct Thresholds {
     pub startup_failure_secs: i64,
     /// Timeline rows of the same subject and kind closer than this are folded: 60 s.
     pub timeline_fold_secs: i64,
+    /// A defragmentation at least this long is a competing explanation for slow applies, read-index and request
+    /// timeouts around it: 1000 ms, the default election timeout (our choice). "Defragmenting etcd is a blocking
+    /// action. The etcd member will not respond until defragmentation is complete" (OpenShift 4.5 docs,
+    /// "Defragmenting etcd data"); etcd maintainers call it "stop the world" where compaction is not (etcd-io/etcd
+    /// discussion #17312).
+    pub defrag_blocking_ms: f64,
+    /// A member that sends pre-votes at one term for at least this long without a leader being elected is in a
+    /// pre-vote loop (cut off from its peers, or quorum lost): 10 s, ten default election timeouts; a normal
+    /// election finishes within one or two.
+    pub prevote_loop_secs: i64,
+    /// Expensive requests explain the trouble only when they are slow themselves: an expensive request at least
+    /// this slow, or [`Self::expensive_request_count`] of them. 500 ms, the same level as `apply_severe_ms`. The
+    /// size floor that makes a request expensive (1000 keys or 10 MiB in one response) is the parser's
+    /// (`parse::etcd::LARGE_RESPONSE_KEYS` / `LARGE_RESPONSE_BYTES`), documented there.
+    pub expensive_request_ms: f64,
+    /// ... or this many expensive requests in the causal window: 10 (our choice: a client listing in a loop).
+    pub expensive_request_count: u64,
     /// The etcd mixin's alert levels (etcd-io/etcd contrib/mixin), shown beside the guidance because a disk at
     /// 100 ms p99 already breaks leader election while none of them fires: WAL fsync p99 > 0.5 s warning,
     /// > 1 s critical (`etcdHighFsyncDurations`); backend commit p99 > 0.25 s (`etcdHighCommitDurations`);
@@ -69,6 +86,12 @@ pub mod windows {
     /// Two sightings of a run's end closer than this are the same restart (pod status, an event and a log file
     /// each place it; kubelet events lag the termination by a few seconds), unless they name different runs.
     pub const SAME_RESTART_SECS: i64 = 15;
+    /// Disk symptoms on a member within this long of one of its defragmentations are the defragmentation's: the
+    /// end line is printed when it finishes, and the waiting requests log when they complete just after.
+    pub const DEFRAG_SLACK_SECS: i64 = 5;
+    /// A slow `opened backend db` within this long after a `db file is flocked` on the same member measured the
+    /// wait for the lock, not the disk (etcd logs the flock line every 10 s while it waits).
+    pub const FLOCK_WAIT_SECS: i64 = 600;
 }
 
 impl Default for Thresholds {
@@ -85,6 +108,10 @@ impl Default for Thresholds {
             causal_window_secs: 600,
             startup_failure_secs: 30,
             timeline_fold_secs: 60,
+            defrag_blocking_ms: 1000.0,
+            prevote_loop_secs: 10,
+            expensive_request_ms: 500.0,
+            expensive_request_count: 10,
             mixin_fsync_warning_ms: 500.0,
             mixin_fsync_critical_ms: 1000.0,
             mixin_commit_warning_ms: 250.0,

@@ -22,15 +22,23 @@ fn severity(class: SignalClass) -> Severity {
         | C::LeaseRenewFailed
         | C::ApiRequestTimeout
         | C::PeerUnreachable
-        | C::ClockDrift => Severity::Warning,
+        | C::ClockDrift
+        | C::Defrag
+        | C::ExpensiveRequest
+        | C::RaftMessageDropped
+        | C::DbLocked
+        | C::CpuStarved => Severity::Warning,
         C::LeaderElectionLost
         | C::ConfigError
         | C::Fatal
         | C::OutOfMemory
         | C::NoSpaceAlarm
         | C::CertificateError
-        | C::ApiServerEtcdUnreachable => Severity::Error,
-        C::LeaderElected | C::MemberStarted => Severity::Info,
+        | C::ApiServerEtcdUnreachable
+        | C::BackendCorrupt
+        | C::MembershipError => Severity::Error,
+        // Pre-votes precede every election and compactions run every few minutes: context, not trouble.
+        C::LeaderElected | C::MemberStarted | C::NotEtcdDatastore | C::PreVote | C::Compaction => Severity::Info,
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::analyze::members::fmt_ms_plain;
 use crate::analyze::thresholds::Thresholds;
-use crate::evidence::Gap;
+use crate::evidence::{Gap, SignalClass};
 use crate::report::model::{
     Alternative, Cause, Citation, Confidence, ContainerHistory, Link, MemberSignals, Outcome, RestartRecord, Verdict,
 };
@@ -185,6 +185,8 @@ pub fn decide(
     let chain = match top {
         Cause::StorageLatency => "The chain is visible: slow WAL/backend I/O on etcd blocks the raft loop, heartbeats go out late and leaders change, requests time out, and the controllers cannot renew their leader-election leases, exit, and are backed off by the kubelet.".to_string(),
         Cause::EtcdStall => "etcd's heartbeat warnings say 'likely from slow disk', but no slow WAL fdatasync accompanies the stalls on the same member: the process was frozen or starved of CPU.".to_string(),
+        Cause::Defragmentation => "A defragmentation blocks a member's reads and writes for its whole duration; the slow operations fall inside it.".to_string(),
+        Cause::ExpensiveRequests => "Requests returning huge ranges keep etcd busy and the other requests queue behind them; no slow WAL fdatasync points at the disk.".to_string(),
         _ => String::new(),
     };
     let unexplained_note = if unexplained > 0 {
@@ -303,11 +305,26 @@ fn alternatives(
         Cause::NoSpaceAlarm,
         Cause::ClockSkew,
         Cause::CertificateError,
+        Cause::Defragmentation,
+        Cause::ExpensiveRequests,
+        Cause::EtcdFailure,
     ];
     let sum = |f: fn(&MemberSignals) -> u64| members.iter().map(f).sum::<u64>();
+    let count = |c: SignalClass| members.iter().filter_map(|m| m.competing.get(&c)).sum::<u64>();
+    // The causes of issue 8 §2 are listed only when their lines were logged or they explain some restarts: every
+    // report names the classic alternatives, these only when they are in play.
+    let in_play = |c: Cause| match c {
+        Cause::Defragmentation => count(SignalClass::Defrag) > 0,
+        Cause::ExpensiveRequests => count(SignalClass::ExpensiveRequest) > 0,
+        Cause::EtcdFailure => {
+            count(SignalClass::BackendCorrupt) + count(SignalClass::MembershipError) + count(SignalClass::DbLocked) > 0
+        }
+        _ => true,
+    };
     considered
         .iter()
         .filter(|c| **c != top)
+        .filter(|c| in_play(**c) || tallies.iter().any(|(t, _, _)| t == *c))
         .map(|&cause| {
             let fits = tallies.iter().find(|(c, _, _)| *c == cause).map(|(_, k, _)| *k).unwrap_or(0);
             let why_not = if fits > 0 {
@@ -338,6 +355,15 @@ fn alternatives(
                     Cause::NoSpaceAlarm => "no NOSPACE alarm or 'database space exceeded'".into(),
                     Cause::ClockSkew => "no clock drift warnings between members".into(),
                     Cause::CertificateError => "no TLS certificate errors".into(),
+                    Cause::Defragmentation => match count(SignalClass::Defrag) {
+                        0 => format!("no defragmentation over {} in etcd's logs", fmt_ms_plain(th.defrag_blocking_ms)),
+                        k => format!("{k} defragmentation(s) logged, but not over the restarts' slow operations"),
+                    },
+                    Cause::ExpensiveRequests => match count(SignalClass::ExpensiveRequest) {
+                        0 => "no request with a huge response in etcd's logs".into(),
+                        k => format!("{k} request(s) with huge responses logged, too few or too fast to explain the restarts, or beside slow WAL syncs"),
+                    },
+                    Cause::EtcdFailure => "no etcd panic, corrupt db or membership error".into(),
                     _ => String::new(),
                 }
             };
@@ -366,6 +392,15 @@ fn settle(top: Cause, conf: Confidence, gaps: &[Gap], have_etcd_logs: bool, majo
         }
         if top == Cause::EtcdStall {
             out.push("CPU throttling and steal time of the etcd member's node and container for the window".into());
+        }
+        if matches!(top, Cause::StorageLatency | Cause::EtcdStall | Cause::Unexplained) {
+            out.push("container_cpu_cfs_throttled_periods_total / container_cpu_cfs_periods_total of the etcd containers for the window (throttling makes applies and heartbeats late without a slow disk)".into());
+        }
+        if top == Cause::Defragmentation {
+            out.push("etcd_disk_backend_defrag_duration_seconds and the defrag schedule: did a defrag run on several members at once?".into());
+        }
+        if top == Cause::ExpensiveRequests {
+            out.push("the API server's audit log for the window, to name the clients listing whole resources".into());
         }
     }
     out.dedup();

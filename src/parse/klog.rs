@@ -153,11 +153,42 @@ pub(crate) fn text_signal(msg: &str, level: Option<char>) -> Option<SignalKind> 
     if client_timeout && !msg.contains("robe failed") {
         return Some(SignalKind::ApiRequestTimeout { detail: clip(msg) });
     }
+    // ---- the datastore is not etcd, CPU starvation ------------------------------------------------------------
+    if let Some(kind) = not_etcd_datastore(msg).or_else(|| cpu_starved(msg)) {
+        return Some(kind);
+    }
     // ---- anything else fatal --------------------------------------------------------------------------------
+    if is_go_crash(msg) && super::etcd::is_bolt_corruption(msg) {
+        // `panic: page 123 already freed`, `panic: cannot open database at ... (invalid database)` (3.4 capnslog).
+        return Some(SignalKind::BackendCorrupt { detail: clip(msg) });
+    }
     if level == Some('F') || is_go_crash(msg) {
         return Some(SignalKind::Fatal { detail: clip(msg) });
     }
     None
+}
+
+/// kine (k3s's etcd shim over SQL) announcing its backend: `Configuring %s database connection pooling:
+/// maxIdleConns=%d, maxOpenConns=%d, connMaxLifetime=%s` (`%s` is `sqlite3`, `mysql`, `postgres`), and its endpoint
+/// line (`Kine listening on %s`, later `Kine available at %s`), which names no backend. Both are verbatim in public
+/// k3s logs; their k3s-io/kine source files were not checked [mem]. k3s with embedded etcd prints neither.
+fn not_etcd_datastore(msg: &str) -> Option<SignalKind> {
+    if msg.contains("Kine listening on ") || msg.contains("Kine available at ") {
+        return Some(SignalKind::NotEtcdDatastore { backend: "kine".into() });
+    }
+    let at = msg.find(" database connection pooling")?;
+    let backend = msg[..at].rsplit("Configuring ").next().filter(|b| !b.is_empty() && !b.contains(' '))?;
+    Some(SignalKind::NotEtcdDatastore { backend: backend.to_string() })
+}
+
+/// CPU starvation seen outside etcd: the `CPUThrottlingHigh` alert of kubernetes-mixin / kube-prometheus
+/// (`{{ $value | humanizePercentage }} throttling of CPU in namespace {{ $labels.namespace }} for container {{
+/// $labels.container }} in pod {{ $labels.pod }}.`, verbatim in several stored copies of their rule files) and the
+/// kernel watchdog's `BUG: soft lockup - CPU#%d stuck for %us! [%s:%d]` (linux `kernel/watchdog.c` [mem: not checked
+/// against source]).
+fn cpu_starved(msg: &str) -> Option<SignalKind> {
+    let hit = msg.contains("throttling of CPU in namespace") || msg.contains("soft lockup - CPU#");
+    hit.then(|| SignalKind::CpuStarved { detail: clip(msg) })
 }
 
 /// A Go panic or runtime fatal error (`panic: ...`, `fatal error: ...`, klog `Observed a panic`).

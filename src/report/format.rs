@@ -769,6 +769,7 @@ pub(crate) fn sample_report() -> Report {
                 ]),
             }),
             assessment: "WAL fdatasync up to 3.0s while leader: 300x the 10ms p99 guidance".into(),
+            competing: Default::default(),
         },
         MemberSignals {
             member: "etcd-cp2".into(),
@@ -790,6 +791,7 @@ pub(crate) fn sample_report() -> Report {
             latency_series: series(&[(5, 650.0), (6, 420.0), (7, 180.0)]),
             disk_metric: None,
             assessment: "slow applies while following the stalled leader; no disk evidence of its own".into(),
+            competing: Default::default(),
         },
         MemberSignals {
             member: "etcd-cp3".into(),
@@ -811,6 +813,7 @@ pub(crate) fn sample_report() -> Report {
             latency_series: vec![(t(13, 5, 0), 1020.0)],
             disk_metric: None,
             assessment: "one slow fdatasync (1.0s); one peer probe failure towards etcd-cp1 during the stall".into(),
+            competing: Default::default(),
         },
     ];
 

@@ -358,6 +358,9 @@ pub fn cause_key(cause: Cause) -> &'static str {
         Cause::OutOfMemory => "out_of_memory",
         Cause::ConfigError => "config_error",
         Cause::ProbeFailure => "probe_failure",
+        Cause::Defragmentation => "defragmentation",
+        Cause::ExpensiveRequests => "expensive_requests",
+        Cause::EtcdFailure => "etcd_failure",
         Cause::Unexplained => "unexplained",
     }
 }
@@ -376,6 +379,9 @@ fn cause_colour(cause: Cause) -> &'static str {
         Cause::OutOfMemory => "#1f77b4",
         Cause::ConfigError => "#2ca02c",
         Cause::ProbeFailure => "#f2b701",
+        Cause::Defragmentation => "#c49c94",
+        Cause::ExpensiveRequests => "#dbdb8d",
+        Cause::EtcdFailure => "#9edae5",
         Cause::Unexplained => "#7f7f7f",
     }
 }

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::analyze::thresholds::Thresholds;
-use crate::evidence::{Collection, Gap, InputSummary, NodeInfo, Origin, Subject, Timestamp};
+use crate::evidence::{Collection, Gap, InputSummary, NodeInfo, Origin, SignalClass, Subject, Timestamp};
 
 /// Version of the JSON schema (`schema_version` in every report).
 pub const SCHEMA_VERSION: &str = "etcd-triage/report/v2";
@@ -87,6 +87,12 @@ pub enum Cause {
     ConfigError,
     /// The kubelet killed the container after liveness probe failures unrelated to storage.
     ProbeFailure,
+    /// A backend defragmentation blocked etcd (stop-the-world) long enough to explain the trouble.
+    Defragmentation,
+    /// Requests with huge responses (ranges over much of the keyspace) made etcd slow, not its disk.
+    ExpensiveRequests,
+    /// etcd itself failed: it panicked, its bbolt db is corrupt, or its membership is wrong.
+    EtcdFailure,
     /// The container exited with an error the evidence does not explain.
     Unexplained,
 }
@@ -104,6 +110,9 @@ impl Cause {
             Cause::OutOfMemory => "OOM kill",
             Cause::ConfigError => "configuration error at start-up",
             Cause::ProbeFailure => "liveness probe failures (not storage)",
+            Cause::Defragmentation => "etcd defragmentation (stop-the-world)",
+            Cause::ExpensiveRequests => "expensive etcd requests (huge ranges)",
+            Cause::EtcdFailure => "etcd failure (panic, corrupt db or membership)",
             Cause::Unexplained => "unexplained exit",
         }
     }
@@ -305,6 +314,11 @@ pub struct MemberSignals {
     pub disk_metric: Option<DiskMetricSeries>,
     /// One-line assessment (`WAL fsync up to 3.0s: 300x the 10ms guidance`).
     pub assessment: String,
+    /// Lines of competing explanations this member logged, by class (those of
+    /// [`SignalClass::competes_with_disk`] and [`SignalClass::is_etcd_failure`], plus compactions); absent when
+    /// none.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub competing: std::collections::BTreeMap<SignalClass, u64>,
 }
 
 /// A node the verdict touches, with what the kubelet reports about it.

@@ -695,7 +695,14 @@ fn key_detail(kind: &SignalKind) -> &str {
 }
 
 fn same_key(a: &SignalKind, b: &SignalKind) -> bool {
-    a.class() == b.class() && key_detail(a) == key_detail(b)
+    let same_term = match (a, b) {
+        // A pre-vote loop is pre-votes at one term: keep terms apart so a burst's term is every member's.
+        (SignalKind::PreVote { term: x, rejected: p }, SignalKind::PreVote { term: y, rejected: q }) => {
+            x == y && p == q
+        }
+        _ => true,
+    };
+    a.class() == b.class() && key_detail(a) == key_detail(b) && same_term
 }
 
 impl Folder {
