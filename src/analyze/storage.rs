@@ -287,11 +287,21 @@ pub fn assess(
         d.slow_metric_ops += slow;
         d.best.push((r.value_ms, reading_citation(&r.origin, r)));
     }
+    // A defragmentation holds the backend and rewrites the whole database: slow syncs on that member while it runs
+    // are its doing (analyze::members::defrags), not evidence about the disk at other times.
+    let defrag_runs = match (from, to) {
+        (Some(f), Some(t)) => crate::analyze::members::defrags(view, f, t, th),
+        _ => Vec::new(),
+    };
+    let in_defrag = |m: &str, s: &Signal| {
+        defrag_runs.iter().any(|d| d.member == m && s.first_at >= d.began_at && s.first_at <= d.ended_at)
+    };
     let mut first_disk: Option<Timestamp> = None;
     for (m, sigs) in &view.by_member {
         let d = disks.get_mut(m).expect("every logged member has an entry");
         for s in sigs {
             match &s.kind {
+                SignalKind::SlowWalSync { .. } if in_defrag(m, s) => {}
                 SignalKind::SlowWalSync { .. } => {
                     d.wal.merge(&digest(s));
                     d.wal_first = Some(d.wal_first.map_or(s.first_at, |t| t.min(s.first_at)));
@@ -455,7 +465,13 @@ pub fn assess(
         (Some(f), Some(t)) => crate::analyze::members::stalls(view, f, t, th),
         _ => Vec::new(),
     };
-    let cpu_or_pause_suspected = !stalls.is_empty();
+    // Node or container CPU starvation lines (kernel soft lockups, CPUThrottlingHigh) anywhere in the window.
+    let cpu_lines = evidence.signals.iter().any(|s| {
+        s.class() == SignalClass::CpuStarved
+            && from.is_none_or(|f| s.last_at >= f)
+            && to.is_none_or(|t| s.first_at <= t)
+    });
+    let cpu_or_pause_suspected = !stalls.is_empty() || cpu_lines;
 
     let mut basis: BTreeSet<DiskBasis> = members.iter().flat_map(|m| m.basis.iter().copied()).collect();
     if !unplaced_probes.is_empty() {
@@ -846,6 +862,50 @@ mod tests {
         assert_eq!(r.storage.verdict, StorageVerdict::TooSlow);
         assert_eq!(r.headline.kind, HeadlineKind::Restarts);
         assert!(!r.headline.storage_latency);
+    }
+
+    #[test]
+    fn slow_syncs_while_a_defragmentation_runs_are_its_doing() {
+        let mut e = one_member_log();
+        // A 20 s defragmentation ending at t(130); a 3 s WAL sync logged inside it.
+        e.signals.push(signal(
+            member("node-1"),
+            SignalKind::Defrag { took_ms: Some(20_000.0), db_size_bytes: None, in_use_bytes: None },
+            130,
+            1,
+        ));
+        slow_wal(&mut e, "node-1", 120, 3000.0);
+        let r = analyze_now(&e);
+        assert_eq!(r.storage.verdict, StorageVerdict::Unknown, "{:?}", r.storage);
+        // The same sync outside the defragmentation is the disk's.
+        let mut e = one_member_log();
+        e.signals.push(signal(
+            member("node-1"),
+            SignalKind::Defrag { took_ms: Some(20_000.0), db_size_bytes: None, in_use_bytes: None },
+            130,
+            1,
+        ));
+        slow_wal(&mut e, "node-1", 400, 3000.0);
+        assert_eq!(analyze_now(&e).storage.verdict, StorageVerdict::TooSlow);
+    }
+
+    #[test]
+    fn cpu_starvation_lines_lower_a_storage_verdict_and_ask_for_cpu_evidence() {
+        let mut e = etcd_cluster();
+        slow_wal(&mut e, "etcd-a", 520, 1500.0);
+        late_heartbeats(&mut e, "etcd-a", 522);
+        let high = analyze_now(&e).storage.confidence;
+        e.signals.push(signal(
+            crate::evidence::Subject::Node { name: "nuc".into() },
+            SignalKind::CpuStarved { detail: "watchdog: BUG: soft lockup - CPU#1 stuck for 23s!".into() },
+            510,
+            1,
+        ));
+        let r = analyze_now(&e);
+        assert_eq!(r.storage.verdict, StorageVerdict::TooSlow);
+        assert!(r.storage.cpu_or_pause_suspected);
+        assert!(r.storage.confidence < high, "{:?} vs {high:?}", r.storage.confidence);
+        assert!(r.storage.to_settle.contains(&StorageSettle::CpuEvidence));
     }
 
     #[test]
