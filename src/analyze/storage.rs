@@ -566,6 +566,8 @@ pub fn assess(
             }
         }
     }
+    let mut cited = BTreeSet::new();
+    evidence_out.retain(|c| cited.insert(c.origin.clone()));
     evidence_out.truncate(6);
     evidence_out.sort_by_key(|c| c.at);
 

@@ -1390,15 +1390,17 @@ pub fn storage_headline(s: &StorageAssessment) -> String {
     }
     let c = &s.consensus;
     let mut trouble = Vec::new();
-    for (n, what) in [
-        (c.late_heartbeats, "late heartbeats"),
-        (c.leader_changes, "leader changes"),
-        (c.elections_started, "elections started"),
-        (c.read_index_slow, "slow read-index"),
-        (c.request_timeouts, "request timeouts"),
+    for (n, one, many) in [
+        (c.late_heartbeats, "late heartbeat", "late heartbeats"),
+        (c.leader_changes, "leader change", "leader changes"),
+        (c.elections_started, "election started", "elections started"),
+        (c.read_index_slow, "slow read-index", "slow read-index"),
+        (c.request_timeouts, "request timeout", "request timeouts"),
     ] {
-        if n > 0 {
-            trouble.push(format!("{n} {what}"));
+        match n {
+            0 => {}
+            1 => trouble.push(format!("1 {one}")),
+            n => trouble.push(format!("{n} {many}")),
         }
     }
     if s.verdict >= StorageVerdict::Degraded && !trouble.is_empty() {

@@ -333,7 +333,7 @@ fn storage(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
         writeln!(out, "</ul>")?;
     }
     if report.headline.kind == HeadlineKind::Storage && s.verdict >= StorageVerdict::Degraded {
-        writeln!(out, "<h3>No restarts in the evidence; to tie restarts to it, add</h3>\n<pre>")?;
+        writeln!(out, "<h3>No restart in the evidence; if pods restarted, add their history</h3>\n<pre>")?;
         for c in RESTART_EVIDENCE_COMMANDS {
             writeln!(out, "{}", escape(c))?;
         }

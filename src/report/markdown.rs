@@ -186,7 +186,7 @@ fn storage(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
         writeln!(out)?;
     }
     if report.headline.kind == HeadlineKind::Storage && s.verdict >= StorageVerdict::Degraded {
-        writeln!(out, "No restarts in the evidence; to tie restarts to it, add:\n\n```sh")?;
+        writeln!(out, "No restart in the evidence; if pods restarted, add their history:\n\n```sh")?;
         for c in RESTART_EVIDENCE_COMMANDS {
             writeln!(out, "{c}")?;
         }

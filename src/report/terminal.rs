@@ -262,7 +262,7 @@ impl Renderer<'_> {
             }
         }
         if self.report.headline.kind == HeadlineKind::Storage && s.verdict >= StorageVerdict::Degraded {
-            writeln!(out, "  {}", self.p("No restarts in the evidence; to tie restarts to it, add", bold()))?;
+            writeln!(out, "  {}", self.p("No restart in the evidence; if pods restarted, add their history", bold()))?;
             for c in RESTART_EVIDENCE_COMMANDS {
                 self.wrapped(out, "    $ ", 6, 6, c, cyan(), None)?;
             }
