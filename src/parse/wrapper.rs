@@ -50,7 +50,7 @@ const MAX_DEPTH: usize = 3;
 
 /// Removes wrappers from one physical line. Never fails: if nothing matches, the whole line is the content.
 pub fn unwrap_line(line: &str) -> Unwrapped<'_> {
-    let line = line.trim_end_matches(['\r', '\n']);
+    let line = strip_paste_prefix(line.trim_end_matches(['\r', '\n']));
     let mut out = Unwrapped { outer_time: None, content: Cow::Borrowed(line), partial: false, wrapper: Wrapper::None };
     for depth in 0..MAX_DEPTH {
         let step = match &out.content {
@@ -106,9 +106,98 @@ fn unwrap_once(s: &str) -> Option<Step> {
     match *s.as_bytes().first()? {
         b'0'..=b'9' => timestamped(s),
         b'{' if s.starts_with("{\"log\":") => docker_json(s),
-        b'A'..=b'Z' | b'a'..=b'z' => journald(s),
+        // zap and klog JSON lines start with their level or time; only other objects can be journal records.
+        b'{' if !s.starts_with("{\"level\"") && !s.starts_with("{\"ts\"") && s.contains("\"__REALTIME_TIMESTAMP\"") => {
+            journal_json(s)
+        }
+        b'A'..=b'Z' | b'a'..=b'z' => journald(s).or_else(|| bare_ident(s)),
         _ => None,
     }
+}
+
+/// A syslog line with its time and host cut off (`etcd[3867]: message`, as pasted from `journalctl` output or
+/// syslog viewers): the identifier and `[pid]` are required; there is no time.
+fn bare_ident(s: &str) -> Option<Step> {
+    let b = s.as_bytes();
+    let open = b.iter().take(64).position(|&c| c == b'[')?;
+    if open == 0 || !b[..open].iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')) {
+        return None;
+    }
+    let close = open + 1 + b[open + 1..].iter().take(12).position(|&c| c == b']')?;
+    if close == open + 1 || !b[open + 1..close].iter().all(u8::is_ascii_digit) || b.get(close + 1) != Some(&b':') {
+        return None;
+    }
+    let content_at = if b.get(close + 2) == Some(&b' ') { close + 3 } else { close + 2 };
+    Some(Step { wrapper: Wrapper::Journald, time: None, partial: false, content: Inner::Range(content_at..s.len()) })
+}
+
+/// Removes what a paste puts before a log line: `kubectl logs --prefix`'s `[pod/NAME/CONTAINER] `, Markdown quote
+/// (`> `) and list (`* `) markers, and leading whitespace (indented code blocks). Costs one byte comparison for
+/// lines that have none.
+pub fn strip_paste_prefix(line: &str) -> &str {
+    let mut s = line;
+    for _ in 0..8 {
+        let b = s.as_bytes();
+        s = match b.first() {
+            Some(b' ' | b'\t') => s.trim_start_matches([' ', '\t']),
+            Some(b'>') => &s[1..],
+            Some(b'*') if b.get(1) == Some(&b' ') => &s[2..],
+            Some(b'[') if s.starts_with("[pod/") => match s.find("] ") {
+                Some(end) => &s[end + 2..],
+                None => return s,
+            },
+            _ => return s,
+        };
+    }
+    s
+}
+
+/// The pod and container a `kubectl logs --prefix` line names (`[pod/etcd-0/etcd] ...`), when it has the prefix
+/// (after any quote or list markers).
+pub fn kubectl_prefix(line: &str) -> Option<(&str, &str)> {
+    let mut s = line.trim_start_matches([' ', '\t', '>', '*']);
+    s = s.trim_start_matches([' ', '\t']);
+    let rest = s.strip_prefix("[pod/")?;
+    let end = rest.find("] ")?;
+    let (pod, container) = rest[..end].split_once('/')?;
+    (!pod.is_empty() && !container.is_empty()).then_some((pod, container))
+}
+
+/// Who wrote a journal line: the host and the syslog identifier (`k3s`, `etcd`, `rke2`) or unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalOrigin {
+    pub host: String,
+    pub ident: String,
+}
+
+/// The host and identifier of a journald line in any of the shapes [`unwrap_line`] reads (`short`,
+/// `short-precise`, `short-iso`, `json`), after any paste prefix. Called per candidate line only for journal files.
+pub fn journal_origin(line: &str) -> Option<JournalOrigin> {
+    let s = strip_paste_prefix(line.trim_end_matches(['\r', '\n']));
+    let b = s.as_bytes();
+    let at = match *b.first()? {
+        b'{' => {
+            let rec: JournalRecord = serde_json::from_str(s).ok()?;
+            let ident = rec.ident.or(rec.unit.map(|u| u.trim_end_matches(".service").to_string()))?;
+            return Some(JournalOrigin { host: rec.host.unwrap_or_default(), ident });
+        }
+        b'0'..=b'9' => match iso8601_prefix(s)? {
+            Ok((_, n)) => n + 1,
+            Err(_) => return None,
+        },
+        _ => match syslog_prefix(s) {
+            Some(Ok((_, n))) => n + 1,
+            Some(Err(_)) => return None,
+            None => {
+                // `ident[pid]: ` without time and host.
+                let open = s.find('[')?;
+                bare_ident(s)?;
+                return Some(JournalOrigin { host: String::new(), ident: s[..open].to_string() });
+            }
+        },
+    };
+    let f = journal_fields(s, at)?;
+    Some(JournalOrigin { host: s[f.host].to_string(), ident: s[f.ident].to_string() })
 }
 
 /// CRI (`<ts> stdout|stderr <tags> <content>`) or `kubectl logs --timestamps` (`<ts> <content>`).
@@ -125,6 +214,15 @@ fn timestamped(s: &str) -> Option<Step> {
             time,
             partial: h.partial,
             content: Inner::Range(h.content_at..s.len()),
+        });
+    }
+    // `journalctl -o short-iso` / `short-iso-precise`: `<ISO 8601> host ident[pid]: content`.
+    if let Some(f) = journal_fields(s, n + 1) {
+        return Some(Step {
+            wrapper: Wrapper::Journald,
+            time,
+            partial: false,
+            content: Inner::Range(f.content_at..s.len()),
         });
     }
     Some(Step { wrapper: Wrapper::KubectlTimestamps, time, partial: false, content: Inner::Range(n + 1..s.len()) })
@@ -218,42 +316,99 @@ fn docker_json(s: &str) -> Option<Step> {
     Some(Step { wrapper: Wrapper::DockerJson, time, partial, content: Inner::Owned(log) })
 }
 
-/// journald / syslog: `Mmm dd hh:mm:ss host ident[pid]: content` (`[pid]` optional).
+/// journald / syslog: `Mmm dd hh:mm:ss[.ffffff] host ident[pid]: content` (`journalctl` `short` and
+/// `short-precise`; `[pid]` optional).
 fn journald(s: &str) -> Option<Step> {
     let (t, n) = syslog_prefix(s)?.ok()?;
-    let b = s.as_bytes();
-    if b.get(n) != Some(&b' ') {
+    if s.as_bytes().get(n) != Some(&b' ') {
         return None;
     }
-    let host_at = n + 1;
-    let host_len = s[host_at..].find(' ')?;
+    let f = journal_fields(s, n + 1)?;
+    Some(Step {
+        wrapper: Wrapper::Journald,
+        time: Some(LineTime::NoYear(t)),
+        partial: false,
+        content: Inner::Range(f.content_at..s.len()),
+    })
+}
+
+/// Where the host, the identifier and the content of a journal line are, its timestamp ending at `at`.
+struct JournalFields {
+    host: Range<usize>,
+    ident: Range<usize>,
+    content_at: usize,
+}
+
+/// `host ident[pid]: ` at `at`. After an ISO 8601 time (where `kubectl logs --timestamps` content could look
+/// alike) the `[pid]` is required, except for `kernel:`.
+fn journal_fields(s: &str, host_at: usize) -> Option<JournalFields> {
+    let b = s.as_bytes();
+    let host_len = s.get(host_at..)?.find(' ')?;
     if host_len == 0 {
         return None;
     }
     let ident_at = host_at + host_len + 1;
-    let tail = &s[ident_at..];
+    let tail = s.get(ident_at..)?;
     let ident_len = tail.find([':', '[', ' ']).unwrap_or(tail.len());
     if ident_len == 0 {
         return None;
     }
     let mut i = ident_at + ident_len;
+    let mut has_pid = false;
     if b.get(i) == Some(&b'[') {
         let close = s[i..].find(']')?;
-        if !s[i + 1..i + close].bytes().all(|c| c.is_ascii_digit()) {
+        if close < 2 || !s[i + 1..i + close].bytes().all(|c| c.is_ascii_digit()) {
             return None;
         }
         i += close + 1;
+        has_pid = true;
     }
     if b.get(i) != Some(&b':') {
         return None;
     }
+    let iso = b.first().is_some_and(u8::is_ascii_digit);
+    if iso && !has_pid && &s[ident_at..ident_at + ident_len] != "kernel" {
+        return None;
+    }
     let content_at = if b.get(i + 1) == Some(&b' ') { i + 2 } else { i + 1 };
-    Some(Step {
-        wrapper: Wrapper::Journald,
-        time: Some(LineTime::NoYear(t)),
-        partial: false,
-        content: Inner::Range(content_at..s.len()),
-    })
+    Some(JournalFields { host: host_at..host_at + host_len, ident: ident_at..ident_at + ident_len, content_at })
+}
+
+/// The fields of a `journalctl -o json` record that matter here. `MESSAGE` is a string, or an array of bytes
+/// when it is not valid UTF-8.
+#[derive(Deserialize)]
+struct JournalRecord {
+    #[serde(rename = "MESSAGE", default)]
+    message: Option<serde_json::Value>,
+    #[serde(rename = "__REALTIME_TIMESTAMP", default)]
+    realtime_us: Option<String>,
+    #[serde(rename = "_HOSTNAME", default)]
+    host: Option<String>,
+    #[serde(rename = "SYSLOG_IDENTIFIER", default)]
+    ident: Option<String>,
+    #[serde(rename = "_SYSTEMD_UNIT", default)]
+    unit: Option<String>,
+}
+
+/// `journalctl -o json`: one JSON object per entry; the content is `MESSAGE`, the time `__REALTIME_TIMESTAMP`
+/// (microseconds since the epoch, as a string).
+fn journal_json(s: &str) -> Option<Step> {
+    let rec: JournalRecord = serde_json::from_str(s).ok()?;
+    let message = match rec.message? {
+        serde_json::Value::String(m) => m,
+        serde_json::Value::Array(bytes) => {
+            let bytes: Vec<u8> = bytes.iter().filter_map(|v| v.as_u64().and_then(|n| u8::try_from(n).ok())).collect();
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        _ => return None,
+    };
+    let time = rec
+        .realtime_us
+        .and_then(|us| us.parse::<i64>().ok())
+        .and_then(chrono::DateTime::from_timestamp_micros)
+        .map(LineTime::Exact);
+    let message = message.trim_end_matches(['\n', '\r']).to_string();
+    Some(Step { wrapper: Wrapper::Journald, time, partial: false, content: Inner::Owned(message) })
 }
 
 #[cfg(test)]

@@ -57,7 +57,7 @@ enum FileKind {
     Log {
         role: Role,
         exact_times: bool,
-        json_records: bool,
+        shape: LogShape,
     },
     /// Prometheus text exposition (`/metrics`).
     Metrics,
@@ -68,6 +68,21 @@ enum FileKind {
     Documentation,
     Unrecognised,
 }
+
+/// How a log file's lines are to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct LogShape {
+    /// (Nearly) every line a JSON record: lines that do not end like one are damaged.
+    json_records: bool,
+    /// Lines carry their own writer (journald host and identifier, `kubectl logs --prefix`): each line's subject
+    /// is decided from it and its content (k3s/RKE2 units mix etcd, apiserver and controller lines).
+    per_line_subject: bool,
+    /// Records span lines (pretty-printed or hard-wrapped JSON, split Docker records): join them first.
+    normalise: bool,
+}
+
+/// Files larger than this are not joined in memory (see [`LogShape::normalise`]); they are read line by line.
+const MAX_NORMALISE_BYTES: u64 = 256 << 20;
 
 /// Whose log a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,9 +180,9 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
     for (path, shown, kind) in sniffed {
         match kind {
             FileKind::KubeJson => read_kube_file(&path, &shown, &mut evidence, &mut placer),
-            FileKind::Log { role, json_records, .. } => {
+            FileKind::Log { role, shape, .. } => {
                 let hint = path_hint(&path);
-                let read = read_log_file(&path, &shown, role, json_records, &hint, &mut placer, &mut evidence);
+                let read = read_log_file(&path, &shown, role, shape, &hint, &mut placer, &mut evidence);
                 if let Err(e) = read {
                     evidence.gaps.push(unreadable(&shown, &e));
                 }
@@ -220,9 +235,13 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                 evidence.inputs.push(InputSummary::without_lines(shown, "documentation (not evidence)", 0))
             }
             FileKind::Unrecognised => {
+                let first = first_line(&path).unwrap_or_default();
                 evidence.gaps.push(Gap {
                     what: format!("file {shown}"),
-                    why: "not a recognised etcd, klog or container log, nor Kubernetes JSON".into(),
+                    why: format!(
+                        "not a recognised etcd, klog, journald or container log, Kubernetes JSON or kubectl output; \
+                         its first line: \"{first}\""
+                    ),
                     impact: "its content is not part of the analysis".into(),
                     remedy: String::new(),
                 });
@@ -242,6 +261,22 @@ fn unreadable(shown: &str, e: &io::Error) -> Gap {
         remedy: String::new(),
     }
 }
+
+/// The first non-empty line of a file, clipped to [`FIRST_LINE_CHARS`] characters, for the unrecognised-file gap.
+fn first_line(path: &Path) -> io::Result<String> {
+    let mut head = Vec::with_capacity(4096);
+    open(path)?.take(4096).read_to_end(&mut head)?;
+    let text = String::from_utf8_lossy(&head);
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let mut clipped: String = line.chars().take(FIRST_LINE_CHARS).collect();
+    if clipped.len() < line.len() {
+        clipped.push_str("...");
+    }
+    Ok(clipped)
+}
+
+/// How much of an unrecognised file's first line the report quotes.
+const FIRST_LINE_CHARS: usize = 120;
 
 fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
     let meta = std::fs::metadata(path).map_err(|source| SourceError::Path { path: path.to_path_buf(), source })?;
@@ -295,11 +330,32 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
         return Ok(FileKind::Metrics);
     }
     let hint = path_hint(path);
-    Ok(sniff_log(&text, &hint))
+    let normalised = parse::paste::normalise(&text);
+    let docker = text.trim_start().starts_with("{\"log\":");
+    let mut kind = sniff_log(if normalised.changed() { &normalised.text } else { &text }, &hint);
+    if let FileKind::Log { shape, .. } = &mut kind {
+        let small = std::fs::metadata(path).map(|m| m.len() <= MAX_NORMALISE_BYTES).unwrap_or(false);
+        shape.normalise = small && (normalised.changed() || docker);
+    }
+    Ok(kind)
 }
 
 /// Prometheus text exposition: `# HELP` / `# TYPE` comments before the first sample.
 fn looks_like_metrics(text: &str) -> bool {
+    // A paste without the comments: `name{labels} value` or `name value` samples of one family prefix.
+    let samples: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).take(8).collect();
+    let sample = |l: &&str| {
+        let name_end = l.find(['{', ' ']).unwrap_or(0);
+        let name = &l[..name_end];
+        let value = l.rsplit(' ').next().unwrap_or("");
+        name_end > 0
+            && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b':')
+            && name.contains('_')
+            && (value.parse::<f64>().is_ok() || matches!(value, "+Inf" | "-Inf" | "NaN"))
+    };
+    if samples.len() >= 2 && samples.iter().all(sample) {
+        return true;
+    }
     let mut comments = 0;
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()).take(8) {
         if line.starts_with("# HELP ") || line.starts_with("# TYPE ") {
@@ -319,6 +375,7 @@ fn sniff_log(text: &str, hint: &PathHint) -> FileKind {
     let mut exact = 0;
     let mut json = 0;
     let mut lines = 0;
+    let mut per_line = 0;
     // Per CRI stream: whether a partial record is open, so that its continuations are not judged as lines.
     let mut continuing = [false; 2];
     for line in text.lines().take(200) {
@@ -344,7 +401,17 @@ fn sniff_log(text: &str, hint: &PathHint) -> FileKind {
         if content.starts_with('{') {
             json += 1;
         }
-        if is_etcd_server_line(content) {
+        let writer = if un.wrapper == Wrapper::Journald {
+            per_line += 1;
+            parse::journal_origin(line).map(|o| o.ident)
+        } else if let Some((_, container)) = parse::kubectl_prefix(line) {
+            per_line += 1;
+            Some(container.to_string())
+        } else {
+            None
+        };
+        // `etcd[pid]:` in a journal: etcd's own lines, whatever their content (3.3 prints bare capnslog there).
+        if writer.as_deref().is_some_and(names_etcd) || is_etcd_server_line(content) {
             etcd += 1;
         } else if is_apiserver_line(content) {
             apiserver += 1;
@@ -353,7 +420,11 @@ fn sniff_log(text: &str, hint: &PathHint) -> FileKind {
     if lines == 0 || recognised * 4 < lines {
         // Fewer than a quarter of lines have a known shape: not a log we can read with confidence.
         return if lines == 0 && text.is_empty() {
-            FileKind::Log { role: role_from_hint(hint).unwrap_or(Role::Other), exact_times: true, json_records: false }
+            FileKind::Log {
+                role: role_from_hint(hint).unwrap_or(Role::Other),
+                exact_times: true,
+                shape: LogShape::default(),
+            }
         } else {
             FileKind::Unrecognised
         };
@@ -368,7 +439,15 @@ fn sniff_log(text: &str, hint: &PathHint) -> FileKind {
     let role = if role == Role::Etcd && etcd == 0 && lines > 0 { Role::Other } else { role };
     // (Nearly) every line JSON (zap; etcd 3.4 prints a capnslog line or two at start): damaged lines can be found
     // cheaply by their ending.
-    FileKind::Log { role, exact_times: exact * 2 >= lines, json_records: json * 10 >= lines * 9 }
+    let shape = LogShape { json_records: json * 10 >= lines * 9, per_line_subject: per_line > 0, normalise: false };
+    FileKind::Log { role, exact_times: exact * 2 >= lines, shape }
+}
+
+/// Whether a pod, container or journal identifier names etcd.
+fn names_etcd(n: &str) -> bool {
+    // `etcd2[pid]`, `etcd3`: the etcd 2 / 3 units of CoreOS and older distributions.
+    let n = n.trim_end_matches(|c: char| c.is_ascii_digit()).to_ascii_lowercase();
+    n == "etcd" || n.starts_with("etcd-") || n.starts_with("etcd_") || n.ends_with("-etcd")
 }
 
 /// The role a path names: an etcd or kube-apiserver pod/container, or (when it names any other pod or container)
@@ -631,7 +710,7 @@ impl Folder {
 
     fn add(&mut self, subject: &Subject, kind: SignalKind, at: Timestamp, origin: Origin, time_assumed: bool) {
         let latency = kind.latency_ms();
-        if let Some(i) = self.open.iter().position(|b| same_key(&b.kind, &kind)) {
+        if let Some(i) = self.open.iter().position(|b| same_key(&b.kind, &kind) && b.subject == *subject) {
             let burst = &mut self.open[i];
             let gap = (at - burst.last_at).num_seconds();
             let span = (at - burst.first_at).num_seconds();
@@ -669,8 +748,9 @@ impl Folder {
             self.fold_gap_secs *= 2;
             self.max_burst_secs *= 2;
             self.done.sort_by(|a, b| {
-                a.class()
-                    .cmp(&b.class())
+                a.subject
+                    .cmp(&b.subject)
+                    .then(a.class().cmp(&b.class()))
                     .then(key_detail(&a.kind).cmp(key_detail(&b.kind)))
                     .then(a.first_at.cmp(&b.first_at))
             });
@@ -679,7 +759,11 @@ impl Folder {
                 if let Some(prev) = merged.last_mut() {
                     let gap = (s.first_at - prev.last_at).num_seconds();
                     let span = (s.last_at - prev.first_at).num_seconds();
-                    if same_key(&prev.kind, &s.kind) && gap <= self.fold_gap_secs && span <= self.max_burst_secs {
+                    if same_key(&prev.kind, &s.kind)
+                        && prev.subject == s.subject
+                        && gap <= self.fold_gap_secs
+                        && span <= self.max_burst_secs
+                    {
                         prev.count += s.count;
                         prev.last_at = prev.last_at.max(s.last_at);
                         prev.last = s.last;
@@ -710,9 +794,43 @@ struct Classified {
     content: ContentKind,
     outer_time: Option<LineTime>,
     facts: Result<Option<parse::LineFacts>, parse::Malformed>,
+    /// Who wrote the line, for files whose lines name their writer ([`LogShape::per_line_subject`]).
+    writer: Option<Box<LineWriter>>,
 }
 
-fn classify_line(bytes: &[u8]) -> Classified {
+/// The writer a line names and what its content shows it to be.
+#[derive(Debug, Default)]
+struct LineWriter {
+    /// journald `_HOSTNAME`.
+    host: Option<String>,
+    /// journald identifier (`k3s`, `etcd`) or `kubectl logs --prefix` container.
+    ident: Option<String>,
+    /// `kubectl logs --prefix` pod.
+    pod: Option<String>,
+    /// The role the content shows (an etcd server line, an apiserver line), if any.
+    content_role: Option<Role>,
+}
+
+fn line_writer(line: &str, content: &str) -> Option<Box<LineWriter>> {
+    let mut w = LineWriter::default();
+    if let Some((pod, container)) = parse::kubectl_prefix(line) {
+        w.pod = Some(pod.to_string());
+        w.ident = Some(container.to_string());
+    } else if let Some(o) = parse::journal_origin(line) {
+        w.host = (!o.host.is_empty()).then_some(o.host);
+        w.ident = Some(o.ident);
+    }
+    w.content_role = if is_etcd_server_line(content) {
+        Some(Role::Etcd)
+    } else if is_apiserver_line(content) {
+        Some(Role::ApiServer)
+    } else {
+        None
+    };
+    Some(Box::new(w))
+}
+
+fn classify_line(bytes: &[u8], per_line_subject: bool) -> Classified {
     // Strict validation has an ASCII fast path; lossy decoding only for lines that need it.
     let line = match std::str::from_utf8(bytes) {
         Ok(s) => std::borrow::Cow::Borrowed(s),
@@ -720,12 +838,19 @@ fn classify_line(bytes: &[u8]) -> Classified {
     };
     let un = parse::unwrap_line(&line);
     let content = un.content.as_ref();
-    Classified {
-        wrapper: un.wrapper,
-        content: ContentKind::of(content),
-        facts: parse::classify(content),
-        outer_time: un.outer_time,
+    let mut facts = parse::classify(content);
+    // Formats whose classifier reads no time (Go's standard log, bare messages): the line's own prefix.
+    if let Ok(Some(f)) = &mut facts {
+        if f.time.is_none() {
+            f.time = parse::time::line_time(content);
+        }
     }
+    // Only lines that say something need a subject.
+    let writer = match &facts {
+        Ok(Some(_)) if per_line_subject => line_writer(&line, content),
+        _ => None,
+    };
+    Classified { wrapper: un.wrapper, content: ContentKind::of(content), facts, outer_time: un.outer_time, writer }
 }
 
 /// Candidate lines travel to the classifying workers in batches (one allocation per batch, not per line).
@@ -749,8 +874,8 @@ impl Batch {
         self.lines.len() >= BATCH_LINES || self.bytes.len() >= BATCH_BYTES
     }
 
-    fn classify(&self) -> Vec<(u64, Classified)> {
-        self.lines.iter().map(|&(n, a, b)| (n, classify_line(&self.bytes[a..b]))).collect()
+    fn classify(&self, per_line_subject: bool) -> Vec<(u64, Classified)> {
+        self.lines.iter().map(|&(n, a, b)| (n, classify_line(&self.bytes[a..b], per_line_subject))).collect()
     }
 }
 
@@ -764,12 +889,65 @@ struct FileState<'p> {
     note: Placement,
     file_ref: Option<Timestamp>,
     undated: u64,
-    member_ids: Vec<String>,
+    /// Local member ids in order of appearance, with the etcd member whose line revealed them.
+    member_ids: Vec<(String, String)>,
     formats: FormatTally,
+    /// Output line -> input line, when the file was normalised before reading.
+    line_map: Option<parse::paste::Normalised>,
+    /// The path's hint, for naming per-line subjects.
+    hint: PathHint,
+    /// The first per-line subject of the file's own role (the journal's etcd member named after its host): the
+    /// file's subject in the inventory and its span.
+    renamed: Option<Subject>,
+    role: Role,
 }
 
 impl FileState<'_> {
+    /// The subject of one line of a file whose lines name their writer: an etcd line (by its identifier or
+    /// content) is the etcd member's, an apiserver line the apiserver's, named after the pod the path or prefix
+    /// gives, else the journal's host, else the file; other lines are the file's (or the prefixed container's).
+    fn line_subject(&self, w: &LineWriter) -> Subject {
+        let role = if w.ident.as_deref().is_some_and(names_etcd) {
+            Role::Etcd
+        } else if let Some(r) = w.content_role {
+            r
+        } else if let (Some(pod), Some(container)) = (&w.pod, &w.ident) {
+            let hint = PathHint {
+                namespace: self.hint.namespace.clone(),
+                pod: Some(pod.clone()),
+                container: Some(container.clone()),
+                stem: self.hint.stem.clone(),
+            };
+            return subject_for(role_from_hint(&hint).unwrap_or(Role::Other), &hint);
+        } else if self.role != Role::Other && w.ident.is_some() {
+            // A k3s/RKE2 unit read as an etcd or apiserver log: its other lines are the unit's controllers'.
+            return subject_for(Role::Other, &self.hint);
+        } else {
+            return self.subject.clone();
+        };
+        if role == self.role && (self.hint.pod.is_some() || w.host.is_none()) && w.pod.is_none() {
+            return self.subject.clone();
+        }
+        let name = w.pod.clone().or(self.hint.pod.clone()).or(w.host.clone()).unwrap_or_else(|| self.subject.label());
+        match role {
+            Role::Etcd => Subject::EtcdMember { name },
+            Role::ApiServer => Subject::ApiServer { name },
+            Role::Other => self.subject.clone(),
+        }
+    }
+
     fn apply(&mut self, line_no: u64, c: Classified) {
+        let line_no = self.line_map.as_ref().map_or(line_no, |m| m.original_line(line_no));
+        let subject = match &c.writer {
+            Some(w) => {
+                let s = self.line_subject(w);
+                if self.renamed.is_none() && std::mem::discriminant(&s) == std::mem::discriminant(&self.subject) {
+                    self.renamed = Some(s.clone());
+                }
+                std::borrow::Cow::Owned(s)
+            }
+            None => std::borrow::Cow::Borrowed(&self.subject),
+        };
         self.formats.see(c.wrapper, c.content);
         let outer = c.outer_time.as_ref().and_then(|t| self.placer.place(t, self.file_ref, &mut self.note));
         let outer_exact = matches!(c.outer_time, Some(LineTime::Exact(_)));
@@ -790,9 +968,9 @@ impl FileState<'_> {
                 if inner_exact {
                     self.file_ref = at;
                 }
-                if let Some(id) = facts.local_member_id {
-                    if !self.member_ids.contains(&id) {
-                        self.member_ids.push(id);
+                if let (Some(id), Subject::EtcdMember { name }) = (facts.local_member_id, subject.as_ref()) {
+                    if !self.member_ids.iter().any(|(_, known)| *known == id) {
+                        self.member_ids.push((name.clone(), id));
                     }
                 }
                 if let Some(kind) = facts.signal {
@@ -800,7 +978,7 @@ impl FileState<'_> {
                         Some(at) => {
                             self.summary.matched += 1;
                             let origin = Origin::new(self.source.clone(), Some(line_no));
-                            self.folder.add(&self.subject, kind, at, origin, assumed);
+                            self.folder.add(&subject, kind, at, origin, assumed);
                         }
                         None => self.undated += 1,
                     }
@@ -827,7 +1005,7 @@ fn read_log_file(
     path: &Path,
     shown: &str,
     role: Role,
-    json_records: bool,
+    shape: LogShape,
     hint: &PathHint,
     placer: &mut Placer,
     evidence: &mut Evidence,
@@ -837,7 +1015,17 @@ fn read_log_file(
 
     let subject = subject_for(role, hint);
     let scanner = Scanner::joining_cri_partials(parse::NEEDLES, MAX_JOINED_LINE_BYTES);
-    let scanner = if json_records { scanner.expecting_json_records() } else { scanner };
+    let scanner = if shape.json_records { scanner.expecting_json_records() } else { scanner };
+    // Records spread over lines are joined in memory first (bounded by MAX_NORMALISE_BYTES at sniffing).
+    let normalised = if shape.normalise {
+        let mut text = String::new();
+        let mut bytes = Vec::new();
+        open(path)?.read_to_end(&mut bytes)?;
+        text.push_str(&String::from_utf8_lossy(&bytes));
+        Some(parse::paste::normalise(&text))
+    } else {
+        None
+    };
     let source: std::sync::Arc<str> = shown.into();
     let summary = InputSummary {
         source: shown.to_string(),
@@ -860,8 +1048,23 @@ fn read_log_file(
         undated: 0,
         member_ids: Vec::new(),
         formats: FormatTally::default(),
+        line_map: None,
+        hint: hint.clone(),
+        role,
+        renamed: None,
     };
-    let reader = BufReader::with_capacity(1 << 16, open(path)?);
+    let mut state = state;
+    let reader: Box<dyn Read> = match normalised {
+        Some(mut n) => {
+            let text = std::mem::take(&mut n.text);
+            state.line_map = Some(n);
+            Box::new(io::Cursor::new(text.into_bytes()))
+        }
+        None => open(path)?,
+    };
+    let map_line = |n: u64, map: &Option<parse::paste::Normalised>| map.as_ref().map_or(n, |m| m.original_line(n));
+    let line_map_copy = state.line_map.clone();
+    let reader = BufReader::with_capacity(1 << 16, reader);
     let mut suspects: Vec<u64> = Vec::new();
     let mut suspect_count = 0u64;
     let mut overlong: Vec<u64> = Vec::new();
@@ -881,7 +1084,7 @@ fn read_log_file(
                         Err(_) => return,
                     };
                     let Ok((seq, batch)) = next else { return };
-                    if done_tx.send((seq, batch.classify())).is_err() {
+                    if done_tx.send((seq, batch.classify(shape.per_line_subject))).is_err() {
                         return;
                     }
                 }
@@ -933,14 +1136,14 @@ fn read_log_file(
                 if !text_record {
                     suspect_count += 1;
                     if suspects.len() < MAX_LISTED_MALFORMED {
-                        suspects.push(line_no);
+                        suspects.push(map_line(line_no, &line_map_copy));
                     }
                 }
             },
             |line_no| {
                 overlong_count += 1;
                 if overlong.len() < MAX_LISTED_MALFORMED {
-                    overlong.push(line_no);
+                    overlong.push(map_line(line_no, &line_map_copy));
                 }
             },
         );
@@ -952,7 +1155,21 @@ fn read_log_file(
         (outcome, state)
     });
     let outcome = outcome?;
-    let FileState { folder, mut summary, mut note, file_ref, undated, member_ids, formats, placer, .. } = state;
+    let FileState {
+        folder,
+        mut summary,
+        mut note,
+        file_ref,
+        undated,
+        member_ids,
+        formats,
+        placer,
+        line_map,
+        renamed,
+        ..
+    } = state;
+    let subject = renamed.unwrap_or(subject);
+    summary.subject = Some(subject.clone());
     let stats = outcome.stats;
     // Lines of a JSON-per-line log that do not end like a record are damaged (truncated, broken, glued).
     summary.malformed += suspect_count + overlong_count;
@@ -960,7 +1177,10 @@ fn read_log_file(
     summary.malformed_lines.extend(overlong.iter().copied());
     summary.malformed_lines.sort_unstable();
     summary.malformed_lines.truncate(MAX_LISTED_MALFORMED);
-    summary.lines = stats.lines;
+    summary.lines = match &line_map {
+        Some(m) => m.input_lines,
+        None => stats.lines,
+    };
     summary.format = formats.describe(role);
     // The file's first and last lines give its time span (a container run, for /var/log/pods files).
     let edge_time = |bytes: &[u8], placer: &Placer, note: &mut Placement| -> Option<Timestamp> {
@@ -979,7 +1199,7 @@ fn read_log_file(
             first_at,
             last_at: last_at.max(first_at),
             first: Origin::new(source.clone(), Some(1)),
-            last: Origin::new(source.clone(), Some(stats.lines.max(1))),
+            last: Origin::new(source.clone(), Some(summary.lines.max(1))),
         });
     }
     if let Some(t) = file_ref {
@@ -1037,9 +1257,12 @@ fn read_log_file(
             .assumptions
             .push(format!("{shown}: timestamps carry no time zone; read as {}{year}", placer.opts.assume_tz));
     }
-    if let Subject::EtcdMember { name } = &subject {
-        // The first local id a member's own log reveals is its id; name it after the file's subject.
-        if let Some(id) = member_ids.first() {
+    // The first local id a member's own lines reveal is its id; name it after that member (the file's subject,
+    // or for a journal mixing writers, the member its etcd lines were given).
+    let mut named: Vec<&str> = Vec::new();
+    for (name, id) in &member_ids {
+        if !named.contains(&name.as_str()) {
+            named.push(name);
             evidence.member_ids.push(MemberId { name: name.clone(), id: id.clone() });
         }
     }
@@ -1285,5 +1508,106 @@ mod tests {
         assert_eq!(out[0].latency.as_ref().unwrap().max_ms, 300.0);
         assert_eq!(out[1].first.line, Some(4));
         assert_eq!(out[1].last.line, Some(5));
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    //! Real journald output: `tests/formats/journald/make.py` stores verbatim public lines (k3s-io/k3s#2853,
+    //! rancher/rancher#30483) and the lab's real etcd lines in a real journal file (systemd-journal-remote) and
+    //! prints it with the real `journalctl` in each output mode.
+    use super::*;
+    use crate::evidence::SignalClass;
+
+    fn read_text(name: &str, text: &str) -> Evidence {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let opts = ReadOptions {
+            assume_tz: chrono_tz::UTC,
+            fallback_now: DateTime::parse_from_rfc3339("2021-02-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc),
+        };
+        read_paths(&[dir.path().join(name)], &opts).unwrap()
+    }
+
+    fn journald(file: &str) -> String {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/formats/journald").join(file))
+            .unwrap()
+    }
+
+    use chrono::DateTime;
+
+    fn of_class(e: &Evidence, class: SignalClass) -> Vec<&Signal> {
+        e.signals.iter().filter(|s| s.class() == class).collect()
+    }
+
+    #[test]
+    fn k3s_unit_lines_are_each_classified_as_what_they_are_in_every_journalctl_mode() {
+        for mode in ["short", "short-iso", "short-precise", "json"] {
+            let e = read_text("k3s.log", &journald(&format!("k3s-2853.{mode}.txt")));
+            let wal = of_class(&e, SignalClass::SlowWalSync);
+            assert_eq!(wal.len(), 1, "{mode}: {:?}", e.signals);
+            assert_eq!(wal[0].subject, Subject::EtcdMember { name: "dev-ln01".into() }, "{mode}");
+            assert_eq!(wal[0].latency.as_ref().unwrap().max_ms, 7454.439372);
+            // The zap line's own time (06:42:36+01:00), not the journal's.
+            assert_eq!(wal[0].first_at.to_rfc3339(), "2021-01-25T05:42:36+00:00", "{mode}");
+            assert_eq!(wal[0].first.line, Some(2), "{mode}");
+            let apply = of_class(&e, SignalClass::SlowApply);
+            assert_eq!(apply[0].subject, Subject::EtcdMember { name: "dev-ln01".into() }, "{mode}");
+            // The controller's lease line stays the unit's own (a container), not etcd's.
+            let lease = of_class(&e, SignalClass::LeaseRenewFailed);
+            assert_eq!(lease.len(), 1, "{mode}: {:?}", e.signals);
+            assert!(matches!(lease[0].subject, Subject::Container { .. }), "{mode}: {:?}", lease[0].subject);
+            let input = &e.inputs[0];
+            assert!(input.format.contains("journald"), "{mode}: {}", input.format);
+            assert_eq!((input.lines, input.malformed), (4, 0), "{mode}: {:?}", e.gaps);
+        }
+    }
+
+    #[test]
+    fn journalctl_cat_output_is_read_without_a_host() {
+        let e = read_text("k3s.log", &journald("k3s-2853.cat.txt"));
+        let wal = of_class(&e, SignalClass::SlowWalSync);
+        assert_eq!(wal.len(), 1, "{:?}", e.signals);
+        assert_eq!(wal[0].first_at.to_rfc3339(), "2021-01-25T05:42:36+00:00");
+    }
+
+    #[test]
+    fn etcd_unit_is_etcd_evidence_in_every_mode_and_agrees_with_the_cri_file() {
+        let cri = captured_cri_prefix(160);
+        let from_cri = read_text("etcd-node1.log", &cri);
+        let count = |e: &Evidence| of_class(e, SignalClass::SlowWalSync).iter().map(|s| s.count).sum::<u64>();
+        let expected = count(&from_cri);
+        assert!(expected >= 3, "the capture has slow fdatasync lines");
+        for mode in ["short", "short-iso", "short-precise", "json", "cat"] {
+            // A name that says nothing: the role must come from the journal identifier or the lines.
+            let e = read_text("journal.txt", &journald(&format!("etcd-node1.{mode}.txt")));
+            assert_eq!(count(&e), expected, "{mode}");
+            let want = if mode == "cat" { "journal" } else { "node1" };
+            for s in &e.signals {
+                assert_eq!(s.subject, Subject::EtcdMember { name: want.into() }, "{mode}: {:?}", s.kind);
+            }
+            assert!(e.inputs[0].format.starts_with("etcd log"), "{mode}: {}", e.inputs[0].format);
+        }
+    }
+
+    #[test]
+    fn logrus_lines_in_a_k3s_unit_are_recognised() {
+        for mode in ["short", "short-iso", "json"] {
+            let e = read_text("k3s.log", &journald(&format!("rancher-30483.{mode}.txt")));
+            assert_ne!(e.inputs[0].format, "unrecognised", "{mode}");
+            assert_eq!(e.inputs[0].malformed, 0, "{mode}");
+        }
+    }
+
+    /// The first `n` lines of the lab's etcd-node1 CRI capture (the same lines `make.py` put in the journal).
+    fn captured_cri_prefix(n: usize) -> String {
+        let pods = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared-slow/var/log/pods");
+        let dir = std::fs::read_dir(&pods)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .find(|e| e.file_name().to_string_lossy().starts_with("kube-system_etcd-node1_"))
+            .unwrap();
+        let text = std::fs::read_to_string(dir.path().join("etcd/0.log")).unwrap();
+        text.lines().take(n).map(|l| format!("{l}\n")).collect()
     }
 }
