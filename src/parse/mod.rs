@@ -7,7 +7,9 @@
 
 pub mod duration;
 pub mod etcd;
+pub mod etcdctl;
 pub mod klog;
+pub mod kubectl;
 pub mod paste;
 pub mod prom;
 pub mod time;

@@ -146,10 +146,37 @@ pub fn strip_paste_prefix(line: &str) -> &str {
                 Some(end) => &s[end + 2..],
                 None => return s,
             },
+            Some(b'0'..=b'9') => match procfile_prefix(s) {
+                Some((_, at)) => &s[at..],
+                None => return s,
+            },
             _ => return s,
         };
     }
     s
+}
+
+/// goreman / foreman output (`10:53:12 etcd3 | <line>`, the Procfile runners of etcd's own docs): the process
+/// name and where the line starts.
+pub fn procfile_prefix(s: &str) -> Option<(&str, usize)> {
+    let b = s.as_bytes();
+    if b.len() < 12
+        || b[2] != b':'
+        || b[5] != b':'
+        || b[8] != b' '
+        || !b[..8].iter().all(|c| c.is_ascii_digit() || *c == b':')
+    {
+        return None;
+    }
+    let rest = &s[9..];
+    let name_len = rest.find(' ')?;
+    let name = &rest[..name_len];
+    if name.is_empty() || name.len() > 40 {
+        return None;
+    }
+    let after = rest[name_len..].trim_start_matches(' ');
+    let line = after.strip_prefix("| ").or_else(|| after.strip_prefix('|'))?;
+    Some((name, s.len() - line.len()))
 }
 
 /// The pod and container a `kubectl logs --prefix` line names (`[pod/etcd-0/etcd] ...`), when it has the prefix

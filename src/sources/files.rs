@@ -65,6 +65,10 @@ enum FileKind {
     MetricCapture,
     /// A `probe-disk -o json` report.
     ProbeReport,
+    /// `kubectl describe pod` / `kubectl get pods|events|cs` text.
+    KubectlText,
+    /// `etcdctl ... -w json` (must-gather `etcd_info/`).
+    Etcdctl(parse::etcdctl::EtcdctlKind),
     Documentation,
     Unrecognised,
 }
@@ -168,6 +172,7 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             FileKind::KubeJson => 0,
             FileKind::Log { exact_times: true, .. } => 1,
             FileKind::Log { exact_times: false, .. } => 2,
+            FileKind::KubectlText | FileKind::Etcdctl(_) => 0,
             FileKind::Metrics
             | FileKind::MetricCapture
             | FileKind::ProbeReport
@@ -231,6 +236,8 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                     Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
                 }
             }
+            FileKind::KubectlText => read_kubectl_text(&path, &shown, &mut evidence, &mut placer),
+            FileKind::Etcdctl(kind) => read_etcdctl(kind, &path, &shown, &mut evidence),
             FileKind::Documentation => {
                 evidence.inputs.push(InputSummary::without_lines(shown, "documentation (not evidence)", 0))
             }
@@ -323,6 +330,9 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
     if super::metrics::looks_like_capture(&text) {
         return Ok(FileKind::MetricCapture);
     }
+    if let Some(kind) = parse::etcdctl::kind_of(&text, lower.starts_with("alarm_list")) {
+        return Ok(FileKind::Etcdctl(kind));
+    }
     if kube_objects::looks_like_kube_json(&text) {
         return Ok(FileKind::KubeJson);
     }
@@ -333,6 +343,11 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
     let normalised = parse::paste::normalise(&text);
     let docker = text.trim_start().starts_with("{\"log\":");
     let mut kind = sniff_log(if normalised.changed() { &normalised.text } else { &text }, &hint);
+    if kind == FileKind::Unrecognised
+        && (parse::kubectl::looks_like_describe(&text) || parse::kubectl::looks_like_table(&text))
+    {
+        return Ok(FileKind::KubectlText);
+    }
     if let FileKind::Log { shape, .. } = &mut kind {
         let small = std::fs::metadata(path).map(|m| m.len() <= MAX_NORMALISE_BYTES).unwrap_or(false);
         shape.normalise = small && (normalised.changed() || docker);
@@ -343,7 +358,7 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
 /// Prometheus text exposition: `# HELP` / `# TYPE` comments before the first sample.
 fn looks_like_metrics(text: &str) -> bool {
     // A paste without the comments: `name{labels} value` or `name value` samples of one family prefix.
-    let samples: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).take(8).collect();
+    let samples: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).take(16).collect();
     let sample = |l: &&str| {
         let name_end = l.find(['{', ' ']).unwrap_or(0);
         let name = &l[..name_end];
@@ -353,7 +368,10 @@ fn looks_like_metrics(text: &str) -> bool {
             && name.contains('_')
             && (value.parse::<f64>().is_ok() || matches!(value, "+Inf" | "-Inf" | "NaN"))
     };
-    if samples.len() >= 2 && samples.iter().all(sample) {
+    // Mostly samples, with a command line or a heading pasted before them.
+    let n = samples.len();
+    let good = samples.iter().filter(|l| sample(l) || l.starts_with("# HELP ") || l.starts_with("# TYPE ")).count();
+    if n >= 3 && good * 4 >= n * 3 && samples.iter().filter(|l| sample(l)).count() >= 2 {
         return true;
     }
     let mut comments = 0;
@@ -379,7 +397,9 @@ fn sniff_log(text: &str, hint: &PathHint) -> FileKind {
     // Per CRI stream: whether a partial record is open, so that its continuations are not judged as lines.
     let mut continuing = [false; 2];
     for line in text.lines().take(200) {
-        if line.trim().is_empty() {
+        let bare = parse::strip_paste_prefix(line);
+        // Blank lines, shell prompts and `journalctl -x` catalog / `-- Logs begin at` lines say nothing.
+        if bare.is_empty() || bare.starts_with("-- ") || bare == "--" || parse::kubectl::is_prompt(line) {
             continue;
         }
         if let Some(h) = parse::cri_header(line.as_bytes()) {
@@ -407,6 +427,9 @@ fn sniff_log(text: &str, hint: &PathHint) -> FileKind {
         } else if let Some((_, container)) = parse::kubectl_prefix(line) {
             per_line += 1;
             Some(container.to_string())
+        } else if let Some((name, _)) = parse::wrapper::procfile_prefix(parse::strip_paste_prefix(line)) {
+            per_line += 1;
+            Some(name.to_string())
         } else {
             None
         };
@@ -559,6 +582,21 @@ fn path_hint(path: &Path) -> PathHint {
             }
         }
     }
+    // OpenShift must-gather / `oc adm inspect`:
+    // namespaces/<ns>/pods/<pod>/<container>/<container>/logs/{current,previous}[.insecure].log
+    if parent_name == "logs"
+        && (stem == "current" || stem == "previous" || stem.starts_with("current.") || stem.starts_with("previous."))
+    {
+        let up: Vec<&str> =
+            path.ancestors().skip(2).take(5).map(|p| p.file_name().and_then(|n| n.to_str()).unwrap_or("")).collect();
+        // up = [container, container, pod, "pods", ns]
+        if up.len() == 5 && up[3] == "pods" && !up[2].is_empty() {
+            hint.container = Some(up[0].to_string());
+            hint.pod = Some(up[2].to_string());
+            hint.namespace = Some(up[4].to_string()).filter(|n| !n.is_empty());
+            return hint;
+        }
+    }
     // cluster-info dump: <ns>/<pod>/logs.txt
     if name == "logs.txt" && !parent_name.is_empty() && !grandparent_name.is_empty() {
         hint.namespace = Some(grandparent_name.to_string());
@@ -623,6 +661,125 @@ fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, placer: &mu
             evidence.inputs.push(InputSummary::without_lines(shown, "Kubernetes JSON (invalid)", 1));
         }
     }
+}
+
+fn read_etcdctl(kind: parse::etcdctl::EtcdctlKind, path: &Path, shown: &str, evidence: &mut Evidence) {
+    use parse::etcdctl::EtcdctlKind as K;
+    let mut bytes = Vec::new();
+    if let Err(e) = open(path).and_then(|mut r| r.read_to_end(&mut bytes)) {
+        evidence.gaps.push(unreadable(shown, &e));
+        return;
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let r = match parse::etcdctl::read(kind, &text, shown) {
+        Ok(r) => r,
+        Err(e) => {
+            evidence.gaps.push(Gap {
+                what: format!("file {shown}"),
+                why: format!("looks like etcdctl JSON output but could not be read: {e}"),
+                impact: "its content is not part of the analysis".into(),
+                remedy: String::new(),
+            });
+            evidence.inputs.push(InputSummary::without_lines(shown, "etcdctl JSON (invalid)", 1));
+            return;
+        }
+    };
+    let mb = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+    let format = match kind {
+        K::MemberList => {
+            let names: Vec<String> = r.members.iter().map(|m| format!("{} ({})", m.name, m.id)).collect();
+            format!("etcdctl member list: {}", names.join(", "))
+        }
+        K::EndpointStatus => {
+            let rows: Vec<String> = r
+                .status
+                .iter()
+                .map(|s| {
+                    let in_use = s.db_size_in_use_bytes.map(|u| format!(", {} in use", mb(u))).unwrap_or_default();
+                    let quota = s.db_size_quota_bytes.map(|q| format!(" of {} quota", mb(q))).unwrap_or_default();
+                    let errors =
+                        if s.errors.is_empty() { String::new() } else { format!(", errors: {}", s.errors.join("; ")) };
+                    format!(
+                        "{} v{}{}: db {}{in_use}{quota}, term {}{errors}",
+                        s.member_id,
+                        s.version,
+                        if s.is_leader() { " (leader)" } else { "" },
+                        mb(s.db_size_bytes),
+                        s.raft_term
+                    )
+                })
+                .collect();
+            format!("etcdctl endpoint status: {}", rows.join("; "))
+        }
+        K::EndpointHealth => {
+            let rows: Vec<String> = r
+                .health
+                .iter()
+                .map(|h| {
+                    let state = if h.healthy { "healthy" } else { "unhealthy" };
+                    let took = h.took_ms.map(|t| format!(" in {t:.1} ms")).unwrap_or_default();
+                    let error = h.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
+                    format!("{} {state}{took}{error}", h.endpoint)
+                })
+                .collect();
+            format!("etcdctl endpoint health: {}", rows.join("; "))
+        }
+        K::AlarmList => {
+            if r.alarms.is_empty() {
+                "etcdctl alarm list: no alarms".to_string()
+            } else {
+                let rows: Vec<String> = r.alarms.iter().map(|a| format!("{} on {}", a.alarm, a.member_id)).collect();
+                format!("etcdctl alarm list: {}", rows.join(", "))
+            }
+        }
+    };
+    let mut input = InputSummary::without_lines(shown, format, 0);
+    input.lines = text.lines().count() as u64;
+    input.matched = (r.members.len() + r.status.len() + r.health.len() + r.alarms.len()) as u64;
+    evidence.inputs.push(input);
+    evidence.member_ids.extend(r.members);
+    evidence.etcd_status.extend(r.status);
+    evidence.etcd_health.extend(r.health);
+    evidence.etcd_alarms.extend(r.alarms);
+}
+
+fn read_kubectl_text(path: &Path, shown: &str, evidence: &mut Evidence, placer: &mut Placer) {
+    let mut bytes = Vec::new();
+    if let Err(e) = open(path).and_then(|mut r| r.read_to_end(&mut bytes)) {
+        evidence.gaps.push(unreadable(shown, &e));
+        return;
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let parsed = parse::kubectl::parse(&text);
+    let (records, notes) = kube_objects::kubectl_text_records(&parsed, shown);
+    for t in records.iter().filter_map(|c| c.last_termination.as_ref()?.finished_at) {
+        placer.saw_exact(t);
+    }
+    let kinds: Vec<&str> = parsed
+        .kinds
+        .iter()
+        .map(|k| match k {
+            parse::kubectl::KubectlKind::DescribePod => "kubectl describe pod",
+            parse::kubectl::KubectlKind::GetPods => "kubectl get pods",
+            parse::kubectl::KubectlKind::GetEvents => "kubectl get events",
+            parse::kubectl::KubectlKind::ComponentStatuses => "kubectl get componentstatuses",
+        })
+        .collect();
+    let restarts: u32 = records.iter().map(|c| c.restart_count).sum();
+    let mut parts = vec![format!("{} container(s), {restarts} restart(s)", records.len())];
+    if !parsed.events.is_empty() {
+        parts.push(format!("{} event row(s)", parsed.events.len()));
+    }
+    if !parsed.unhealthy_components.is_empty() {
+        let names: Vec<String> = parsed.unhealthy_components.iter().map(|(n, m)| format!("{n}: {m}")).collect();
+        parts.push(format!("unhealthy: {}", names.join("; ")));
+    }
+    let mut input = InputSummary::without_lines(shown, format!("{} ({})", kinds.join(" + "), parts.join(", ")), 0);
+    input.lines = text.lines().count() as u64;
+    input.matched = (records.len() + parsed.events.len()) as u64;
+    evidence.inputs.push(input);
+    evidence.assumptions.extend(notes);
+    evidence.containers.extend(records);
 }
 
 /// Places timestamps without a zone or year against the surrounding evidence.
@@ -816,6 +973,10 @@ fn line_writer(line: &str, content: &str) -> Option<Box<LineWriter>> {
     if let Some((pod, container)) = parse::kubectl_prefix(line) {
         w.pod = Some(pod.to_string());
         w.ident = Some(container.to_string());
+    } else if let Some((name, _)) = parse::wrapper::procfile_prefix(line.trim_start()) {
+        // goreman runs one member per process name: the name is the member's.
+        w.pod = Some(name.to_string());
+        w.ident = Some(name.to_string());
     } else if let Some(o) = parse::journal_origin(line) {
         w.host = (!o.host.is_empty()).then_some(o.host);
         w.ident = Some(o.ident);
@@ -1517,7 +1678,7 @@ mod format_tests {
     //! rancher/rancher#30483) and the lab's real etcd lines in a real journal file (systemd-journal-remote) and
     //! prints it with the real `journalctl` in each output mode.
     use super::*;
-    use crate::evidence::SignalClass;
+    use crate::evidence::{ContainerState, SignalClass};
 
     fn read_text(name: &str, text: &str) -> Evidence {
         let dir = tempfile::tempdir().unwrap();
@@ -1597,6 +1758,78 @@ mod format_tests {
             assert_ne!(e.inputs[0].format, "unrecognised", "{mode}");
             assert_eq!(e.inputs[0].malformed, 0, "{mode}");
         }
+    }
+
+    fn kubectl_text(name: &str) -> String {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/formats/kubectl").join(name)).unwrap()
+    }
+
+    #[test]
+    fn describe_and_get_pods_pastes_are_restart_evidence() {
+        // kubernetes-retired/service-catalog#2770: a describe container section.
+        let e = read_text("describe.txt", &kubectl_text("servicecatalog-2770-etcd-oomkilled-describe.txt"));
+        let [c] = e.containers.as_slice() else { panic!("{:?}", e.inputs) };
+        assert!(matches!(&c.state, ContainerState::Waiting { reason, .. } if reason == "CrashLoopBackOff"));
+        let t = c.last_termination.as_ref().unwrap();
+        assert_eq!((t.exit_code, t.reason.as_deref(), t.finished_at), (137, Some("OOMKilled"), None));
+        assert!(e.inputs[0].format.starts_with("kubectl describe pod"), "{}", e.inputs[0].format);
+        assert!(e.assumptions.iter().any(|a| a.contains("no pod name")), "{:?}", e.assumptions);
+        // karmada-io/karmada#4769: a get pods table; last restarts are relative and say so.
+        let e = read_text("pods.txt", &kubectl_text("karmada-4769-expired-certs-get-pods.txt"));
+        assert_eq!(e.containers.len(), 6);
+        assert_eq!(e.containers.iter().map(|c| c.restart_count).max(), Some(62237));
+        assert!(e.containers.iter().all(|c| c.last_termination.is_none()));
+        assert!(e.assumptions.iter().any(|a| a.contains("12m ago") && a.contains("not placed")), "{:?}", e.assumptions);
+    }
+
+    #[test]
+    fn event_tables_without_an_anchor_are_stated_not_placed() {
+        // NetApp/trident#249.
+        let e = read_text("events.txt", &kubectl_text("trident-249-quoted-liveness-events.txt"));
+        assert!(e.events.is_empty());
+        assert!(
+            e.assumptions.iter().any(|a| a.contains("Unhealthy x28") && a.contains("relative ages")),
+            "{:?}",
+            e.assumptions
+        );
+    }
+
+    #[test]
+    fn an_unrecognised_file_is_reported_with_its_first_line() {
+        // Constructed (not a log shape): a line no reader knows, longer than the quoted 120 characters.
+        let e = read_text("notes.txt", &format!("{}\nsecond line\n", "x".repeat(300)));
+        assert_eq!(e.inputs[0].format, "unrecognised");
+        let gap = e.gaps.iter().find(|g| g.what.contains("notes.txt")).unwrap();
+        assert!(gap.why.contains(&format!("\"{}...\"", "x".repeat(120))), "{}", gap.why);
+    }
+
+    #[test]
+    fn must_gather_layout_names_the_member_and_etcd_info_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let logs = dir.path().join("namespaces/openshift-etcd/pods/etcd-master-0/etcd/etcd/logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        std::fs::write(logs.join("current.log"), captured_cri_prefix(160)).unwrap();
+        let info = dir.path().join("etcd_info");
+        std::fs::create_dir_all(&info).unwrap();
+        let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/formats/etcdctl-3.4.23");
+        for (from, to) in [
+            ("member_list.json", "member_list.json"),
+            ("endpoint_status_nospace.json", "endpoint_status.json"),
+            ("endpoint_health.json", "endpoint_health.json"),
+            ("alarm_list_nospace.json", "alarm_list.json"),
+        ] {
+            std::fs::copy(real.join(from), info.join(to)).unwrap();
+        }
+        let opts = ReadOptions { assume_tz: chrono_tz::UTC, fallback_now: Timestamp::default() };
+        let e = read_paths(&[dir.path().to_path_buf()], &opts).unwrap();
+        assert!(e.signals.iter().all(|s| s.subject == Subject::EtcdMember { name: "etcd-master-0".into() }));
+        assert!(!e.signals.is_empty());
+        assert_eq!((e.etcd_status.len(), e.etcd_health.len()), (1, 1));
+        assert_eq!(e.etcd_alarms[0].alarm, "NOSPACE");
+        assert!(e.member_ids.iter().any(|m| m.name == "m1" && m.id == "bdae9bbc11dd390d"));
+        let status = e.inputs.iter().find(|i| i.source.ends_with("endpoint_status.json")).unwrap();
+        assert!(status.format.contains("(leader)") && status.format.contains("alarm:NOSPACE"), "{}", status.format);
+        assert!(e.inputs.iter().all(|i| i.format != "unrecognised"), "{:?}", e.inputs);
     }
 
     /// The first `n` lines of the lab's etcd-node1 CRI capture (the same lines `make.py` put in the journal).
