@@ -273,6 +273,87 @@ mod tests {
         assert_eq!(n.text, text);
     }
 
+    /// Real: a pretty-printed etcd 3.5 zap record quoted in a KEP draft on list paging from etcd
+    /// ("max-list-etcd-limit", by chaochn47, kubernetes/enhancements; Story 1).
+    const PRETTY: &str = r#"```json
+{
+    "level": "warn",
+    "ts": "2022-03-31T23:00:06.771Z",
+    "caller": "etcdserver/util.go:163",
+    "msg": "apply request took too long",
+    "took": "111.479086ms",
+    "expected-duration": "100ms",
+    "prefix": "read-only range ",
+    "request": "key:\"/registry/pods/\" range_end:\"/registry/pods0\" ",
+    "response": "range_response_count:27893 size:191330794"
+}
+```
+"#;
+
+    #[test]
+    fn pretty_printed_zap_is_joined_into_the_line_etcd_wrote() {
+        let n = normalise(PRETTY);
+        assert_eq!(n.joined_json, 1);
+        let joined = n.text.lines().nth(1).unwrap();
+        assert_eq!(
+            joined,
+            r#"{"level":"warn","ts":"2022-03-31T23:00:06.771Z","caller":"etcdserver/util.go:163","msg":"apply request took too long","took":"111.479086ms","expected-duration":"100ms","prefix":"read-only range ","request":"key:\"/registry/pods/\" range_end:\"/registry/pods0\" ","response":"range_response_count:27893 size:191330794"}"#
+        );
+        // Cited at the line the object starts on; the fence after it keeps its own line number.
+        assert_eq!(n.line_map, vec![1, 2, 13]);
+        assert_eq!(n.input_lines, 13);
+        let facts = crate::parse::classify(joined).unwrap().unwrap();
+        assert!(
+            matches!(facts.signal, Some(crate::evidence::SignalKind::SlowApply { took_ms, .. }) if (took_ms - 111.479086).abs() < 1e-6)
+        );
+    }
+
+    #[test]
+    fn quoted_pretty_printed_zap_is_joined_too() {
+        let quoted: String = PRETTY.lines().map(|l| format!("> {l}\n")).collect();
+        let n = normalise(&quoted);
+        assert_eq!(n.joined_json, 1);
+        assert!(n.text.lines().nth(1).unwrap().starts_with(r#"> {"level":"warn","ts":"#));
+    }
+
+    #[test]
+    fn hard_wrapped_zap_line_is_joined() {
+        // Transformation of a real line (k3s-io/k3s#2853, inside its journald prefix): cut at 80 columns, the
+        // way a terminal or mail client wraps, including a cut inside a string.
+        let real = r#"Jan 25 06:42:36 dev-ln01 k3s[2189071]: {"level":"warn","ts":"2021-01-25T06:42:36.000+0100","caller":"wal/wal.go:806","msg":"slow fdatasync","took":"7.454439372s","expected-duration":"1s"}"#;
+        let wrapped: String =
+            real.as_bytes().chunks(80).map(|c| format!("{}\n", std::str::from_utf8(c).unwrap())).collect();
+        assert!(wrapped.lines().count() >= 3);
+        let n = normalise(&wrapped);
+        assert_eq!(n.joined_json, 1);
+        assert_eq!(n.text, format!("{real}\n"));
+        assert_eq!(n.line_map, vec![1]);
+    }
+
+    #[test]
+    fn split_docker_records_are_joined_per_stream() {
+        // Transformation of real json-file records (rancher/rancher#30483): the first record's log cut in two
+        // the way dockerd splits lines over 16 KiB (no trailing newline on the first part), with another
+        // stream's record between the parts.
+        let a1 = r#"{"log":"time=\"2020-12-11T01:56:43.341608149Z\" level=info msg=\"Wrote kube","stream":"stderr","time":"2020-12-11T01:56:43.341811363Z"}"#;
+        let other = r#"{"log":"time=\"2020-12-11T01:56:43.341643521Z\" level=info msg=\"Run: k3s kubectl\"\n","stream":"stdout","time":"2020-12-11T01:56:43.341839499Z"}"#;
+        let a2 = r#"{"log":"config /etc/rancher/k3s/k3s.yaml\"\n","stream":"stderr","time":"2020-12-11T01:56:43.341811999Z"}"#;
+        let n = normalise(&format!("{a1}\n{other}\n{a2}\n"));
+        assert_eq!(n.joined_docker, 1);
+        let lines: Vec<&str> = n.text.lines().collect();
+        assert_eq!(lines[0], other);
+        assert_eq!(
+            lines[1],
+            r#"{"log":"time=\"2020-12-11T01:56:43.341608149Z\" level=info msg=\"Wrote kubeconfig /etc/rancher/k3s/k3s.yaml\"\n","stream":"stderr","time":"2020-12-11T01:56:43.341811363Z"}"#
+        );
+        assert_eq!(n.line_map, vec![2, 1]);
+        let u = crate::parse::unwrap_line(lines[1]);
+        assert_eq!(
+            u.content,
+            r#"time="2020-12-11T01:56:43.341608149Z" level=info msg="Wrote kubeconfig /etc/rancher/k3s/k3s.yaml""#
+        );
+    }
+
     #[test]
     fn original_line_maps_back() {
         let n = Normalised { line_map: vec![1, 9, 10], ..Default::default() };

@@ -593,6 +593,85 @@ mod tests {
     }
 
     #[test]
+    fn kubectl_logs_prefix_is_removed_and_names_pod_and_container() {
+        // Real: airbus-cyber/Kubernetes-Log-Fetcher README.md (`kubectl logs --prefix --timestamps` output).
+        let etcd = r#"[pod/etcd-cloud-cluster/etcd] 2023-06-23T12:51:06.225562796Z {"level":"info","ts":"2023-06-23T12:51:06.225Z","caller":"fileutil/purge.go:77","msg":"purged","path":"/var/lib/rancher/rke2/server/db/etcd/member/snap/0000000000000003-0000000000dc5c4e.snap"}"#;
+        let u = unwrap_line(etcd);
+        assert_eq!(u.wrapper, Wrapper::KubectlTimestamps);
+        assert!(u.content.starts_with(r#"{"level":"info","ts":"2023-06-23T12:51:06.225Z""#));
+        assert_eq!(kubectl_prefix(etcd), Some(("etcd-cloud-cluster", "etcd")));
+        let api = "[pod/kube-apiserver-cloud-cluster/kube-apiserver] 2023-06-23T12:52:15.539558976Z W0623 12:52:15.539458       1 watcher.go:229] watch chan error: etcdserver: mvcc: required revision has been compacted";
+        assert!(unwrap_line(api).content.starts_with("W0623 12:52:15.539458"));
+        assert_eq!(kubectl_prefix(api), Some(("kube-apiserver-cloud-cluster", "kube-apiserver")));
+        assert_eq!(kubectl_prefix("[pod/] x"), None);
+    }
+
+    #[test]
+    fn list_quote_and_indent_prefixes_are_removed() {
+        // Real: kubernetes/minikube#9156 (`* ` list marker) and rancher/rancher#22723 (four-space indent).
+        let star = "* 2020-09-02 11:04:47.993388 I | etcdserver: setting up the initial cluster version to 3.4";
+        assert_eq!(unwrap_line(star).content, &star[2..]);
+        let indented = r#"    2019-09-09 11:52:06.408347 W | etcdserver: read-only range request "key:\"/registry/serviceaccounts/cattle-system/rancher\" " with result "range_response_count:1 size:307" took too long (162.424182ms) to execute"#;
+        assert_eq!(unwrap_line(indented).content, indented.trim_start());
+        // Adapted: the same line as a Markdown quote (`> `), nested.
+        assert_eq!(unwrap_line(&format!("> > {star}")).content, &star[2..]);
+        // A goreman line (real: etcd-io/etcd#6530, comment by vimalk78).
+        let goreman =
+            "10:53:12 etcd3 | 2016-09-28 10:53:12.949365 W | wal: wal/wal.go: WAL.sync: sync duration of 5.306564ms";
+        assert_eq!(unwrap_line(goreman).content, &goreman[17..]);
+        assert_eq!(procfile_prefix(goreman).map(|p| p.0), Some("etcd3"));
+    }
+
+    #[test]
+    fn journald_short_iso_and_precise_and_bare_identifier() {
+        // Real journalctl 252 output (tests/formats/journald, k3s-io/k3s#2853 lines).
+        let iso = r#"2021-01-25T05:42:36+0000 dev-ln01 k3s[2189071]: {"level":"warn","ts":"2021-01-25T06:42:36.000+0100","caller":"wal/wal.go:806","msg":"slow fdatasync","took":"7.454439372s","expected-duration":"1s"}"#;
+        let u = unwrap_line(iso);
+        assert_eq!(u.wrapper, Wrapper::Journald);
+        assert!(u.content.starts_with(r#"{"level":"warn""#));
+        assert_eq!(u.outer_time, utc("2021-01-25T05:42:36Z"));
+        assert_eq!(journal_origin(iso), Some(JournalOrigin { host: "dev-ln01".into(), ident: "k3s".into() }));
+        let precise = r#"Jan 25 05:42:36.000000 dev-ln01 k3s[2189071]: {"level":"warn"}"#;
+        assert_eq!(unwrap_line(precise).wrapper, Wrapper::Journald);
+        // Real: etcd-io/etcd#7477 (issue body): `ident[pid]:` with time and host cut off.
+        let bare = "etcd[3867]: recovered store from snapshot at index 1250125";
+        let u = unwrap_line(bare);
+        assert_eq!(
+            (u.wrapper, u.content.as_ref(), u.outer_time),
+            (Wrapper::Journald, "recovered store from snapshot at index 1250125", None)
+        );
+        assert_eq!(journal_origin(bare).map(|o| o.ident), Some("etcd".into()));
+        // `kubectl logs --timestamps` content that merely has a colon is not a journal line.
+        let u = unwrap_line("2026-11-25T02:18:56.56850271Z host ident: hello");
+        assert_eq!(u.wrapper, Wrapper::KubectlTimestamps);
+    }
+
+    #[test]
+    fn journal_json_record_gives_message_and_realtime() {
+        // Real journalctl 252 `-o json` output (tests/formats/journald/k3s-2853.json.txt, line 2).
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/formats/journald/k3s-2853.json.txt"),
+        )
+        .unwrap();
+        let line = text.lines().nth(1).unwrap();
+        let u = unwrap_line(line);
+        assert_eq!(u.wrapper, Wrapper::Journald);
+        assert!(u.content.contains(r#""msg":"slow fdatasync""#), "{}", u.content);
+        assert_eq!(u.outer_time, utc("2021-01-25T05:42:36Z"));
+        assert_eq!(journal_origin(line), Some(JournalOrigin { host: "dev-ln01".into(), ident: "k3s".into() }));
+    }
+
+    #[test]
+    fn docker_json_file_with_logrus_inside() {
+        // Real: rancher/rancher#30483 (comment by dw-3): k3s in Docker, json-file records.
+        let line = r#"{"log":"time=\"2020-12-11T01:56:43.341654429Z\" level=info msg=\"k3s is up and running\"\n","stream":"stderr","time":"2020-12-11T01:56:43.341843664Z"}"#;
+        let u = unwrap_line(line);
+        assert_eq!(u.wrapper, Wrapper::DockerJson);
+        assert_eq!(u.content, r#"time="2020-12-11T01:56:43.341654429Z" level=info msg="k3s is up and running""#);
+        assert!(!u.partial);
+    }
+
+    #[test]
     fn garbage_never_panics() {
         let long = "9".repeat(10_000);
         for line in [

@@ -1832,6 +1832,33 @@ mod format_tests {
         assert!(e.inputs.iter().all(|i| i.format != "unrecognised"), "{:?}", e.inputs);
     }
 
+    #[test]
+    fn a_pasted_pretty_printed_record_is_read_and_cited_at_its_first_line() {
+        // Real: the pretty-printed zap record of parse::paste's tests (a kubernetes/enhancements KEP draft).
+        let text = "Some etcd warnings:\n\n{\n    \"level\": \"warn\",\n    \"ts\": \"2022-03-31T23:00:06.771Z\",\n    \"caller\": \"etcdserver/util.go:163\",\n    \"msg\": \"apply request took too long\",\n    \"took\": \"111.479086ms\",\n    \"expected-duration\": \"100ms\",\n    \"prefix\": \"read-only range \",\n    \"request\": \"key:\\\"/registry/pods/\\\" range_end:\\\"/registry/pods0\\\" \",\n    \"response\": \"range_response_count:27893 size:191330794\"\n}\n";
+        let e = read_text("paste.txt", text);
+        let apply = of_class(&e, SignalClass::SlowApply);
+        assert_eq!(apply.len(), 1, "{:?} {:?}", e.inputs, e.gaps);
+        assert_eq!(apply[0].first.line, Some(3));
+        assert_eq!(apply[0].subject, Subject::EtcdMember { name: "paste".into() });
+        assert_eq!((e.inputs[0].lines, e.inputs[0].malformed), (13, 0), "{:?}", e.gaps);
+    }
+
+    #[test]
+    fn a_docker_json_file_with_logrus_and_split_records_is_read() {
+        // Real: rancher/rancher#30483 records; the second is a transformation (its log split in two, dockerd's
+        // 16 KiB split) carrying a real etcd line (k3s-io/k3s#2853) so that the join is observable.
+        let whole = r#"{"log":"time=\"2020-12-11T01:56:43.341654429Z\" level=info msg=\"k3s is up and running\"\n","stream":"stderr","time":"2020-12-11T01:56:43.341843664Z"}"#;
+        let p1 = r#"{"log":"{\"level\":\"warn\",\"ts\":\"2021-01-25T06:42:36.000+0100\",\"caller\":\"wal/wal.go:806\",\"msg\":\"slow fd","stream":"stderr","time":"2021-01-25T05:42:36.000100Z"}"#;
+        let p2 = r#"{"log":"atasync\",\"took\":\"7.454439372s\",\"expected-duration\":\"1s\"}\n","stream":"stderr","time":"2021-01-25T05:42:36.000200Z"}"#;
+        let e = read_text("container-json.log", &format!("{whole}\n{p1}\n{p2}\n"));
+        let wal = of_class(&e, SignalClass::SlowWalSync);
+        assert_eq!(wal.len(), 1, "{:?} {:?}", e.inputs, e.gaps);
+        assert_eq!(wal[0].first.line, Some(2));
+        assert!(e.inputs[0].format.contains("Docker json-file"), "{}", e.inputs[0].format);
+        assert_eq!((e.inputs[0].lines, e.inputs[0].malformed), (3, 0));
+    }
+
     /// The first `n` lines of the lab's etcd-node1 CRI capture (the same lines `make.py` put in the journal).
     fn captured_cri_prefix(n: usize) -> String {
         let pods = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared-slow/var/log/pods");
