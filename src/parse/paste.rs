@@ -34,12 +34,15 @@ pub struct Normalised {
     pub joined_docker: u64,
     /// Lines in the input.
     pub input_lines: u64,
+    /// Text records re-flowed: a hard-wrapped paste whose entries ran together was split at each entry's
+    /// timestamp, or a line cut by a wrap was joined to the line it continues.
+    pub reflowed: u64,
 }
 
 impl Normalised {
     /// Whether anything was joined (otherwise the input can be read as it is).
     pub fn changed(&self) -> bool {
-        self.joined_json > 0 || self.joined_docker > 0
+        self.joined_json > 0 || self.joined_docker > 0 || self.reflowed > 0
     }
 
     /// The input line an output line (1-based) starts at.
@@ -133,11 +136,83 @@ fn open_json_at(line: &str) -> Option<usize> {
     (scan.depth > 0).then(|| line.len() - content.len())
 }
 
+/// capnslog's `2018-12-08 06:57:11.726065 W | ` at byte `i` of `b`.
+fn capnslog_entry_at(b: &[u8], i: usize) -> bool {
+    let Some(w) = b.get(i..i + 31) else { return false };
+    let d = |k: usize| w[k].is_ascii_digit();
+    (0..4).all(d)
+        && w[4] == b'-'
+        && d(5)
+        && d(6)
+        && w[7] == b'-'
+        && d(8)
+        && d(9)
+        && w[10] == b' '
+        && d(11)
+        && d(12)
+        && w[13] == b':'
+        && w[16] == b':'
+        && w[19] == b'.'
+        && (20..26).all(d)
+        && w[26] == b' '
+        && b"CEWNIDT".contains(&w[27])
+        && &w[28..31] == b" | "
+}
+
+/// A paste whose capnslog entries ran together and were then wrapped (a mail reply): two or more lines hold an
+/// entry start that is not at the line's start.
+fn run_together(lines: &[&str]) -> bool {
+    let mid_line = |l: &&&str| {
+        let b = l.as_bytes();
+        (1..b.len().saturating_sub(30)).any(|i| b[i] == b'2' && capnslog_entry_at(b, i))
+    };
+    lines.iter().take(400).filter(mid_line).count() >= 2
+}
+
+/// Re-flows a run-together capnslog paste: lines are joined (a wrap broke them at spaces) and split before every
+/// entry's timestamp; each entry is cited at the input line its timestamp starts on.
+fn reflow(lines: &[&str], out: &mut Normalised) {
+    let mut joined = String::new();
+    let mut starts: Vec<(usize, u64)> = Vec::new(); // (byte offset in joined, input line)
+    for (k, l) in lines.iter().enumerate() {
+        let l = strip_paste_prefix(l.trim_end_matches('\r')).trim_end();
+        if l.is_empty() {
+            continue;
+        }
+        if !joined.is_empty() {
+            joined.push(' ');
+        }
+        starts.push((joined.len(), k as u64 + 1));
+        joined.push_str(l);
+    }
+    // A timestamp can itself be broken across lines (`2018-12-08` / `06:59:03.397005 W | wal: ...`): after the
+    // join it reads whole.
+    let b = joined.as_bytes();
+    let mut cuts: Vec<usize> = (0..b.len()).filter(|&i| b[i] == b'2' && capnslog_entry_at(b, i)).collect();
+    if cuts.first() != Some(&0) {
+        cuts.insert(0, 0);
+    }
+    cuts.push(b.len());
+    for w in cuts.windows(2) {
+        let piece = joined[w[0]..w[1]].trim();
+        if piece.is_empty() {
+            continue;
+        }
+        let line = starts.iter().take_while(|(at, _)| *at <= w[0]).last().map_or(1, |s| s.1);
+        push(out, piece, line);
+    }
+    out.reflowed += 1;
+}
+
 /// Joins pretty-printed or hard-wrapped JSON records and split Docker json-file records (see the module doc).
 pub fn normalise(text: &str) -> Normalised {
     let mut out = Normalised { text: String::with_capacity(text.len() + 64), ..Default::default() };
     let lines: Vec<&str> = text.lines().collect();
     out.input_lines = lines.len() as u64;
+    if run_together(&lines) {
+        reflow(&lines, &mut out);
+        return out;
+    }
     // Open Docker partials per stream (stdout, stderr, other).
     let mut docker: Vec<DockerPartial> = Vec::new();
     let mut i = 0;
@@ -352,6 +427,35 @@ mod tests {
             u.content,
             r#"time="2020-12-11T01:56:43.341608149Z" level=info msg="Wrote kubeconfig /etc/rancher/k3s/k3s.yaml""#
         );
+    }
+
+    #[test]
+    fn run_together_wrapped_capnslog_is_split_at_each_entry() {
+        // Real: openshift/installer#844 (tests/formats/paste/README.md).
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/formats/paste/openshift-installer-844-run-together.txt");
+        let text = std::fs::read_to_string(p).unwrap();
+        let n = normalise(&text);
+        assert_eq!(n.reflowed, 1);
+        let lines: Vec<&str> = n.text.lines().collect();
+        // The fragment before the first entry stays on its own.
+        assert_eq!(lines[0], "45ac11b837bb4860 at term 10");
+        assert!(lines[1..].iter().all(|l| capnslog_entry_at(l.as_bytes(), 0)), "{lines:#?}");
+        // The wrap broke `wal: sync` / `duration of 1.07701685s` and a timestamp (`2018-12-08` / `06:59:03...`).
+        assert!(
+            lines.contains(&"2018-12-08 06:58:40.003521 W | wal: sync duration of 1.07701685s, expected less than 1s"),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.contains(&"2018-12-08 06:59:03.397005 W | wal: sync duration of 3.478824796s, expected less than 1s"),
+            "{lines:#?}"
+        );
+        // Cited at the input line where each entry's timestamp starts.
+        let at = lines.iter().position(|l| l.starts_with("2018-12-08 06:59:03.397005")).unwrap();
+        assert_eq!(n.line_map[at], 6);
+        for l in &lines[1..] {
+            assert!(crate::parse::time::line_time(l).is_some(), "{l}");
+        }
     }
 
     #[test]

@@ -195,7 +195,9 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             FileKind::Metrics => match std::fs::read_to_string(&path) {
                 Ok(text) => {
                     let (summary, errors) = super::metrics::apiserver_summary(&text);
-                    let format = summary.unwrap_or_else(|| "Prometheus metrics (text exposition)".to_string());
+                    let format = summary
+                        .or_else(|| etcd_dump_summary(&text))
+                        .unwrap_or_else(|| "Prometheus metrics (text exposition)".to_string());
                     let mut input = InputSummary::without_lines(shown, format, errors.len() as u64);
                     input.lines = text.lines().count() as u64;
                     input.malformed_lines = errors.iter().take(20).map(|e| e.line).collect();
@@ -355,6 +357,31 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
     Ok(kind)
 }
 
+/// A single etcd `/metrics` dump (a paste, must-gather's `metrics.openmetrics`): its disk histograms count since the
+/// process started and carry no time, so they are summarised for the inventory, not placed on the timeline.
+fn etcd_dump_summary(text: &str) -> Option<String> {
+    use crate::parse::prom;
+    let (samples, _) = prom::parse_text(text);
+    let mut parts = Vec::new();
+    // etcd 3.0 named the WAL histogram `etcd_wal_fsync_durations_seconds`.
+    for (base, what) in [
+        ("etcd_disk_wal_fsync_duration_seconds", "WAL fsync"),
+        ("etcd_wal_fsync_durations_seconds", "WAL fsync"),
+        ("etcd_disk_backend_commit_duration_seconds", "backend commit"),
+    ] {
+        let Some(h) = prom::Histogram::merged(&prom::histograms(&samples, base)) else { continue };
+        let Some(q) = h.quantile(0.99) else { continue };
+        let n = h.buckets.last().map_or(0.0, |b| b.1);
+        parts.push(format!(
+            "{what} p99 {:.1} ms ({:.1}..{:.1} ms bucket, {n:.0} observations since the process started)",
+            q.value * 1000.0,
+            q.lower * 1000.0,
+            q.upper * 1000.0
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("etcd /metrics dump (no time): {}", parts.join("; ")))
+}
+
 /// Prometheus text exposition: `# HELP` / `# TYPE` comments before the first sample.
 fn looks_like_metrics(text: &str) -> bool {
     // A paste without the comments: `name{labels} value` or `name value` samples of one family prefix.
@@ -427,7 +454,7 @@ fn sniff_log(text: &str, hint: &PathHint) -> FileKind {
         } else if let Some((_, container)) = parse::kubectl_prefix(line) {
             per_line += 1;
             Some(container.to_string())
-        } else if let Some((name, _)) = parse::wrapper::procfile_prefix(parse::strip_paste_prefix(line)) {
+        } else if let Some((name, _)) = parse::wrapper::procfile_prefix(line.trim_start()) {
             per_line += 1;
             Some(name.to_string())
         } else {
@@ -526,7 +553,15 @@ fn is_etcd_server_line(content: &str) -> bool {
     if content.starts_with("raft20") {
         return true;
     }
-    if let Some(rest) = content.get(26..) {
+    // etcd 3.3 at debug level puts the caller first: `2019-08-09 10:57:50.500232 [pkg_logger.go:114] W | ...`.
+    let rest = match content.get(26..) {
+        Some(r) => match r.strip_prefix(" [pkg_logger.go:").and_then(|r| r.split_once("] ")) {
+            Some((_, after)) => Some(&content[content.len() - after.len() - 1..]),
+            None => Some(r),
+        },
+        None => None,
+    };
+    if let Some(rest) = rest {
         const PKGS: [&str; 8] =
             ["| etcdserver", "| etcdmain", "| raft", "| rafthttp", "| embed", "| wal", "| mvcc", "| etcdserver/api"];
         return PKGS.iter().any(|p| rest.get(3..).is_some_and(|r| r.starts_with(p)));
@@ -1857,6 +1892,36 @@ mod format_tests {
         assert_eq!(wal[0].first.line, Some(2));
         assert!(e.inputs[0].format.contains("Docker json-file"), "{}", e.inputs[0].format);
         assert_eq!((e.inputs[0].lines, e.inputs[0].malformed), (3, 0));
+    }
+
+    #[test]
+    fn goreman_lines_name_their_member() {
+        // Real: etcd-io/etcd#14433 (goreman output of a local cluster).
+        let e = read_text(
+            "procfile.log",
+            &format!(
+                "{}\n",
+                r#"16:16:52 etcd4 | {"level":"info","ts":"2022-09-06T16:16:52.370-0400","caller":"rafthttp/stream.go:169","msg":"started stream writer with remote peer","local-member-id":"45d559f8148de837","remote-peer-id":"91bc3c398fb3c146"}"#
+            ),
+        );
+        assert!(e.member_ids.iter().any(|m| m.name == "etcd4" && m.id == "45d559f8148de837"), "{:?}", e.member_ids);
+        assert!(e.inputs[0].format.starts_with("etcd log"), "{}", e.inputs[0].format);
+    }
+
+    #[test]
+    fn debug_capnslog_with_its_caller_is_etcd_evidence() {
+        // Real: etcd-io/etcd#11012 (etcd 3.3 at debug level).
+        let e = read_text(
+            "etcd-debug.log",
+            &format!(
+                "{}\n",
+                r#"2019-08-09 10:57:51.131115 [pkg_logger.go:114] W | etcdserver: failed to send out heartbeat on time (exceeded the 100ms timeout for 71.742296ms)"#
+            ),
+        );
+        let late = of_class(&e, SignalClass::HeartbeatLate);
+        assert_eq!(late.len(), 1, "{:?}", e.signals);
+        assert!(matches!(late[0].subject, Subject::EtcdMember { .. }));
+        assert!(e.inputs[0].format.starts_with("etcd log (capnslog"), "{}", e.inputs[0].format);
     }
 
     /// The first `n` lines of the lab's etcd-node1 CRI capture (the same lines `make.py` put in the journal).
