@@ -8,6 +8,7 @@
 pub mod duration;
 pub mod etcd;
 pub mod etcdctl;
+pub mod fio;
 pub mod klog;
 pub mod kubectl;
 pub mod paste;

@@ -67,6 +67,8 @@ enum FileKind {
     ProbeReport,
     /// `kubectl describe pod` / `kubectl get pods|events|cs` text.
     KubectlText,
+    /// fio's text output (the etcd disk check).
+    Fio,
     /// `etcdctl ... -w json` (must-gather `etcd_info/`).
     Etcdctl(parse::etcdctl::EtcdctlKind),
     Documentation,
@@ -174,6 +176,7 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             FileKind::Log { exact_times: false, .. } => 2,
             FileKind::KubectlText | FileKind::Etcdctl(_) => 0,
             FileKind::Metrics
+            | FileKind::Fio
             | FileKind::MetricCapture
             | FileKind::ProbeReport
             | FileKind::Documentation
@@ -240,6 +243,31 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             }
             FileKind::KubectlText => read_kubectl_text(&path, &shown, &mut evidence, &mut placer),
             FileKind::Etcdctl(kind) => read_etcdctl(kind, &path, &shown, &mut evidence),
+            FileKind::Fio => match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let ms = |v: Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.2} ms"));
+                    let format = match parse::fio::latency(&text) {
+                        Some(l) if l.block == "sync" => format!(
+                            "fio output: fdatasync p50 {}, p99 {}, max {}",
+                            ms(l.p50_ms),
+                            ms(l.p99_ms),
+                            ms(l.max_ms)
+                        ),
+                        Some(l) => format!(
+                            "fio output: write completion p50 {}, p99 {}, max {} (this fio prints no fdatasync \
+                             percentiles; the write latency excludes the sync)",
+                            ms(l.p50_ms),
+                            ms(l.p99_ms),
+                            ms(l.max_ms)
+                        ),
+                        None => "fio output (no latency percentiles found)".to_string(),
+                    };
+                    let mut input = InputSummary::without_lines(shown, format, 0);
+                    input.lines = text.lines().count() as u64;
+                    evidence.inputs.push(input);
+                }
+                Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+            },
             FileKind::Documentation => {
                 evidence.inputs.push(InputSummary::without_lines(shown, "documentation (not evidence)", 0))
             }
@@ -349,6 +377,9 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
         && (parse::kubectl::looks_like_describe(&text) || parse::kubectl::looks_like_table(&text))
     {
         return Ok(FileKind::KubectlText);
+    }
+    if kind == FileKind::Unrecognised && parse::fio::looks_like_fio(&text) {
+        return Ok(FileKind::Fio);
     }
     if let FileKind::Log { shape, .. } = &mut kind {
         let small = std::fs::metadata(path).map(|m| m.len() <= MAX_NORMALISE_BYTES).unwrap_or(false);
