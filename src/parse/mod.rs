@@ -13,6 +13,7 @@ pub mod klog;
 pub mod kubectl;
 pub mod paste;
 pub mod prom;
+pub mod promql;
 pub mod time;
 pub mod wrapper;
 

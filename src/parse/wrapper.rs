@@ -146,6 +146,8 @@ pub fn strip_paste_prefix(line: &str) -> &str {
                 Some(end) => &s[end + 2..],
                 None => return s,
             },
+            // etcd 0.4/0.5 (`[etcd] Dec  1 22:13:06.623 INFO      | name: message`).
+            Some(b'[') if s.starts_with("[etcd] ") => &s[7..],
             Some(b'0'..=b'9') => match procfile_prefix(s) {
                 Some((_, at)) => &s[at..],
                 None => return s,
@@ -620,6 +622,10 @@ mod tests {
             "10:53:12 etcd3 | 2016-09-28 10:53:12.949365 W | wal: wal/wal.go: WAL.sync: sync duration of 5.306564ms";
         assert_eq!(unwrap_line(goreman).content, &goreman[17..]);
         assert_eq!(procfile_prefix(goreman).map(|p| p.0), Some("etcd3"));
+        // etcd 0.5's own prefix (real: kubernetes/kubernetes#2719).
+        let old =
+            "[etcd] Dec  1 22:13:06.623 INFO      | kubernetes-master: state changed from 'follower' to 'leader'.";
+        assert_eq!(strip_paste_prefix(old), &old[7..]);
     }
 
     #[test]

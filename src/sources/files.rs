@@ -69,6 +69,8 @@ enum FileKind {
     KubectlText,
     /// fio's text output (the etcd disk check).
     Fio,
+    /// PromQL console results pasted as text.
+    Promql,
     /// `etcdctl ... -w json` (must-gather `etcd_info/`).
     Etcdctl(parse::etcdctl::EtcdctlKind),
     Documentation,
@@ -177,6 +179,7 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             FileKind::KubectlText | FileKind::Etcdctl(_) => 0,
             FileKind::Metrics
             | FileKind::Fio
+            | FileKind::Promql
             | FileKind::MetricCapture
             | FileKind::ProbeReport
             | FileKind::Documentation
@@ -243,6 +246,27 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             }
             FileKind::KubectlText => read_kubectl_text(&path, &shown, &mut evidence, &mut placer),
             FileKind::Etcdctl(kind) => read_etcdctl(kind, &path, &shown, &mut evidence),
+            FileKind::Promql => match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let results = parse::promql::parse(&text).unwrap_or_default();
+                    let parts: Vec<String> = results
+                        .iter()
+                        .map(|r| {
+                            let rows: Vec<String> =
+                                r.rows.iter().map(|x| format!("{} = {}", x.series, x.value)).collect();
+                            format!("{}: {}", r.query, rows.join(", "))
+                        })
+                        .collect();
+                    let mut input = InputSummary::without_lines(
+                        shown,
+                        format!("PromQL results (no time): {}", parts.join("; ")),
+                        0,
+                    );
+                    input.lines = text.lines().count() as u64;
+                    evidence.inputs.push(input);
+                }
+                Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+            },
             FileKind::Fio => match std::fs::read_to_string(&path) {
                 Ok(text) => {
                     let ms = |v: Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.2} ms"));
@@ -380,6 +404,9 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
     }
     if kind == FileKind::Unrecognised && parse::fio::looks_like_fio(&text) {
         return Ok(FileKind::Fio);
+    }
+    if kind == FileKind::Unrecognised && parse::promql::parse(&text).is_some() {
+        return Ok(FileKind::Promql);
     }
     if let FileKind::Log { shape, .. } = &mut kind {
         let small = std::fs::metadata(path).map(|m| m.len() <= MAX_NORMALISE_BYTES).unwrap_or(false);
