@@ -162,8 +162,10 @@ fn capnslog_entry_at(b: &[u8], i: usize) -> bool {
 /// A paste whose capnslog entries ran together and were then wrapped (a mail reply): two or more lines hold an
 /// entry start that is not at the line's start.
 fn run_together(lines: &[&str]) -> bool {
+    // Inside the content: a CRI or journald line's capnslog entry starts right after its wrapper, not mid-line.
     let mid_line = |l: &&&str| {
-        let b = l.as_bytes();
+        let un = unwrap_line(l);
+        let b = un.content.as_bytes();
         (1..b.len().saturating_sub(30)).any(|i| b[i] == b'2' && capnslog_entry_at(b, i))
     };
     lines.iter().take(400).filter(mid_line).count() >= 2
@@ -456,6 +458,22 @@ mod tests {
         for l in &lines[1..] {
             assert!(crate::parse::time::line_time(l).is_some(), "{l}");
         }
+    }
+
+    #[test]
+    fn wrapped_capnslog_lines_are_not_taken_for_run_together_entries() {
+        // Real: the lab's capnslog capture in CRI files (tests/fixtures/shared-slow-capnslog, etcd-node1).
+        let pods =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared-slow-capnslog/var/log/pods");
+        let dir = std::fs::read_dir(&pods)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .find(|e| e.file_name().to_string_lossy().starts_with("kube-system_etcd-node1_"))
+            .unwrap();
+        let text = std::fs::read_to_string(dir.path().join("etcd/0.log")).unwrap();
+        let n = normalise(&text);
+        assert!(!n.changed());
+        assert_eq!(n.text, text);
     }
 
     #[test]
