@@ -89,8 +89,12 @@ struct LogShape {
     normalise: bool,
 }
 
-/// Files larger than this are not joined in memory (see [`LogShape::normalise`]); they are read line by line.
-const MAX_NORMALISE_BYTES: u64 = 256 << 20;
+/// Files larger than this are not joined in memory (see [`LogShape::normalise`]); they are read line by line
+/// (pastes are far smaller; the bound keeps memory near the streaming reader's).
+const MAX_NORMALISE_BYTES: u64 = 64 << 20;
+/// Docker json-file logs up to this size are always joined (a split record may come after the sniffed head);
+/// larger ones only when the head already shows one.
+const DOCKER_JOIN_ALWAYS_BYTES: u64 = 16 << 20;
 
 /// Whose log a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -409,8 +413,9 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
         return Ok(FileKind::Promql);
     }
     if let FileKind::Log { shape, .. } = &mut kind {
-        let small = std::fs::metadata(path).map(|m| m.len() <= MAX_NORMALISE_BYTES).unwrap_or(false);
-        shape.normalise = small && (normalised.changed() || docker);
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX);
+        shape.normalise =
+            size <= MAX_NORMALISE_BYTES && (normalised.changed() || (docker && size <= DOCKER_JOIN_ALWAYS_BYTES));
     }
     Ok(kind)
 }
