@@ -616,6 +616,14 @@ fn is_etcd_server_line(content: &str) -> bool {
     if content.starts_with("raft20") {
         return true;
     }
+    // etcd 2 and embedded etcd through Go's standard log: `2015/06/01 21:28:17 rafthttp: ...`,
+    // `2017/06/20 12:54:01 wal.go:403: Warning: sync duration of ...`.
+    if let Some(Ok((_, n))) = parse::time::go_log_prefix(content) {
+        const GO_LOG_PKGS: [&str; 7] =
+            ["rafthttp: ", "etcdserver: ", "raft: ", "wal: ", "etcdmain: ", "wal.go:", "raft.go:"];
+        let rest = content[n..].trim_start();
+        return GO_LOG_PKGS.iter().any(|p| rest.starts_with(p));
+    }
     // etcd 3.3 at debug level puts the caller first: `2019-08-09 10:57:50.500232 [pkg_logger.go:114] W | ...`.
     let rest = match content.get(26..) {
         Some(r) => match r.strip_prefix(" [pkg_logger.go:").and_then(|r| r.split_once("] ")) {
@@ -1985,6 +1993,22 @@ mod format_tests {
         assert_eq!(late.len(), 1, "{:?}", e.signals);
         assert!(matches!(late[0].subject, Subject::EtcdMember { .. }));
         assert!(e.inputs[0].format.starts_with("etcd log (capnslog"), "{}", e.inputs[0].format);
+    }
+
+    #[test]
+    fn embedded_etcd_through_go_standard_log_is_etcd_evidence() {
+        // Real: etcd-io/etcd#8216 (issue body).
+        let text = "2017/06/20 12:53:52 server.go:636: Warning: avoid queries with large range/delete range!
+2017/06/20 12:54:01 wal.go:403: Warning: sync duration of 8.001014846s, expected less than 1s
+2017/06/20 12:55:12 wal.go:403: Warning: sync duration of 1m11.162122634s, expected less than 1s
+2017/06/20 12:55:12 index.go:171: Info: store.index: compact 1747703
+";
+        let e = read_text("embedded.log", text);
+        let wal = of_class(&e, SignalClass::SlowWalSync);
+        assert_eq!(wal.iter().map(|s| s.count).sum::<u64>(), 2, "{:?}", e.signals);
+        assert_eq!(wal[0].subject, Subject::EtcdMember { name: "embedded".into() });
+        assert_eq!(wal.iter().map(|s| s.latency.as_ref().unwrap().max_ms).fold(0.0, f64::max), 71162.122634);
+        assert_eq!(wal[0].first_at.to_rfc3339(), "2017-06-20T12:54:01+00:00");
     }
 
     /// The first `n` lines of the lab's etcd-node1 CRI capture (the same lines `make.py` put in the journal).
