@@ -626,6 +626,46 @@ pub struct Evidence {
     /// `etcdctl endpoint health -w json` rows.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub etcd_health: Vec<EtcdEndpointHealth>,
+    /// Disk latency figures without a time: a single `/metrics` dump's histograms, fio output, pasted PromQL
+    /// results. Storage evidence, but not placeable on the timeline.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disk_snapshots: Vec<DiskSnapshot>,
+}
+
+/// Where an untimed disk latency figure comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiskSnapshotKind {
+    /// A `/metrics` dump: cumulative since the etcd process started.
+    MetricsDump,
+    /// fio's `sync` block (fdatasync latency, fio 3.5+).
+    FioSync,
+    /// fio's write completion latency (older fio): excludes the sync, so it understates etcd's WAL latency.
+    FioWriteClat,
+    /// A PromQL result pasted as text (evaluated over the query's own range at an unknown time).
+    Promql,
+}
+
+/// One untimed disk latency figure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiskSnapshot {
+    pub kind: DiskSnapshotKind,
+    /// `etcd_disk_wal_fsync_duration_seconds`, `etcd_disk_backend_commit_duration_seconds`, `fio`.
+    pub metric: String,
+    /// The series (PromQL `instance`), when the source names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
+    pub quantile: f64,
+    pub value_ms: f64,
+    /// Histogram bucket edges the quantile lies between, when it comes from buckets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket_ms: Option<(f64, f64)>,
+    /// Observations behind it, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observations: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_ms: Option<f64>,
+    pub origin: Origin,
 }
 
 /// One member's `etcdctl endpoint status`: ids in hex as etcd prints them in logs, sizes in bytes.
@@ -723,6 +763,7 @@ impl Evidence {
         self.etcd_status.extend(other.etcd_status);
         self.etcd_alarms.extend(other.etcd_alarms);
         self.etcd_health.extend(other.etcd_health);
+        self.disk_snapshots.extend(other.disk_snapshots);
     }
 
     /// Earliest and latest timestamps across all evidence.

@@ -205,9 +205,13 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             FileKind::Metrics => match std::fs::read_to_string(&path) {
                 Ok(text) => {
                     let (summary, errors) = super::metrics::apiserver_summary(&text);
+                    let dump = if summary.is_none() { etcd_dump(&text, &shown) } else { None };
                     let format = summary
-                        .or_else(|| etcd_dump_summary(&text))
+                        .or(dump.as_ref().map(|d| d.0.clone()))
                         .unwrap_or_else(|| "Prometheus metrics (text exposition)".to_string());
+                    if let Some((_, snapshots)) = dump {
+                        evidence.disk_snapshots.extend(snapshots);
+                    }
                     let mut input = InputSummary::without_lines(shown, format, errors.len() as u64);
                     input.lines = text.lines().count() as u64;
                     input.malformed_lines = errors.iter().take(20).map(|e| e.line).collect();
@@ -253,6 +257,37 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             FileKind::Promql => match std::fs::read_to_string(&path) {
                 Ok(text) => {
                     let results = parse::promql::parse(&text).unwrap_or_default();
+                    for r in &results {
+                        // Only `histogram_quantile(q, ...etcd_disk_..._bucket...)` results are disk latencies.
+                        let Some(metric) =
+                            ["etcd_disk_wal_fsync_duration_seconds", "etcd_disk_backend_commit_duration_seconds"]
+                                .into_iter()
+                                .find(|m| r.query.contains(m))
+                        else {
+                            continue;
+                        };
+                        let Some(q) = r
+                            .query
+                            .strip_prefix("histogram_quantile(")
+                            .and_then(|a| a.split(',').next())
+                            .and_then(|q| q.trim().parse::<f64>().ok())
+                        else {
+                            continue;
+                        };
+                        for row in &r.rows {
+                            evidence.disk_snapshots.push(crate::evidence::DiskSnapshot {
+                                kind: crate::evidence::DiskSnapshotKind::Promql,
+                                metric: metric.to_string(),
+                                series: Some(row.series.clone()),
+                                quantile: q,
+                                value_ms: row.value * 1000.0,
+                                bucket_ms: None,
+                                observations: None,
+                                max_ms: None,
+                                origin: Origin::new(shown.as_str(), None),
+                            });
+                        }
+                    }
                     let parts: Vec<String> = results
                         .iter()
                         .map(|r| {
@@ -274,6 +309,25 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             FileKind::Fio => match std::fs::read_to_string(&path) {
                 Ok(text) => {
                     let ms = |v: Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.2} ms"));
+                    if let Some(l) = parse::fio::latency(&text) {
+                        if let Some(p99) = l.p99_ms {
+                            evidence.disk_snapshots.push(crate::evidence::DiskSnapshot {
+                                kind: if l.block == "sync" {
+                                    crate::evidence::DiskSnapshotKind::FioSync
+                                } else {
+                                    crate::evidence::DiskSnapshotKind::FioWriteClat
+                                },
+                                metric: "fio".into(),
+                                series: None,
+                                quantile: 0.99,
+                                value_ms: p99,
+                                bucket_ms: None,
+                                observations: None,
+                                max_ms: l.max_ms,
+                                origin: Origin::new(shown.as_str(), None),
+                            });
+                        }
+                    }
                     let format = match parse::fio::latency(&text) {
                         Some(l) if l.block == "sync" => format!(
                             "fio output: fdatasync p50 {}, p99 {}, max {}",
@@ -422,8 +476,10 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
 
 /// A single etcd `/metrics` dump (a paste, must-gather's `metrics.openmetrics`): its disk histograms count since the
 /// process started and carry no time, so they are summarised for the inventory, not placed on the timeline.
-fn etcd_dump_summary(text: &str) -> Option<String> {
+fn etcd_dump(text: &str, shown: &str) -> Option<(String, Vec<crate::evidence::DiskSnapshot>)> {
+    use crate::evidence::{DiskSnapshot, DiskSnapshotKind};
     use crate::parse::prom;
+    let mut snapshots = Vec::new();
     let (samples, _) = prom::parse_text(text);
     let mut parts = Vec::new();
     // etcd 3.0 named the WAL histogram `etcd_wal_fsync_durations_seconds`.
@@ -435,6 +491,17 @@ fn etcd_dump_summary(text: &str) -> Option<String> {
         let Some(h) = prom::Histogram::merged(&prom::histograms(&samples, base)) else { continue };
         let Some(q) = h.quantile(0.99) else { continue };
         let n = h.buckets.last().map_or(0.0, |b| b.1);
+        snapshots.push(DiskSnapshot {
+            kind: DiskSnapshotKind::MetricsDump,
+            metric: base.to_string(),
+            series: None,
+            quantile: 0.99,
+            value_ms: q.value * 1000.0,
+            bucket_ms: Some((q.lower * 1000.0, q.upper * 1000.0)),
+            observations: Some(n),
+            max_ms: None,
+            origin: Origin::new(shown, None),
+        });
         parts.push(format!(
             "{what} p99 {:.1} ms ({:.1}..{:.1} ms bucket, {n:.0} observations since the process started)",
             q.value * 1000.0,
@@ -442,7 +509,7 @@ fn etcd_dump_summary(text: &str) -> Option<String> {
             q.upper * 1000.0
         ));
     }
-    (!parts.is_empty()).then(|| format!("etcd /metrics dump (no time): {}", parts.join("; ")))
+    (!parts.is_empty()).then(|| (format!("etcd /metrics dump (no time): {}", parts.join("; ")), snapshots))
 }
 
 /// Prometheus text exposition: `# HELP` / `# TYPE` comments before the first sample.
@@ -2009,6 +2076,32 @@ mod format_tests {
         assert_eq!(wal[0].subject, Subject::EtcdMember { name: "embedded".into() });
         assert_eq!(wal.iter().map(|s| s.latency.as_ref().unwrap().max_ms).fold(0.0, f64::max), 71162.122634);
         assert_eq!(wal[0].first_at.to_rfc3339(), "2017-06-20T12:54:01+00:00");
+    }
+
+    #[test]
+    fn single_metrics_dumps_and_fio_output_are_untimed_disk_snapshots() {
+        use crate::evidence::DiskSnapshotKind;
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/formats");
+        let read = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap();
+        // etcd-io/etcd#9544: healthy-looking WAL fsync (p99 in the 2-4 ms bucket).
+        let e = read_text("metrics.txt", &read("metrics/etcd-9544-wal-fsync-dump.txt"));
+        let [d] = e.disk_snapshots.as_slice() else { panic!("{:?}", e.inputs) };
+        assert_eq!(
+            (d.kind, d.metric.as_str()),
+            (DiskSnapshotKind::MetricsDump, "etcd_disk_wal_fsync_duration_seconds")
+        );
+        assert_eq!(d.bucket_ms, Some((2.0, 4.0)));
+        assert_eq!(d.observations, Some(367535.0));
+        // etcd-io/etcd#8586: the etcd 3.0 name, with a command line pasted first; p99 in the 128-256 ms bucket.
+        let e = read_text("metrics.txt", &read("metrics/etcd-8586-old-name-curl.txt"));
+        let [d] = e.disk_snapshots.as_slice() else { panic!("{:?}", e.inputs) };
+        assert_eq!((d.metric.as_str(), d.bucket_ms), ("etcd_wal_fsync_durations_seconds", Some((128.0, 256.0))));
+        assert!(e.inputs[0].format.starts_with("etcd /metrics dump (no time)"), "{}", e.inputs[0].format);
+        // A real fio 3.33 run: the fdatasync block.
+        let e = read_text("fio.txt", &read("fio/fio-3.33-fdatasync.txt"));
+        let [d] = e.disk_snapshots.as_slice() else { panic!("{:?}", e.inputs) };
+        assert_eq!(d.kind, DiskSnapshotKind::FioSync);
+        assert!((d.value_ms - 12.649).abs() < 1e-9 && (d.max_ms.unwrap() - 79.956).abs() < 1e-9, "{d:?}");
     }
 
     /// The first `n` lines of the lab's etcd-node1 CRI capture (the same lines `make.py` put in the journal).
