@@ -38,6 +38,21 @@ pub fn kind_of(head: &str, named_alarm: bool) -> Option<EtcdctlKind> {
     }
 }
 
+/// must-gather's `etcd_info/etcd_object_count`: `etcdctl get / --prefix --keys-only | cut -d/ -f3 | sort |
+/// uniq -c | sort -rn`, i.e. `  <count> <resource>` lines, largest first. `None` unless every line has that shape.
+pub fn object_counts(text: &str) -> Option<Vec<(String, u64)>> {
+    let mut out = Vec::new();
+    for l in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (n, what) = l.split_once(' ')?;
+        let what = what.trim();
+        if what.contains(' ') || what.is_empty() {
+            return None;
+        }
+        out.push((what.to_string(), n.parse().ok()?));
+    }
+    (out.len() >= 2).then_some(out)
+}
+
 /// What one document held.
 #[derive(Debug, Default)]
 pub struct EtcdctlRecords {
@@ -241,6 +256,14 @@ mod tests {
         assert_eq!(kind_of(&empty, false), None, "a bare {{}} is only an alarm list by its name");
         assert_eq!(kind_of(&empty, true), Some(EtcdctlKind::AlarmList));
         assert!(read(EtcdctlKind::AlarmList, &empty, "a").unwrap().alarms.is_empty());
+    }
+
+    #[test]
+    fn object_counts_of_the_must_gather_pipeline() {
+        // Real: gather_etcd's pipeline run here on a real etcd 3.4.23 holding 16 keys (README.md).
+        let c = object_counts(&real("etcd_object_count")).unwrap();
+        assert_eq!(c, vec![("events".to_string(), 12), ("pods".to_string(), 3), ("leases".to_string(), 1)]);
+        assert_eq!(object_counts("Jan 25 05:42:29 dev-ln01 k3s[2189071]: x\n  1 y\n"), None);
     }
 
     #[test]

@@ -71,6 +71,8 @@ enum FileKind {
     Fio,
     /// PromQL console results pasted as text.
     Promql,
+    /// must-gather `etcd_info/etcd_object_count` (keys per resource).
+    ObjectCounts,
     /// `etcdctl ... -w json` (must-gather `etcd_info/`).
     Etcdctl(parse::etcdctl::EtcdctlKind),
     Documentation,
@@ -184,6 +186,7 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             FileKind::Metrics
             | FileKind::Fio
             | FileKind::Promql
+            | FileKind::ObjectCounts
             | FileKind::MetricCapture
             | FileKind::ProbeReport
             | FileKind::Documentation
@@ -254,6 +257,21 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             }
             FileKind::KubectlText => read_kubectl_text(&path, &shown, &mut evidence, &mut placer),
             FileKind::Etcdctl(kind) => read_etcdctl(kind, &path, &shown, &mut evidence),
+            FileKind::ObjectCounts => match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let counts = parse::etcdctl::object_counts(&text).unwrap_or_default();
+                    let total: u64 = counts.iter().map(|c| c.1).sum();
+                    let top: Vec<String> = counts.iter().take(5).map(|(w, n)| format!("{w} {n}")).collect();
+                    let mut input = InputSummary::without_lines(
+                        shown,
+                        format!("etcd key counts per resource: {total} keys; largest {}", top.join(", ")),
+                        0,
+                    );
+                    input.lines = counts.len() as u64;
+                    evidence.inputs.push(input);
+                }
+                Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+            },
             FileKind::Promql => match std::fs::read_to_string(&path) {
                 Ok(text) => {
                     let results = parse::promql::parse(&text).unwrap_or_default();
@@ -465,6 +483,9 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
     }
     if kind == FileKind::Unrecognised && parse::promql::parse(&text).is_some() {
         return Ok(FileKind::Promql);
+    }
+    if kind == FileKind::Unrecognised && parse::etcdctl::object_counts(&text).is_some() {
+        return Ok(FileKind::ObjectCounts);
     }
     if let FileKind::Log { shape, .. } = &mut kind {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX);
