@@ -2011,6 +2011,7 @@ mod format_tests {
             ("endpoint_status_nospace.json", "endpoint_status.json"),
             ("endpoint_health.json", "endpoint_health.json"),
             ("alarm_list_nospace.json", "alarm_list.json"),
+            ("etcd_object_count", "etcd_object_count"),
         ] {
             std::fs::copy(real.join(from), info.join(to)).unwrap();
         }
