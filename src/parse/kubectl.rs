@@ -104,8 +104,15 @@ fn key_value(l: &str) -> Option<(&str, &str)> {
 pub fn looks_like_describe(text: &str) -> bool {
     let lines = clean_lines(text);
     let has = |k: &str| lines.iter().any(|l| key_value(l).is_some_and(|(key, _)| key == k));
-    (has("Restart Count") || has("Last State") || (has("Containers") && has("Namespace")))
-        && (has("State") || has("Containers"))
+    let events_table = lines.windows(2).any(|w| {
+        w[0].trim() == "Events:" && {
+            let h = w[1].trim_start();
+            h.starts_with("Type") && h.contains("Reason") && h.contains("Age")
+        }
+    });
+    events_table
+        || ((has("Restart Count") || has("Last State") || (has("Containers") && has("Namespace")))
+            && (has("State") || has("Containers")))
 }
 
 /// The column names of a table header (`NAME  READY  STATUS  RESTARTS  AGE`), when the line is one.
@@ -287,6 +294,14 @@ fn describe(lines: &[&str], out: &mut KubectlText) {
             i += 1;
             continue;
         };
+        // The Events table ends a pod's description (a pasted table may come alone, without the pod's keys).
+        if key == "Events" && value.is_empty() && (ind == base || base == usize::MAX) {
+            if let Some(c) = current.take() {
+                out.containers.push(c);
+            }
+            i = describe_events(lines, i + 1, out);
+            continue;
+        }
         if ind == base {
             in_labels = key == "Labels";
             match key {
@@ -518,6 +533,27 @@ mod tests {
         let unhealthy = k.events.iter().find(|e| e.reason == "Unhealthy").unwrap();
         assert_eq!((unhealthy.count, unhealthy.age.as_str(), unhealthy.event_type.as_str()), (28, "16m", "Warning"));
         assert!(k.events.iter().any(|e| e.reason == "Killing" && e.count == 17), "{:?}", k.events);
+    }
+
+    #[test]
+    fn describe_events_table_rows() {
+        // Real: MicrosoftDocs/azure-docs articles/aks/use-pod-security-policies.md (describe output it shows).
+        let text = r#"Events:
+  Type     Reason     Age                   From                               Message
+  ----     ------     ----                  ----                               -------
+  Normal   Scheduled  2m14s                 default-scheduler                  Successfully assigned psp-aks/nginx-unprivileged-nonroot to aks-agentpool-34777077-0
+  Normal   Pulled     118s (x3 over 2m13s)  kubelet, aks-agentpool-34777077-0  Container image "nginx:1.14.2" already present on machine
+  Normal   Created    118s (x3 over 2m13s)  kubelet, aks-agentpool-34777077-0  Created container
+  Normal   Started    118s (x3 over 2m12s)  kubelet, aks-agentpool-34777077-0  Started container
+  Warning  BackOff    105s (x5 over 2m11s)  kubelet, aks-agentpool-34777077-0  Back-off restarting failed container
+"#;
+        assert!(looks_like_describe(text));
+        let k = parse(text);
+        assert_eq!(k.events.len(), 5, "{:?}", k.events);
+        let back = k.events.iter().find(|e| e.reason == "BackOff").unwrap();
+        assert_eq!((back.event_type.as_str(), back.count, back.age.as_str()), ("Warning", 5, "105s (x5 over 2m11s)"));
+        assert_eq!(back.message, "Back-off restarting failed container");
+        assert_eq!(back.line, 8);
     }
 
     #[test]
