@@ -709,6 +709,16 @@ pub struct Evidence {
     /// Undated disk latency readings from pastes (a `/metrics` scrape, PromQL results).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disk_readings: Vec<DiskReading>,
+    /// `etcdctl endpoint status -w json` rows (OpenShift must-gather `etcd_info/endpoint_status.json`). Carry no
+    /// time: a snapshot of when the collection ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub etcd_status: Vec<EtcdEndpointStatus>,
+    /// `etcdctl alarm list -w json` alarms (NOSPACE, CORRUPT); no time either.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub etcd_alarms: Vec<EtcdAlarm>,
+    /// `etcdctl endpoint health -w json` rows.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub etcd_health: Vec<EtcdEndpointHealth>,
 }
 
 /// A disk latency quantile read from a paste, with no time of its own: a scrape of etcd's `/metrics` (cumulative
@@ -744,6 +754,58 @@ pub struct DiskProbe {
     pub fdatasync_max_ms: Option<f64>,
     /// Write + fdatasync pairs per second.
     pub iops: Option<f64>,
+    pub origin: Origin,
+}
+
+/// One member's `etcdctl endpoint status`: ids in hex as etcd prints them in logs, sizes in bytes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EtcdEndpointStatus {
+    pub endpoint: String,
+    pub member_id: String,
+    pub leader_id: String,
+    pub version: String,
+    pub db_size_bytes: u64,
+    /// `dbSizeInUse` (etcd 3.4+): the rest of `db_size_bytes` is free pages a defragmentation would return.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_size_in_use_bytes: Option<u64>,
+    /// `dbSizeQuota` (etcd 3.6+).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_size_quota_bytes: Option<u64>,
+    pub raft_term: u64,
+    pub raft_index: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raft_applied_index: Option<u64>,
+    /// `errors` (alarms appear here too: `memberID:... alarm:NOSPACE `).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+    pub origin: Origin,
+}
+
+impl EtcdEndpointStatus {
+    pub fn is_leader(&self) -> bool {
+        self.member_id == self.leader_id
+    }
+}
+
+/// An active etcd alarm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EtcdAlarm {
+    /// Hex member id.
+    pub member_id: String,
+    /// `NOSPACE`, `CORRUPT`, or the number etcdctl printed for an alarm type unknown here.
+    pub alarm: String,
+    pub origin: Origin,
+}
+
+/// One endpoint's `etcdctl endpoint health`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EtcdEndpointHealth {
+    pub endpoint: String,
+    pub healthy: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub took_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     pub origin: Origin,
 }
 
@@ -789,6 +851,9 @@ impl Evidence {
         self.collections.extend(other.collections);
         self.disk_probes.extend(other.disk_probes);
         self.disk_readings.extend(other.disk_readings);
+        self.etcd_status.extend(other.etcd_status);
+        self.etcd_alarms.extend(other.etcd_alarms);
+        self.etcd_health.extend(other.etcd_health);
     }
 
     /// Earliest and latest timestamps across all evidence.

@@ -8,13 +8,19 @@
 pub mod diskpaste;
 pub mod duration;
 pub mod etcd;
+pub mod etcdctl;
 pub mod klog;
+pub mod kubectl;
+pub mod paste;
 pub mod prom;
 pub mod time;
 pub mod wrapper;
 
 pub use time::LineTime;
-pub use wrapper::{CriHeader, CriStream, Unwrapped, Wrapper, cri_header, cri_header_unchecked, unwrap_line};
+pub use wrapper::{
+    CriHeader, CriStream, JournalOrigin, Unwrapped, Wrapper, cri_header, cri_header_unchecked, journal_origin,
+    kubectl_prefix, strip_paste_prefix, unwrap_line,
+};
 
 use crate::evidence::SignalKind;
 

@@ -191,6 +191,24 @@ pub fn capnslog_prefix(s: &str) -> Found<NaiveDateTime> {
     Some(naive(y as i32, mo, d, h, mi, sec, nanos).map(|t| (t, end)).ok_or(IMPOSSIBLE))
 }
 
+/// Go's standard `log` with `LstdFlags` (`2017/06/20 12:53:52`, optionally `.123456` with `Lmicroseconds`), as
+/// embedded etcd servers and etcd 2 tools print it. The byte after it must be a space or the end.
+pub fn go_log_prefix(s: &str) -> Found<NaiveDateTime> {
+    let b = s.as_bytes();
+    let [y, mo, d, h, mi, sec] = date_time(b, b' ', b'/')?;
+    let mut end = 19;
+    let mut nanos = 0;
+    if b.get(end) == Some(&b'.') {
+        let (n, len) = fraction(b, end + 1, 9)?;
+        nanos = n;
+        end += 1 + len;
+    }
+    if !matches!(b.get(end), None | Some(b' ')) {
+        return None;
+    }
+    Some(naive(y as i32, mo, d, h, mi, sec, nanos).map(|t| (t, end)).ok_or(IMPOSSIBLE))
+}
+
 /// etcd 3.4 capnslog-mode raft lines: Go's `log` with prefix `raft` and `LstdFlags`, `raft2026/11/24 22:58:07`
 /// (no space after `raft`, second precision).
 pub fn raft_std_prefix(s: &str) -> Found<NaiveDateTime> {
@@ -224,7 +242,7 @@ pub fn klog_prefix(s: &str) -> Found<(char, NaiveDateTime)> {
     Some(naive(NO_YEAR, mo, d, h, mi, sec, nanos).map(|t| ((char::from(level), t), end)).ok_or(IMPOSSIBLE))
 }
 
-/// journald / syslog `Aug 17 12:26:12`, `Nov  8 01:02:03`, `feb 16 ...` at the start of `s`, with year
+/// journald / syslog `Aug 17 12:26:12`, `Nov  8 01:02:03`, `feb 16 ...`, `Jan 25 05:42:29.227000` at the start of `s`, with year
 /// [`NO_YEAR`]. The byte after it must be a space or the end.
 pub fn syslog_prefix(s: &str) -> Found<NaiveDateTime> {
     let b = s.as_bytes();
@@ -243,11 +261,18 @@ pub fn syslog_prefix(s: &str) -> Found<NaiveDateTime> {
         return None;
     }
     let (h, mi, sec) = (digits(b, i + 1, 2)?, digits(b, i + 4, 2)?, digits(b, i + 7, 2)?);
-    let end = i + 9;
+    let mut end = i + 9;
+    let mut nanos = 0;
+    // `journalctl -o short-precise`: microseconds.
+    if b.get(end) == Some(&b'.') {
+        let (n, len) = fraction(b, end + 1, 9)?;
+        nanos = n;
+        end += 1 + len;
+    }
     if !matches!(b.get(end), None | Some(b' ')) {
         return None;
     }
-    Some(naive(NO_YEAR, month, day, h, mi, sec, 0).map(|t| (t, end)).ok_or(IMPOSSIBLE))
+    Some(naive(NO_YEAR, month, day, h, mi, sec, nanos).map(|t| (t, end)).ok_or(IMPOSSIBLE))
 }
 
 /// `Jan`..`Dec` in any case.
@@ -270,7 +295,10 @@ pub fn line_time(content: &str) -> Option<LineTime> {
             if let Some(Ok((t, _))) = iso8601_prefix(s) {
                 return Some(LineTime::Exact(t));
             }
-            capnslog_prefix(s)?.ok().map(|(t, _)| LineTime::NoZone(t))
+            if let Some(found) = capnslog_prefix(s) {
+                return found.ok().map(|(t, _)| LineTime::NoZone(t));
+            }
+            go_log_prefix(s)?.ok().map(|(t, _)| LineTime::NoZone(t))
         }
         b'r' => raft_std_prefix(s)?.ok().map(|(t, _)| LineTime::NoZone(t)),
         b't' if s.starts_with("time=\"") => iso8601_prefix(&s[6..])?.ok().map(|(t, _)| LineTime::Exact(t)),

@@ -50,7 +50,7 @@ const MAX_DEPTH: usize = 3;
 
 /// Removes wrappers from one physical line. Never fails: if nothing matches, the whole line is the content.
 pub fn unwrap_line(line: &str) -> Unwrapped<'_> {
-    let line = line.trim_end_matches(['\r', '\n']);
+    let line = strip_paste_prefix(line.trim_end_matches(['\r', '\n']));
     let mut out = Unwrapped { outer_time: None, content: Cow::Borrowed(line), partial: false, wrapper: Wrapper::None };
     for depth in 0..MAX_DEPTH {
         let step = match &out.content {
@@ -106,9 +106,127 @@ fn unwrap_once(s: &str) -> Option<Step> {
     match *s.as_bytes().first()? {
         b'0'..=b'9' => timestamped(s),
         b'{' if s.starts_with("{\"log\":") => docker_json(s),
-        b'A'..=b'Z' | b'a'..=b'z' => journald(s),
+        // zap and klog JSON lines start with their level or time; only other objects can be journal records.
+        b'{' if !s.starts_with("{\"level\"") && !s.starts_with("{\"ts\"") && s.contains("\"__REALTIME_TIMESTAMP\"") => {
+            journal_json(s)
+        }
+        b'A'..=b'Z' | b'a'..=b'z' => journald(s).or_else(|| bare_ident(s)),
         _ => None,
     }
+}
+
+/// A syslog line with its time and host cut off (`etcd[3867]: message`, as pasted from `journalctl` output or
+/// syslog viewers): the identifier and `[pid]` are required; there is no time.
+fn bare_ident(s: &str) -> Option<Step> {
+    let b = s.as_bytes();
+    let open = b.iter().take(64).position(|&c| c == b'[')?;
+    if open == 0 || !b[..open].iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')) {
+        return None;
+    }
+    let close = open + 1 + b[open + 1..].iter().take(12).position(|&c| c == b']')?;
+    if close == open + 1 || !b[open + 1..close].iter().all(u8::is_ascii_digit) || b.get(close + 1) != Some(&b':') {
+        return None;
+    }
+    let content_at = if b.get(close + 2) == Some(&b' ') { close + 3 } else { close + 2 };
+    Some(Step { wrapper: Wrapper::Journald, time: None, partial: false, content: Inner::Range(content_at..s.len()) })
+}
+
+/// Removes what a paste puts before a log line: `kubectl logs --prefix`'s `[pod/NAME/CONTAINER] `, Markdown quote
+/// (`> `) and list (`* `) markers, and leading whitespace (indented code blocks). Costs one byte comparison for
+/// lines that have none.
+pub fn strip_paste_prefix(line: &str) -> &str {
+    let mut s = line;
+    for _ in 0..8 {
+        let b = s.as_bytes();
+        s = match b.first() {
+            Some(b' ' | b'\t') => s.trim_start_matches([' ', '\t']),
+            Some(b'>') => &s[1..],
+            Some(b'*') if b.get(1) == Some(&b' ') => &s[2..],
+            Some(b'[') if s.starts_with("[pod/") => match s.find("] ") {
+                Some(end) => &s[end + 2..],
+                None => return s,
+            },
+            // etcd 0.4/0.5 (`[etcd] Dec  1 22:13:06.623 INFO      | name: message`).
+            Some(b'[') if s.starts_with("[etcd] ") => &s[7..],
+            Some(b'0'..=b'9') => match procfile_prefix(s) {
+                Some((_, at)) => &s[at..],
+                None => return s,
+            },
+            _ => return s,
+        };
+    }
+    s
+}
+
+/// goreman / foreman output (`10:53:12 etcd3 | <line>`, the Procfile runners of etcd's own docs): the process
+/// name and where the line starts.
+pub fn procfile_prefix(s: &str) -> Option<(&str, usize)> {
+    let b = s.as_bytes();
+    if b.len() < 12
+        || b[2] != b':'
+        || b[5] != b':'
+        || b[8] != b' '
+        || !b[..8].iter().all(|c| c.is_ascii_digit() || *c == b':')
+    {
+        return None;
+    }
+    let rest = &s[9..];
+    let name_len = rest.find(' ')?;
+    let name = &rest[..name_len];
+    if name.is_empty() || name.len() > 40 {
+        return None;
+    }
+    let after = rest[name_len..].trim_start_matches(' ');
+    let line = after.strip_prefix("| ").or_else(|| after.strip_prefix('|'))?;
+    Some((name, s.len() - line.len()))
+}
+
+/// The pod and container a `kubectl logs --prefix` line names (`[pod/etcd-0/etcd] ...`), when it has the prefix
+/// (after any quote or list markers).
+pub fn kubectl_prefix(line: &str) -> Option<(&str, &str)> {
+    let mut s = line.trim_start_matches([' ', '\t', '>', '*']);
+    s = s.trim_start_matches([' ', '\t']);
+    let rest = s.strip_prefix("[pod/")?;
+    let end = rest.find("] ")?;
+    let (pod, container) = rest[..end].split_once('/')?;
+    (!pod.is_empty() && !container.is_empty()).then_some((pod, container))
+}
+
+/// Who wrote a journal line: the host and the syslog identifier (`k3s`, `etcd`, `rke2`) or unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalOrigin {
+    pub host: String,
+    pub ident: String,
+}
+
+/// The host and identifier of a journald line in any of the shapes [`unwrap_line`] reads (`short`,
+/// `short-precise`, `short-iso`, `json`), after any paste prefix. Called per candidate line only for journal files.
+pub fn journal_origin(line: &str) -> Option<JournalOrigin> {
+    let s = strip_paste_prefix(line.trim_end_matches(['\r', '\n']));
+    let b = s.as_bytes();
+    let at = match *b.first()? {
+        b'{' => {
+            let rec: JournalRecord = serde_json::from_str(s).ok()?;
+            let ident = rec.ident.or(rec.unit.map(|u| u.trim_end_matches(".service").to_string()))?;
+            return Some(JournalOrigin { host: rec.host.unwrap_or_default(), ident });
+        }
+        b'0'..=b'9' => match iso8601_prefix(s)? {
+            Ok((_, n)) => n + 1,
+            Err(_) => return None,
+        },
+        _ => match syslog_prefix(s) {
+            Some(Ok((_, n))) => n + 1,
+            Some(Err(_)) => return None,
+            None => {
+                // `ident[pid]: ` without time and host.
+                let open = s.find('[')?;
+                bare_ident(s)?;
+                return Some(JournalOrigin { host: String::new(), ident: s[..open].to_string() });
+            }
+        },
+    };
+    let f = journal_fields(s, at)?;
+    Some(JournalOrigin { host: s[f.host].to_string(), ident: s[f.ident].to_string() })
 }
 
 /// CRI (`<ts> stdout|stderr <tags> <content>`) or `kubectl logs --timestamps` (`<ts> <content>`).
@@ -125,6 +243,15 @@ fn timestamped(s: &str) -> Option<Step> {
             time,
             partial: h.partial,
             content: Inner::Range(h.content_at..s.len()),
+        });
+    }
+    // `journalctl -o short-iso` / `short-iso-precise`: `<ISO 8601> host ident[pid]: content`.
+    if let Some(f) = journal_fields(s, n + 1) {
+        return Some(Step {
+            wrapper: Wrapper::Journald,
+            time,
+            partial: false,
+            content: Inner::Range(f.content_at..s.len()),
         });
     }
     Some(Step { wrapper: Wrapper::KubectlTimestamps, time, partial: false, content: Inner::Range(n + 1..s.len()) })
@@ -218,42 +345,99 @@ fn docker_json(s: &str) -> Option<Step> {
     Some(Step { wrapper: Wrapper::DockerJson, time, partial, content: Inner::Owned(log) })
 }
 
-/// journald / syslog: `Mmm dd hh:mm:ss host ident[pid]: content` (`[pid]` optional).
+/// journald / syslog: `Mmm dd hh:mm:ss[.ffffff] host ident[pid]: content` (`journalctl` `short` and
+/// `short-precise`; `[pid]` optional).
 fn journald(s: &str) -> Option<Step> {
     let (t, n) = syslog_prefix(s)?.ok()?;
-    let b = s.as_bytes();
-    if b.get(n) != Some(&b' ') {
+    if s.as_bytes().get(n) != Some(&b' ') {
         return None;
     }
-    let host_at = n + 1;
-    let host_len = s[host_at..].find(' ')?;
+    let f = journal_fields(s, n + 1)?;
+    Some(Step {
+        wrapper: Wrapper::Journald,
+        time: Some(LineTime::NoYear(t)),
+        partial: false,
+        content: Inner::Range(f.content_at..s.len()),
+    })
+}
+
+/// Where the host, the identifier and the content of a journal line are, its timestamp ending at `at`.
+struct JournalFields {
+    host: Range<usize>,
+    ident: Range<usize>,
+    content_at: usize,
+}
+
+/// `host ident[pid]: ` at `at`. After an ISO 8601 time (where `kubectl logs --timestamps` content could look
+/// alike) the `[pid]` is required, except for `kernel:`.
+fn journal_fields(s: &str, host_at: usize) -> Option<JournalFields> {
+    let b = s.as_bytes();
+    let host_len = s.get(host_at..)?.find(' ')?;
     if host_len == 0 {
         return None;
     }
     let ident_at = host_at + host_len + 1;
-    let tail = &s[ident_at..];
+    let tail = s.get(ident_at..)?;
     let ident_len = tail.find([':', '[', ' ']).unwrap_or(tail.len());
     if ident_len == 0 {
         return None;
     }
     let mut i = ident_at + ident_len;
+    let mut has_pid = false;
     if b.get(i) == Some(&b'[') {
         let close = s[i..].find(']')?;
-        if !s[i + 1..i + close].bytes().all(|c| c.is_ascii_digit()) {
+        if close < 2 || !s[i + 1..i + close].bytes().all(|c| c.is_ascii_digit()) {
             return None;
         }
         i += close + 1;
+        has_pid = true;
     }
     if b.get(i) != Some(&b':') {
         return None;
     }
+    let iso = b.first().is_some_and(u8::is_ascii_digit);
+    if iso && !has_pid && &s[ident_at..ident_at + ident_len] != "kernel" {
+        return None;
+    }
     let content_at = if b.get(i + 1) == Some(&b' ') { i + 2 } else { i + 1 };
-    Some(Step {
-        wrapper: Wrapper::Journald,
-        time: Some(LineTime::NoYear(t)),
-        partial: false,
-        content: Inner::Range(content_at..s.len()),
-    })
+    Some(JournalFields { host: host_at..host_at + host_len, ident: ident_at..ident_at + ident_len, content_at })
+}
+
+/// The fields of a `journalctl -o json` record that matter here. `MESSAGE` is a string, or an array of bytes
+/// when it is not valid UTF-8.
+#[derive(Deserialize)]
+struct JournalRecord {
+    #[serde(rename = "MESSAGE", default)]
+    message: Option<serde_json::Value>,
+    #[serde(rename = "__REALTIME_TIMESTAMP", default)]
+    realtime_us: Option<String>,
+    #[serde(rename = "_HOSTNAME", default)]
+    host: Option<String>,
+    #[serde(rename = "SYSLOG_IDENTIFIER", default)]
+    ident: Option<String>,
+    #[serde(rename = "_SYSTEMD_UNIT", default)]
+    unit: Option<String>,
+}
+
+/// `journalctl -o json`: one JSON object per entry; the content is `MESSAGE`, the time `__REALTIME_TIMESTAMP`
+/// (microseconds since the epoch, as a string).
+fn journal_json(s: &str) -> Option<Step> {
+    let rec: JournalRecord = serde_json::from_str(s).ok()?;
+    let message = match rec.message? {
+        serde_json::Value::String(m) => m,
+        serde_json::Value::Array(bytes) => {
+            let bytes: Vec<u8> = bytes.iter().filter_map(|v| v.as_u64().and_then(|n| u8::try_from(n).ok())).collect();
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        _ => return None,
+    };
+    let time = rec
+        .realtime_us
+        .and_then(|us| us.parse::<i64>().ok())
+        .and_then(chrono::DateTime::from_timestamp_micros)
+        .map(LineTime::Exact);
+    let message = message.trim_end_matches(['\n', '\r']).to_string();
+    Some(Step { wrapper: Wrapper::Journald, time, partial: false, content: Inner::Owned(message) })
 }
 
 #[cfg(test)]
@@ -408,6 +592,89 @@ mod tests {
             let u = unwrap_line(line);
             assert_eq!((u.wrapper, u.content.as_ref(), u.outer_time), (Wrapper::None, line, None));
         }
+    }
+
+    #[test]
+    fn kubectl_logs_prefix_is_removed_and_names_pod_and_container() {
+        // Real: airbus-cyber/Kubernetes-Log-Fetcher README.md (`kubectl logs --prefix --timestamps` output).
+        let etcd = r#"[pod/etcd-cloud-cluster/etcd] 2023-06-23T12:51:06.225562796Z {"level":"info","ts":"2023-06-23T12:51:06.225Z","caller":"fileutil/purge.go:77","msg":"purged","path":"/var/lib/rancher/rke2/server/db/etcd/member/snap/0000000000000003-0000000000dc5c4e.snap"}"#;
+        let u = unwrap_line(etcd);
+        assert_eq!(u.wrapper, Wrapper::KubectlTimestamps);
+        assert!(u.content.starts_with(r#"{"level":"info","ts":"2023-06-23T12:51:06.225Z""#));
+        assert_eq!(kubectl_prefix(etcd), Some(("etcd-cloud-cluster", "etcd")));
+        let api = "[pod/kube-apiserver-cloud-cluster/kube-apiserver] 2023-06-23T12:52:15.539558976Z W0623 12:52:15.539458       1 watcher.go:229] watch chan error: etcdserver: mvcc: required revision has been compacted";
+        assert!(unwrap_line(api).content.starts_with("W0623 12:52:15.539458"));
+        assert_eq!(kubectl_prefix(api), Some(("kube-apiserver-cloud-cluster", "kube-apiserver")));
+        assert_eq!(kubectl_prefix("[pod/] x"), None);
+    }
+
+    #[test]
+    fn list_quote_and_indent_prefixes_are_removed() {
+        // Real: kubernetes/minikube#9156 (`* ` list marker) and rancher/rancher#22723 (four-space indent).
+        let star = "* 2020-09-02 11:04:47.993388 I | etcdserver: setting up the initial cluster version to 3.4";
+        assert_eq!(unwrap_line(star).content, &star[2..]);
+        let indented = r#"    2019-09-09 11:52:06.408347 W | etcdserver: read-only range request "key:\"/registry/serviceaccounts/cattle-system/rancher\" " with result "range_response_count:1 size:307" took too long (162.424182ms) to execute"#;
+        assert_eq!(unwrap_line(indented).content, indented.trim_start());
+        // Adapted: the same line as a Markdown quote (`> `), nested.
+        assert_eq!(unwrap_line(&format!("> > {star}")).content, &star[2..]);
+        // A goreman line (real: etcd-io/etcd#6530, comment by vimalk78).
+        let goreman =
+            "10:53:12 etcd3 | 2016-09-28 10:53:12.949365 W | wal: wal/wal.go: WAL.sync: sync duration of 5.306564ms";
+        assert_eq!(unwrap_line(goreman).content, &goreman[17..]);
+        assert_eq!(procfile_prefix(goreman).map(|p| p.0), Some("etcd3"));
+        // etcd 0.5's own prefix (real: kubernetes/kubernetes#2719).
+        let old =
+            "[etcd] Dec  1 22:13:06.623 INFO      | kubernetes-master: state changed from 'follower' to 'leader'.";
+        assert_eq!(strip_paste_prefix(old), &old[7..]);
+    }
+
+    #[test]
+    fn journald_short_iso_and_precise_and_bare_identifier() {
+        // Real journalctl 252 output (tests/formats/journald, k3s-io/k3s#2853 lines).
+        let iso = r#"2021-01-25T05:42:36+0000 dev-ln01 k3s[2189071]: {"level":"warn","ts":"2021-01-25T06:42:36.000+0100","caller":"wal/wal.go:806","msg":"slow fdatasync","took":"7.454439372s","expected-duration":"1s"}"#;
+        let u = unwrap_line(iso);
+        assert_eq!(u.wrapper, Wrapper::Journald);
+        assert!(u.content.starts_with(r#"{"level":"warn""#));
+        assert_eq!(u.outer_time, utc("2021-01-25T05:42:36Z"));
+        assert_eq!(journal_origin(iso), Some(JournalOrigin { host: "dev-ln01".into(), ident: "k3s".into() }));
+        let precise = r#"Jan 25 05:42:36.000000 dev-ln01 k3s[2189071]: {"level":"warn"}"#;
+        assert_eq!(unwrap_line(precise).wrapper, Wrapper::Journald);
+        // Real: etcd-io/etcd#7477 (issue body): `ident[pid]:` with time and host cut off.
+        let bare = "etcd[3867]: recovered store from snapshot at index 1250125";
+        let u = unwrap_line(bare);
+        assert_eq!(
+            (u.wrapper, u.content.as_ref(), u.outer_time),
+            (Wrapper::Journald, "recovered store from snapshot at index 1250125", None)
+        );
+        assert_eq!(journal_origin(bare).map(|o| o.ident), Some("etcd".into()));
+        // `kubectl logs --timestamps` content that merely has a colon is not a journal line.
+        let u = unwrap_line("2026-11-25T02:18:56.56850271Z host ident: hello");
+        assert_eq!(u.wrapper, Wrapper::KubectlTimestamps);
+    }
+
+    #[test]
+    fn journal_json_record_gives_message_and_realtime() {
+        // Real journalctl 252 `-o json` output (tests/formats/journald/k3s-2853.json.txt, line 2).
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/formats/journald/k3s-2853.json.txt"),
+        )
+        .unwrap();
+        let line = text.lines().nth(1).unwrap();
+        let u = unwrap_line(line);
+        assert_eq!(u.wrapper, Wrapper::Journald);
+        assert!(u.content.contains(r#""msg":"slow fdatasync""#), "{}", u.content);
+        assert_eq!(u.outer_time, utc("2021-01-25T05:42:36Z"));
+        assert_eq!(journal_origin(line), Some(JournalOrigin { host: "dev-ln01".into(), ident: "k3s".into() }));
+    }
+
+    #[test]
+    fn docker_json_file_with_logrus_inside() {
+        // Real: rancher/rancher#30483 (comment by dw-3): k3s in Docker, json-file records.
+        let line = r#"{"log":"time=\"2020-12-11T01:56:43.341654429Z\" level=info msg=\"k3s is up and running\"\n","stream":"stderr","time":"2020-12-11T01:56:43.341843664Z"}"#;
+        let u = unwrap_line(line);
+        assert_eq!(u.wrapper, Wrapper::DockerJson);
+        assert_eq!(u.content, r#"time="2020-12-11T01:56:43.341654429Z" level=info msg="k3s is up and running""#);
+        assert!(!u.partial);
     }
 
     #[test]

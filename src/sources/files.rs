@@ -57,7 +57,7 @@ enum FileKind {
     Log {
         role: Role,
         exact_times: bool,
-        json_records: bool,
+        shape: LogShape,
     },
     /// Prometheus text exposition (`/metrics`).
     Metrics,
@@ -67,9 +67,34 @@ enum FileKind {
     ProbeReport,
     /// Disk figures pasted as text: a `/metrics` scrape without its `# HELP` lines, PromQL results, fio output.
     DiskPaste,
+    /// `kubectl describe pod` / `kubectl get pods|events|cs` text.
+    KubectlText,
+    /// must-gather `etcd_info/etcd_object_count` (keys per resource).
+    ObjectCounts,
+    /// `etcdctl ... -w json` (must-gather `etcd_info/`).
+    Etcdctl(parse::etcdctl::EtcdctlKind),
     Documentation,
     Unrecognised,
 }
+
+/// How a log file's lines are to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct LogShape {
+    /// (Nearly) every line a JSON record: lines that do not end like one are damaged.
+    json_records: bool,
+    /// Lines carry their own writer (journald host and identifier, `kubectl logs --prefix`): each line's subject
+    /// is decided from it and its content (k3s/RKE2 units mix etcd, apiserver and controller lines).
+    per_line_subject: bool,
+    /// Records span lines (pretty-printed or hard-wrapped JSON, split Docker records): join them first.
+    normalise: bool,
+}
+
+/// Files larger than this are not joined in memory (see [`LogShape::normalise`]); they are read line by line
+/// (pastes are far smaller; the bound keeps memory near the streaming reader's).
+const MAX_NORMALISE_BYTES: u64 = 64 << 20;
+/// Docker json-file logs up to this size are always joined (a split record may come after the sniffed head);
+/// larger ones only when the head already shows one.
+const DOCKER_JOIN_ALWAYS_BYTES: u64 = 16 << 20;
 
 /// Whose log a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,7 +180,9 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             FileKind::KubeJson => 0,
             FileKind::Log { exact_times: true, .. } => 1,
             FileKind::Log { exact_times: false, .. } => 2,
+            FileKind::KubectlText | FileKind::Etcdctl(_) => 0,
             FileKind::Metrics
+            | FileKind::ObjectCounts
             | FileKind::MetricCapture
             | FileKind::ProbeReport
             | FileKind::DiskPaste
@@ -168,9 +195,9 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
     for (path, shown, kind) in sniffed {
         match kind {
             FileKind::KubeJson => read_kube_file(&path, &shown, &mut evidence, &mut placer),
-            FileKind::Log { role, json_records, .. } => {
+            FileKind::Log { role, shape, .. } => {
                 let hint = path_hint(&path);
-                let read = read_log_file(&path, &shown, role, json_records, &hint, &mut placer, &mut evidence);
+                let read = read_log_file(&path, &shown, role, shape, &hint, &mut placer, &mut evidence);
                 if let Err(e) = read {
                     evidence.gaps.push(unreadable(&shown, &e));
                 }
@@ -190,9 +217,11 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             FileKind::Metrics => match read_text(&path) {
                 Ok(text) => {
                     let paste = parse::diskpaste::parse(&text);
-                    disk_paste_evidence(&paste, &shown, &mut evidence);
+                    let dump = disk_paste_evidence(&paste, &shown, &mut evidence);
                     let (summary, errors) = super::metrics::apiserver_summary(&text);
-                    let format = summary.unwrap_or_else(|| "Prometheus metrics (text exposition)".to_string());
+                    let format = summary
+                        .or((!paste.readings.is_empty()).then_some(dump))
+                        .unwrap_or_else(|| "Prometheus metrics (text exposition)".to_string());
                     let mut input = InputSummary::without_lines(shown, format, errors.len() as u64);
                     input.lines = text.lines().count() as u64;
                     input.malformed_lines = errors.iter().take(20).map(|e| e.line).collect();
@@ -244,13 +273,34 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                     Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
                 }
             }
+            FileKind::KubectlText => read_kubectl_text(&path, &shown, &mut evidence, &mut placer),
+            FileKind::Etcdctl(kind) => read_etcdctl(kind, &path, &shown, &mut evidence),
+            FileKind::ObjectCounts => match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let counts = parse::etcdctl::object_counts(&text).unwrap_or_default();
+                    let total: u64 = counts.iter().map(|c| c.1).sum();
+                    let top: Vec<String> = counts.iter().take(5).map(|(w, n)| format!("{w} {n}")).collect();
+                    let mut input = InputSummary::without_lines(
+                        shown,
+                        format!("etcd key counts per resource: {total} keys; largest {}", top.join(", ")),
+                        0,
+                    );
+                    input.lines = counts.len() as u64;
+                    evidence.inputs.push(input);
+                }
+                Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+            },
             FileKind::Documentation => {
                 evidence.inputs.push(InputSummary::without_lines(shown, "documentation (not evidence)", 0))
             }
             FileKind::Unrecognised => {
+                let first = first_line(&path).unwrap_or_default();
                 evidence.gaps.push(Gap {
                     what: format!("file {shown}"),
-                    why: "not a recognised etcd, klog or container log, nor Kubernetes JSON".into(),
+                    why: format!(
+                        "not a recognised etcd, klog, journald or container log, Kubernetes JSON or kubectl output; \
+                         its first line: \"{first}\""
+                    ),
                     impact: "its content is not part of the analysis".into(),
                     remedy: String::new(),
                 });
@@ -296,11 +346,39 @@ fn disk_paste_evidence(paste: &parse::diskpaste::DiskPaste, shown: &str, evidenc
             origin: Origin::new(shown, Some(f.line)),
         });
     }
-    match (paste.readings.len(), &paste.fio) {
-        (0, Some(_)) => "fio output (etcd's fdatasync job)".into(),
-        (n, None) => format!("etcd disk metrics pasted as text ({n} reading(s))"),
-        (n, Some(_)) => format!("etcd disk metrics ({n} reading(s)) and fio output"),
+    let mut parts: Vec<String> = paste
+        .readings
+        .iter()
+        .map(|r| {
+            let mut part = format!("{} p{:.0} {:.1} ms", r.metric.name(), r.quantile * 100.0, r.value_ms);
+            if let Some((lo, hi)) = r.bucket_ms {
+                part.push_str(&format!(" ({lo}..{hi} ms bucket"));
+                if let Some(n) = r.total_ops {
+                    part.push_str(&format!(", {n} observations since the process started"));
+                }
+                if let Some(slow) = r.slow_ops {
+                    part.push_str(&format!(", {slow} at 512 ms or more"));
+                }
+                part.push(')');
+            }
+            if let Some(m) = &r.member {
+                part.push_str(&format!(" on {m}"));
+            }
+            part
+        })
+        .collect();
+    if let Some(f) = &paste.fio {
+        parts.push(match (f.sync_p99_ms, f.iops) {
+            (Some(p99), _) => format!("fio fdatasync p99 {p99:.2} ms"),
+            (None, Some(iops)) => {
+                format!(
+                    "fio {iops:.0} IOPS (this fio prints no fdatasync percentiles; its write clat excludes the sync)"
+                )
+            }
+            (None, None) => "fio output without figures".to_string(),
+        });
     }
+    format!("etcd disk figures pasted as text (no time): {}", parts.join("; "))
 }
 
 fn unreadable(shown: &str, e: &io::Error) -> Gap {
@@ -311,6 +389,22 @@ fn unreadable(shown: &str, e: &io::Error) -> Gap {
         remedy: String::new(),
     }
 }
+
+/// The first non-empty line of a file, clipped to [`FIRST_LINE_CHARS`] characters, for the unrecognised-file gap.
+fn first_line(path: &Path) -> io::Result<String> {
+    let mut head = Vec::with_capacity(4096);
+    open(path)?.take(4096).read_to_end(&mut head)?;
+    let text = String::from_utf8_lossy(&head);
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let mut clipped: String = line.chars().take(FIRST_LINE_CHARS).collect();
+    if clipped.len() < line.len() {
+        clipped.push_str("...");
+    }
+    Ok(clipped)
+}
+
+/// How much of an unrecognised file's first line the report quotes.
+const FIRST_LINE_CHARS: usize = 120;
 
 fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
     let meta = std::fs::metadata(path).map_err(|source| SourceError::Path { path: path.to_path_buf(), source })?;
@@ -357,6 +451,9 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
     if super::metrics::looks_like_capture(&text) {
         return Ok(FileKind::MetricCapture);
     }
+    if let Some(kind) = parse::etcdctl::kind_of(&text, lower.starts_with("alarm_list")) {
+        return Ok(FileKind::Etcdctl(kind));
+    }
     if kube_objects::looks_like_kube_json(&text) {
         return Ok(FileKind::KubeJson);
     }
@@ -367,11 +464,44 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
         return Ok(FileKind::DiskPaste);
     }
     let hint = path_hint(path);
-    Ok(sniff_log(&text, &hint))
+    let normalised = parse::paste::normalise(&text);
+    let docker = text.trim_start().starts_with("{\"log\":");
+    let mut kind = sniff_log(if normalised.changed() { &normalised.text } else { &text }, &hint);
+    if kind == FileKind::Unrecognised
+        && (parse::kubectl::looks_like_describe(&text) || parse::kubectl::looks_like_table(&text))
+    {
+        return Ok(FileKind::KubectlText);
+    }
+    if kind == FileKind::Unrecognised && parse::etcdctl::object_counts(&text).is_some() {
+        return Ok(FileKind::ObjectCounts);
+    }
+    if let FileKind::Log { shape, .. } = &mut kind {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX);
+        shape.normalise =
+            size <= MAX_NORMALISE_BYTES && (normalised.changed() || (docker && size <= DOCKER_JOIN_ALWAYS_BYTES));
+    }
+    Ok(kind)
 }
 
 /// Prometheus text exposition: `# HELP` / `# TYPE` comments before the first sample.
 fn looks_like_metrics(text: &str) -> bool {
+    // A paste without the comments: `name{labels} value` or `name value` samples of one family prefix.
+    let samples: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).take(16).collect();
+    let sample = |l: &&str| {
+        let name_end = l.find(['{', ' ']).unwrap_or(0);
+        let name = &l[..name_end];
+        let value = l.rsplit(' ').next().unwrap_or("");
+        name_end > 0
+            && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b':')
+            && name.contains('_')
+            && (value.parse::<f64>().is_ok() || matches!(value, "+Inf" | "-Inf" | "NaN"))
+    };
+    // Mostly samples, with a command line or a heading pasted before them.
+    let n = samples.len();
+    let good = samples.iter().filter(|l| sample(l) || l.starts_with("# HELP ") || l.starts_with("# TYPE ")).count();
+    if n >= 3 && good * 4 >= n * 3 && samples.iter().filter(|l| sample(l)).count() >= 2 {
+        return true;
+    }
     let mut comments = 0;
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()).take(8) {
         if line.starts_with("# HELP ") || line.starts_with("# TYPE ") {
@@ -391,10 +521,13 @@ fn sniff_log(text: &str, hint: &PathHint) -> FileKind {
     let mut exact = 0;
     let mut json = 0;
     let mut lines = 0;
+    let mut per_line = 0;
     // Per CRI stream: whether a partial record is open, so that its continuations are not judged as lines.
     let mut continuing = [false; 2];
     for line in text.lines().take(200) {
-        if line.trim().is_empty() {
+        let bare = parse::strip_paste_prefix(line);
+        // Blank lines, shell prompts and `journalctl -x` catalog / `-- Logs begin at` lines say nothing.
+        if bare.is_empty() || bare.starts_with("-- ") || bare == "--" || parse::kubectl::is_prompt(line) {
             continue;
         }
         if let Some(h) = parse::cri_header(line.as_bytes()) {
@@ -416,7 +549,20 @@ fn sniff_log(text: &str, hint: &PathHint) -> FileKind {
         if content.starts_with('{') {
             json += 1;
         }
-        if is_etcd_server_line(content) {
+        let writer = if un.wrapper == Wrapper::Journald {
+            per_line += 1;
+            parse::journal_origin(line).map(|o| o.ident)
+        } else if let Some((_, container)) = parse::kubectl_prefix(line) {
+            per_line += 1;
+            Some(container.to_string())
+        } else if let Some((name, _)) = parse::wrapper::procfile_prefix(line.trim_start()) {
+            per_line += 1;
+            Some(name.to_string())
+        } else {
+            None
+        };
+        // `etcd[pid]:` in a journal: etcd's own lines, whatever their content (3.3 prints bare capnslog there).
+        if writer.as_deref().is_some_and(names_etcd) || is_etcd_server_line(content) {
             etcd += 1;
         } else if is_apiserver_line(content) {
             apiserver += 1;
@@ -425,7 +571,11 @@ fn sniff_log(text: &str, hint: &PathHint) -> FileKind {
     if lines == 0 || recognised * 4 < lines {
         // Fewer than a quarter of lines have a known shape: not a log we can read with confidence.
         return if lines == 0 && text.is_empty() {
-            FileKind::Log { role: role_from_hint(hint).unwrap_or(Role::Other), exact_times: true, json_records: false }
+            FileKind::Log {
+                role: role_from_hint(hint).unwrap_or(Role::Other),
+                exact_times: true,
+                shape: LogShape::default(),
+            }
         } else {
             FileKind::Unrecognised
         };
@@ -440,7 +590,15 @@ fn sniff_log(text: &str, hint: &PathHint) -> FileKind {
     let role = if role == Role::Etcd && etcd == 0 && lines > 0 { Role::Other } else { role };
     // (Nearly) every line JSON (zap; etcd 3.4 prints a capnslog line or two at start): damaged lines can be found
     // cheaply by their ending.
-    FileKind::Log { role, exact_times: exact * 2 >= lines, json_records: json * 10 >= lines * 9 }
+    let shape = LogShape { json_records: json * 10 >= lines * 9, per_line_subject: per_line > 0, normalise: false };
+    FileKind::Log { role, exact_times: exact * 2 >= lines, shape }
+}
+
+/// Whether a pod, container or journal identifier names etcd.
+fn names_etcd(n: &str) -> bool {
+    // `etcd2[pid]`, `etcd3`: the etcd 2 / 3 units of CoreOS and older distributions.
+    let n = n.trim_end_matches(|c: char| c.is_ascii_digit()).to_ascii_lowercase();
+    n == "etcd" || n.starts_with("etcd-") || n.starts_with("etcd_") || n.ends_with("-etcd")
 }
 
 /// The role a path names: an etcd or kube-apiserver pod/container, or (when it names any other pod or container)
@@ -496,7 +654,23 @@ fn is_etcd_server_line(content: &str) -> bool {
     if content.starts_with("raft20") {
         return true;
     }
-    if let Some(rest) = content.get(26..) {
+    // etcd 2 and embedded etcd through Go's standard log: `2015/06/01 21:28:17 rafthttp: ...`,
+    // `2017/06/20 12:54:01 wal.go:403: Warning: sync duration of ...`.
+    if let Some(Ok((_, n))) = parse::time::go_log_prefix(content) {
+        const GO_LOG_PKGS: [&str; 7] =
+            ["rafthttp: ", "etcdserver: ", "raft: ", "wal: ", "etcdmain: ", "wal.go:", "raft.go:"];
+        let rest = content[n..].trim_start();
+        return GO_LOG_PKGS.iter().any(|p| rest.starts_with(p));
+    }
+    // etcd 3.3 at debug level puts the caller first: `2019-08-09 10:57:50.500232 [pkg_logger.go:114] W | ...`.
+    let rest = match content.get(26..) {
+        Some(r) => match r.strip_prefix(" [pkg_logger.go:").and_then(|r| r.split_once("] ")) {
+            Some((_, after)) => Some(&content[content.len() - after.len() - 1..]),
+            None => Some(r),
+        },
+        None => None,
+    };
+    if let Some(rest) = rest {
         const PKGS: [&str; 8] =
             ["| etcdserver", "| etcdmain", "| raft", "| rafthttp", "| embed", "| wal", "| mvcc", "| etcdserver/api"];
         return PKGS.iter().any(|p| rest.get(3..).is_some_and(|r| r.starts_with(p)));
@@ -550,6 +724,21 @@ fn path_hint(path: &Path) -> PathHint {
                 hint.container = Some(container.to_string());
                 return hint;
             }
+        }
+    }
+    // OpenShift must-gather / `oc adm inspect`:
+    // namespaces/<ns>/pods/<pod>/<container>/<container>/logs/{current,previous}[.insecure].log
+    if parent_name == "logs"
+        && (stem == "current" || stem == "previous" || stem.starts_with("current.") || stem.starts_with("previous."))
+    {
+        let up: Vec<&str> =
+            path.ancestors().skip(2).take(5).map(|p| p.file_name().and_then(|n| n.to_str()).unwrap_or("")).collect();
+        // up = [container, container, pod, "pods", ns]
+        if up.len() == 5 && up[3] == "pods" && !up[2].is_empty() {
+            hint.container = Some(up[0].to_string());
+            hint.pod = Some(up[2].to_string());
+            hint.namespace = Some(up[4].to_string()).filter(|n| !n.is_empty());
+            return hint;
         }
     }
     // cluster-info dump: <ns>/<pod>/logs.txt
@@ -616,6 +805,125 @@ fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, placer: &mu
             evidence.inputs.push(InputSummary::without_lines(shown, "Kubernetes JSON (invalid)", 1));
         }
     }
+}
+
+fn read_etcdctl(kind: parse::etcdctl::EtcdctlKind, path: &Path, shown: &str, evidence: &mut Evidence) {
+    use parse::etcdctl::EtcdctlKind as K;
+    let mut bytes = Vec::new();
+    if let Err(e) = open(path).and_then(|mut r| r.read_to_end(&mut bytes)) {
+        evidence.gaps.push(unreadable(shown, &e));
+        return;
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let r = match parse::etcdctl::read(kind, &text, shown) {
+        Ok(r) => r,
+        Err(e) => {
+            evidence.gaps.push(Gap {
+                what: format!("file {shown}"),
+                why: format!("looks like etcdctl JSON output but could not be read: {e}"),
+                impact: "its content is not part of the analysis".into(),
+                remedy: String::new(),
+            });
+            evidence.inputs.push(InputSummary::without_lines(shown, "etcdctl JSON (invalid)", 1));
+            return;
+        }
+    };
+    let mb = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+    let format = match kind {
+        K::MemberList => {
+            let names: Vec<String> = r.members.iter().map(|m| format!("{} ({})", m.name, m.id)).collect();
+            format!("etcdctl member list: {}", names.join(", "))
+        }
+        K::EndpointStatus => {
+            let rows: Vec<String> = r
+                .status
+                .iter()
+                .map(|s| {
+                    let in_use = s.db_size_in_use_bytes.map(|u| format!(", {} in use", mb(u))).unwrap_or_default();
+                    let quota = s.db_size_quota_bytes.map(|q| format!(" of {} quota", mb(q))).unwrap_or_default();
+                    let errors =
+                        if s.errors.is_empty() { String::new() } else { format!(", errors: {}", s.errors.join("; ")) };
+                    format!(
+                        "{} v{}{}: db {}{in_use}{quota}, term {}{errors}",
+                        s.member_id,
+                        s.version,
+                        if s.is_leader() { " (leader)" } else { "" },
+                        mb(s.db_size_bytes),
+                        s.raft_term
+                    )
+                })
+                .collect();
+            format!("etcdctl endpoint status: {}", rows.join("; "))
+        }
+        K::EndpointHealth => {
+            let rows: Vec<String> = r
+                .health
+                .iter()
+                .map(|h| {
+                    let state = if h.healthy { "healthy" } else { "unhealthy" };
+                    let took = h.took_ms.map(|t| format!(" in {t:.1} ms")).unwrap_or_default();
+                    let error = h.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
+                    format!("{} {state}{took}{error}", h.endpoint)
+                })
+                .collect();
+            format!("etcdctl endpoint health: {}", rows.join("; "))
+        }
+        K::AlarmList => {
+            if r.alarms.is_empty() {
+                "etcdctl alarm list: no alarms".to_string()
+            } else {
+                let rows: Vec<String> = r.alarms.iter().map(|a| format!("{} on {}", a.alarm, a.member_id)).collect();
+                format!("etcdctl alarm list: {}", rows.join(", "))
+            }
+        }
+    };
+    let mut input = InputSummary::without_lines(shown, format, 0);
+    input.lines = text.lines().count() as u64;
+    input.matched = (r.members.len() + r.status.len() + r.health.len() + r.alarms.len()) as u64;
+    evidence.inputs.push(input);
+    evidence.member_ids.extend(r.members);
+    evidence.etcd_status.extend(r.status);
+    evidence.etcd_health.extend(r.health);
+    evidence.etcd_alarms.extend(r.alarms);
+}
+
+fn read_kubectl_text(path: &Path, shown: &str, evidence: &mut Evidence, placer: &mut Placer) {
+    let mut bytes = Vec::new();
+    if let Err(e) = open(path).and_then(|mut r| r.read_to_end(&mut bytes)) {
+        evidence.gaps.push(unreadable(shown, &e));
+        return;
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let parsed = parse::kubectl::parse(&text);
+    let (records, notes) = kube_objects::kubectl_text_records(&parsed, shown);
+    for t in records.iter().filter_map(|c| c.last_termination.as_ref()?.finished_at) {
+        placer.saw_exact(t);
+    }
+    let kinds: Vec<&str> = parsed
+        .kinds
+        .iter()
+        .map(|k| match k {
+            parse::kubectl::KubectlKind::DescribePod => "kubectl describe pod",
+            parse::kubectl::KubectlKind::GetPods => "kubectl get pods",
+            parse::kubectl::KubectlKind::GetEvents => "kubectl get events",
+            parse::kubectl::KubectlKind::ComponentStatuses => "kubectl get componentstatuses",
+        })
+        .collect();
+    let restarts: u32 = records.iter().map(|c| c.restart_count).sum();
+    let mut parts = vec![format!("{} container(s), {restarts} restart(s)", records.len())];
+    if !parsed.events.is_empty() {
+        parts.push(format!("{} event row(s)", parsed.events.len()));
+    }
+    if !parsed.unhealthy_components.is_empty() {
+        let names: Vec<String> = parsed.unhealthy_components.iter().map(|(n, m)| format!("{n}: {m}")).collect();
+        parts.push(format!("unhealthy: {}", names.join("; ")));
+    }
+    let mut input = InputSummary::without_lines(shown, format!("{} ({})", kinds.join(" + "), parts.join(", ")), 0);
+    input.lines = text.lines().count() as u64;
+    input.matched = (records.len() + parsed.events.len()) as u64;
+    evidence.inputs.push(input);
+    evidence.assumptions.extend(notes);
+    evidence.containers.extend(records);
 }
 
 /// Places timestamps without a zone or year against the surrounding evidence.
@@ -712,7 +1020,7 @@ impl Folder {
 
     fn add(&mut self, subject: &Subject, kind: SignalKind, at: Timestamp, origin: Origin, time_assumed: bool) {
         let latency = kind.latency_ms();
-        if let Some(i) = self.open.iter().position(|b| same_key(&b.kind, &kind)) {
+        if let Some(i) = self.open.iter().position(|b| same_key(&b.kind, &kind) && b.subject == *subject) {
             let burst = &mut self.open[i];
             let gap = (at - burst.last_at).num_seconds();
             let span = (at - burst.first_at).num_seconds();
@@ -750,8 +1058,9 @@ impl Folder {
             self.fold_gap_secs *= 2;
             self.max_burst_secs *= 2;
             self.done.sort_by(|a, b| {
-                a.class()
-                    .cmp(&b.class())
+                a.subject
+                    .cmp(&b.subject)
+                    .then(a.class().cmp(&b.class()))
                     .then(key_detail(&a.kind).cmp(key_detail(&b.kind)))
                     .then(a.first_at.cmp(&b.first_at))
             });
@@ -760,7 +1069,11 @@ impl Folder {
                 if let Some(prev) = merged.last_mut() {
                     let gap = (s.first_at - prev.last_at).num_seconds();
                     let span = (s.last_at - prev.first_at).num_seconds();
-                    if same_key(&prev.kind, &s.kind) && gap <= self.fold_gap_secs && span <= self.max_burst_secs {
+                    if same_key(&prev.kind, &s.kind)
+                        && prev.subject == s.subject
+                        && gap <= self.fold_gap_secs
+                        && span <= self.max_burst_secs
+                    {
                         prev.count += s.count;
                         prev.last_at = prev.last_at.max(s.last_at);
                         prev.last = s.last;
@@ -791,9 +1104,47 @@ struct Classified {
     content: ContentKind,
     outer_time: Option<LineTime>,
     facts: Result<Option<parse::LineFacts>, parse::Malformed>,
+    /// Who wrote the line, for files whose lines name their writer ([`LogShape::per_line_subject`]).
+    writer: Option<Box<LineWriter>>,
 }
 
-fn classify_line(bytes: &[u8]) -> Classified {
+/// The writer a line names and what its content shows it to be.
+#[derive(Debug, Default)]
+struct LineWriter {
+    /// journald `_HOSTNAME`.
+    host: Option<String>,
+    /// journald identifier (`k3s`, `etcd`) or `kubectl logs --prefix` container.
+    ident: Option<String>,
+    /// `kubectl logs --prefix` pod.
+    pod: Option<String>,
+    /// The role the content shows (an etcd server line, an apiserver line), if any.
+    content_role: Option<Role>,
+}
+
+fn line_writer(line: &str, content: &str) -> Option<Box<LineWriter>> {
+    let mut w = LineWriter::default();
+    if let Some((pod, container)) = parse::kubectl_prefix(line) {
+        w.pod = Some(pod.to_string());
+        w.ident = Some(container.to_string());
+    } else if let Some((name, _)) = parse::wrapper::procfile_prefix(line.trim_start()) {
+        // goreman runs one member per process name: the name is the member's.
+        w.pod = Some(name.to_string());
+        w.ident = Some(name.to_string());
+    } else if let Some(o) = parse::journal_origin(line) {
+        w.host = (!o.host.is_empty()).then_some(o.host);
+        w.ident = Some(o.ident);
+    }
+    w.content_role = if is_etcd_server_line(content) {
+        Some(Role::Etcd)
+    } else if is_apiserver_line(content) {
+        Some(Role::ApiServer)
+    } else {
+        None
+    };
+    Some(Box::new(w))
+}
+
+fn classify_line(bytes: &[u8], per_line_subject: bool) -> Classified {
     // Strict validation has an ASCII fast path; lossy decoding only for lines that need it.
     let line = match std::str::from_utf8(bytes) {
         Ok(s) => std::borrow::Cow::Borrowed(s),
@@ -801,12 +1152,19 @@ fn classify_line(bytes: &[u8]) -> Classified {
     };
     let un = parse::unwrap_line(&line);
     let content = un.content.as_ref();
-    Classified {
-        wrapper: un.wrapper,
-        content: ContentKind::of(content),
-        facts: parse::classify(content),
-        outer_time: un.outer_time,
+    let mut facts = parse::classify(content);
+    // Formats whose classifier reads no time (Go's standard log, bare messages): the line's own prefix.
+    if let Ok(Some(f)) = &mut facts {
+        if f.time.is_none() {
+            f.time = parse::time::line_time(content);
+        }
     }
+    // Only lines that say something need a subject.
+    let writer = match &facts {
+        Ok(Some(_)) if per_line_subject => line_writer(&line, content),
+        _ => None,
+    };
+    Classified { wrapper: un.wrapper, content: ContentKind::of(content), facts, outer_time: un.outer_time, writer }
 }
 
 /// Candidate lines travel to the classifying workers in batches (one allocation per batch, not per line).
@@ -830,8 +1188,8 @@ impl Batch {
         self.lines.len() >= BATCH_LINES || self.bytes.len() >= BATCH_BYTES
     }
 
-    fn classify(&self) -> Vec<(u64, Classified)> {
-        self.lines.iter().map(|&(n, a, b)| (n, classify_line(&self.bytes[a..b]))).collect()
+    fn classify(&self, per_line_subject: bool) -> Vec<(u64, Classified)> {
+        self.lines.iter().map(|&(n, a, b)| (n, classify_line(&self.bytes[a..b], per_line_subject))).collect()
     }
 }
 
@@ -845,12 +1203,65 @@ struct FileState<'p> {
     note: Placement,
     file_ref: Option<Timestamp>,
     undated: u64,
-    member_ids: Vec<String>,
+    /// Local member ids in order of appearance, with the etcd member whose line revealed them.
+    member_ids: Vec<(String, String)>,
     formats: FormatTally,
+    /// Output line -> input line, when the file was normalised before reading.
+    line_map: Option<parse::paste::Normalised>,
+    /// The path's hint, for naming per-line subjects.
+    hint: PathHint,
+    /// The first per-line subject of the file's own role (the journal's etcd member named after its host): the
+    /// file's subject in the inventory and its span.
+    renamed: Option<Subject>,
+    role: Role,
 }
 
 impl FileState<'_> {
+    /// The subject of one line of a file whose lines name their writer: an etcd line (by its identifier or
+    /// content) is the etcd member's, an apiserver line the apiserver's, named after the pod the path or prefix
+    /// gives, else the journal's host, else the file; other lines are the file's (or the prefixed container's).
+    fn line_subject(&self, w: &LineWriter) -> Subject {
+        let role = if w.ident.as_deref().is_some_and(names_etcd) {
+            Role::Etcd
+        } else if let Some(r) = w.content_role {
+            r
+        } else if let (Some(pod), Some(container)) = (&w.pod, &w.ident) {
+            let hint = PathHint {
+                namespace: self.hint.namespace.clone(),
+                pod: Some(pod.clone()),
+                container: Some(container.clone()),
+                stem: self.hint.stem.clone(),
+            };
+            return subject_for(role_from_hint(&hint).unwrap_or(Role::Other), &hint);
+        } else if self.role != Role::Other && w.ident.is_some() {
+            // A k3s/RKE2 unit read as an etcd or apiserver log: its other lines are the unit's controllers'.
+            return subject_for(Role::Other, &self.hint);
+        } else {
+            return self.subject.clone();
+        };
+        if role == self.role && (self.hint.pod.is_some() || w.host.is_none()) && w.pod.is_none() {
+            return self.subject.clone();
+        }
+        let name = w.pod.clone().or(self.hint.pod.clone()).or(w.host.clone()).unwrap_or_else(|| self.subject.label());
+        match role {
+            Role::Etcd => Subject::EtcdMember { name },
+            Role::ApiServer => Subject::ApiServer { name },
+            Role::Other => self.subject.clone(),
+        }
+    }
+
     fn apply(&mut self, line_no: u64, c: Classified) {
+        let line_no = self.line_map.as_ref().map_or(line_no, |m| m.original_line(line_no));
+        let subject = match &c.writer {
+            Some(w) => {
+                let s = self.line_subject(w);
+                if self.renamed.is_none() && std::mem::discriminant(&s) == std::mem::discriminant(&self.subject) {
+                    self.renamed = Some(s.clone());
+                }
+                std::borrow::Cow::Owned(s)
+            }
+            None => std::borrow::Cow::Borrowed(&self.subject),
+        };
         self.formats.see(c.wrapper, c.content);
         let outer = c.outer_time.as_ref().and_then(|t| self.placer.place(t, self.file_ref, &mut self.note));
         let outer_exact = matches!(c.outer_time, Some(LineTime::Exact(_)));
@@ -871,9 +1282,9 @@ impl FileState<'_> {
                 if inner_exact {
                     self.file_ref = at;
                 }
-                if let Some(id) = facts.local_member_id {
-                    if !self.member_ids.contains(&id) {
-                        self.member_ids.push(id);
+                if let (Some(id), Subject::EtcdMember { name }) = (facts.local_member_id, subject.as_ref()) {
+                    if !self.member_ids.iter().any(|(_, known)| *known == id) {
+                        self.member_ids.push((name.clone(), id));
                     }
                 }
                 if let Some(kind) = facts.signal {
@@ -881,7 +1292,7 @@ impl FileState<'_> {
                         Some(at) => {
                             self.summary.matched += 1;
                             let origin = Origin::new(self.source.clone(), Some(line_no));
-                            self.folder.add(&self.subject, kind, at, origin, assumed);
+                            self.folder.add(&subject, kind, at, origin, assumed);
                         }
                         None => self.undated += 1,
                     }
@@ -908,7 +1319,7 @@ fn read_log_file(
     path: &Path,
     shown: &str,
     role: Role,
-    json_records: bool,
+    shape: LogShape,
     hint: &PathHint,
     placer: &mut Placer,
     evidence: &mut Evidence,
@@ -918,7 +1329,17 @@ fn read_log_file(
 
     let subject = subject_for(role, hint);
     let scanner = Scanner::joining_cri_partials(parse::NEEDLES, MAX_JOINED_LINE_BYTES);
-    let scanner = if json_records { scanner.expecting_json_records() } else { scanner };
+    let scanner = if shape.json_records { scanner.expecting_json_records() } else { scanner };
+    // Records spread over lines are joined in memory first (bounded by MAX_NORMALISE_BYTES at sniffing).
+    let normalised = if shape.normalise {
+        let mut text = String::new();
+        let mut bytes = Vec::new();
+        open(path)?.read_to_end(&mut bytes)?;
+        text.push_str(&String::from_utf8_lossy(&bytes));
+        Some(parse::paste::normalise(&text))
+    } else {
+        None
+    };
     let source: std::sync::Arc<str> = shown.into();
     let summary = InputSummary {
         source: shown.to_string(),
@@ -941,8 +1362,23 @@ fn read_log_file(
         undated: 0,
         member_ids: Vec::new(),
         formats: FormatTally::default(),
+        line_map: None,
+        hint: hint.clone(),
+        role,
+        renamed: None,
     };
-    let reader = BufReader::with_capacity(1 << 16, open(path)?);
+    let mut state = state;
+    let reader: Box<dyn Read> = match normalised {
+        Some(mut n) => {
+            let text = std::mem::take(&mut n.text);
+            state.line_map = Some(n);
+            Box::new(io::Cursor::new(text.into_bytes()))
+        }
+        None => open(path)?,
+    };
+    let map_line = |n: u64, map: &Option<parse::paste::Normalised>| map.as_ref().map_or(n, |m| m.original_line(n));
+    let line_map_copy = state.line_map.clone();
+    let reader = BufReader::with_capacity(1 << 16, reader);
     let mut suspects: Vec<u64> = Vec::new();
     let mut suspect_count = 0u64;
     let mut overlong: Vec<u64> = Vec::new();
@@ -962,7 +1398,7 @@ fn read_log_file(
                         Err(_) => return,
                     };
                     let Ok((seq, batch)) = next else { return };
-                    if done_tx.send((seq, batch.classify())).is_err() {
+                    if done_tx.send((seq, batch.classify(shape.per_line_subject))).is_err() {
                         return;
                     }
                 }
@@ -1014,14 +1450,14 @@ fn read_log_file(
                 if !text_record {
                     suspect_count += 1;
                     if suspects.len() < MAX_LISTED_MALFORMED {
-                        suspects.push(line_no);
+                        suspects.push(map_line(line_no, &line_map_copy));
                     }
                 }
             },
             |line_no| {
                 overlong_count += 1;
                 if overlong.len() < MAX_LISTED_MALFORMED {
-                    overlong.push(line_no);
+                    overlong.push(map_line(line_no, &line_map_copy));
                 }
             },
         );
@@ -1033,7 +1469,21 @@ fn read_log_file(
         (outcome, state)
     });
     let outcome = outcome?;
-    let FileState { folder, mut summary, mut note, file_ref, undated, member_ids, formats, placer, .. } = state;
+    let FileState {
+        folder,
+        mut summary,
+        mut note,
+        file_ref,
+        undated,
+        member_ids,
+        formats,
+        placer,
+        line_map,
+        renamed,
+        ..
+    } = state;
+    let subject = renamed.unwrap_or(subject);
+    summary.subject = Some(subject.clone());
     let stats = outcome.stats;
     // Lines of a JSON-per-line log that do not end like a record are damaged (truncated, broken, glued).
     summary.malformed += suspect_count + overlong_count;
@@ -1041,7 +1491,10 @@ fn read_log_file(
     summary.malformed_lines.extend(overlong.iter().copied());
     summary.malformed_lines.sort_unstable();
     summary.malformed_lines.truncate(MAX_LISTED_MALFORMED);
-    summary.lines = stats.lines;
+    summary.lines = match &line_map {
+        Some(m) => m.input_lines,
+        None => stats.lines,
+    };
     summary.format = formats.describe(role);
     // The file's first and last lines give its time span (a container run, for /var/log/pods files).
     let edge_time = |bytes: &[u8], placer: &Placer, note: &mut Placement| -> Option<Timestamp> {
@@ -1060,7 +1513,7 @@ fn read_log_file(
             first_at,
             last_at: last_at.max(first_at),
             first: Origin::new(source.clone(), Some(1)),
-            last: Origin::new(source.clone(), Some(stats.lines.max(1))),
+            last: Origin::new(source.clone(), Some(summary.lines.max(1))),
         });
     }
     if let Some(t) = file_ref {
@@ -1118,9 +1571,12 @@ fn read_log_file(
             .assumptions
             .push(format!("{shown}: timestamps carry no time zone; read as {}{year}", placer.opts.assume_tz));
     }
-    if let Subject::EtcdMember { name } = &subject {
-        // The first local id a member's own log reveals is its id; name it after the file's subject.
-        if let Some(id) = member_ids.first() {
+    // The first local id a member's own lines reveal is its id; name it after that member (the file's subject,
+    // or for a journal mixing writers, the member its etcd lines were given).
+    let mut named: Vec<&str> = Vec::new();
+    for (name, id) in &member_ids {
+        if !named.contains(&name.as_str()) {
+            named.push(name);
             evidence.member_ids.push(MemberId { name: name.clone(), id: id.clone() });
         }
     }
@@ -1367,5 +1823,275 @@ mod tests {
         assert_eq!(out[0].latency.as_ref().unwrap().max_ms, 300.0);
         assert_eq!(out[1].first.line, Some(4));
         assert_eq!(out[1].last.line, Some(5));
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    //! Real journald output: `tests/formats/journald/make.py` stores verbatim public lines (k3s-io/k3s#2853,
+    //! rancher/rancher#30483) and the lab's real etcd lines in a real journal file (systemd-journal-remote) and
+    //! prints it with the real `journalctl` in each output mode.
+    use super::*;
+    use crate::evidence::{ContainerState, SignalClass};
+
+    fn read_text(name: &str, text: &str) -> Evidence {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let opts = ReadOptions {
+            assume_tz: chrono_tz::UTC,
+            fallback_now: DateTime::parse_from_rfc3339("2021-02-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc),
+        };
+        read_paths(&[dir.path().join(name)], &opts).unwrap()
+    }
+
+    fn journald(file: &str) -> String {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/formats/journald").join(file))
+            .unwrap()
+    }
+
+    use chrono::DateTime;
+
+    fn of_class(e: &Evidence, class: SignalClass) -> Vec<&Signal> {
+        e.signals.iter().filter(|s| s.class() == class).collect()
+    }
+
+    #[test]
+    fn k3s_unit_lines_are_each_classified_as_what_they_are_in_every_journalctl_mode() {
+        for mode in ["short", "short-iso", "short-precise", "json"] {
+            let e = read_text("k3s.log", &journald(&format!("k3s-2853.{mode}.txt")));
+            let wal = of_class(&e, SignalClass::SlowWalSync);
+            assert_eq!(wal.len(), 1, "{mode}: {:?}", e.signals);
+            assert_eq!(wal[0].subject, Subject::EtcdMember { name: "dev-ln01".into() }, "{mode}");
+            assert_eq!(wal[0].latency.as_ref().unwrap().max_ms, 7454.439372);
+            // The zap line's own time (06:42:36+01:00), not the journal's.
+            assert_eq!(wal[0].first_at.to_rfc3339(), "2021-01-25T05:42:36+00:00", "{mode}");
+            assert_eq!(wal[0].first.line, Some(2), "{mode}");
+            let apply = of_class(&e, SignalClass::SlowApply);
+            assert_eq!(apply[0].subject, Subject::EtcdMember { name: "dev-ln01".into() }, "{mode}");
+            // The controller's lease line stays the unit's own (a container), not etcd's.
+            let lease = of_class(&e, SignalClass::LeaseRenewFailed);
+            assert_eq!(lease.len(), 1, "{mode}: {:?}", e.signals);
+            assert!(matches!(lease[0].subject, Subject::Container { .. }), "{mode}: {:?}", lease[0].subject);
+            let input = &e.inputs[0];
+            assert!(input.format.contains("journald"), "{mode}: {}", input.format);
+            assert_eq!((input.lines, input.malformed), (4, 0), "{mode}: {:?}", e.gaps);
+        }
+    }
+
+    #[test]
+    fn journalctl_cat_output_is_read_without_a_host() {
+        let e = read_text("k3s.log", &journald("k3s-2853.cat.txt"));
+        let wal = of_class(&e, SignalClass::SlowWalSync);
+        assert_eq!(wal.len(), 1, "{:?}", e.signals);
+        assert_eq!(wal[0].first_at.to_rfc3339(), "2021-01-25T05:42:36+00:00");
+    }
+
+    #[test]
+    fn etcd_unit_is_etcd_evidence_in_every_mode_and_agrees_with_the_cri_file() {
+        let cri = captured_cri_prefix(160);
+        let from_cri = read_text("etcd-node1.log", &cri);
+        let count = |e: &Evidence| of_class(e, SignalClass::SlowWalSync).iter().map(|s| s.count).sum::<u64>();
+        let expected = count(&from_cri);
+        assert!(expected >= 3, "the capture has slow fdatasync lines");
+        for mode in ["short", "short-iso", "short-precise", "json", "cat"] {
+            // A name that says nothing: the role must come from the journal identifier or the lines.
+            let e = read_text("journal.txt", &journald(&format!("etcd-node1.{mode}.txt")));
+            assert_eq!(count(&e), expected, "{mode}");
+            let want = if mode == "cat" { "journal" } else { "node1" };
+            for s in &e.signals {
+                assert_eq!(s.subject, Subject::EtcdMember { name: want.into() }, "{mode}: {:?}", s.kind);
+            }
+            assert!(e.inputs[0].format.starts_with("etcd log"), "{mode}: {}", e.inputs[0].format);
+        }
+    }
+
+    #[test]
+    fn logrus_lines_in_a_k3s_unit_are_recognised() {
+        for mode in ["short", "short-iso", "json"] {
+            let e = read_text("k3s.log", &journald(&format!("rancher-30483.{mode}.txt")));
+            assert_ne!(e.inputs[0].format, "unrecognised", "{mode}");
+            assert_eq!(e.inputs[0].malformed, 0, "{mode}");
+        }
+    }
+
+    fn kubectl_text(name: &str) -> String {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/formats/kubectl").join(name)).unwrap()
+    }
+
+    #[test]
+    fn describe_and_get_pods_pastes_are_restart_evidence() {
+        // kubernetes-retired/service-catalog#2770: a describe container section.
+        let e = read_text("describe.txt", &kubectl_text("servicecatalog-2770-etcd-oomkilled-describe.txt"));
+        let [c] = e.containers.as_slice() else { panic!("{:?}", e.inputs) };
+        assert!(matches!(&c.state, ContainerState::Waiting { reason, .. } if reason == "CrashLoopBackOff"));
+        let t = c.last_termination.as_ref().unwrap();
+        assert_eq!((t.exit_code, t.reason.as_deref(), t.finished_at), (137, Some("OOMKilled"), None));
+        assert!(e.inputs[0].format.starts_with("kubectl describe pod"), "{}", e.inputs[0].format);
+        assert!(e.assumptions.iter().any(|a| a.contains("no pod name")), "{:?}", e.assumptions);
+        // karmada-io/karmada#4769: a get pods table; last restarts are relative and say so.
+        let e = read_text("pods.txt", &kubectl_text("karmada-4769-expired-certs-get-pods.txt"));
+        assert_eq!(e.containers.len(), 6);
+        assert_eq!(e.containers.iter().map(|c| c.restart_count).max(), Some(62237));
+        assert!(e.containers.iter().all(|c| c.last_termination.is_none()));
+        assert!(e.assumptions.iter().any(|a| a.contains("12m ago") && a.contains("not placed")), "{:?}", e.assumptions);
+    }
+
+    #[test]
+    fn event_tables_without_an_anchor_are_stated_not_placed() {
+        // NetApp/trident#249.
+        let e = read_text("events.txt", &kubectl_text("trident-249-quoted-liveness-events.txt"));
+        assert!(e.events.is_empty());
+        assert!(
+            e.assumptions.iter().any(|a| a.contains("Unhealthy x28") && a.contains("relative ages")),
+            "{:?}",
+            e.assumptions
+        );
+    }
+
+    #[test]
+    fn an_unrecognised_file_is_reported_with_its_first_line() {
+        // Constructed (not a log shape): a line no reader knows, longer than the quoted 120 characters.
+        let e = read_text("notes.txt", &format!("{}\nsecond line\n", "x".repeat(300)));
+        assert_eq!(e.inputs[0].format, "unrecognised");
+        let gap = e.gaps.iter().find(|g| g.what.contains("notes.txt")).unwrap();
+        assert!(gap.why.contains(&format!("\"{}...\"", "x".repeat(120))), "{}", gap.why);
+    }
+
+    #[test]
+    fn must_gather_layout_names_the_member_and_etcd_info_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let logs = dir.path().join("namespaces/openshift-etcd/pods/etcd-master-0/etcd/etcd/logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        std::fs::write(logs.join("current.log"), captured_cri_prefix(160)).unwrap();
+        let info = dir.path().join("etcd_info");
+        std::fs::create_dir_all(&info).unwrap();
+        let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/formats/etcdctl-3.4.23");
+        for (from, to) in [
+            ("member_list.json", "member_list.json"),
+            ("endpoint_status_nospace.json", "endpoint_status.json"),
+            ("endpoint_health.json", "endpoint_health.json"),
+            ("alarm_list_nospace.json", "alarm_list.json"),
+            ("etcd_object_count", "etcd_object_count"),
+        ] {
+            std::fs::copy(real.join(from), info.join(to)).unwrap();
+        }
+        let opts = ReadOptions { assume_tz: chrono_tz::UTC, fallback_now: Timestamp::default() };
+        let e = read_paths(&[dir.path().to_path_buf()], &opts).unwrap();
+        assert!(e.signals.iter().all(|s| s.subject == Subject::EtcdMember { name: "etcd-master-0".into() }));
+        assert!(!e.signals.is_empty());
+        assert_eq!((e.etcd_status.len(), e.etcd_health.len()), (1, 1));
+        assert_eq!(e.etcd_alarms[0].alarm, "NOSPACE");
+        assert!(e.member_ids.iter().any(|m| m.name == "m1" && m.id == "bdae9bbc11dd390d"));
+        let status = e.inputs.iter().find(|i| i.source.ends_with("endpoint_status.json")).unwrap();
+        assert!(status.format.contains("(leader)") && status.format.contains("alarm:NOSPACE"), "{}", status.format);
+        assert!(e.inputs.iter().all(|i| i.format != "unrecognised"), "{:?}", e.inputs);
+    }
+
+    #[test]
+    fn a_pasted_pretty_printed_record_is_read_and_cited_at_its_first_line() {
+        // Real: the pretty-printed zap record of parse::paste's tests (a kubernetes/enhancements KEP draft).
+        let text = "Some etcd warnings:\n\n{\n    \"level\": \"warn\",\n    \"ts\": \"2022-03-31T23:00:06.771Z\",\n    \"caller\": \"etcdserver/util.go:163\",\n    \"msg\": \"apply request took too long\",\n    \"took\": \"111.479086ms\",\n    \"expected-duration\": \"100ms\",\n    \"prefix\": \"read-only range \",\n    \"request\": \"key:\\\"/registry/pods/\\\" range_end:\\\"/registry/pods0\\\" \",\n    \"response\": \"range_response_count:27893 size:191330794\"\n}\n";
+        let e = read_text("paste.txt", text);
+        // 27893 keys in one response: an expensive request, not a slow apply.
+        let apply = of_class(&e, SignalClass::ExpensiveRequest);
+        assert_eq!(apply.len(), 1, "{:?} {:?}", e.inputs, e.gaps);
+        assert_eq!(apply[0].first.line, Some(3));
+        assert_eq!(apply[0].subject, Subject::EtcdMember { name: "paste".into() });
+        assert_eq!((e.inputs[0].lines, e.inputs[0].malformed), (13, 0), "{:?}", e.gaps);
+    }
+
+    #[test]
+    fn a_docker_json_file_with_logrus_and_split_records_is_read() {
+        // Real: rancher/rancher#30483 records; the second is a transformation (its log split in two, dockerd's
+        // 16 KiB split) carrying a real etcd line (k3s-io/k3s#2853) so that the join is observable.
+        let whole = r#"{"log":"time=\"2020-12-11T01:56:43.341654429Z\" level=info msg=\"k3s is up and running\"\n","stream":"stderr","time":"2020-12-11T01:56:43.341843664Z"}"#;
+        let p1 = r#"{"log":"{\"level\":\"warn\",\"ts\":\"2021-01-25T06:42:36.000+0100\",\"caller\":\"wal/wal.go:806\",\"msg\":\"slow fd","stream":"stderr","time":"2021-01-25T05:42:36.000100Z"}"#;
+        let p2 = r#"{"log":"atasync\",\"took\":\"7.454439372s\",\"expected-duration\":\"1s\"}\n","stream":"stderr","time":"2021-01-25T05:42:36.000200Z"}"#;
+        let e = read_text("container-json.log", &format!("{whole}\n{p1}\n{p2}\n"));
+        let wal = of_class(&e, SignalClass::SlowWalSync);
+        assert_eq!(wal.len(), 1, "{:?} {:?}", e.inputs, e.gaps);
+        assert_eq!(wal[0].first.line, Some(2));
+        assert!(e.inputs[0].format.contains("Docker json-file"), "{}", e.inputs[0].format);
+        assert_eq!((e.inputs[0].lines, e.inputs[0].malformed), (3, 0));
+    }
+
+    #[test]
+    fn goreman_lines_name_their_member() {
+        // Real: etcd-io/etcd#14433 (goreman output of a local cluster).
+        let e = read_text(
+            "procfile.log",
+            &format!(
+                "{}\n",
+                r#"16:16:52 etcd4 | {"level":"info","ts":"2022-09-06T16:16:52.370-0400","caller":"rafthttp/stream.go:169","msg":"started stream writer with remote peer","local-member-id":"45d559f8148de837","remote-peer-id":"91bc3c398fb3c146"}"#
+            ),
+        );
+        assert!(e.member_ids.iter().any(|m| m.name == "etcd4" && m.id == "45d559f8148de837"), "{:?}", e.member_ids);
+        assert!(e.inputs[0].format.starts_with("etcd log"), "{}", e.inputs[0].format);
+    }
+
+    #[test]
+    fn debug_capnslog_with_its_caller_is_etcd_evidence() {
+        // Real: etcd-io/etcd#11012 (etcd 3.3 at debug level).
+        let e = read_text(
+            "etcd-debug.log",
+            &format!(
+                "{}\n",
+                r#"2019-08-09 10:57:51.131115 [pkg_logger.go:114] W | etcdserver: failed to send out heartbeat on time (exceeded the 100ms timeout for 71.742296ms)"#
+            ),
+        );
+        let late = of_class(&e, SignalClass::HeartbeatLate);
+        assert_eq!(late.len(), 1, "{:?}", e.signals);
+        assert!(matches!(late[0].subject, Subject::EtcdMember { .. }));
+        assert!(e.inputs[0].format.starts_with("etcd log (capnslog"), "{}", e.inputs[0].format);
+    }
+
+    #[test]
+    fn embedded_etcd_through_go_standard_log_is_etcd_evidence() {
+        // Real: etcd-io/etcd#8216 (issue body).
+        let text = "2017/06/20 12:53:52 server.go:636: Warning: avoid queries with large range/delete range!
+2017/06/20 12:54:01 wal.go:403: Warning: sync duration of 8.001014846s, expected less than 1s
+2017/06/20 12:55:12 wal.go:403: Warning: sync duration of 1m11.162122634s, expected less than 1s
+2017/06/20 12:55:12 index.go:171: Info: store.index: compact 1747703
+";
+        let e = read_text("embedded.log", text);
+        let wal = of_class(&e, SignalClass::SlowWalSync);
+        assert_eq!(wal.iter().map(|s| s.count).sum::<u64>(), 2, "{:?}", e.signals);
+        assert_eq!(wal[0].subject, Subject::EtcdMember { name: "embedded".into() });
+        assert_eq!(wal.iter().map(|s| s.latency.as_ref().unwrap().max_ms).fold(0.0, f64::max), 71162.122634);
+        assert_eq!(wal[0].first_at.to_rfc3339(), "2017-06-20T12:54:01+00:00");
+    }
+
+    #[test]
+    fn single_metrics_dumps_and_fio_output_are_untimed_disk_evidence() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/formats");
+        let read = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap();
+        // etcd-io/etcd#9544: healthy-looking WAL fsync (p99 in the 2-4 ms bucket), yet 48 syncs of 512 ms or more.
+        let e = read_text("metrics.txt", &read("metrics/etcd-9544-wal-fsync-dump.txt"));
+        let [d] = e.disk_readings.as_slice() else { panic!("{:?}", e.inputs) };
+        assert_eq!(d.metric, "etcd_disk_wal_fsync_duration_seconds");
+        assert_eq!(d.bucket_ms, Some((2.0, 4.0)));
+        assert_eq!((d.total_ops, d.slow_ops), (Some(367535), Some(48)));
+        // etcd-io/etcd#8586: the etcd 3.0 name, with a command line pasted first; p99 in the 128-256 ms bucket.
+        let e = read_text("metrics.txt", &read("metrics/etcd-8586-old-name-curl.txt"));
+        let [d] = e.disk_readings.as_slice() else { panic!("{:?}", e.inputs) };
+        assert_eq!((d.metric.as_str(), d.bucket_ms), ("etcd_disk_wal_fsync_duration_seconds", Some((128.0, 256.0))));
+        assert!(e.inputs[0].format.starts_with("etcd disk figures pasted as text (no time)"), "{}", e.inputs[0].format);
+        // A real fio 3.33 run: the fdatasync block.
+        let e = read_text("fio.txt", &read("fio/fio-3.33-fdatasync.txt"));
+        let [p] = e.disk_probes.as_slice() else { panic!("{:?}", e.inputs) };
+        let close = |v: Option<f64>, want: f64| v.is_some_and(|v| (v - want).abs() < 1e-9);
+        assert!(close(p.fdatasync_p99_ms, 12.649) && close(p.fdatasync_max_ms, 79.956), "{p:?}");
+    }
+
+    /// The first `n` lines of the lab's etcd-node1 CRI capture (the same lines `make.py` put in the journal).
+    fn captured_cri_prefix(n: usize) -> String {
+        let pods = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared-slow/var/log/pods");
+        let dir = std::fs::read_dir(&pods)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .find(|e| e.file_name().to_string_lossy().starts_with("kube-system_etcd-node1_"))
+            .unwrap();
+        let text = std::fs::read_to_string(dir.path().join("etcd/0.log")).unwrap();
+        text.lines().take(n).map(|l| format!("{l}\n")).collect()
     }
 }

@@ -356,6 +356,94 @@ pub fn looks_like_kube_json(head: &str) -> bool {
     t.starts_with('{') && (t.contains("\"apiVersion\"") || t.contains("\"kind\"")) && !t.starts_with("{\"level\"")
 }
 
+/// Container records from kubectl text output (`describe pod`, `get pods`), with the precision the text has.
+/// Returns the records and statements about what could not be placed (relative ages without an anchor).
+pub fn kubectl_text_records(
+    text: &crate::parse::kubectl::KubectlText,
+    source: &str,
+) -> (Vec<ContainerRecord>, Vec<String>) {
+    use crate::parse::kubectl::StateText;
+    let mut notes = Vec::new();
+    let termination = |s: &StateText| -> Option<Termination> {
+        Some(Termination {
+            exit_code: s.exit_code?,
+            reason: s.reason.clone(),
+            message: s.message.clone(),
+            started_at: s.started,
+            finished_at: s.finished,
+        })
+    };
+    let mut out = Vec::new();
+    let mut unnamed = false;
+    let mut ago = Vec::new();
+    for c in &text.containers {
+        let pod = c.pod.clone().or(c.container.clone()).unwrap_or_default();
+        unnamed |= c.pod.is_none();
+        let container = c.container.clone().unwrap_or_else(|| pod.clone());
+        let state = match c.state.as_deref() {
+            Some("Running") => ContainerState::Running { started_at: c.state_detail.started },
+            Some("Waiting") => ContainerState::Waiting {
+                reason: c.state_detail.reason.clone().unwrap_or_else(|| "Waiting".into()),
+                message: c.state_detail.message.clone(),
+            },
+            Some("Terminated") => {
+                termination(&c.state_detail).map_or(ContainerState::Unknown, ContainerState::Terminated)
+            }
+            // `get pods` STATUS: waiting reasons are exact; terminated ones carry no exit code in a table.
+            Some(
+                r @ ("CrashLoopBackOff"
+                | "ImagePullBackOff"
+                | "ErrImagePull"
+                | "CreateContainerConfigError"
+                | "ContainerCreating"
+                | "PodInitializing"
+                | "RunContainerError"),
+            ) => ContainerState::Waiting { reason: r.to_string(), message: None },
+            _ => ContainerState::Unknown,
+        };
+        if let Some(a) = &c.last_restart_ago {
+            ago.push(format!("{pod} {a} ago"));
+        }
+        out.push(ContainerRecord {
+            namespace: c.namespace.clone().unwrap_or_default(),
+            pod,
+            container,
+            node: c.node.clone(),
+            restart_count: c.restart_count.unwrap_or(0),
+            state,
+            last_termination: c.last_state.as_ref().and_then(termination),
+            labels: c.labels.iter().cloned().collect(),
+            origin: Origin::new(source, Some(c.line)),
+        });
+    }
+    if unnamed {
+        notes
+            .push(format!("{source}: the describe text shows no pod name; its containers are named as their own pods"));
+    }
+    if !ago.is_empty() {
+        notes.push(format!(
+            "{source}: last restarts are printed relative to when the table was taken ({}); the table carries no \
+             time, so they are not placed on the timeline",
+            ago.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if !text.events.is_empty() {
+        let mut reasons: BTreeMap<&str, u32> = BTreeMap::new();
+        for e in &text.events {
+            *reasons.entry(e.reason.as_str()).or_default() += e.count;
+        }
+        let listed: Vec<String> = reasons.iter().map(|(r, n)| format!("{r} x{n}")).collect();
+        notes.push(format!(
+            "{source}: {} event row(s) ({}) have relative ages only (`{}`); with no instant to anchor them they \
+             are not placed on the timeline (`kubectl get events -o json` has their times)",
+            text.events.len(),
+            listed.join(", "),
+            text.events[0].age
+        ));
+    }
+    (out, notes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
