@@ -291,6 +291,38 @@ fn fio(text: &str) -> Option<FioResult> {
     })
 }
 
+/// `iostat -x` output: a `Device` header row with `await` columns.
+pub fn looks_like_iostat(head: &str) -> bool {
+    head.lines().any(|l| {
+        let l = l.trim_start();
+        (l.starts_with("Device:") || l.starts_with("Device ")) && l.contains("await")
+    })
+}
+
+/// The device with the highest `w_await` (else `await`) in an `iostat -x` table, and that value in ms.
+pub fn iostat_write_await(text: &str) -> Option<(String, f64)> {
+    let mut column = None;
+    let mut best: Option<(String, f64)> = None;
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        match cells.first() {
+            Some(&("Device:" | "Device")) => {
+                column =
+                    cells.iter().position(|c| *c == "w_await").or_else(|| cells.iter().position(|c| *c == "await"));
+            }
+            Some(device) => {
+                let Some(i) = column else { continue };
+                let Some(v) = cells.get(i).and_then(|c| c.replace(',', ".").parse::<f64>().ok()) else { continue };
+                if best.as_ref().is_none_or(|(_, b)| v > *b) {
+                    best = Some((device.to_string(), v));
+                }
+            }
+            None => {}
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,6 +420,18 @@ sequential_write_iops_test: (g=0): rw=write, bs=(R) 2300B-2300B, (W) 2300B-2300B
         let close = |v: Option<f64>, want: f64| v.is_some_and(|v| (v - want).abs() < 1e-9);
         assert!(close(f.sync_p99_ms, 12.649) && close(f.sync_p50_ms, 3.949) && close(f.sync_max_ms, 79.956), "{f:?}");
         assert_eq!(f.iops, Some(237.0));
+    }
+
+    /// etcd-io/etcd#9427 (comment by the reporter): `iostat -x` on the etcd host, verbatim.
+    #[test]
+    fn iostat_tables_give_the_slowest_device_mean() {
+        let text = "Device:         rrqm/s   wrqm/s     r/s     w/s    rkB/s    wkB/s avgrq-sz avgqu-sz   await r_await w_await  svctm  %util
+sda               0.00     2.00    0.00   15.00     0.00    76.00    10.13     0.17   11.20    0.00   11.20  11.07  16.60
+dm-0              0.00     0.00    0.00   16.00     0.00    76.00     9.50     0.17   10.50    0.00   10.50  10.38  16.60
+";
+        assert!(looks_like_iostat(text));
+        assert_eq!(iostat_write_await(text), Some(("sda".to_string(), 11.2)));
+        assert!(!looks_like(text));
     }
 
     #[test]

@@ -568,12 +568,17 @@ fn capnslog_line(
         }
     }
     let b = rest.as_bytes();
-    if b.len() < 4 || &b[1..4] != b" | " {
+    // A Markdown paste escapes the separator: `W \| etcdserver: ...` (sealos-io/sealos#882, a Rancher UI copy).
+    let sep = if b.len() >= 4 && &b[1..4] == b" | " {
+        4
+    } else if b.len() >= 5 && &b[1..5] == b" \\| " {
+        5
+    } else {
         // A date-time prefix that is not capnslog: read the rest as plain text.
         return Ok(text_line(rest)?.map(|f| LineFacts { time: f.time.or(time), ..f }));
-    }
+    };
     let level = char::from(b[0]);
-    let body = &rest[4..];
+    let body = &rest[sep..];
     let msg = match body.find(": ") {
         Some(i) if !body[..i].contains(' ') => &body[i + 2..],
         _ => body,

@@ -152,10 +152,43 @@ pub fn strip_paste_prefix(line: &str) -> &str {
                 Some((_, at)) => &s[at..],
                 None => return s,
             },
+            Some(c) if c.is_ascii_alphabetic() => match label_prefix(s) {
+                Some(at) => &s[at..],
+                None => return s,
+            },
             _ => return s,
         };
     }
     s
+}
+
+/// A source label some tools put before each line: `docker compose logs` (`milvus-etcd        | {...}`),
+/// `talosctl logs` (`talos-cp-1: {...}`), a log viewer's display-time column (`Tue, Mar 15 2022 5:04:44 pm |
+/// 2022-03-15 09:04:44.521958 W ...`). Where the line starts: after the first `| ` or `: ` within 64 bytes that is
+/// followed by a zap record (`{"`) or a capnslog date (`2022-03-15 `), a `: ` label being one word. klog lines
+/// (`I0606 ...`) are left alone.
+fn label_prefix(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    if b.len() < 2 || (b"IWEF".contains(&b[0]) && b[1].is_ascii_digit()) {
+        return None;
+    }
+    let mut end = s.len().min(64);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &s[..end];
+    let record_at = |i: usize| {
+        let rest = s[i..].trim_start_matches(' ');
+        let r = rest.as_bytes();
+        let capnslog_date =
+            r.len() > 11 && r[..4].iter().all(u8::is_ascii_digit) && r[4] == b'-' && r[7] == b'-' && r[10] == b' ';
+        (rest.starts_with("{\"") || capnslog_date).then(|| s.len() - rest.len())
+    };
+    // A `: ` label is one word (`talos-cp-1:`); journald and syslog prefixes (`Aug 17 12:26:12 host etcd[9683]: `)
+    // have spaces and are the wrapper readers' to unwrap.
+    let bar = head.match_indices("| ").map(|(i, _)| i);
+    let colon = head.match_indices(": ").map(|(i, _)| i).filter(|i| !head[..*i].contains(' '));
+    bar.chain(colon).filter_map(|i| record_at(i + 2)).min()
 }
 
 /// goreman / foreman output (`10:53:12 etcd3 | <line>`, the Procfile runners of etcd's own docs): the process
@@ -626,6 +659,23 @@ mod tests {
         let old =
             "[etcd] Dec  1 22:13:06.623 INFO      | kubernetes-master: state changed from 'follower' to 'leader'.";
         assert_eq!(strip_paste_prefix(old), &old[7..]);
+    }
+
+    #[test]
+    fn source_labels_before_each_line_are_stripped() {
+        // Real: milvus-io/milvus#34821 (docker compose), siderolabs/talos#5794 (talosctl logs), sealos-io/sealos#882
+        // (a Rancher UI copy); each line cut after the record's first fields.
+        let compose = r#"milvus-etcd        | {"level":"warn","ts":"2024-07-23T23:59:08.991Z","caller":"etcdserver/util.go:166","msg":"apply request took too long""#;
+        assert!(strip_paste_prefix(compose).starts_with("{\"level\""));
+        let talos = r#"talos-cp-1: {"level":"warn","ts":"2022-06-30T08:52:30.057Z","caller":"etcdserver/util.go:166""#;
+        assert!(strip_paste_prefix(talos).starts_with("{\"level\""));
+        let viewer = r#"Tue, Mar 15 2022 5:04:44 pm | 2022-03-15 09:04:44.521958 W \| etcdserver: read-only range request "key:\"/registry/health\" " with result "range_response_count:0 size:7" took too long (146.553126ms) to execute"#;
+        assert!(strip_paste_prefix(viewer).starts_with("2022-03-15 09:04:44.521958 W"));
+        // Lines that start with their own record, or klog, keep everything.
+        let klog = "I0606 12:49:14.243674  859512 leaderelection.go:250] attempting to acquire leader lease kube-system/k3s...";
+        assert_eq!(strip_paste_prefix(klog), klog);
+        let prose = "etcdserver: read-only range request took too long: see above";
+        assert_eq!(strip_paste_prefix(prose), prose);
     }
 
     #[test]

@@ -71,6 +71,8 @@ enum FileKind {
     KubectlText,
     /// must-gather `etcd_info/etcd_object_count` (keys per resource).
     ObjectCounts,
+    /// `iostat -x` device tables: device means, not etcd's fsync latency, so listed but not weighed.
+    Iostat,
     /// `etcdctl ... -w json` (must-gather `etcd_info/`).
     Etcdctl(parse::etcdctl::EtcdctlKind),
     Documentation,
@@ -186,6 +188,7 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             | FileKind::MetricCapture
             | FileKind::ProbeReport
             | FileKind::DiskPaste
+            | FileKind::Iostat
             | FileKind::Documentation
             | FileKind::Unrecognised => 3,
         };
@@ -275,6 +278,21 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             }
             FileKind::KubectlText => read_kubectl_text(&path, &shown, &mut evidence, &mut placer),
             FileKind::Etcdctl(kind) => read_etcdctl(kind, &path, &shown, &mut evidence),
+            FileKind::Iostat => match read_text(&path) {
+                Ok(text) => {
+                    let format = match parse::diskpaste::iostat_write_await(&text) {
+                        Some((device, ms)) => format!(
+                            "iostat -x device table: highest w_await {ms:.1} ms on {device} (a device mean over the \
+                             interval, not etcd's fsync latency; not weighed)"
+                        ),
+                        None => "iostat -x device table (no w_await column; not weighed)".to_string(),
+                    };
+                    let mut input = InputSummary::without_lines(shown, format, 0);
+                    input.lines = text.lines().count() as u64;
+                    evidence.inputs.push(input);
+                }
+                Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+            },
             FileKind::ObjectCounts => match std::fs::read_to_string(&path) {
                 Ok(text) => {
                     let counts = parse::etcdctl::object_counts(&text).unwrap_or_default();
@@ -471,6 +489,9 @@ fn sniff(path: &Path) -> io::Result<FileKind> {
         && (parse::kubectl::looks_like_describe(&text) || parse::kubectl::looks_like_table(&text))
     {
         return Ok(FileKind::KubectlText);
+    }
+    if kind == FileKind::Unrecognised && parse::diskpaste::looks_like_iostat(&text) {
+        return Ok(FileKind::Iostat);
     }
     if kind == FileKind::Unrecognised && parse::etcdctl::object_counts(&text).is_some() {
         return Ok(FileKind::ObjectCounts);
