@@ -1333,6 +1333,19 @@ pub fn storage_word(v: StorageVerdict) -> &'static str {
     }
 }
 
+/// The storage verdict for a heading: `too slow, high confidence`.
+pub fn storage_tag(s: &StorageAssessment) -> String {
+    match s.confidence {
+        Some(c) => format!("{}, {} confidence", storage_word(s.verdict), confidence_word(c)),
+        None => storage_word(s.verdict).to_owned(),
+    }
+}
+
+/// The members a storage section lists: those with any disk or consensus figure.
+pub fn storage_members(s: &StorageAssessment) -> impl Iterator<Item = &MemberStorage> {
+    s.members.iter().filter(|m| m.verdict != StorageVerdict::Unknown || m.slow_applies + m.late_heartbeats > 0)
+}
+
 /// What a disk figure was measured by.
 pub fn basis_words(b: DiskBasis) -> &'static str {
     match b {

@@ -20,7 +20,7 @@ use super::format::{
     Clock, MEMBER_COUNT_COLUMNS, RESTART_EVIDENCE_COMMANDS, describe_collection, disk_metric_name, fmt_attribution,
     fmt_ms, fmt_origin_range, fmt_span, fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window,
     member_counts, member_storage_line, node_facts, nodes_omitted_note, omitted_note, select_timeline, short_origin,
-    storage_headline, storage_settle_words, storage_word, subject_label, subject_short,
+    storage_headline, storage_members, storage_settle_words, storage_tag, subject_label, subject_short,
 };
 use super::model::{
     AdviceKind, Cause, Citation, ContainerHistory, HeadlineKind, Link, MemberSignals, Outcome, Report, RestartRecord,
@@ -293,18 +293,11 @@ fn storage_key(v: StorageVerdict) -> &'static str {
 
 fn storage(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
     let s = &report.storage;
-    let tag = match s.confidence {
-        Some(c) => format!("{}, {} confidence", storage_word(s.verdict), c.word()),
-        None => storage_word(s.verdict).to_owned(),
-    };
+    let tag = storage_tag(s);
     writeln!(out, "<section id=\"storage\" class=\"storage\" data-storage=\"{}\">", storage_key(s.verdict))?;
     writeln!(out, "<h2>Storage: {}</h2>", escape(&tag))?;
     writeln!(out, "<p class=\"headline\">{}</p>", escape(&storage_headline(s)))?;
-    let members: Vec<_> = s
-        .members
-        .iter()
-        .filter(|m| m.verdict != StorageVerdict::Unknown || m.slow_applies + m.late_heartbeats > 0)
-        .collect();
+    let members: Vec<_> = storage_members(s).collect();
     if !members.is_empty() {
         writeln!(out, "<ul class=\"plain\">")?;
         for m in members {

@@ -11,7 +11,7 @@ use super::format::{
     Clock, MEMBER_COUNT_COLUMNS, RESTART_EVIDENCE_COMMANDS, describe_collection, disk_metric_name, fmt_attribution,
     fmt_origin_range, fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_counts,
     member_storage_line, node_facts, nodes_omitted_note, omitted_note, select_timeline, spark_caption, sparkline,
-    storage_headline, storage_settle_words, storage_word, subject_short,
+    storage_headline, storage_members, storage_settle_words, storage_tag, subject_short,
 };
 use super::model::{AdviceKind, Citation, ContainerHistory, HeadlineKind, Report, RestartRecord, StorageVerdict};
 use crate::evidence::Subject;
@@ -148,17 +148,10 @@ fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
 
 fn storage(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
     let s = &report.storage;
-    let tag = match s.confidence {
-        Some(c) => format!("{}, {} confidence", storage_word(s.verdict), c.word()),
-        None => storage_word(s.verdict).to_owned(),
-    };
+    let tag = storage_tag(s);
     writeln!(out, "## Storage: {}\n", text(&tag))?;
     writeln!(out, "**{}**\n", text(&storage_headline(s)))?;
-    let members: Vec<_> = s
-        .members
-        .iter()
-        .filter(|m| m.verdict != StorageVerdict::Unknown || m.slow_applies + m.late_heartbeats > 0)
-        .collect();
+    let members: Vec<_> = storage_members(s).collect();
     for m in &members {
         writeln!(out, "- {}", text(&member_storage_line(m)))?;
     }

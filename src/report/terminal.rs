@@ -12,8 +12,8 @@ use super::RenderOpts;
 use super::format::{
     Clock, RESTART_EVIDENCE_COMMANDS, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range,
     fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_storage_line, node_facts, nodes_omitted_note,
-    omitted_note, select_timeline, short_origin, spark_caption, sparkline, storage_headline, storage_settle_words,
-    storage_word, subject_short, wrap,
+    omitted_note, select_timeline, short_origin, spark_caption, sparkline, storage_headline, storage_members,
+    storage_settle_words, storage_tag, subject_short, wrap,
 };
 use super::model::{
     AdviceKind, Cause, Citation, ContainerHistory, HeadlineKind, LatencyStats, MemberSignals, Outcome, Report,
@@ -222,10 +222,7 @@ impl Renderer<'_> {
     /// Is etcd's storage too slow? The answer, one line per member, the records behind it, and what would settle it.
     fn storage(&self, out: &mut dyn Write) -> io::Result<()> {
         let s = &self.report.storage;
-        let tag = match s.confidence {
-            Some(c) => format!("{}, {} confidence", storage_word(s.verdict), c.word()),
-            None => storage_word(s.verdict).to_owned(),
-        };
+        let tag = storage_tag(s);
         self.section(out, &format!("STORAGE: {tag}"))?;
         let style = match s.verdict {
             StorageVerdict::TooSlow => red().bold(),
@@ -233,9 +230,7 @@ impl Renderer<'_> {
             StorageVerdict::Healthy | StorageVerdict::Unknown => cyan().bold(),
         };
         self.wrapped(out, "  ", 2, 2, &storage_headline(s), style, None)?;
-        for m in
-            s.members.iter().filter(|m| m.verdict != StorageVerdict::Unknown || m.slow_applies + m.late_heartbeats > 0)
-        {
+        for m in storage_members(s) {
             self.wrapped(out, "    - ", 6, 6, &member_storage_line(m), plain(), None)?;
         }
         if s.cpu_or_pause_suspected {
