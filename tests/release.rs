@@ -42,8 +42,11 @@ fn missing_tools() -> Vec<String> {
     if !zig {
         missing.push("zig (python3 -m pip install ziglang)".into());
     }
-    if !root().join("../shared/tools/validate_krew.py").exists() {
-        missing.push("../shared/tools/validate_krew.py".into());
+    let validator = std::env::var_os("VALIDATE_KREW")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/tools/validate_krew.py"));
+    if !validator.exists() {
+        missing.push(format!("{} (or VALIDATE_KREW)", validator.display()));
     }
     missing
 }
