@@ -191,15 +191,7 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
     // Disk evidence must precede the restart: look in [end - window, end]. Symptoms during a long
     // defragmentation on the same member are the defragmentation's (it blocks etcd and rewrites the db).
     let defrag_runs = members::defrags(ctx.etcd, window_start, end, th);
-    let defrag_slack = Duration::seconds(windows::DEFRAG_SLACK_SECS);
-    let excused: Vec<members::Excused> = defrag_runs
-        .iter()
-        .map(|d| members::Excused {
-            member: d.member.clone(),
-            from: d.began_at - defrag_slack,
-            to: d.ended_at + defrag_slack,
-        })
-        .collect();
+    let excused = members::defrag_excuses(&defrag_runs);
     let disk_raw = members::disk_finding(ctx.etcd, window_start, end, th);
     let mut disk = members::disk_finding_except(ctx.etcd, window_start, end, th, &excused);
     let defrags: Vec<Citation> = defrag_runs.iter().map(|d| d.citation.clone()).take(3).collect();

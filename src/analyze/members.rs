@@ -151,6 +151,40 @@ fn waited_on_flock(view: &EtcdView, member: &str, s: &Signal) -> bool {
     })
 }
 
+/// The stretches a defragmentation of `run` explains, with the slack of [`windows::DEFRAG_SLACK_SECS`].
+pub fn defrag_excuses(runs: &[DefragRun]) -> Vec<Excused> {
+    let slack = Duration::seconds(crate::analyze::thresholds::windows::DEFRAG_SLACK_SECS);
+    runs.iter()
+        .map(|d| Excused { member: d.member.clone(), from: d.began_at - slack, to: d.ended_at + slack })
+        .collect()
+}
+
+/// Whether a disk symptom of `member` stands as disk evidence: not inside an `excused` stretch of the same member,
+/// and not a db open that waited on the file lock.
+pub fn disk_symptom_kept(view: &EtcdView, excused: &[Excused], member: &str, s: &Signal) -> bool {
+    !excused.iter().any(|e| e.member == member && s.first_at <= e.to && s.last_at >= e.from)
+        && !waited_on_flock(view, member, s)
+}
+
+/// Slow applied entries (not read-only ranges) per member over `[from, to]`, counted in lines, leaving out what
+/// `excused` explains ([`disk_symptom_kept`]). Members apply every
+/// entry through their own backends, so slow disks everywhere give every member a comparable count, while a slow
+/// (or CPU-starved) leader leaves its followers with a few.
+pub fn slow_applied_counts<'v>(
+    view: &'v EtcdView,
+    from: Timestamp,
+    to: Timestamp,
+    excused: &[Excused],
+) -> BTreeMap<&'v str, u64> {
+    let mut applied: BTreeMap<&str, u64> = BTreeMap::new();
+    for (m, s) in view.in_range(from, to, SignalClass::SlowApply) {
+        if matches!(s.kind, SignalKind::SlowApply { read_only: false, .. }) && disk_symptom_kept(view, excused, m, s) {
+            *applied.entry(m).or_insert(0) += s.count;
+        }
+    }
+    applied
+}
+
 /// [`disk_finding`] leaving out the symptoms inside `excused` stretches (same member), and db opens that waited
 /// on the file lock.
 pub fn disk_finding_except(
@@ -173,10 +207,7 @@ pub fn disk_finding_except(
         citations: Vec::new(),
         shape: None,
     };
-    let kept = |m: &str, s: &Signal| {
-        !excused.iter().any(|e| e.member == m && s.first_at <= e.to && s.last_at >= e.from)
-            && !waited_on_flock(view, m, s)
-    };
+    let kept = |m: &str, s: &Signal| disk_symptom_kept(view, excused, m, s);
     let in_range = |class| view.in_range(from, to, class).filter(move |(m, s)| kept(m, s));
     let mut best_wal: BTreeMap<&str, &Signal> = BTreeMap::new();
     for (m, s) in in_range(SignalClass::SlowWalSync) {
@@ -234,14 +265,7 @@ pub fn disk_finding_except(
         )
         .filter(|t| *t <= to)
         .max();
-    // Members apply every entry through their own backends: slow disks everywhere slow every member's applies at
-    // a comparable rate, while a slow (or CPU-starved) leader leaves its followers with a few slow ones.
-    let mut applied: BTreeMap<&str, u64> = BTreeMap::new();
-    for (m, s) in in_range(SignalClass::SlowApply) {
-        if matches!(s.kind, SignalKind::SlowApply { read_only: false, .. }) {
-            *applied.entry(m).or_insert(0) += s.count;
-        }
-    }
+    let applied = slow_applied_counts(view, from, to, excused);
     let busiest = applied.values().copied().max().unwrap_or(0);
     let comparable =
         |m: &str| applied.get(m).copied().unwrap_or(0) * crate::analyze::storage::SHAPE_COMPARABLE_RATE >= busiest;
@@ -389,12 +413,7 @@ pub fn lone_heartbeat_member(view: &EtcdView, from: Timestamp, to: Timestamp) ->
         return None;
     }
     let lone = late.pop_first()?;
-    let mut applied: BTreeMap<&str, u64> = BTreeMap::new();
-    for (m, s) in view.in_range(from, to, SignalClass::SlowApply) {
-        if matches!(s.kind, SignalKind::SlowApply { read_only: false, .. }) {
-            *applied.entry(m).or_insert(0) += s.count;
-        }
-    }
+    let applied = slow_applied_counts(view, from, to, &[]);
     let own = applied.get(lone).copied().unwrap_or(0);
     // The starved member is slow itself: a few late heartbeats alone are noise on any cluster.
     if own < LONE_MIN_APPLIES {
