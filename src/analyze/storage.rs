@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Duration;
 
-use crate::analyze::members::{EtcdView, cite_signal};
+use crate::analyze::members::{self, EtcdView, cite_signal, max_latency};
 use crate::analyze::thresholds::{Thresholds, windows};
 use crate::evidence::{
     DiskProbe, Evidence, LatencyDigest, MetricSeries, Signal, SignalClass, SignalKind, Subject, Timestamp,
@@ -29,21 +29,6 @@ fn digest(s: &Signal) -> LatencyDigest {
         (Some(d), _) if d.count > 0 => d.clone(),
         (_, Some(ms)) => LatencyDigest::single(ms),
         _ => LatencyDigest::new(),
-    }
-}
-
-fn max_ms(s: &Signal) -> f64 {
-    let d = digest(s);
-    if d.count > 0 { d.max_ms } else { 0.0 }
-}
-
-/// Backend operations that measure the disk. Defragmentation is stop-the-world by design and compaction is work
-/// etcd chose to do: slow ones are competing explanations, not disk latency.
-fn backend_measures_disk(s: &Signal) -> bool {
-    match &s.kind {
-        SignalKind::SlowBackend { operation, .. } => !matches!(operation.as_str(), "defrag" | "compaction"),
-        SignalKind::MetricQuantile { .. } => true,
-        _ => false,
     }
 }
 
@@ -116,24 +101,14 @@ pub fn apply_shape(
         all.merge(&per_member[m].0);
     }
     let apply_p50 = all.quantile(0.5)?;
-    // Late heartbeats of matching size on one member (only a leader sends heartbeats).
-    let mut best: Option<(&str, LatencyDigest, Vec<&Signal>)> = None;
+    // Late heartbeats of matching size on one member (only a leader sends heartbeats): the member that logged most.
+    let mut late: BTreeMap<&str, (LatencyDigest, Vec<&Signal>)> = BTreeMap::new();
     for (m, s) in view.in_range(from, to, SignalClass::HeartbeatLate) {
-        match &mut best {
-            Some((bm, d, v)) if *bm == m => {
-                d.merge(&digest(s));
-                v.push(s);
-            }
-            _ => {
-                let d = digest(s);
-                let better = best.as_ref().is_none_or(|(_, bd, _)| d.count > bd.count);
-                if better {
-                    best = Some((m, d, vec![s]));
-                }
-            }
-        }
+        let e = late.entry(m).or_default();
+        e.0.merge(&digest(s));
+        e.1.push(s);
     }
-    let (leader, hb, hb_signals) = best?;
+    let (leader, (hb, hb_signals)) = late.into_iter().max_by_key(|(_, (d, _))| d.count)?;
     // etcd reports how far past its expected 2x heartbeat interval the heartbeat went; the raft loop was blocked
     // for that plus the expected duration, which is what compares with an apply's time.
     let interval = hb_signals
@@ -287,37 +262,35 @@ pub fn assess(
         d.slow_metric_ops += slow;
         d.best.push((r.value_ms, reading_citation(&r.origin, r)));
     }
-    // A defragmentation holds the backend and rewrites the whole database: slow syncs on that member while it runs
-    // are its doing (analyze::members::defrags), not evidence about the disk at other times.
-    let defrag_runs = match (from, to) {
-        (Some(f), Some(t)) => crate::analyze::members::defrags(view, f, t, th),
+    // What attribution sets aside, the storage verdict does too: symptoms of a member while a defragmentation holds
+    // its backend and rewrites the database, and a db open that waited on the file lock.
+    let excused = match (from, to) {
+        (Some(f), Some(t)) => members::defrag_excuses(&members::defrags(view, f, t, th)),
         _ => Vec::new(),
     };
-    let in_defrag = |m: &str, s: &Signal| {
-        defrag_runs.iter().any(|d| d.member == m && s.first_at >= d.began_at && s.first_at <= d.ended_at)
-    };
+    let excused_here = |m: &str, s: &Signal| !members::disk_symptom_kept(view, &excused, m, s);
     let mut first_disk: Option<Timestamp> = None;
     for (m, sigs) in &view.by_member {
         let d = disks.get_mut(m).expect("every logged member has an entry");
         for s in sigs {
             match &s.kind {
-                SignalKind::SlowWalSync { .. } if in_defrag(m, s) => {}
+                SignalKind::SlowWalSync { .. } | SignalKind::SlowBackend { .. } if excused_here(m, s) => {}
                 SignalKind::SlowWalSync { .. } => {
                     d.wal.merge(&digest(s));
                     d.wal_first = Some(d.wal_first.map_or(s.first_at, |t| t.min(s.first_at)));
-                    d.best.push((max_ms(s), cite_signal(m, s)));
+                    d.best.push((max_latency(s), cite_signal(m, s)));
                 }
-                SignalKind::SlowBackend { .. } if backend_measures_disk(s) && max_ms(s) >= th.slow_fdatasync_ms => {
+                SignalKind::SlowBackend { .. } if max_latency(s) >= th.slow_fdatasync_ms => {
                     d.backend.merge(&digest(s));
                     d.wal_first = Some(d.wal_first.map_or(s.first_at, |t| t.min(s.first_at)));
-                    d.best.push((max_ms(s), cite_signal(m, s)));
+                    d.best.push((max_latency(s), cite_signal(m, s)));
                 }
                 SignalKind::MetricQuantile { .. } => {
                     // Metric steps over --metric-disk-ms; the series below gives every step.
                     if d.wal_first.is_none() {
                         d.wal_first = Some(s.first_at);
                     }
-                    d.best.push((max_ms(s), cite_signal(m, s)));
+                    d.best.push((max_latency(s), cite_signal(m, s)));
                 }
                 SignalKind::SlowApply { .. } => d.apply.merge(&digest(s)),
                 SignalKind::HeartbeatLate { .. } => d.heartbeat.merge(&digest(s)),
@@ -888,6 +861,34 @@ mod tests {
             1,
         ));
         slow_wal(&mut e, "node-1", 400, 3000.0);
+        assert_eq!(analyze_now(&e).storage.verdict, StorageVerdict::TooSlow);
+    }
+
+    #[test]
+    fn the_heartbeats_compared_are_those_of_the_member_that_logged_most() {
+        // Two bursts of very late heartbeats on etcd-a, then a leader change and twenty matching ones on etcd-b.
+        let mut e = etcd_cluster();
+        for m in ["etcd-a", "etcd-b", "etcd-c"] {
+            slow_applies(&mut e, m, 300, 30, 330.0);
+        }
+        heartbeats_late_by(&mut e, "etcd-a", 290, 2, 900.0);
+        heartbeats_late_by(&mut e, "etcd-b", 320, 20, 120.0);
+        let r = analyze_now(&e);
+        assert_eq!(r.storage.verdict, StorageVerdict::TooSlow, "{:?}", r.storage);
+        assert!(r.storage.basis.contains(&DiskBasis::ApplyShape));
+    }
+
+    #[test]
+    fn a_db_open_that_waited_on_the_file_lock_is_not_the_disk() {
+        // As attribution does (analyze::members::disk_symptom_kept): the `took` of the open is the lock wait.
+        let mut e = one_member_log();
+        e.signals.push(signal(member("node-1"), SignalKind::DbLocked { took_ms: Some(10_000.0) }, 100, 1));
+        let open = SignalKind::SlowBackend { operation: "open backend db".into(), took_ms: 10_500.0 };
+        e.signals.push(signal(member("node-1"), open.clone(), 105, 1));
+        assert_eq!(analyze_now(&e).storage.verdict, StorageVerdict::Unknown);
+        // Without the lock line, a 10.5 s db open is the disk's.
+        let mut e = one_member_log();
+        e.signals.push(signal(member("node-1"), open, 105, 1));
         assert_eq!(analyze_now(&e).storage.verdict, StorageVerdict::TooSlow);
     }
 
