@@ -205,7 +205,7 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                     evidence.gaps.push(unreadable(&shown, &e));
                 }
             }
-            FileKind::DiskPaste => match read_text(&path) {
+            FileKind::DiskPaste => match read_text(&path, &shown, &mut evidence) {
                 Ok(text) => {
                     let paste = parse::diskpaste::parse(&text);
                     let format = disk_paste_evidence(&paste, &shown, &mut evidence);
@@ -217,7 +217,7 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                 }
                 Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
             },
-            FileKind::Metrics => match read_text(&path) {
+            FileKind::Metrics => match read_text(&path, &shown, &mut evidence) {
                 Ok(text) => {
                     let paste = parse::diskpaste::parse(&text);
                     let dump = disk_paste_evidence(&paste, &shown, &mut evidence);
@@ -278,7 +278,7 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
             }
             FileKind::KubectlText => read_kubectl_text(&path, &shown, &mut evidence, &mut placer),
             FileKind::Etcdctl(kind) => read_etcdctl(kind, &path, &shown, &mut evidence),
-            FileKind::Iostat => match read_text(&path) {
+            FileKind::Iostat => match read_text(&path, &shown, &mut evidence) {
                 Ok(text) => {
                     let format = match parse::diskpaste::iostat_write_await(&text) {
                         Some((device, ms)) => format!(
@@ -330,11 +330,31 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
     Ok(evidence)
 }
 
-/// A whole (possibly gzipped) text file.
-fn read_text(path: &Path) -> io::Result<String> {
+/// Metric dumps, disk pastes and iostat tables are read whole into memory, up to this many bytes: a real one is
+/// kilobytes to a few MiB; anything past the cap is reported as a gap, not read.
+const MAX_TEXT_BYTES: u64 = 64 << 20;
+
+/// A (possibly gzipped) text file, at most `limit` bytes of it; true when it was cut there.
+fn read_text_limited(path: &Path, limit: u64) -> io::Result<(String, bool)> {
     let mut bytes = Vec::new();
-    open(path)?.read_to_end(&mut bytes)?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    let cut = bytes.len() as u64 > limit;
+    bytes.truncate(limit as usize);
+    Ok((String::from_utf8_lossy(&bytes).into_owned(), cut))
+}
+
+/// [`read_text_limited`] at [`MAX_TEXT_BYTES`], recording a gap when the file was cut.
+fn read_text(path: &Path, shown: &str, evidence: &mut Evidence) -> io::Result<String> {
+    let (text, cut) = read_text_limited(path, MAX_TEXT_BYTES)?;
+    if cut {
+        evidence.gaps.push(Gap {
+            what: format!("file {shown} past its first {} MiB", MAX_TEXT_BYTES >> 20),
+            why: "larger than a metrics dump or disk paste is".into(),
+            impact: "figures past the cut are not part of the analysis".into(),
+            remedy: "give the relevant part of the file".into(),
+        });
+    }
+    Ok(text)
 }
 
 /// Puts a paste's readings and fio result into the evidence; returns the input's format description.
@@ -2080,6 +2100,15 @@ mod format_tests {
         assert_eq!(wal[0].subject, Subject::EtcdMember { name: "embedded".into() });
         assert_eq!(wal.iter().map(|s| s.latency.as_ref().unwrap().max_ms).fold(0.0, f64::max), 71162.122634);
         assert_eq!(wal[0].first_at.to_rfc3339(), "2017-06-20T12:54:01+00:00");
+    }
+
+    #[test]
+    fn text_files_read_whole_are_cut_at_the_limit_and_say_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("metrics.txt");
+        std::fs::write(&path, "0123456789").unwrap();
+        assert_eq!(read_text_limited(&path, 4).unwrap(), ("0123".to_string(), true));
+        assert_eq!(read_text_limited(&path, 10).unwrap(), ("0123456789".to_string(), false));
     }
 
     #[test]
