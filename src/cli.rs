@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::analyze::thresholds::Thresholds;
 use crate::analyze::{SinceAnchor, WindowSpec};
+use crate::model::thresholds::Thresholds;
 
 const EXIT_CODES: &str = "\
 Exit status:

@@ -8,6 +8,7 @@ pub mod analyze;
 pub mod cli;
 pub mod complete;
 pub mod evidence;
+pub mod model;
 pub mod parse;
 pub mod report;
 pub mod sources;
@@ -17,8 +18,8 @@ use std::io::Write;
 use anyhow::Context as _;
 
 use cli::{Cli, Command, FailOn, OutputFormat, Settings};
+use model::Report;
 use report::RenderOpts;
-use report::model::Report;
 
 /// How a run ended; `main` maps it to the exit status documented in `--help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +71,7 @@ impl VersionInfo {
             version: env!("CARGO_PKG_VERSION"),
             commit: env!("ETCD_TRIAGE_GIT_COMMIT"),
             target: env!("ETCD_TRIAGE_TARGET"),
-            report_schema: report::model::SCHEMA_VERSION,
+            report_schema: model::SCHEMA_VERSION,
         }
     }
 }
@@ -489,7 +490,7 @@ fn emit(report: &Report, settings: &Settings) -> anyhow::Result<Outcome> {
     .context("writing the report")?;
     let matched = match settings.fail_on {
         Some(FailOn::Storage) => report.headline.storage_latency,
-        Some(FailOn::Disk) => report.storage.verdict == report::model::StorageVerdict::TooSlow,
+        Some(FailOn::Disk) => report.storage.verdict == model::StorageVerdict::TooSlow,
         Some(FailOn::Any) => report.verdict.cause.is_some(),
         None => false,
     };

@@ -131,7 +131,7 @@ fn version_reports_the_build_and_the_report_schema() {
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(v["report_schema"], kubectl_etcd_triage::report::model::SCHEMA_VERSION);
+    assert_eq!(v["report_schema"], kubectl_etcd_triage::model::SCHEMA_VERSION);
     let target = v["target"].as_str().unwrap();
     assert!(target.starts_with(std::env::consts::ARCH) && target.contains(std::env::consts::OS), "{target}");
     let commit = v["commit"].as_str().unwrap();

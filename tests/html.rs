@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use kubectl_etcd_triage::analyze::{self, Params, WindowSpec};
-use kubectl_etcd_triage::report::model::Report;
+use kubectl_etcd_triage::model::Report;
 use kubectl_etcd_triage::report::{RenderOpts, html};
 use kubectl_etcd_triage::sources::files::{ReadOptions, read_paths};
 

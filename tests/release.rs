@@ -196,7 +196,7 @@ fn a_krew_style_install_runs_under_real_kubectl() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["version"], VERSION);
     assert_eq!(v["target"], if arch == "arm64" { "aarch64-unknown-linux-musl" } else { "x86_64-unknown-linux-musl" });
-    assert_eq!(v["report_schema"], kubectl_etcd_triage::report::model::SCHEMA_VERSION);
+    assert_eq!(v["report_schema"], kubectl_etcd_triage::model::SCHEMA_VERSION);
     let git = Command::new("git").args(["rev-parse", "--short=12", "HEAD"]).current_dir(root()).output().unwrap();
     assert_eq!(v["commit"], String::from_utf8_lossy(&git.stdout).trim(), "the release names its commit");
     let completion =

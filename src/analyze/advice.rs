@@ -3,7 +3,7 @@
 //!
 //! Pure; no I/O.
 
-use crate::report::model::{AdviceKind, Cause, Recommendation};
+use crate::model::{AdviceKind, Cause, Recommendation};
 
 fn rec(kind: AdviceKind, title: &str, detail: &str) -> Recommendation {
     Recommendation { kind, title: title.to_string(), detail: detail.to_string() }

@@ -14,9 +14,9 @@ use chrono::Duration;
 
 use crate::analyze::members::{self, DiskLevel, EtcdView, citations_for, cite_signal};
 use crate::analyze::restarts::{ContainerCase, Run};
-use crate::analyze::thresholds::{Thresholds, windows};
 use crate::evidence::{Signal, SignalClass, SignalKind, Timestamp};
-use crate::report::model::{Attribution, Cause, Citation, Confidence, Link};
+use crate::model::thresholds::{Thresholds, windows};
+use crate::model::{Attribution, Cause, Citation, Confidence, Link};
 
 /// Evidence shared by all attributions.
 pub struct Context<'a> {

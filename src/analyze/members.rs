@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Duration;
 
-use crate::analyze::thresholds::Thresholds;
 use crate::evidence::{Evidence, LatencyDigest, MetricSeries, Signal, SignalClass, SignalKind, Subject, Timestamp};
-use crate::report::model::{Citation, DiskMetricSeries, LatencyStats, Link, MemberSignals};
+use crate::model::thresholds::Thresholds;
+use crate::model::{Citation, DiskMetricSeries, LatencyStats, Link, MemberSignals};
 
 /// The etcd side of the evidence, indexed for questions over time ranges.
 pub struct EtcdView<'a> {
@@ -141,7 +141,7 @@ pub struct Excused {
 /// A `opened backend db` that waited on the file lock: a `db file is flocked` (or capnslog `holds the file lock`)
 /// on the same member shortly before it. Its `took` is the wait, not the disk.
 fn waited_on_flock(view: &EtcdView, member: &str, s: &Signal) -> bool {
-    use crate::analyze::thresholds::windows::FLOCK_WAIT_SECS;
+    use crate::model::thresholds::windows::FLOCK_WAIT_SECS;
     if !matches!(&s.kind, SignalKind::SlowBackend { operation, .. } if operation == "open backend db") {
         return false;
     }
@@ -153,7 +153,7 @@ fn waited_on_flock(view: &EtcdView, member: &str, s: &Signal) -> bool {
 
 /// The stretches a defragmentation of `run` explains, with the slack of [`windows::DEFRAG_SLACK_SECS`].
 pub fn defrag_excuses(runs: &[DefragRun]) -> Vec<Excused> {
-    let slack = Duration::seconds(crate::analyze::thresholds::windows::DEFRAG_SLACK_SECS);
+    let slack = Duration::seconds(crate::model::thresholds::windows::DEFRAG_SLACK_SECS);
     runs.iter()
         .map(|d| Excused { member: d.member.clone(), from: d.began_at - slack, to: d.ended_at + slack })
         .collect()
@@ -306,9 +306,9 @@ pub struct Stall {
 /// Stalls that began in `[from, to]`: a heartbeat late by at least `stall_without_fsync_ms` on a member with no slow
 /// fdatasync on that member from 30 s before the stall to 5 s after the warning. The warning comes when the loop
 /// resumes, so lines up to a minute after `to` are read to find stalls that began before it (the windows are in
-/// [`crate::analyze::thresholds::windows`]).
+/// [`crate::model::thresholds::windows`]).
 pub fn stalls(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresholds) -> Vec<Stall> {
-    use crate::analyze::thresholds::windows::{STALL_AFTER_SECS, STALL_BEFORE_SECS, STALL_LOOKAHEAD_SECS};
+    use crate::model::thresholds::windows::{STALL_AFTER_SECS, STALL_BEFORE_SECS, STALL_LOOKAHEAD_SECS};
     let mut out = Vec::new();
     for (m, s) in view.in_range(from, to + Duration::seconds(STALL_LOOKAHEAD_SECS), SignalClass::HeartbeatLate) {
         let exceeded = max_latency(s);
@@ -362,7 +362,7 @@ pub fn defrags(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thresholds)
     out
 }
 
-const STALL_LOOKAHEAD: i64 = crate::analyze::thresholds::windows::STALL_LOOKAHEAD_SECS;
+const STALL_LOOKAHEAD: i64 = crate::model::thresholds::windows::STALL_LOOKAHEAD_SECS;
 
 /// Members that sent pre-votes at one term for at least `prevote_loop_secs` within `[from, to]` with no leader
 /// elected on them meanwhile: cut off from their peers, or the cluster lost quorum (members removed or down).

@@ -8,16 +8,15 @@ pub mod members;
 pub mod nodes;
 pub mod restarts;
 pub mod storage;
-pub mod thresholds;
 pub mod timeline;
 pub mod verdict;
 
 use chrono::Duration;
 
 use crate::evidence::{EventRecord, Evidence, Signal, Subject, Timestamp};
-use crate::report::model::{ContainerHistory, EventSummary, Report, RestartRecord, SCHEMA_VERSION, Window};
+use crate::model::thresholds::Thresholds;
+use crate::model::{ContainerHistory, EventSummary, Report, RestartRecord, SCHEMA_VERSION, Window};
 use members::EtcdView;
-use thresholds::Thresholds;
 
 /// Where `--since` counts back from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,8 +289,7 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
     let verdict = verdict::decide(&containers, &member_stats, &gaps, have_etcd_logs, th);
     let headline = verdict::headline(&verdict, &storage);
     let causes = verdict::causes_for_advice(&verdict, &containers);
-    let recommendations =
-        advice::recommendations(&causes, verdict.outcome == crate::report::model::Outcome::Inconclusive);
+    let recommendations = advice::recommendations(&causes, verdict.outcome == crate::model::Outcome::Inconclusive);
 
     Report {
         schema_version: SCHEMA_VERSION,

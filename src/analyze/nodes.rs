@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::evidence::{ContainerRecord, MetricSeries, NodeRecord, Subject, Timestamp};
-use crate::report::model::{ContainerHistory, MemberSignals, NodeDiskLatency, NodeSummary};
+use crate::model::{ContainerHistory, MemberSignals, NodeDiskLatency, NodeSummary};
 
 /// At most this many nodes are listed; the report says how many more matched.
 pub const MAX_NODES: usize = 20;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 
-use crate::analyze::thresholds::windows::SAME_RESTART_SECS;
+use crate::model::thresholds::windows::SAME_RESTART_SECS;
 
 use crate::evidence::{
     ContainerRecord, ContainerState, EventRecord, Evidence, LogSpan, Origin, Signal, SignalClass, Subject, Termination,

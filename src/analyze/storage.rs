@@ -14,11 +14,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::Duration;
 
 use crate::analyze::members::{self, EtcdView, cite_signal, max_latency};
-use crate::analyze::thresholds::{Thresholds, windows};
 use crate::evidence::{
     DiskProbe, Evidence, LatencyDigest, MetricSeries, Signal, SignalClass, SignalKind, Subject, Timestamp,
 };
-use crate::report::model::{
+use crate::model::thresholds::{Thresholds, windows};
+use crate::model::{
     Citation, Confidence, ConsensusTrouble, DiskBasis, Link, MemberStorage, StorageAssessment, StorageSettle,
     StorageVerdict,
 };
@@ -638,7 +638,7 @@ mod tests {
         wal_series,
     };
     use crate::evidence::{DiskProbe, Evidence, InputSummary, Origin, SignalKind};
-    use crate::report::model::{Cause, Confidence, DiskBasis, HeadlineKind, Outcome, StorageSettle, StorageVerdict};
+    use crate::model::{Cause, Confidence, DiskBasis, HeadlineKind, Outcome, StorageSettle, StorageVerdict};
 
     /// `count` slow applies of `took_ms` on `who`, one a second from `at`.
     fn slow_applies(e: &mut Evidence, who: &str, at: i64, count: u64, took_ms: f64) {

@@ -8,7 +8,7 @@ use crate::evidence::{
     ContainerRecord, ContainerState, EventRecord, LatencyDigest, MemberId, Origin, Signal, SignalKind, Subject,
     Termination, Timestamp,
 };
-use crate::report::model::{Cause, Confidence, Outcome};
+use crate::model::{Cause, Confidence, Outcome};
 
 pub(super) fn t(secs: i64) -> Timestamp {
     Timestamp::from_timestamp(1_790_000_000 + secs, 0).expect("valid test time")
@@ -95,7 +95,7 @@ pub(super) fn analyze_now(e: &Evidence) -> Report {
     analyze(e, &Params { now: t(3600), window: WindowSpec::default(), thresholds: Thresholds::default() })
 }
 
-pub(super) fn only_restart(r: &Report) -> &crate::report::model::Attribution {
+pub(super) fn only_restart(r: &Report) -> &crate::model::Attribution {
     let c = &r.containers[0];
     let last = c.restarts.last().expect("a placed restart");
     &last.attribution

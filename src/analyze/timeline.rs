@@ -4,9 +4,9 @@
 //! Pure; no I/O.
 
 use crate::analyze::members::fmt_ms_plain;
-use crate::analyze::thresholds::Thresholds;
 use crate::evidence::{EventRecord, LatencyDigest, NodeRecord, Signal, SignalClass, Subject};
-use crate::report::model::{ContainerHistory, Severity, TimelineRow};
+use crate::model::thresholds::Thresholds;
+use crate::model::{ContainerHistory, Severity, TimelineRow};
 
 fn severity(class: SignalClass) -> Severity {
     use SignalClass as C;

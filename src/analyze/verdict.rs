@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 
 use crate::analyze::members::fmt_ms_plain;
-use crate::analyze::thresholds::Thresholds;
 use crate::evidence::{Gap, SignalClass};
-use crate::report::model::{
+use crate::model::thresholds::Thresholds;
+use crate::model::{
     Alternative, Cause, Citation, Confidence, ContainerHistory, Link, MemberSignals, Outcome, RestartRecord, Verdict,
 };
 
@@ -408,11 +408,8 @@ fn settle(top: Cause, conf: Confidence, gaps: &[Gap], have_etcd_logs: bool, majo
 }
 
 /// Which answer leads: the restart attribution when restarts are in the evidence, else the storage verdict.
-pub fn headline(
-    verdict: &Verdict,
-    storage: &crate::report::model::StorageAssessment,
-) -> crate::report::model::Headline {
-    use crate::report::model::{Headline, HeadlineKind, StorageVerdict};
+pub fn headline(verdict: &Verdict, storage: &crate::model::StorageAssessment) -> crate::model::Headline {
+    use crate::model::{Headline, HeadlineKind, StorageVerdict};
     if verdict.outcome == Outcome::NoRestarts {
         Headline { kind: HeadlineKind::Storage, storage_latency: storage.verdict == StorageVerdict::TooSlow }
     } else {

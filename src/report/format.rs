@@ -6,12 +6,12 @@
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use super::model::{
+use crate::evidence::{Collection, Origin, Subject, Timestamp};
+use crate::model::thresholds::Thresholds;
+use crate::model::{
     Cause, Confidence, DiskBasis, LatencyStats, MemberStorage, Outcome, Report, Severity, StorageAssessment,
     StorageSettle, StorageVerdict, TimelineRow, Verdict,
 };
-use crate::analyze::thresholds::Thresholds;
-use crate::evidence::{Collection, Origin, Subject, Timestamp};
 
 /// Formats a duration given in milliseconds for humans, with 2-3 significant digits:
 /// `850ns`, `4.3µs`, `12ms`, `850ms`, `1.2s`, `59s`, `2m3s`, `10m`, `1h5m`.
@@ -400,7 +400,7 @@ pub fn spark_caption(points: &[(Timestamp, f64)], clock: &Clock) -> Option<Strin
 
 /// What the kubelet reports about a node, on one line: `arm64 · kernel 6.6.31 · containerd://1.7.24 · kubelet
 /// v1.33.1 · Debian GNU/Linux 12`; unknown parts are left out.
-pub fn node_facts(n: &super::model::NodeSummary) -> String {
+pub fn node_facts(n: &crate::model::NodeSummary) -> String {
     let parts = [
         n.info.architecture.clone(),
         n.info.kernel_version.as_ref().map(|k| format!("kernel {k}")),
@@ -419,7 +419,7 @@ pub fn nodes_omitted_note(omitted: usize) -> Option<String> {
 }
 
 /// The analysed window in the display zone: `14:00:00-15:30:00`, `from ...`, `until ...` or `all evidence`.
-pub fn fmt_window(w: &super::model::Window, tz: Tz) -> String {
+pub fn fmt_window(w: &crate::model::Window, tz: Tz) -> String {
     match (w.from, w.to) {
         (Some(from), Some(to)) => fmt_span(from, to, tz),
         (Some(from), None) => format!("from {}", fmt_time(from, tz)),
@@ -442,7 +442,7 @@ pub const MEMBER_COUNT_COLUMNS: [&str; 9] = [
 ];
 
 /// A member's line counts in the order of [`MEMBER_COUNT_COLUMNS`].
-pub fn member_counts(m: &super::model::MemberSignals) -> [u64; 9] {
+pub fn member_counts(m: &crate::model::MemberSignals) -> [u64; 9] {
     [
         m.leader_changes_seen,
         m.elections_started,
@@ -523,13 +523,13 @@ pub(crate) fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Timestamp
 /// i.e. 14:00-15:30 in Europe/Berlin).
 #[cfg(test)]
 pub(crate) fn sample_report() -> Report {
-    use super::model::*;
     use crate::evidence::{Gap, InputSummary};
+    use crate::model::*;
 
     let t = |h: u32, mi: u32, s: u32| utc(2026, 11, 25, h, mi, s);
     let o = |file: &str, line: u64| Origin::new(file, Some(line));
     let cite = |at: Timestamp, claim: &str, origin: Origin| Citation {
-        link: crate::report::model::Link::Disk,
+        link: crate::model::Link::Disk,
         at: Some(at),
         claim: claim.into(),
         origin,
@@ -950,8 +950,8 @@ pub(crate) fn sample_report() -> Report {
             basis: "--since 2h before the latest evidence".into(),
             excluded: 17,
         },
-        headline: super::model::Headline { kind: super::model::HeadlineKind::Restarts, storage_latency: true },
-        storage: super::model::StorageAssessment::unknown(),
+        headline: crate::model::Headline { kind: crate::model::HeadlineKind::Restarts, storage_latency: true },
+        storage: crate::model::StorageAssessment::unknown(),
         verdict: Verdict {
             outcome: Outcome::StorageLatency,
             cause: Some(Cause::StorageLatency),

@@ -22,11 +22,11 @@ use super::format::{
     member_counts, member_storage_line, node_facts, nodes_omitted_note, omitted_note, select_timeline, short_origin,
     storage_headline, storage_members, storage_settle_words, storage_tag, subject_label, subject_short,
 };
-use super::model::{
+use crate::evidence::{Origin, SignalClass, Subject, Timestamp};
+use crate::model::{
     AdviceKind, Cause, Citation, ContainerHistory, HeadlineKind, Link, MemberSignals, Outcome, Report, RestartRecord,
     Severity, StorageVerdict, TimelineRow,
 };
-use crate::evidence::{Origin, SignalClass, Subject, Timestamp};
 
 /// Writes the HTML report.
 pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Result<()> {

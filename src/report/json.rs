@@ -73,7 +73,7 @@
 use std::io::{self, Write};
 
 use super::RenderOpts;
-use super::model::Report;
+use crate::model::Report;
 
 /// Writes the report as pretty-printed JSON followed by a newline.
 pub fn render(report: &Report, out: &mut dyn Write, _opts: &RenderOpts) -> io::Result<()> {
@@ -84,8 +84,8 @@ pub fn render(report: &Report, out: &mut dyn Write, _opts: &RenderOpts) -> io::R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::SCHEMA_VERSION;
     use crate::report::format::sample_report;
-    use crate::report::model::SCHEMA_VERSION;
 
     fn render_to_string(opts: &RenderOpts) -> String {
         crate::report::render_to_string(render, &sample_report(), opts)

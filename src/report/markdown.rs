@@ -13,8 +13,8 @@ use super::format::{
     member_storage_line, node_facts, nodes_omitted_note, omitted_note, select_timeline, spark_caption, sparkline,
     storage_headline, storage_members, storage_settle_words, storage_tag, subject_short,
 };
-use super::model::{AdviceKind, Citation, ContainerHistory, HeadlineKind, Report, RestartRecord, StorageVerdict};
 use crate::evidence::Subject;
+use crate::model::{AdviceKind, Citation, ContainerHistory, HeadlineKind, Report, RestartRecord, StorageVerdict};
 
 /// Writes the Markdown report.
 pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Result<()> {

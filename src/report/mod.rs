@@ -1,4 +1,4 @@
-//! Rendering one [`model::Report`] value: coloured terminal text, JSON (the versioned contract), Markdown for
+//! Rendering one [`crate::model::Report`] value: coloured terminal text, JSON (the versioned contract), Markdown for
 //! tickets and a self-contained HTML page with a timeline chart.
 //!
 //! Pure: renderers write into any `io::Write` and never decide colour or time zone themselves (those come in
@@ -8,10 +8,9 @@ pub mod format;
 pub mod html;
 pub mod json;
 pub mod markdown;
-pub mod model;
 pub mod terminal;
 
-pub use model::Report;
+pub use crate::model::Report;
 
 /// Settings resolved once by the CLI.
 #[derive(Debug, Clone)]

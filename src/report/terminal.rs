@@ -15,7 +15,7 @@ use super::format::{
     omitted_note, select_timeline, short_origin, spark_caption, sparkline, storage_headline, storage_members,
     storage_settle_words, storage_tag, subject_short, wrap,
 };
-use super::model::{
+use crate::model::{
     AdviceKind, Cause, Citation, ContainerHistory, HeadlineKind, LatencyStats, MemberSignals, Outcome, Report,
     RestartRecord, Severity, StorageVerdict, TimelineRow,
 };

@@ -5,8 +5,10 @@
 
 use serde::Serialize;
 
-use crate::analyze::thresholds::Thresholds;
+pub mod thresholds;
+
 use crate::evidence::{Collection, Gap, InputSummary, NodeInfo, Origin, SignalClass, Subject, Timestamp};
+use thresholds::Thresholds;
 
 /// Version of the JSON schema (`schema_version` in every report).
 pub const SCHEMA_VERSION: &str = "etcd-triage/report/v2";
