@@ -791,7 +791,7 @@ fn cpu_concerns_etcd(s: &Signal, etcd_members: &[&str]) -> bool {
 }
 
 fn fmt_window(secs: i64) -> String {
-    if secs % 60 == 0 { format!("{} min", secs / 60) } else { format!("{secs}s") }
+    crate::model::units::Millis::from_secs(secs).to_string()
 }
 
 fn ago(first: Option<Timestamp>, end: Timestamp) -> String {

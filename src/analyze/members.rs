@@ -559,9 +559,9 @@ pub fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-/// Plain duration text for claims (renderers have their own, richer formatting).
+/// Duration text for claims: the one spelling, [`crate::model::units::Millis`]'s `Display`, as the renderers print.
 pub fn fmt_ms_plain(ms: f64) -> String {
-    if ms >= 1000.0 { format!("{:.1}s", ms / 1000.0) } else { format!("{ms:.0}ms") }
+    crate::model::units::Millis(ms).to_string()
 }
 
 fn stats(d: &LatencyDigest) -> LatencyStats {

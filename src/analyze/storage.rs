@@ -18,6 +18,7 @@ use crate::evidence::{
     DiskProbe, Evidence, LatencyDigest, MetricSeries, Signal, SignalClass, SignalKind, Subject, Timestamp,
 };
 use crate::model::thresholds::{Thresholds, windows};
+use crate::model::units::Millis;
 use crate::model::{
     Citation, Confidence, ConsensusTrouble, DiskBasis, Link, MemberStorage, StorageAssessment, StorageSettle,
     StorageVerdict,
@@ -517,7 +518,7 @@ pub fn assess(
             break;
         }
         let figure = match (p.fdatasync_p99_ms, p.iops) {
-            (Some(p99), _) => format!("fdatasync p99 {p99:.2} ms"),
+            (Some(p99), _) => format!("fdatasync p99 {}", Millis(p99)),
             (None, Some(iops)) => format!("{iops:.0} write+fdatasync IOPS (no sync percentiles)"),
             (None, None) => continue,
         };
@@ -583,17 +584,17 @@ pub fn assess(
 /// `etcd_disk_wal_fsync_duration_seconds p99 2-4ms (367535 syncs, 48 at 512ms or more)`.
 fn reading_citation(origin: &crate::evidence::Origin, r: &crate::evidence::DiskReading) -> Citation {
     let mut claim = format!(
-        "{}: {} p{:.0} {:.1} ms",
+        "{}: {} p{:.0} {}",
         r.member.as_deref().unwrap_or("etcd"),
         r.metric,
         r.quantile * 100.0,
-        r.value_ms
+        Millis(r.value_ms)
     );
     if let Some((lo, hi)) = r.bucket_ms {
-        claim.push_str(&format!(" (between the {lo}..{hi} ms buckets)"));
+        claim.push_str(&format!(" (between the {}..{} buckets)", Millis(lo), Millis(hi)));
     }
     if let (Some(total), Some(slow)) = (r.total_ops, r.slow_ops) {
-        claim.push_str(&format!(", {slow} of {total} at 512 ms or more"));
+        claim.push_str(&format!(", {slow} of {total} at {} or more", Millis(512.0)));
     }
     Citation { at: None, link: Link::Disk, claim, origin: origin.clone() }
 }

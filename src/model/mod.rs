@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 pub mod thresholds;
+pub mod units;
 
 use crate::evidence::{Collection, Gap, InputSummary, NodeInfo, Origin, SignalClass, Subject, Timestamp};
 use thresholds::Thresholds;

@@ -8,60 +8,16 @@ use chrono_tz::Tz;
 
 use crate::evidence::{Collection, Origin, Subject, Timestamp};
 use crate::model::thresholds::Thresholds;
+use crate::model::units::Millis;
 use crate::model::{
     Cause, Confidence, DiskBasis, LatencyStats, MemberStorage, Outcome, Report, Severity, StorageAssessment,
     StorageSettle, StorageVerdict, TimelineRow, Verdict,
 };
 
-/// Formats a duration given in milliseconds for humans, with 2-3 significant digits:
-/// `850ns`, `4.3µs`, `12ms`, `850ms`, `1.2s`, `59s`, `2m3s`, `10m`, `1h5m`.
-///
-/// Values are rounded before the unit is chosen, so 999.7 ms prints `1s`, not `1000ms`. Negative values keep
-/// their sign; NaN and infinities print `n/a`.
+/// Formats a duration given in milliseconds for humans: the one spelling, [`Millis`]'s `Display` (`850ms`,
+/// `1.2s`, `3s`, `2m3s`). Kept as a function so that every renderer's call stays short.
 pub fn fmt_ms(ms: f64) -> String {
-    if !ms.is_finite() {
-        return "n/a".to_owned();
-    }
-    if ms < 0.0 {
-        return format!("-{}", fmt_ms(-ms));
-    }
-    if ms == 0.0 {
-        return "0ms".to_owned();
-    }
-    // Sub-second units, smallest first: the first unit whose rounded value stays below 1000 wins.
-    for (per_ms, unit) in [(1e6, "ns"), (1e3, "µs"), (1.0, "ms")] {
-        let value = round_sig(ms * per_ms);
-        if value < 1000.0 {
-            return format!("{}{unit}", fmt_sig(value));
-        }
-    }
-    let secs = round_sig(ms / 1000.0);
-    if secs < 60.0 {
-        return format!("{}s", fmt_sig(secs));
-    }
-    let total_secs = (ms / 1000.0).round() as u64;
-    if total_secs < 3600 {
-        return match total_secs % 60 {
-            0 => format!("{}m", total_secs / 60),
-            secs => format!("{}m{secs}s", total_secs / 60),
-        };
-    }
-    let total_mins = (ms / 60_000.0).round() as u64;
-    match total_mins % 60 {
-        0 => format!("{}h", total_mins / 60),
-        mins => format!("{}h{mins}m", total_mins / 60),
-    }
-}
-
-/// Rounds to one decimal below 10 and to an integer from 10 on (2-3 significant digits).
-fn round_sig(v: f64) -> f64 {
-    let tenths = (v * 10.0).round() / 10.0;
-    if tenths < 10.0 { tenths } else { v.round() }
-}
-
-/// Prints a value from [`round_sig`] without a trailing `.0`.
-fn fmt_sig(v: f64) -> String {
-    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") }
+    Millis(ms).to_string()
 }
 
 /// Lowercase confidence word (`high`).

@@ -399,7 +399,7 @@ const MAX_TERMS_SHOWN: usize = 6;
 
 /// Latency reference lines: etcd's WAL fsync guidance (p99 under 10 ms), 100 ms (the default heartbeat
 /// interval) and 1 s (etcd's slow-fdatasync warning).
-const GUIDES_MS: [(f64, &str); 3] = [(10.0, "10 ms"), (100.0, "100 ms"), (1000.0, "1 s")];
+const GUIDES_MS: [(f64, &str); 3] = [(10.0, "10ms"), (100.0, "100ms"), (1000.0, "1s")];
 
 /// Maps times to x.
 #[derive(Debug, Clone, Copy)]

@@ -552,7 +552,7 @@ fn prometheus_evidence(
 }
 
 fn ms_text(seconds: f64) -> String {
-    if seconds.is_infinite() { "+Inf".into() } else { crate::report::format::fmt_ms(seconds * 1000.0) }
+    if seconds.is_infinite() { "+Inf".into() } else { crate::model::units::Millis(seconds * 1000.0).to_string() }
 }
 
 fn prom_gap(base: &str, why: String) -> Gap {
