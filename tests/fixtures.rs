@@ -373,7 +373,7 @@ fn undated_klog_lines_are_placed_against_dated_evidence_and_the_assumption_is_st
         .as_array()
         .unwrap()
         .iter()
-        .find(|row| row["summary"].as_str().unwrap().contains("lease"))
+        .find(|row| row["kind"]["class"] == "lease_renew_failed")
         .expect("the scheduler's lease errors are on the timeline");
     assert!(lease_row["from"].as_str().unwrap().starts_with("2026-11-25T"), "{lease_row}");
 }

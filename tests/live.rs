@@ -107,7 +107,7 @@ fn live_run_over_https_attributes_the_restarts_to_storage_with_only_the_rbac_rol
     let nodes = report["nodes"].as_array().unwrap();
     assert_eq!(nodes.len(), 3, "{nodes:#?}");
     for n in nodes {
-        assert!(n["why_listed"].to_string().contains("runs etcd member"), "{n:#}");
+        assert!(n["why_listed"].to_string().contains("\"etcd_member\""), "{n:#}");
         assert!(!n["kernel_version"].as_str().unwrap_or("").is_empty(), "{n:#}");
         assert!(!n["container_runtime"].as_str().unwrap_or("").is_empty(), "{n:#}");
     }

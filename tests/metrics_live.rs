@@ -208,7 +208,7 @@ fn etcd_metrics_and_prometheus_see_injected_fsync_latency() {
     assert!(values.iter().any(|v| *v < 100.0), "calm steps are drawn too: {values:?}");
     assert!(values.iter().any(|v| *v >= 256.0), "injected latency: {values:?}");
     let node = report["nodes"].as_array().unwrap().iter().find(|n| n["name"] == "lab-node").expect("lab-node listed");
-    assert!(node["why_listed"].to_string().contains("runs etcd member etcd-lab"), "{node:#}");
+    assert!(node["why_listed"].to_string().contains("\"member\":\"etcd-lab\""), "{node:#}");
     let disk = &node["disk_write_latency"];
     assert!(disk["metric"].as_str().unwrap().starts_with("node disk write latency ("), "{node:#}");
     assert!(disk["max_ms"].as_f64().unwrap() >= 0.0, "{node:#}");

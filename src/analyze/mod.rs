@@ -4,6 +4,7 @@
 
 pub mod advice;
 pub mod attribution;
+pub mod bursts;
 pub mod members;
 pub mod nodes;
 pub mod restarts;

@@ -6,8 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::evidence::NodeCondition;
 use crate::evidence::{ContainerRecord, MetricSeries, NodeRecord, Subject, Timestamp};
-use crate::model::{ContainerHistory, MemberSignals, NodeDiskLatency, NodeSummary};
+use crate::model::{ContainerHistory, ListedFor, MemberSignals, NodeConditionState, NodeDiskLatency, NodeSummary};
 
 /// At most this many nodes are listed; the report says how many more matched.
 pub const MAX_NODES: usize = 20;
@@ -15,6 +16,11 @@ pub const MAX_NODES: usize = 20;
 /// Whether a condition is abnormal: `Ready` must be `True`, every other (pressure) condition `False`.
 pub fn abnormal(condition_type: &str, status: &str) -> bool {
     if condition_type == "Ready" { status != "True" } else { status == "True" }
+}
+
+/// A condition as the report keeps it.
+pub fn condition_state(c: &NodeCondition) -> NodeConditionState {
+    NodeConditionState { condition: c.condition_type.clone(), status: c.status.clone(), reason: c.reason.clone() }
 }
 
 /// Summaries of the relevant nodes, those with the most reasons to be listed first, at most [`MAX_NODES`];
@@ -27,10 +33,10 @@ pub fn summaries(
     series: &[MetricSeries],
     window: (Option<Timestamp>, Option<Timestamp>),
 ) -> (Vec<NodeSummary>, usize) {
-    let mut why: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut why: BTreeMap<&str, BTreeSet<ListedFor>> = BTreeMap::new();
     for c in containers {
         if let Some(node) = &c.node {
-            why.entry(node).or_default().insert(format!("runs restarted {}", c.container));
+            why.entry(node).or_default().insert(ListedFor::RestartedContainer { container: c.container.clone() });
         }
     }
     // kubeadm names the etcd pod `etcd-<node>` and the member `<node>`; the lab and many bundles name the member
@@ -38,7 +44,7 @@ pub fn summaries(
     for m in members {
         for p in pods.iter().filter(|p| p.pod == m.member || p.pod == format!("etcd-{}", m.member)) {
             if let Some(node) = &p.node {
-                why.entry(node).or_default().insert(format!("runs etcd member {}", m.member));
+                why.entry(node).or_default().insert(ListedFor::EtcdMember { member: m.member.clone() });
             }
         }
     }
@@ -48,19 +54,12 @@ pub fn summaries(
         if !seen.insert(n.name.as_str()) {
             continue;
         }
-        let conditions: Vec<String> = n
-            .conditions
-            .iter()
-            .filter(|c| abnormal(&c.condition_type, &c.status))
-            .map(|c| {
-                let reason = c.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
-                format!("{}={}{reason}", c.condition_type, c.status)
-            })
-            .collect();
-        let mut reasons: Vec<String> =
+        let conditions: Vec<NodeConditionState> =
+            n.conditions.iter().filter(|c| abnormal(&c.condition_type, &c.status)).map(condition_state).collect();
+        let mut reasons: Vec<ListedFor> =
             why.get(n.name.as_str()).map(|s| s.iter().cloned().collect()).unwrap_or_default();
         if !conditions.is_empty() {
-            reasons.push("abnormal condition".into());
+            reasons.push(ListedFor::AbnormalCondition);
         }
         if reasons.is_empty() {
             continue;
@@ -183,10 +182,12 @@ mod tests {
         assert_eq!(omitted, 0);
         let names: Vec<&str> = list.iter().map(|n| n.name.as_str()).collect();
         assert_eq!(names, vec!["rpi-1", "rpi-2"], "the quiet node is left out");
-        assert_eq!(list[0].why_listed, vec!["runs etcd member rpi-1".to_string()]);
+        assert_eq!(list[0].why_listed, vec![ListedFor::EtcdMember { member: "rpi-1".into() }]);
         assert_eq!(list[0].roles, vec!["control-plane".to_string()]);
         assert_eq!(list[0].info.architecture.as_deref(), Some("arm64"));
-        assert_eq!(list[1].conditions, vec!["DiskPressure=True".to_string()]);
+        assert_eq!(list[1].why_listed, vec![ListedFor::AbnormalCondition]);
+        let c = &list[1].conditions;
+        assert_eq!((c.len(), c[0].condition.as_str(), c[0].status.as_str()), (1, "DiskPressure", "True"));
         // node-exporter at 10.0.0.7:9100 is every node here (all have that address in this test): the slowest
         // write latency inside the window.
         let disk = list[0].disk_write_latency.as_ref().expect("mapped by address");

@@ -3,10 +3,13 @@
 //!
 //! Pure; no I/O.
 
-use crate::analyze::members::fmt_ms_plain;
+use chrono::Duration;
+
+use crate::analyze::bursts;
 use crate::evidence::{EventRecord, LatencyDigest, NodeRecord, Signal, SignalClass, Subject};
 use crate::model::thresholds::Thresholds;
-use crate::model::{ContainerHistory, Severity, TimelineRow};
+use crate::model::units::Millis;
+use crate::model::{ContainerHistory, RowKind, RowLatency, Severity, TimelineRow};
 
 fn severity(class: SignalClass) -> Severity {
     use SignalClass as C;
@@ -42,22 +45,13 @@ fn severity(class: SignalClass) -> Severity {
     }
 }
 
-struct Open {
-    row: TimelineRow,
-    class: SignalClass,
-    digest: LatencyDigest,
-}
-
-fn summarize(class: SignalClass, count: u64, digest: &LatencyDigest) -> String {
-    let mut s = if count > 1 { format!("{count}x {}", class.describe()) } else { class.describe().to_string() };
-    if digest.count > 1 {
-        if let (Some(p99), Some(max)) = (digest.quantile(0.99), Some(digest.max_ms)) {
-            s.push_str(&format!(", p99 {}, max {}", fmt_ms_plain(p99), fmt_ms_plain(max)));
-        }
-    } else if digest.count == 1 {
-        s.push_str(&format!(", {}", fmt_ms_plain(digest.max_ms)));
+/// The latency of a folded row: p99 and max over several timed lines, the one value of a single line.
+fn row_latency(digest: &LatencyDigest) -> Option<RowLatency> {
+    match digest.count {
+        0 => None,
+        1 => Some(RowLatency { p99: None, max: Millis(digest.max_ms) }),
+        _ => Some(RowLatency { p99: digest.quantile(0.99).map(Millis), max: Millis(digest.max_ms) }),
     }
-    s
 }
 
 /// Node conditions worth a row: a pressure condition that is True, or Ready that is not True, with the time it
@@ -69,13 +63,13 @@ fn node_rows(nodes: &[&NodeRecord]) -> Vec<TimelineRow> {
             let abnormal = super::nodes::abnormal(&c.condition_type, &c.status);
             let Some(at) = c.last_transition else { continue };
             if abnormal {
-                let reason = c.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
                 rows.push(TimelineRow {
                     from: at,
                     to: at,
                     subject: Subject::Node { name: n.name.clone() },
                     count: 1,
-                    summary: format!("node condition {}={}{reason}", c.condition_type, c.status),
+                    kind: RowKind::NodeCondition(super::nodes::condition_state(c)),
+                    latency: None,
                     severity: Severity::Warning,
                     first: n.origin.clone(),
                     last: None,
@@ -86,6 +80,46 @@ fn node_rows(nodes: &[&NodeRecord]) -> Vec<TimelineRow> {
     rows
 }
 
+/// One row per folded run of a subject's bursts of one class ([`bursts::fold`]).
+fn signal_rows(signals: &[&Signal], th: &Thresholds) -> Vec<TimelineRow> {
+    let mut sorted: Vec<&Signal> = signals.to_vec();
+    sorted.sort_by(|a, b| a.first_at.cmp(&b.first_at).then(a.first.cmp(&b.first)));
+    let runs = bursts::fold(
+        sorted,
+        |s| (s.class(), s.subject.clone()),
+        |s| (s.first_at, s.last_at),
+        Duration::seconds(th.timeline_fold_secs),
+    );
+    runs.into_iter()
+        .filter_map(|run| {
+            let (head, tail) = run.items.split_first()?;
+            let class = head.class();
+            let mut digest = LatencyDigest::new();
+            for s in &run.items {
+                if let Some(d) = &s.latency {
+                    digest.merge(d);
+                }
+            }
+            let count: u64 = run.items.iter().map(|s| s.count).sum();
+            let last = match tail.last() {
+                Some(s) => Some(s.last.clone()),
+                None => (head.count > 1).then(|| head.last.clone()),
+            };
+            Some(TimelineRow {
+                from: run.from,
+                to: run.to,
+                subject: head.subject.clone(),
+                count,
+                kind: RowKind::Signal { class },
+                latency: row_latency(&digest),
+                severity: severity(class),
+                first: head.first.clone(),
+                last,
+            })
+        })
+        .collect()
+}
+
 /// Builds the folded timeline from signals (already in the window), container histories, events and nodes.
 pub fn build(
     signals: &[&Signal],
@@ -94,64 +128,24 @@ pub fn build(
     nodes: &[&NodeRecord],
     th: &Thresholds,
 ) -> Vec<TimelineRow> {
-    let mut sorted: Vec<&Signal> = signals.to_vec();
-    sorted.sort_by(|a, b| a.first_at.cmp(&b.first_at).then(a.first.cmp(&b.first)));
-    let mut rows: Vec<TimelineRow> = Vec::new();
-    let mut open: Vec<Open> = Vec::new();
-    for s in sorted {
-        let class = s.class();
-        if let Some(o) = open.iter_mut().find(|o| o.class == class && o.row.subject == s.subject) {
-            if (s.first_at - o.row.to).num_seconds() <= th.timeline_fold_secs {
-                o.row.count += s.count;
-                o.row.to = o.row.to.max(s.last_at);
-                o.row.last = Some(s.last.clone());
-                if let Some(d) = &s.latency {
-                    o.digest.merge(d);
-                }
-                continue;
-            }
-        }
-        if let Some(i) = open.iter().position(|o| o.class == class && o.row.subject == s.subject) {
-            let done = open.swap_remove(i);
-            rows.push(finish(done));
-        }
-        let mut digest = LatencyDigest::new();
-        if let Some(d) = &s.latency {
-            digest.merge(d);
-        }
-        open.push(Open {
-            row: TimelineRow {
-                from: s.first_at,
-                to: s.last_at,
-                subject: s.subject.clone(),
-                count: s.count,
-                summary: String::new(),
-                severity: severity(class),
-                first: s.first.clone(),
-                last: (s.count > 1).then(|| s.last.clone()),
-            },
-            class,
-            digest,
-        });
-    }
-    rows.extend(open.into_iter().map(finish));
+    let mut rows = signal_rows(signals, th);
     for c in containers {
         let subject =
             Subject::Container { namespace: c.namespace.clone(), pod: c.pod.clone(), container: c.container.clone() };
         for r in &c.restarts {
-            let approx = if r.approximate { " (time from its last log line)" } else { "" };
-            let exit = r.exit_code.map(|e| format!(" exit {e}")).unwrap_or_default();
-            let reason = r.reason.as_ref().map(|e| format!(" {e}")).unwrap_or_default();
             rows.push(TimelineRow {
                 from: r.ended_at,
                 to: r.ended_at,
                 subject: subject.clone(),
                 count: 1,
-                summary: format!(
-                    "restart{exit}{reason}{approx} -> {} ({} confidence)",
-                    r.attribution.cause.describe(),
-                    r.attribution.confidence.word()
-                ),
+                kind: RowKind::Restart {
+                    exit_code: r.exit_code,
+                    reason: r.reason.clone(),
+                    approximate: r.approximate,
+                    cause: r.attribution.cause,
+                    confidence: r.attribution.confidence,
+                },
+                latency: None,
                 severity: Severity::Restart,
                 first: r.origin.clone(),
                 last: None,
@@ -173,21 +167,22 @@ pub fn build(
             to: e.last_at,
             subject,
             count: e.count as u64,
-            summary: format!("event {} x{}: {}", e.reason, e.count, crate::analyze::members::truncate(&e.message, 90)),
+            kind: RowKind::Event { reason: e.reason.clone(), message: e.message.clone() },
+            latency: None,
             severity: if e.event_type == "Warning" { Severity::Warning } else { Severity::Info },
             first: e.origin.clone(),
             last: None,
         });
     }
     rows.extend(node_rows(nodes));
-    rows.sort_by(|a, b| a.from.cmp(&b.from).then(a.subject.cmp(&b.subject)).then(a.summary.cmp(&b.summary)));
+    rows.sort_by(|a, b| {
+        a.from
+            .cmp(&b.from)
+            .then(a.subject.cmp(&b.subject))
+            .then(a.kind.rank().cmp(&b.kind.rank()))
+            .then_with(|| (a.kind.signal_class(), &a.first).cmp(&(b.kind.signal_class(), &b.first)))
+    });
     rows
-}
-
-fn finish(o: Open) -> TimelineRow {
-    let mut row = o.row;
-    row.summary = summarize(o.class, row.count, &o.digest);
-    row
 }
 
 #[cfg(test)]
@@ -214,6 +209,13 @@ mod tests {
         };
         let rows = node_rows(&[&node]);
         assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].summary, "node condition DiskPressure=True (KubeletHasDiskPressure)");
+        assert_eq!(
+            rows[0].kind,
+            RowKind::NodeCondition(crate::model::NodeConditionState {
+                condition: "DiskPressure".into(),
+                status: "True".into(),
+                reason: Some("KubeletHasDiskPressure".into()),
+            })
+        );
     }
 }

@@ -330,10 +330,10 @@ pub struct NodeSummary {
     pub name: String,
     /// From `node-role.kubernetes.io/<role>` labels.
     pub roles: Vec<String>,
-    /// Why it is listed: `runs restarted karmada-controller-manager`, `runs etcd member etcd-node1`, ...
-    pub why_listed: Vec<String>,
-    /// Abnormal conditions: `DiskPressure=True (KubeletHasDiskPressure)`, `Ready=False`.
-    pub conditions: Vec<String>,
+    /// Why it is listed (it runs an etcd member, a restarted container, or has an abnormal condition).
+    pub why_listed: Vec<ListedFor>,
+    /// Abnormal conditions (`DiskPressure` `True`, `Ready` `False`).
+    pub conditions: Vec<NodeConditionState>,
     /// What the kubelet reports about it (kernel, runtime, kubelet, architecture, OS image).
     #[serde(flatten)]
     pub info: NodeInfo,
@@ -341,6 +341,18 @@ pub struct NodeSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_write_latency: Option<NodeDiskLatency>,
     pub origin: Origin,
+}
+
+/// Why a node is listed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ListedFor {
+    /// It runs this etcd member.
+    EtcdMember { member: String },
+    /// It runs this restarted container.
+    RestartedContainer { container: String },
+    /// It has an abnormal condition (listed in `conditions`).
+    AbnormalCondition,
 }
 
 /// node-exporter's mean write latency (write time over writes completed) of a node's slowest device.
@@ -405,15 +417,80 @@ pub struct TimelineRow {
     pub from: Timestamp,
     pub to: Timestamp,
     pub subject: Subject,
-    /// Lines folded into the row.
+    /// Lines folded into the row (for an event, the kubelet's count). The words print it once
+    /// (`report::words::timeline`).
     pub count: u64,
-    /// `slow apply, p99 1.2s, max 2.4s`.
-    pub summary: String,
+    /// What the row records.
+    pub kind: RowKind,
+    /// The latency of the folded lines, when they carry one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency: Option<RowLatency>,
     pub severity: Severity,
     /// First and (when different) last record.
     pub first: Origin,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<Origin>,
+}
+
+/// What a timeline row records.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RowKind {
+    /// A burst of one signal class on one subject, folded ([`crate::analyze::bursts`]).
+    Signal { class: SignalClass },
+    /// A container's run ended, with the restart's attribution.
+    Restart {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// The time comes from the run's last log line.
+        approximate: bool,
+        cause: Cause,
+        confidence: Confidence,
+    },
+    /// A kubelet event (warnings and kills), its message as recorded.
+    Event { reason: String, message: String },
+    /// An abnormal node condition, at its last transition.
+    NodeCondition(NodeConditionState),
+}
+
+impl RowKind {
+    /// The signal class of a signal row.
+    pub fn signal_class(&self) -> Option<SignalClass> {
+        match self {
+            RowKind::Signal { class } => Some(*class),
+            _ => None,
+        }
+    }
+
+    /// Rank among rows of the same time and subject: signals, restarts, events, node conditions.
+    pub fn rank(&self) -> u8 {
+        match self {
+            RowKind::Signal { .. } => 0,
+            RowKind::Restart { .. } => 1,
+            RowKind::Event { .. } => 2,
+            RowKind::NodeCondition(_) => 3,
+        }
+    }
+}
+
+/// A node condition's type, status and reason (`DiskPressure`, `True`, `KubeletHasDiskPressure`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct NodeConditionState {
+    pub condition: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The latency of a folded row: its p99 when several lines carried one, and its maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RowLatency {
+    #[serde(rename = "p99_ms", skip_serializing_if = "Option::is_none")]
+    pub p99: Option<units::Millis>,
+    #[serde(rename = "max_ms")]
+    pub max: units::Millis,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -94,6 +94,18 @@ pub mod windows {
     pub const FLOCK_WAIT_SECS: i64 = 600;
 }
 
+/// How bursts of signals are folded ([`crate::analyze::bursts`], the one folder): the timeline joins a
+/// subject's bursts of one class closer than [`Thresholds::timeline_fold_secs`]; the per-minute views (the chart's
+/// latency series, the minutes in which a quorum applied slowly) bucket them by these.
+pub mod bursts {
+    /// Width of one bucket: a minute. etcd's slow-operation lines come in bursts of seconds; a minute keeps a
+    /// stall and the lines logged as it ends together, and matches the chart's resolution.
+    pub const BUCKET_SECS: i64 = 60;
+    /// A burst spans at most this many buckets (an hour of minutes): a burst's first and last line may lie far
+    /// apart when the parser joined repeats, and a long one must not flood the per-minute views.
+    pub const MAX_BUCKETS: i64 = 60;
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {

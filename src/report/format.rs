@@ -497,6 +497,15 @@ pub(crate) fn sample_report() -> Report {
         max_ms: Some(max),
     };
     let member = |name: &str| Subject::EtcdMember { name: name.into() };
+    use crate::evidence::SignalClass as C;
+    use crate::model::units::Millis;
+    let sig = |class: C, lat: Option<(Option<f64>, f64)>| {
+        (RowKind::Signal { class }, lat.map(|(p99, max)| RowLatency { p99: p99.map(Millis), max: Millis(max) }))
+    };
+    let restart = |exit_code: Option<i32>, approximate: bool, confidence: Confidence| {
+        let reason = exit_code.map(|_| "Error".to_string());
+        (RowKind::Restart { exit_code, reason, approximate, cause: Cause::StorageLatency, confidence }, None)
+    };
     let kcm = Subject::Container {
         namespace: "kube-system".into(),
         pod: "kube-controller-manager-cp2".into(),
@@ -511,7 +520,7 @@ pub(crate) fn sample_report() -> Report {
                to: Timestamp,
                subject: &Subject,
                count: u64,
-               summary: &str,
+               (kind, latency): (RowKind, Option<RowLatency>),
                severity: Severity,
                first: Origin,
                last: Option<Origin>| TimelineRow {
@@ -519,7 +528,8 @@ pub(crate) fn sample_report() -> Report {
         to,
         subject: subject.clone(),
         count,
-        summary: summary.into(),
+        kind,
+        latency,
         severity,
         first,
         last,
@@ -779,7 +789,7 @@ pub(crate) fn sample_report() -> Report {
             t(12, 40, 52),
             &member("etcd-cp1"),
             4,
-            "slow WAL fdatasync, max 1.8s",
+            sig(C::SlowWalSync, Some((None, 1800.0))),
             Severity::Disk,
             o("logs/etcd-cp1.log", 611),
             Some(o("logs/etcd-cp1.log", 640)),
@@ -789,7 +799,7 @@ pub(crate) fn sample_report() -> Report {
             t(12, 41, 3),
             &kcm,
             1,
-            "run ended (last log line): lease renewal failed",
+            restart(None, true, Confidence::Medium),
             Severity::Restart,
             o("logs/kube-controller-manager-cp2.1.log", 988),
             None,
@@ -799,7 +809,7 @@ pub(crate) fn sample_report() -> Report {
             t(13, 4, 55),
             &member("etcd-cp1"),
             14,
-            "slow apply, p99 1.2s, max 2.4s",
+            sig(C::SlowApply, Some((Some(1200.0), 2400.0))),
             Severity::Warning,
             o("logs/etcd-cp1.log", 1001),
             Some(o("logs/etcd-cp1.log", 1040)),
@@ -809,7 +819,7 @@ pub(crate) fn sample_report() -> Report {
             t(13, 5, 52),
             &member("etcd-cp1"),
             12,
-            "slow WAL fdatasync, p99 2.9s, max 3.0s",
+            sig(C::SlowWalSync, Some((Some(2900.0), 3000.0))),
             Severity::Disk,
             o("logs/etcd-cp1.log", 1042),
             Some(o("logs/etcd-cp1.log", 1090)),
@@ -819,7 +829,7 @@ pub(crate) fn sample_report() -> Report {
             t(13, 5, 44),
             &member("etcd-cp1"),
             9,
-            "late heartbeat, up to 1.1s",
+            sig(C::HeartbeatLate, Some((None, 1100.0))),
             Severity::Warning,
             o("logs/etcd-cp1.log", 1057),
             Some(o("logs/etcd-cp1.log", 1088)),
@@ -829,7 +839,7 @@ pub(crate) fn sample_report() -> Report {
             t(13, 5, 31),
             &member("etcd-cp2"),
             1,
-            "leader lost / election started (term 8)",
+            sig(C::LeaderLost, None),
             Severity::Warning,
             o("logs/etcd-cp2.log", 877),
             None,
@@ -839,7 +849,7 @@ pub(crate) fn sample_report() -> Report {
             t(13, 5, 33),
             &member("etcd-cp2"),
             1,
-            "leader elected: etcd-cp2 (term 8)",
+            sig(C::LeaderElected, None),
             Severity::Info,
             o("logs/etcd-cp2.log", 880),
             None,
@@ -849,7 +859,7 @@ pub(crate) fn sample_report() -> Report {
             t(13, 6, 10),
             &Subject::ApiServer { name: "kube-apiserver-cp1".into() },
             23,
-            "apiserver etcd error: etcdserver: request timed out",
+            sig(C::ApiServerEtcdError, None),
             Severity::Warning,
             o("logs/kube-apiserver-cp1.log", 5120),
             Some(o("logs/kube-apiserver-cp1.log", 5301)),
@@ -859,7 +869,7 @@ pub(crate) fn sample_report() -> Report {
             t(13, 6, 29),
             &kcm,
             2,
-            "lease renewal failed; leaderelection lost",
+            sig(C::LeaseRenewFailed, None),
             Severity::Error,
             o("logs/kube-controller-manager-cp2.previous.log", 311),
             Some(o("logs/kube-controller-manager-cp2.previous.log", 312)),
@@ -869,7 +879,7 @@ pub(crate) fn sample_report() -> Report {
             t(13, 6, 30),
             &kcm,
             1,
-            "restart: exit 1 Error",
+            restart(Some(1), false, Confidence::High),
             Severity::Restart,
             Origin::new("api/v1/namespaces/kube-system/pods/kube-controller-manager-cp2", None),
             None,
@@ -879,7 +889,7 @@ pub(crate) fn sample_report() -> Report {
             t(13, 6, 41),
             &karmada,
             1,
-            "restart: exit 255 Error",
+            restart(Some(255), false, Confidence::High),
             Severity::Restart,
             Origin::new("api/v1/namespaces/karmada-system/pods/karmada-controller-manager-6c9f7d8b4-x2x7q", None),
             None,
@@ -889,7 +899,14 @@ pub(crate) fn sample_report() -> Report {
             t(13, 9, 0),
             &Subject::Node { name: "cp1".into() },
             1,
-            "DiskPressure=False (no node condition change)",
+            (
+                RowKind::NodeCondition(NodeConditionState {
+                    condition: "DiskPressure".into(),
+                    status: "True".into(),
+                    reason: Some("KubeletHasDiskPressure".into()),
+                }),
+                None,
+            ),
             Severity::Info,
             o("nodes.json", 12),
             None,
@@ -950,7 +967,7 @@ pub(crate) fn sample_report() -> Report {
             NodeSummary {
                 name: "cp1".into(),
                 roles: vec!["control-plane".into()],
-                why_listed: vec!["runs etcd member etcd-cp1".into()],
+                why_listed: vec![ListedFor::EtcdMember { member: "etcd-cp1".into() }],
                 conditions: vec![],
                 info: crate::evidence::NodeInfo {
                     kernel_version: Some("6.1.0-28-amd64".into()),
@@ -965,8 +982,15 @@ pub(crate) fn sample_report() -> Report {
             NodeSummary {
                 name: "cp2".into(),
                 roles: vec!["control-plane".into()],
-                why_listed: vec!["runs restarted kube-controller-manager".into(), "abnormal condition".into()],
-                conditions: vec!["DiskPressure=True (KubeletHasDiskPressure)".into()],
+                why_listed: vec![
+                    ListedFor::RestartedContainer { container: "kube-controller-manager".into() },
+                    ListedFor::AbnormalCondition,
+                ],
+                conditions: vec![NodeConditionState {
+                    condition: "DiskPressure".into(),
+                    status: "True".into(),
+                    reason: Some("KubeletHasDiskPressure".into()),
+                }],
                 info: crate::evidence::NodeInfo {
                     kernel_version: Some("6.6.31+rpt-rpi-v8".into()),
                     container_runtime: Some("containerd://1.7.24".into()),

@@ -494,12 +494,10 @@ fn leader_rows<'a>(report: &'a Report, member: &str) -> Vec<&'a TimelineRow> {
 
 /// `elected` or `lost` for a leader-change row.
 fn leader_kind(row: &TimelineRow) -> Option<&'static str> {
-    if row.summary.contains(SignalClass::LeaderElected.describe()) {
-        Some("elected")
-    } else if row.summary.contains(SignalClass::LeaderLost.describe()) {
-        Some("lost")
-    } else {
-        None
+    match row.kind.signal_class() {
+        Some(SignalClass::LeaderElected) => Some("elected"),
+        Some(SignalClass::LeaderLost) => Some("lost"),
+        _ => None,
     }
 }
 
@@ -849,7 +847,7 @@ fn member_band(
         let title = format!(
             "{}: {}, {}\n{}",
             m.member,
-            l.summary,
+            crate::report::words::timeline::summary(l),
             clock.span(l.from, l.to),
             fmt_origin_range(&l.first, l.last.as_ref())
         );
@@ -1044,13 +1042,14 @@ fn nodes(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         } else {
             format!(" <span class=\"muted\">{}</span>", escape(&n.roles.join(",")))
         };
-        let conditions = if n.conditions.is_empty() { "none".to_owned() } else { n.conditions.join(", ") };
+        let conditions =
+            if n.conditions.is_empty() { "none".to_owned() } else { crate::report::words::nodes::conditions(n) };
         writeln!(
             out,
             "<tr data-node=\"{}\"><td><b>{}</b>{roles}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&n.name),
             escape(&n.name),
-            escape(&n.why_listed.join("; ")),
+            escape(&crate::report::words::nodes::why_listed(n)),
             escape(&conditions),
             escape(&node_facts(n))
         )?;
@@ -1246,7 +1245,7 @@ fn timeline(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clo
             severity_key(r.severity),
             escape(&clock.span(r.from, r.to)),
             escape(&subject_label(&r.subject)),
-            escape(&r.summary),
+            escape(&crate::report::words::timeline::summary(r)),
             escape(&fmt_origin_range(&r.first, r.last.as_ref()))
         )?;
     }

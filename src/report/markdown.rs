@@ -248,8 +248,16 @@ fn nodes(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for n in &report.nodes {
         let name =
             if n.roles.is_empty() { text(&n.name) } else { format!("{} ({})", text(&n.name), n.roles.join(",")) };
-        let conditions = if n.conditions.is_empty() { "none".to_string() } else { text(&n.conditions.join(", ")) };
-        writeln!(out, "{}", table_row(&[name, text(&n.why_listed.join("; ")), conditions, text(&node_facts(n))]))?;
+        let conditions = if n.conditions.is_empty() {
+            "none".to_string()
+        } else {
+            text(&crate::report::words::nodes::conditions(n))
+        };
+        writeln!(
+            out,
+            "{}",
+            table_row(&[name, text(&crate::report::words::nodes::why_listed(n)), conditions, text(&node_facts(n))])
+        )?;
     }
     if let Some(note) = nodes_omitted_note(report.nodes_omitted) {
         writeln!(out, "\n{note}")?;
@@ -335,7 +343,7 @@ fn timeline(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clo
     let (rows, omitted) = select_timeline(all, opts.max_timeline_rows);
     table_head(out, &["time", "subject", "what", "source"])?;
     for r in rows {
-        let what = if r.count > 1 { format!("{}x {}", r.count, text(&r.summary)) } else { text(&r.summary) };
+        let what = text(&crate::report::words::timeline::summary(r));
         let row = [
             clock.span(r.from, r.to),
             text(&subject_short(&r.subject)),
@@ -449,7 +457,8 @@ mod tests {
     fn pipes_in_evidence_do_not_add_table_columns() {
         let mut report = sample_report();
         report.members[0].member = "etcd|cp1".into();
-        report.timeline[0].summary = "slow | odd".into();
+        report.timeline[0].kind =
+            crate::model::RowKind::Event { reason: "Unhealthy".into(), message: "slow | odd".into() };
         report.inputs[0].source = "logs/a|b.log".into();
         let md = render_to_string(&report, &berlin());
         let columns = |line: &str| line.match_indices('|').filter(|(i, _)| !line[..*i].ends_with('\\')).count();

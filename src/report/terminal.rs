@@ -377,10 +377,10 @@ impl Renderer<'_> {
                 head.push_str(&format!("  {}", self.p(&n.roles.join(","), dim())));
             }
             if !n.conditions.is_empty() {
-                head.push_str(&format!("  {}", self.p(&n.conditions.join(", "), yellow())));
+                head.push_str(&format!("  {}", self.p(&crate::report::words::nodes::conditions(n), yellow())));
             }
             writeln!(out, "{head}")?;
-            self.wrapped(out, "    ", 4, 4, &n.why_listed.join("; "), plain(), None)?;
+            self.wrapped(out, "    ", 4, 4, &crate::report::words::nodes::why_listed(n), plain(), None)?;
             self.wrapped(out, "    ", 4, 4, &node_facts(n), dim(), None)?;
         }
         if let Some(note) = nodes_omitted_note(self.report.nodes_omitted) {
@@ -535,7 +535,7 @@ impl Renderer<'_> {
             writeln!(out, "  {span}  {}", self.p(subject, bold()))?;
             (" ".repeat(body_col), body_col)
         };
-        let summary = if row.count > 1 { format!("{}x {}", row.count, row.summary) } else { row.summary.clone() };
+        let summary = crate::report::words::timeline::summary(row);
         let cite = fmt_origin_range(&row.first, row.last.as_ref());
         self.wrapped(out, &lead, lead_width, body_col, &summary, style, Some(&cite))
     }

@@ -7,3 +7,18 @@ pub mod members;
 pub mod nodes;
 pub mod timeline;
 pub mod verdict;
+
+/// Cuts `s` to at most `max` characters, marking the cut with `...`.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut}...")
+    }
+}
+
+/// `12x ` before a thing counted more than once; nothing for one.
+pub fn times(count: u64) -> String {
+    if count > 1 { format!("{count}x ") } else { String::new() }
+}
