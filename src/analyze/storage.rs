@@ -76,8 +76,7 @@ pub fn apply_shape(
         let e = per_member.entry(m).or_default();
         e.0.merge(&digest(s));
         e.1.push(s);
-        let (a, b) = (s.first_at.timestamp().div_euclid(60), s.last_at.timestamp().div_euclid(60));
-        for minute in a..=b.min(a + 60) {
+        for minute in crate::analyze::bursts::buckets(s.first_at, s.last_at) {
             minutes.entry(minute).or_default().insert(m);
         }
     }

@@ -315,13 +315,62 @@ pub struct MemberSignals {
     /// Prometheus or etcd's `/metrics` was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_metric: Option<DiskMetricSeries>,
-    /// One-line assessment (`WAL fsync up to 3.0s: 300x the 10ms guidance`).
-    pub assessment: String,
+    /// What this member's evidence says, in figures (words: `report::words::members`).
+    pub assessment: MemberAssessment,
     /// Lines of competing explanations this member logged, by class (those of
     /// [`SignalClass::competes_with_disk`] and [`SignalClass::is_etcd_failure`], plus compactions); absent when
     /// none.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub competing: std::collections::BTreeMap<SignalClass, u64>,
+}
+
+/// What one member's evidence says, strongest finding first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MemberAssessment {
+    /// WAL syncs over etcd's `slow fdatasync` level: the disk is too slow for etcd.
+    SlowWalSyncs {
+        count: u64,
+        #[serde(rename = "max_ms")]
+        max: units::Millis,
+        /// etcd's `slow fdatasync` level (1 s).
+        #[serde(rename = "logged_over_ms")]
+        logged_over: units::Millis,
+        /// The WAL fsync p99 guidance (10 ms).
+        #[serde(rename = "guidance_ms")]
+        guidance: units::Millis,
+    },
+    /// Applies far over etcd's warning without a slow WAL sync: disk and CPU both remain possible.
+    SevereApplies {
+        #[serde(rename = "max_ms")]
+        max: units::Millis,
+        /// etcd's apply warning level (100 ms).
+        #[serde(rename = "expected_ms")]
+        expected: units::Millis,
+        #[serde(rename = "wal_logged_over_ms")]
+        wal_logged_over: units::Millis,
+    },
+    /// Late heartbeats without slow disk lines: CPU, pauses or the network.
+    LateHeartbeats { count: u64 },
+    /// Peer connectivity errors.
+    PeerErrors { count: u64 },
+    /// Slow applies within what busy healthy clusters show.
+    BusyApplies {
+        count: u64,
+        #[serde(rename = "max_ms")]
+        max: units::Millis,
+    },
+    /// Nothing slow logged.
+    #[default]
+    Quiet,
+    /// Known from metrics only: no slow operation logged.
+    MetricsOnly {
+        metric: String,
+        #[serde(rename = "max_ms")]
+        max: units::Millis,
+        #[serde(rename = "guidance_ms")]
+        guidance: units::Millis,
+    },
 }
 
 /// A node the verdict touches, with what the kubelet reports about it.

@@ -734,7 +734,12 @@ pub(crate) fn sample_report() -> Report {
                     (12, 5.0),
                 ]),
             }),
-            assessment: "WAL fdatasync up to 3.0s while leader: 300x the 10ms p99 guidance".into(),
+            assessment: MemberAssessment::SlowWalSyncs {
+                count: 12,
+                max: Millis(3000.0),
+                logged_over: Millis(1000.0),
+                guidance: Millis(10.0),
+            },
             competing: Default::default(),
         },
         MemberSignals {
@@ -756,7 +761,11 @@ pub(crate) fn sample_report() -> Report {
             restarts_seen: 0,
             latency_series: series(&[(5, 650.0), (6, 420.0), (7, 180.0)]),
             disk_metric: None,
-            assessment: "slow applies while following the stalled leader; no disk evidence of its own".into(),
+            assessment: MemberAssessment::SevereApplies {
+                max: Millis(1500.0),
+                expected: Millis(100.0),
+                wal_logged_over: Millis(1000.0),
+            },
             competing: Default::default(),
         },
         MemberSignals {
@@ -778,7 +787,12 @@ pub(crate) fn sample_report() -> Report {
             restarts_seen: 0,
             latency_series: vec![(t(13, 5, 0), 1020.0)],
             disk_metric: None,
-            assessment: "one slow fdatasync (1.0s); one peer probe failure towards etcd-cp1 during the stall".into(),
+            assessment: MemberAssessment::SlowWalSyncs {
+                count: 1,
+                max: Millis(1000.0),
+                logged_over: Millis(1000.0),
+                guidance: Millis(10.0),
+            },
             competing: Default::default(),
         },
     ];

@@ -1214,7 +1214,12 @@ fn members(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     table_end(out)?;
     writeln!(out, "<ul class=\"plain assessments\">")?;
     for m in &report.members {
-        writeln!(out, "<li><b>{}</b>: {}</li>", escape(&m.member), escape(&m.assessment))?;
+        writeln!(
+            out,
+            "<li><b>{}</b>: {}</li>",
+            escape(&m.member),
+            escape(&crate::report::words::members::assessment(&m.assessment))
+        )?;
     }
     writeln!(out, "</ul>\n</section>")
 }

@@ -218,7 +218,7 @@ fn members(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
         if let Some(id) = &m.member_id {
             line.push_str(&format!(" ({})", code(id)));
         }
-        line.push_str(&format!(": {}", text(&m.assessment)));
+        line.push_str(&format!(": {}", text(&crate::report::words::members::assessment(&m.assessment))));
         if let Some(d) = &m.disk_metric
             && let Some(caption) = spark_caption(&d.points, clock)
         {

@@ -451,9 +451,10 @@ impl Renderer<'_> {
         if let Some(caption) = spark_caption(&m.latency_series, &self.clock) {
             self.spark_row(out, "slowest logged", &sparkline(&m.latency_series), &caption)?;
         }
-        if !m.assessment.is_empty() {
+        let assessment = crate::report::words::members::assessment(&m.assessment);
+        if !assessment.is_empty() {
             let lead = format!("    {:LABEL$}", "assessment");
-            self.wrapped(out, &lead, 4 + LABEL, 4 + LABEL, &m.assessment, bold(), None)?;
+            self.wrapped(out, &lead, 4 + LABEL, 4 + LABEL, &assessment, bold(), None)?;
         }
         Ok(())
     }

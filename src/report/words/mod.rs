@@ -22,3 +22,8 @@ pub fn truncate(s: &str, max: usize) -> String {
 pub fn times(count: u64) -> String {
     if count > 1 { format!("{count}x ") } else { String::new() }
 }
+
+/// `1 WAL sync`, `40 WAL syncs`.
+pub fn count_of(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
