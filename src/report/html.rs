@@ -506,7 +506,11 @@ fn chart_times(report: &Report, rows: &[MemberRow]) -> Vec<Timestamp> {
     let mut times: Vec<Timestamp> = report.window.from.into_iter().chain(report.window.to).collect();
     for r in rows {
         let series = r.member.chart_series();
-        let tail = if series.from_metrics { Duration::zero() } else { Duration::seconds(60) };
+        let tail = if series.from_metrics {
+            Duration::zero()
+        } else {
+            Duration::seconds(crate::model::thresholds::bursts::BUCKET_SECS)
+        };
         for (t, _) in series.points {
             times.extend([*t, *t + tail]);
         }
@@ -771,7 +775,10 @@ fn member_band(
     let (offset, join_secs) = if series.from_metrics {
         (Duration::zero(), 3 * typical_step_secs(&points))
     } else {
-        (Duration::seconds(30), 60)
+        (
+            Duration::seconds(crate::model::thresholds::bursts::BUCKET_SECS / 2),
+            crate::model::thresholds::bursts::BUCKET_SECS,
+        )
     };
     if !points.is_empty() {
         let mut d = String::new();
@@ -797,7 +804,11 @@ fn member_band(
                     format!("{} p99 {} at {}", disk_metric_name(&d.metric), fmt_ms(*v), clock.time(*t))
                 }
                 _ => {
-                    format!("slowest logged operation {} in {}", fmt_ms(*v), clock.span(*t, *t + Duration::seconds(60)))
+                    format!(
+                        "slowest logged operation {} in {}",
+                        fmt_ms(*v),
+                        clock.span(*t, *t + Duration::seconds(crate::model::thresholds::bursts::BUCKET_SECS))
+                    )
                 }
             };
             writeln!(

@@ -41,15 +41,22 @@
 //!   `nospace_alarms`, `certificate_errors`, `restarts_seen`); `latency_series` (`[minute, max ms]` pairs);
 //!   optional `disk_metric` when metrics were given (`metric`, `quantile`, `origin`, `max_ms` and `points`,
 //!   `[time, ms]` pairs: the histogram quantile at every query step or scrape pair, healthy ones included); and
-//!   a one-line `assessment`.
+//!   an `assessment` in figures, tagged by `kind` (`slow_wal_syncs`: `count`, `max_ms`, `logged_over_ms`,
+//!   `guidance_ms`; `severe_applies`: `max_ms`, `expected_ms`, `wal_logged_over_ms`; `late_heartbeats` and
+//!   `peer_errors`: `count`; `busy_applies`: `count`, `max_ms`; `quiet`; `metrics_only`: `metric`, `max_ms`,
+//!   `guidance_ms`).
 //! - `nodes`: at most 20 nodes that run a restarted container or an etcd member, or have an abnormal condition:
-//!   `name`, `roles`, `why_listed`, abnormal `conditions`, optional `kernel_version`, `container_runtime`,
-//!   `kubelet_version`, `architecture`, `os_image`, optional `disk_write_latency` (node-exporter's mean write
-//!   latency of the slowest device: `metric`, `max_ms`, `at`, `origin`) and `origin`; `nodes_omitted` counts the
-//!   relevant nodes beyond the 20.
+//!   `name`, `roles`, `why_listed` (each tagged by `kind`: `etcd_member` with `member`, `restarted_container`
+//!   with `container`, `abnormal_condition`), abnormal `conditions` (`condition`, `status`, optional `reason`),
+//!   optional `kernel_version`, `container_runtime`, `kubelet_version`, `architecture`, `os_image`, optional
+//!   `disk_write_latency` (node-exporter's mean write latency of the slowest device: `metric`, `max_ms`, `at`,
+//!   `origin`) and `origin`; `nodes_omitted` counts the relevant nodes beyond the 20.
 //! - `timeline`: every folded row in time order (the text renderers cap it, JSON never does): `from`, `to`,
-//!   `subject` (tagged by `kind`: `etcd_member`, `api_server`, `container`, `node`), `count`, `summary`,
-//!   `severity` (`info`, `warning`, `disk`, `restart`, `error`), `first` and optional `last` origin.
+//!   `subject` (tagged by `kind`: `etcd_member`, `api_server`, `container`, `node`), `count` (printed once),
+//!   `kind` (tagged by `type`: `signal` with its `class`; `restart` with optional `exit_code` and `reason`,
+//!   `approximate`, `cause`, `confidence`; `event` with `reason` and `message`; `node_condition` with
+//!   `condition`, `status`, optional `reason`), optional `latency` (`max_ms`, optional `p99_ms`), `severity`
+//!   (`info`, `warning`, `disk`, `restart`, `error`), `first` and optional `last` origin.
 //! - `recommendations`: `kind` (`do` or `avoid`), `title`, `detail`.
 //! - `gaps`: what could not be read or collected: `what`, `why`, and its `impact` on the verdict.
 //! - `inputs`: each input: `source`, `format`, optional `subject`, `lines`, `matched`, `malformed`,
