@@ -84,16 +84,7 @@ fn resolve_window(
 }
 
 fn fmt_duration(d: Duration) -> String {
-    let s = d.num_seconds();
-    if s % 86400 == 0 && s > 0 {
-        format!("{}d", s / 86400)
-    } else if s % 3600 == 0 && s > 0 {
-        format!("{}h", s / 3600)
-    } else if s % 60 == 0 && s > 0 {
-        format!("{}m", s / 60)
-    } else {
-        format!("{s}s")
-    }
+    crate::model::units::Millis::from_duration(d).to_string()
 }
 
 /// The same container output read twice (a `cluster-info dump` logs.txt beside the CRI file it came from, or a

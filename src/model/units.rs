@@ -34,7 +34,7 @@ impl From<f64> for Millis {
 }
 
 /// Durations for humans, with 2-3 significant digits: `850ns`, `4.3µs`, `12ms`, `850ms`, `1.2s`, `59s`,
-/// `2m3s`, `10m`, `1h5m`.
+/// `2m3s`, `10m`, `1h5m`, `1d`, `2d3h`.
 ///
 /// Values are rounded before the unit is chosen, so 999.7 ms prints `1s`, not `1000ms`. Negative values keep
 /// their sign; NaN and infinities print `n/a`.
@@ -69,9 +69,16 @@ impl fmt::Display for Millis {
             };
         }
         let total_mins = (ms / 60_000.0).round() as u64;
-        match total_mins % 60 {
-            0 => write!(f, "{}h", total_mins / 60),
-            mins => write!(f, "{}h{mins}m", total_mins / 60),
+        if total_mins < 24 * 60 {
+            return match total_mins % 60 {
+                0 => write!(f, "{}h", total_mins / 60),
+                mins => write!(f, "{}h{mins}m", total_mins / 60),
+            };
+        }
+        let total_hours = (ms / 3_600_000.0).round() as u64;
+        match total_hours % 24 {
+            0 => write!(f, "{}d", total_hours / 24),
+            hours => write!(f, "{}d{hours}h", total_hours / 24),
         }
     }
 }
@@ -110,6 +117,9 @@ mod tests {
         assert_eq!(s(60_000.0), "1m");
         assert_eq!(s(61_000.0), "1m1s");
         assert_eq!(s(3_600_000.0), "1h");
+        assert_eq!(s(86_400_000.0), "1d");
+        assert_eq!(s(86_400_000.0 + 3.0 * 3_600_000.0), "1d3h");
+        assert_eq!(s(7.0 * 86_400_000.0), "7d");
     }
 
     #[test]
