@@ -94,10 +94,16 @@ pub mod windows {
     pub const FLOCK_WAIT_SECS: i64 = 600;
 }
 
-/// How bursts of signals are folded ([`crate::analyze::bursts`], the one folder): the timeline joins a
-/// subject's bursts of one class closer than [`Thresholds::timeline_fold_secs`]; the per-minute views (the chart's
-/// latency series, the minutes in which a quorum applied slowly) bucket them by these.
+/// How signals fold into bursts and bursts into rows. Reading a file, lines of one class from one subject fold
+/// into bursts ([`FOLD_GAP_SECS`](bursts::FOLD_GAP_SECS), [`MAX_BURST_SECS`](bursts::MAX_BURST_SECS)); the
+/// analysis ([`crate::analyze::bursts`]) joins a subject's bursts of one class closer than
+/// [`Thresholds::timeline_fold_secs`] into timeline rows, and buckets them by minute for the per-minute views (the
+/// chart's latency series, the minutes in which a quorum applied slowly).
 pub mod bursts {
+    /// Lines of one class from one subject closer together than this fold into one burst.
+    pub const FOLD_GAP_SECS: i64 = 10;
+    /// A burst is closed after this long even if lines keep coming, so timelines keep their resolution.
+    pub const MAX_BURST_SECS: i64 = 60;
     /// Width of one bucket: a minute. etcd's slow-operation lines come in bursts of seconds; a minute keeps a
     /// stall and the lines logged as it ends together, and matches the chart's resolution.
     pub const BUCKET_SECS: i64 = 60;

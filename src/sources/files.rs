@@ -17,10 +17,8 @@ use crate::parse::{self, LineTime, Wrapper};
 use crate::sources::scan::Scanner;
 use crate::sources::{bundle, kube_objects};
 
-/// Signals of one class from one subject closer together than this are folded into one burst.
-pub const FOLD_GAP_SECS: i64 = 10;
-/// A burst is closed after this long even if lines keep coming, so timelines keep their resolution.
-pub const MAX_BURST_SECS: i64 = 60;
+/// How lines fold into bursts: the constants of the one burst folder, in the thresholds module.
+pub use crate::model::thresholds::bursts::{FOLD_GAP_SECS, MAX_BURST_SECS};
 /// Malformed line numbers listed per file (all are counted).
 const MAX_LISTED_MALFORMED: usize = 20;
 /// The longest line joined from CRI partial records (containerd and CRI-O split at 16 KiB by default; etcd's
