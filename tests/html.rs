@@ -40,7 +40,7 @@ fn render(report: &Report, opts: &RenderOpts) -> String {
 }
 
 fn utc_opts() -> RenderOpts {
-    RenderOpts { color: false, tz: chrono_tz::UTC, max_timeline_rows: 60 }
+    RenderOpts { color: false, tz: chrono_tz::UTC, ..RenderOpts::default() }
 }
 
 /// Values of attribute `name` (double-quoted, as the renderer writes them) anywhere in `html`.

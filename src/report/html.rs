@@ -1351,7 +1351,7 @@ mod tests {
     }
 
     fn berlin() -> RenderOpts {
-        RenderOpts { color: true, tz: chrono_tz::Europe::Berlin, max_timeline_rows: 60 }
+        RenderOpts { color: true, tz: chrono_tz::Europe::Berlin, ..RenderOpts::default() }
     }
 
     fn utc(h: u32, m: u32, s: u32) -> Timestamp {
