@@ -223,3 +223,34 @@ fn markdown_puts_the_summary_first_folds_the_details_and_cites_each_record_once(
         assert!(md.contains("| [") || md.contains(", ["), "{dir}: no numbered references");
     }
 }
+
+#[test]
+fn every_fixture_fits_one_screen_by_default() {
+    let dirs: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"))
+        .expect("tests/fixtures")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.is_dir())
+        .map(|p| format!("tests/fixtures/{}", p.file_name().expect("a name").to_string_lossy()))
+        .collect();
+    assert!(dirs.len() >= 10);
+    for dir in dirs {
+        let report = report_of(&dir);
+        let text = render(terminal::render, &report, &opts(&dir, false, false));
+        assert!(text.lines().count() <= 60, "{dir}: {} lines", text.lines().count());
+        for line in text.lines() {
+            assert!(visible_width(line) <= 100, "{dir}: {} columns: {line}", visible_width(line));
+        }
+    }
+}
+
+/// A restart cause other than storage (a frozen leader) and a storage headline without restarts.
+#[test]
+fn summary_snapshots_of_other_outcomes() {
+    for (dir, name) in [
+        ("tests/fixtures/frozen", "frozen_summary"),
+        ("tests/fixtures/moderate-slow-norestart", "moderate_slow_norestart_summary"),
+    ] {
+        let report = report_of(dir);
+        insta::assert_snapshot!(name, redact_version(&render(terminal::render, &report, &opts(dir, false, false))));
+    }
+}

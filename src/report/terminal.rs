@@ -747,8 +747,9 @@ impl Renderer<'_> {
             let lead_width = 4 + time.chars().count() + gap.len();
             // The path's middle goes when even its own line cannot hold it (`--details` prints it whole).
             let cite = truncate_middle(&self.origin(&c.origin), WIDTH - 4 - 2);
+            // The claim keeps the citation beside it when both fit, else has the line to itself.
             let beside = WIDTH.saturating_sub(lead_width + 4 + cite.chars().count());
-            let room = if beside >= 30 { beside } else { WIDTH - lead_width };
+            let room = if c.claim.chars().count() <= beside { beside } else { WIDTH - lead_width };
             self.wrapped(out, &lead, lead_width, lead_width, &truncate(&c.claim, room), plain(), Some(&cite))?;
         }
         Ok(())
