@@ -98,7 +98,6 @@ pub fn render(report: &Report, out: &mut dyn Write, _opts: &RenderOpts) -> io::R
 pub fn schema() -> serde_json::Value {
     let mut schema = schemars::schema_for!(wire::Report).to_value();
     if let Some(obj) = schema.as_object_mut() {
-        obj.insert("$id".into(), "https://etcd-triage/schema/report.schema.json".into());
         obj.insert("title".into(), crate::model::SCHEMA_VERSION.into());
     }
     schema

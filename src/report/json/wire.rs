@@ -280,9 +280,8 @@ pub struct MemberSignals {
     pub disk_metric: Option<DiskMetricSeries>,
     /// One-line assessment (`WAL fsync up to 3.0s: 300x the 10ms guidance`).
     pub assessment: String,
-    /// Lines of competing explanations this member logged, by class (those of
-    /// [`SignalClass::competes_with_disk`] and [`SignalClass::is_etcd_failure`], plus compactions); absent when
-    /// none.
+    /// Lines of competing explanations this member logged, by class (the classes that compete with a disk cause
+    /// or show etcd itself failing, plus compactions); absent when none.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub competing: BTreeMap<SignalClass, u64>,
 }
@@ -636,7 +635,7 @@ pub struct NodeInfo {
     pub os_image: Option<String>,
 }
 
-/// Coarse class of a [`SignalKind`], used for folding and for counting per member.
+/// Coarse class of a signal, used for folding and for counting per member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SignalClass {
@@ -717,7 +716,7 @@ pub struct Thresholds {
     /// election finishes within one or two.
     pub prevote_loop_secs: i64,
     /// Expensive requests explain the trouble only when they are slow themselves: an expensive request at least
-    /// this slow, or [`Self::expensive_request_count`] of them. 500 ms, the same level as `apply_severe_ms`. The
+    /// this slow, or `expensive_request_count` of them. 500 ms, the same level as `apply_severe_ms`. The
     /// size floor that makes a request expensive (1000 keys or 10 MiB in one response) is the parser's
     /// (`parse::etcd::LARGE_RESPONSE_KEYS` / `LARGE_RESPONSE_BYTES`), documented there.
     pub expensive_request_ms: f64,
