@@ -46,8 +46,13 @@ fn render(render: Renderer, report: &Report, opts: &RenderOpts) -> String {
 /// The text with the tool's version replaced, so a release does not change the snapshots.
 fn redact_version(text: &str) -> String {
     let v = env!("CARGO_PKG_VERSION");
-    text.replace(&format!("etcd-triage {v}"), "etcd-triage [version]")
-        .replace(&format!("\"tool_version\": \"{v}\""), "\"tool_version\": \"[version]\"")
+    let redacted = text
+        .replace(&format!("etcd-triage {v}"), "etcd-triage [version]")
+        .replace(&format!("etcd-triage\x1b[0m {v}"), "etcd-triage\x1b[0m [version]")
+        .replace(&format!("\"tool_version\": \"{v}\""), "\"tool_version\": \"[version]\"");
+    let header = redacted.lines().next().unwrap_or_default();
+    assert!(!header.contains(v), "the version is left in: {header}");
+    redacted
 }
 
 fn visible_width(line: &str) -> usize {
