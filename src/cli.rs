@@ -36,6 +36,10 @@ pub struct Cli {
     /// Output format of the live report (no subcommand).
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<OutputFormat>,
+    /// Print the whole report in the terminal (reasoning, every citation, restart histories, members, nodes, the
+    /// timeline, gaps and inputs) instead of the one-screen summary.
+    #[arg(long)]
+    pub details: bool,
     #[command(flatten)]
     pub live: LiveArgs,
     #[command(flatten)]
@@ -180,6 +184,10 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<OutputFormat>,
+    /// Print the whole report in the terminal (reasoning, every citation, restart histories, members, nodes, the
+    /// timeline, gaps and inputs) instead of the one-screen summary.
+    #[arg(long)]
+    pub details: bool,
     #[command(flatten)]
     pub metrics: MetricsArgs,
 }
@@ -233,7 +241,8 @@ impl MetricsArgs {
 pub enum OutputFormat {
     /// Coloured terminal text (plain when not a TTY or NO_COLOR is set).
     Text,
-    /// The versioned JSON report (schema `etcd-triage/report/v2`): the contract for automation.
+    /// The versioned JSON report (schema `etcd-triage/report/v3`, published in schema/report.schema.json): the
+    /// contract for automation.
     Json,
     /// Ticket-ready Markdown.
     Markdown,

@@ -148,7 +148,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             let assume_tz = cli::parse_tz("--assume-tz", &args.assume_tz).map_err(RunError::from)?;
             let window_given = cli.global.since.is_some() || cli.global.from.is_some() || cli.global.to.is_some();
             let report = analyze_paths(&args.paths, &settings, assume_tz, !window_given, Some(&args.metrics))?;
-            emit(&report, &settings)
+            emit(&report, &settings, args.details || cli.details, analysed_root(&args.paths))
         }
         Some(Command::ProbeDisk(args)) => {
             let opts = sources::probe::ProbeOptions {
@@ -228,7 +228,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             collect_interruptibly(&opts, staging.path())?;
             // Read back exactly as `analyze BUNDLE` would: one reader, one report.
             let report = analyze_paths(&[staging.path().to_path_buf()], &settings, chrono_tz::UTC, true, None)?;
-            emit(&report, &settings)
+            emit(&report, &settings, cli.details, analysed_root(&[staging.path().to_path_buf()]))
         }
     }
 }
@@ -475,9 +475,23 @@ fn collect_metrics(
     Ok(out)
 }
 
-/// Renders the report to stdout and decides the outcome.
-fn emit(report: &Report, settings: &Settings) -> anyhow::Result<Outcome> {
-    let opts = RenderOpts { color: settings.color, tz: settings.tz, max_timeline_rows: settings.max_timeline_rows };
+/// The folder citations print relative to: the one folder analysed, if that is what was given.
+fn analysed_root(paths: &[std::path::PathBuf]) -> Option<String> {
+    match paths {
+        [one] if one.is_dir() => Some(one.display().to_string()),
+        _ => None,
+    }
+}
+
+/// Renders the report to stdout and decides the outcome; `details` is `--details`, `root` the analysed folder.
+fn emit(report: &Report, settings: &Settings, details: bool, root: Option<String>) -> anyhow::Result<Outcome> {
+    let opts = RenderOpts {
+        color: settings.color,
+        tz: settings.tz,
+        max_timeline_rows: settings.max_timeline_rows,
+        details,
+        root,
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match settings.output {

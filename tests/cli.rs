@@ -119,7 +119,7 @@ fn kubectl_finds_the_plugin() {
     let out = kubectl_run(&["etcd-triage", "analyze", empty.path().to_str().unwrap(), "-o", "json", "--context", "x"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["schema_version"], "etcd-triage/report/v2");
+    assert_eq!(report["schema_version"], "etcd-triage/report/v3");
 }
 
 #[test]

@@ -378,29 +378,6 @@ fn undated_klog_lines_are_placed_against_dated_evidence_and_the_assumption_is_st
     assert!(lease_row["from"].as_str().unwrap().starts_with("2026-11-25T"), "{lease_row}");
 }
 
-/// The output formats, pinned (fixed "now", relative paths) so changes to them are reviewed; the terminal text
-/// both plain and coloured.
-#[test]
-fn output_formats_snapshot() {
-    let formats = [
-        ("text", "text", "never"),
-        ("text", "text_color", "always"),
-        ("markdown", "markdown", "auto"),
-        ("json", "json", "auto"),
-        ("html", "html", "auto"),
-    ];
-    for (format, name, color) in formats {
-        let out = triage()
-            .args(["analyze", "tests/fixtures/shared-slow", "--now", "2026-11-25T03:00:00Z", "-o", format])
-            .args(["--color", color])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "-o {format}: {}", String::from_utf8_lossy(&out.stderr));
-        let text = String::from_utf8(out.stdout).unwrap();
-        insta::assert_snapshot!(format!("shared_slow_{name}"), text);
-    }
-}
-
 #[test]
 fn kubectl_logs_timestamps_output_reads_like_the_cri_file() {
     // `kubectl logs --timestamps` prints `<RFC3339Nano> <line>`: the CRI file without stream and tag.

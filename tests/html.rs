@@ -40,7 +40,7 @@ fn render(report: &Report, opts: &RenderOpts) -> String {
 }
 
 fn utc_opts() -> RenderOpts {
-    RenderOpts { color: false, tz: chrono_tz::UTC, max_timeline_rows: 60 }
+    RenderOpts { color: false, tz: chrono_tz::UTC, ..RenderOpts::default() }
 }
 
 /// Values of attribute `name` (double-quoted, as the renderer writes them) anywhere in `html`.
@@ -148,6 +148,61 @@ fn shared_slow_page_is_self_contained_with_the_whole_chart() {
     for id in ["verdict", "containers", "members", "timeline-table", "gaps", "inputs"] {
         assert!(page.contains(&format!("<section id=\"{id}\"")), "section {id} missing");
     }
+}
+
+/// The part of `html` from the element that starts with `open` to its closing `close` (not nested).
+fn element<'a>(html: &'a str, open: &str, close: &str) -> &'a str {
+    let start = html.find(open).unwrap_or_else(|| panic!("no {open}"));
+    let end = html[start..].find(close).unwrap_or_else(|| panic!("{open} not closed")) + start + close.len();
+    &html[start..end]
+}
+
+#[test]
+fn the_page_opens_with_the_summary_and_keeps_the_chart_and_every_section() {
+    let report = shared_slow_report();
+    let page = render(&report, &utc_opts());
+    let position = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("no {needle}"));
+    // The summary comes first, right after the header; the chart and the full sections follow it.
+    let summary_at = position("<section id=\"summary\">");
+    assert!(position("</header>") < summary_at);
+    for later in
+        ["<section id=\"verdict\"", "<section id=\"storage\"", "<section id=\"chart\">", "<svg id=\"timeline\""]
+    {
+        assert!(summary_at < position(later), "{later} before the summary");
+    }
+    for id in
+        ["verdict", "storage", "chart", "containers", "members", "timeline-table", "recommendations", "gaps", "inputs"]
+    {
+        assert_eq!(page.matches(&format!("<section id=\"{id}\"")).count(), 1, "section {id}");
+    }
+
+    let summary = element(&page, "<section id=\"summary\">", "</section>");
+    // Both verdicts, the restart verdict first (the headline is the restarts).
+    let verdicts = element(summary, "<div class=\"verdicts\">", "</div>");
+    assert!(
+        verdicts.find("class=\"verdict storage_latency\"") < verdicts.find("data-storage=\"too_slow\""),
+        "{verdicts}"
+    );
+    // At most five facts, each cited.
+    let facts = element(summary, "<ol class=\"facts\">", "</ol>");
+    let items = facts.matches("<li>").count();
+    assert!((1..=5).contains(&items), "{facts}");
+    assert_eq!(facts.matches("<code").count(), items, "every fact cites its record: {facts}");
+    // One item per member and per restarted container.
+    let members = element(summary, "<ul class=\"members\">", "</ul>");
+    assert_eq!(members.matches("<li ").count(), report.storage.members.len());
+    for m in &report.storage.members {
+        assert!(members.contains(&format!("data-member=\"{}\"", html::escape(&m.member))), "{}", m.member);
+    }
+    let containers = element(summary, "<ul class=\"containers\">", "</ul>");
+    assert_eq!(containers.matches("<li ").count(), report.containers.len());
+    assert_eq!(containers.matches("data-cause=\"storage_latency\"").count(), report.containers.len());
+    // Key timeline rows (fewer than the whole timeline), top recommendations, the gap line.
+    let key_rows = element(summary, "<table class=\"key-timeline\">", "</table>").matches("<tr class=").count();
+    assert!((1..=10).contains(&key_rows) && key_rows < report.timeline.len(), "{key_rows} key rows");
+    let recs = element(summary, "<ul class=\"top-recommendations\">", "</ul>").matches("<li ").count();
+    assert!((1..=report.recommendations.len()).contains(&recs));
+    assert_eq!(summary.matches("<p class=\"gaps").count(), 1);
 }
 
 #[test]

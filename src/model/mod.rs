@@ -12,7 +12,7 @@ use crate::evidence::{Collection, Gap, InputSummary, NodeInfo, Origin, SignalCla
 use thresholds::Thresholds;
 
 /// Version of the JSON schema (`schema_version` in every report).
-pub const SCHEMA_VERSION: &str = "etcd-triage/report/v2";
+pub const SCHEMA_VERSION: &str = "etcd-triage/report/v3";
 
 /// The whole analysis, ready to render.
 #[derive(Debug, Clone, Serialize)]

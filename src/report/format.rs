@@ -1418,7 +1418,13 @@ pub fn storage_headline(s: &StorageAssessment) -> String {
 
 /// One line per member: `etcd-node1 (leader): too slow · 40 slow WAL fdatasync, max 3s · 178 slow applies, median 343ms`.
 pub fn member_storage_line(m: &MemberStorage) -> String {
-    let mut facts = vec![storage_word(m.verdict).to_owned()];
+    member_storage_parts(m).join(" · ")
+}
+
+/// The parts of [`member_storage_line`], most telling first: `etcd-node1 (leader): too slow`, then each figure.
+pub fn member_storage_parts(m: &MemberStorage) -> Vec<String> {
+    let mut facts =
+        vec![format!("{}{}: {}", m.member, if m.leader { " (leader)" } else { "" }, storage_word(m.verdict))];
     if m.slow_wal_syncs > 0 {
         facts.push(format!(
             "{} slow WAL fdatasync, max {}",
@@ -1452,7 +1458,7 @@ pub fn member_storage_line(m: &MemberStorage) -> String {
             m.heartbeat_p50_ms.map(fmt_ms).unwrap_or_default()
         ));
     }
-    format!("{}{}: {}", m.member, if m.leader { " (leader)" } else { "" }, facts.join(" · "))
+    facts
 }
 
 /// What would settle an open storage question, in words.

@@ -1,4 +1,6 @@
-//! One self-contained HTML5 page for attaching to tickets: the verdict with cited evidence, a timeline chart
+//! One self-contained HTML5 page for attaching to tickets: the summary the terminal prints first
+//! (`section#summary`: verdicts, strongest facts, one item per member and restarted container, key timeline rows,
+//! top recommendations, gaps), the verdict with cited evidence, a timeline chart
 //! drawn as inline SVG (etcd disk latency per member on a log scale, leader changes, container restarts coloured
 //! by cause), then tables for restarts, members, the capped timeline, recommendations, gaps and inputs.
 //!
@@ -22,6 +24,7 @@ use super::format::{
     member_counts, member_storage_line, node_facts, nodes_omitted_note, omitted_note, select_timeline, short_origin,
     storage_headline, storage_members, storage_settle_words, storage_tag, subject_label, subject_short,
 };
+use super::summary::{key_timeline, strongest_facts, top_recommendations};
 use crate::evidence::{Origin, SignalClass, Subject, Timestamp};
 use crate::model::{
     AdviceKind, Cause, Citation, ContainerHistory, HeadlineKind, Link, MemberSignals, Outcome, Report, RestartRecord,
@@ -39,6 +42,7 @@ pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Re
     writeln!(out, "<meta name=\"generator\" content=\"etcd-triage {}\">", escape(report.tool_version))?;
     writeln!(out, "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>", escape(&title))?;
     header(report, out, opts, &clock)?;
+    summary(report, out, opts, &clock)?;
     if report.headline.kind == HeadlineKind::Storage {
         storage(report, out, &clock)?;
         verdict(report, out, &clock)?;
@@ -185,6 +189,129 @@ fn header(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock
         )?;
     }
     writeln!(out, "</header>")
+}
+
+/// The one-screen summary, as the terminal prints it by default: `section#summary` with `.verdicts`,
+/// `ol.facts`, `ul.members`, `ul.containers`, `table.key-timeline`, `ul.top-recommendations` and `p.gaps`.
+fn summary(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock) -> io::Result<()> {
+    writeln!(out, "<section id=\"summary\">\n<h2>Summary</h2>")?;
+    let v = &report.verdict;
+    let s = &report.storage;
+    let verdict = format!(
+        "<p class=\"verdict {}\"><b>Verdict: {}.</b> {}</p>",
+        outcome_key(v.outcome),
+        escape(&fmt_verdict_tag(v)),
+        escape(&v.headline)
+    );
+    let storage = format!(
+        "<p class=\"storage\" data-storage=\"{}\"><b>Storage: {}.</b> {}</p>",
+        storage_key(s.verdict),
+        escape(&storage_tag(s)),
+        escape(&storage_headline(s))
+    );
+    if report.headline.kind == HeadlineKind::Storage {
+        writeln!(out, "<div class=\"verdicts\">{storage}\n{verdict}</div>")?;
+    } else {
+        writeln!(out, "<div class=\"verdicts\">{verdict}\n{storage}</div>")?;
+    }
+    let facts = strongest_facts(report);
+    if !facts.is_empty() {
+        writeln!(out, "<h3>Strongest evidence</h3>\n<ol class=\"facts\">")?;
+        for c in facts {
+            writeln!(out, "<li>{}</li>", citation(c, clock))?;
+        }
+        writeln!(out, "</ol>")?;
+    }
+    if !s.members.is_empty() {
+        writeln!(out, "<h3>etcd members</h3>\n<ul class=\"members\">")?;
+        for m in &s.members {
+            writeln!(
+                out,
+                "<li data-member=\"{}\" data-storage=\"{}\">{}</li>",
+                escape(&m.member),
+                storage_key(m.verdict),
+                escape(&member_storage_line(m))
+            )?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    if !report.containers.is_empty() {
+        writeln!(out, "<h3>Restarted containers</h3>\n<ul class=\"containers\">")?;
+        for c in &report.containers {
+            let mut facts = vec![match c.restart_count {
+                Some(n) => format!("restartCount {n}"),
+                None => format!("{} restarts seen", c.restarts.len()),
+            }];
+            if let Some(cause) = c.cause {
+                facts.push(format!("mostly {}", fmt_attribution(cause, c.confidence)));
+            }
+            facts.push(c.state.clone());
+            if let Some(node) = &c.node {
+                facts.push(format!("node {node}"));
+            }
+            let cause = c.cause.map(cause_key).unwrap_or("none");
+            writeln!(
+                out,
+                "<li data-container=\"{}\" data-cause=\"{cause}\"><code>{}</code>: {}</li>",
+                escape(&c.label()),
+                escape(&c.label()),
+                escape(&facts.join(" · "))
+            )?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    let rows = key_timeline(report, opts.max_timeline_rows);
+    if !rows.is_empty() {
+        writeln!(out, "<h3>Key timeline rows ({} of {})</h3>", rows.len(), report.timeline.len())?;
+        writeln!(
+            out,
+            "<table class=\"key-timeline\">\n<thead><tr><th>time</th><th>subject</th><th>what</th></tr></thead>\n<tbody>"
+        )?;
+        for r in rows {
+            let what = crate::report::words::timeline::summary(r);
+            writeln!(
+                out,
+                "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td></tr>",
+                severity_key(r.severity),
+                escape(&clock.span(r.from, r.to)),
+                escape(&subject_short(&r.subject)),
+                escape(&what)
+            )?;
+        }
+        writeln!(out, "</tbody>\n</table>")?;
+    }
+    let top = top_recommendations(report);
+    if !top.is_empty() {
+        writeln!(out, "<h3>Top recommendations</h3>\n<ul class=\"top-recommendations\">")?;
+        for r in top {
+            let (kind, tag) = match r.kind {
+                AdviceKind::Do => ("do", "Do"),
+                AdviceKind::Avoid => ("avoid", "⚠ Avoid"),
+            };
+            writeln!(out, "<li class=\"{kind}\"><b>{tag}:</b> {}</li>", escape(&r.title))?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    let assumed = match report.assumptions.len() {
+        0 => String::new(),
+        n => format!("; {n} assumption(s), see below"),
+    };
+    if report.gaps.is_empty() {
+        writeln!(
+            out,
+            "<p class=\"gaps none\"><b>Gaps:</b> none, every source that was asked for could be read{assumed}.</p>"
+        )?;
+    } else {
+        let what: Vec<&str> = report.gaps.iter().map(|g| g.what.as_str()).collect();
+        writeln!(
+            out,
+            "<p class=\"gaps\" data-gaps=\"{}\"><b>Gaps ({}):</b> {}{assumed}.</p>",
+            report.gaps.len(),
+            report.gaps.len(),
+            escape(&what.join("; "))
+        )?;
+    }
+    writeln!(out, "</section>")
 }
 
 fn outcome_key(outcome: Outcome) -> &'static str {
@@ -1366,7 +1493,7 @@ mod tests {
     }
 
     fn berlin() -> RenderOpts {
-        RenderOpts { color: true, tz: chrono_tz::Europe::Berlin, max_timeline_rows: 60 }
+        RenderOpts { color: true, tz: chrono_tz::Europe::Berlin, ..RenderOpts::default() }
     }
 
     fn utc(h: u32, m: u32, s: u32) -> Timestamp {

@@ -3,11 +3,15 @@
 //!
 //! Pure: writes into any `io::Write`; ignores colour, time zone and the timeline cap (JSON keeps every row).
 //!
-//! # Schema `etcd-triage/report/v2`
+//! What is written are the wire types of [`wire`], built from the model, not the model itself; the JSON Schema
+//! generated from them is checked in as `schema/report.schema.json` (`tests/schema.rs` keeps it current and
+//! validates every fixture's report against it).
+//!
+//! # Schema `etcd-triage/report/v3`
 //!
 //! Top-level fields (always present; optional fields inside them are omitted when unknown, never `null`):
 //!
-//! - `schema_version`: `"etcd-triage/report/v2"`. Check it before reading anything else.
+//! - `schema_version`: `"etcd-triage/report/v3"`. Check it before reading anything else.
 //! - `tool_version`: the etcd-triage version that wrote the report.
 //! - `generated_at`: the instant the analysis treated as "now".
 //! - `window`: the time window analysed: `from` and `to` (optional), `basis` (how it was chosen) and
@@ -68,13 +72,19 @@
 //! `_ms` and seconds in fields ending in `_secs`; an `origin` is `{"source": <file or API path>, "line": <1-based
 //! line, optional>}`; enums are `snake_case` strings.
 //!
-//! Changes: v2 adds `headline` and `storage`; `--fail-on storage` now follows
-//! `headline.storage_latency` (also true with no restarts and a `too_slow` storage verdict), and the new
-//! `--fail-on disk` follows `storage.verdict == "too_slow"`. v1 fields keep their meaning.
+//! Changes:
+//! - v3: the report is written from wire types apart from the model and described by a published JSON Schema
+//!   (`schema/report.schema.json`, draft 2020-12, `title` = the schema version). The fields and their meaning
+//!   are those of v2; the version is bumped so that consumers pinning a schema can tell a report checked against
+//!   the published schema from one written before it. Fields the schema marks optional are still omitted rather
+//!   than `null`.
+//! - v2 adds `headline` and `storage`; `--fail-on storage` now follows `headline.storage_latency` (also true
+//!   with no restarts and a `too_slow` storage verdict), and the new `--fail-on disk` follows
+//!   `storage.verdict == "too_slow"`. v1 fields keep their meaning.
 //!
-//! Stability: within `etcd-triage/report/v2` fields and enum values are only added, never renamed, removed or
+//! Stability: within `etcd-triage/report/v3` fields and enum values are only added, never renamed, removed or
 //! given a new meaning, so consumers should ignore fields and enum values they do not know. Any incompatible
-//! change bumps `schema_version` (to `etcd-triage/report/v3`). Human-readable strings (`headline`, `reasoning`,
+//! change bumps `schema_version` (to `etcd-triage/report/v4`) and adds an entry above. Human-readable strings (`headline`, `reasoning`,
 //! `summary`, `claim`, `assessment`, ...) are for display and may be reworded in any release.
 
 use std::io::{self, Write};
@@ -82,10 +92,22 @@ use std::io::{self, Write};
 use super::RenderOpts;
 use crate::model::Report;
 
+pub mod wire;
+
 /// Writes the report as pretty-printed JSON followed by a newline.
 pub fn render(report: &Report, out: &mut dyn Write, _opts: &RenderOpts) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
+    serde_json::to_writer_pretty(&mut *out, &wire::Report::from(report))?;
     writeln!(out)
+}
+
+/// The JSON Schema of the report (draft 2020-12), generated from [`wire::Report`]; the repository keeps a copy in
+/// `schema/report.schema.json`.
+pub fn schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(wire::Report).to_value();
+    if let Some(obj) = schema.as_object_mut() {
+        obj.insert("title".into(), crate::model::SCHEMA_VERSION.into());
+    }
+    schema
 }
 
 #[cfg(test)]
@@ -99,18 +121,11 @@ mod tests {
     }
 
     #[test]
-    fn json_report() {
-        let text = render_to_string(&RenderOpts::default());
-        assert!(text.ends_with("}\n"));
-        insta::assert_snapshot!(text);
-    }
-
-    #[test]
     fn json_parses_back_with_the_schema_version() {
         let text = render_to_string(&RenderOpts::default());
         let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
         assert_eq!(value["schema_version"], SCHEMA_VERSION);
-        assert_eq!(value["schema_version"], "etcd-triage/report/v2");
+        assert_eq!(value["schema_version"], "etcd-triage/report/v3");
         assert_eq!(value["headline"]["kind"], "restarts");
         assert_eq!(value["storage"]["verdict"], "unknown");
         assert_eq!(value["verdict"]["outcome"], "storage_latency");
@@ -120,7 +135,21 @@ mod tests {
     #[test]
     fn json_ignores_display_options() {
         let plain = render_to_string(&RenderOpts::default());
-        let opts = RenderOpts { color: true, tz: chrono_tz::Europe::Berlin, max_timeline_rows: 1 };
+        let opts =
+            RenderOpts { color: true, tz: chrono_tz::Europe::Berlin, max_timeline_rows: 1, ..RenderOpts::default() };
         assert_eq!(render_to_string(&opts), plain, "JSON keeps UTC and every timeline row");
+    }
+
+    #[test]
+    fn the_schema_names_its_version_and_describes_the_top_level() {
+        let schema = schema();
+        assert_eq!(schema["title"], SCHEMA_VERSION);
+        assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+        let required: Vec<&str> =
+            schema["required"].as_array().expect("required fields").iter().filter_map(|v| v.as_str()).collect();
+        for field in ["schema_version", "verdict", "storage", "timeline", "gaps", "inputs", "thresholds"] {
+            assert!(required.contains(&field), "{field} not required: {required:?}");
+        }
+        assert!(!required.contains(&"collections"), "collections are omitted when empty");
     }
 }

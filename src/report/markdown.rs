@@ -1,5 +1,8 @@
-//! Ticket-ready Markdown (GitHub-flavoured): the verdict with cited evidence, tables for etcd members, restarts,
-//! the capped timeline and inputs, then recommendations, gaps and assumptions. No colour.
+//! Ticket-ready Markdown (GitHub-flavoured): the summary the terminal prints first (verdicts, strongest facts,
+//! one line per member and restarted container, key timeline rows, top recommendations, gaps), then the verdicts'
+//! reasoning, every cited record once in a numbered list (everything else refers to it by number), the member
+//! and container tables, and the per-restart histories, full timeline and inputs folded in `<details>` blocks
+//! (GitHub, GitLab and Jira render them). No colour.
 //!
 //! Pure: writes into any `io::Write`. Text taken from the evidence (log excerpts, paths, messages) is escaped so
 //! it cannot break tables or turn into markup; `|` is escaped in every table cell.
@@ -11,29 +14,385 @@ use super::format::{
     Clock, MEMBER_COUNT_COLUMNS, RESTART_EVIDENCE_COMMANDS, describe_collection, disk_metric_name, fmt_attribution,
     fmt_origin_range, fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_counts,
     member_storage_line, node_facts, nodes_omitted_note, omitted_note, select_timeline, spark_caption, sparkline,
-    storage_headline, storage_members, storage_settle_words, storage_tag, subject_short,
+    storage_headline, storage_settle_words, storage_tag, subject_short,
 };
-use crate::evidence::Subject;
-use crate::model::{AdviceKind, Citation, ContainerHistory, HeadlineKind, Report, RestartRecord, StorageVerdict};
+use super::summary::{key_timeline, relative, relative_origin, strongest_facts, top_recommendations};
+use crate::evidence::{Origin, Subject};
+use crate::model::{
+    AdviceKind, Citation, ContainerHistory, HeadlineKind, Report, RestartRecord, StorageVerdict, TimelineRow,
+};
 
 /// Writes the Markdown report.
 pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Result<()> {
     let clock = Clock::for_report(report, opts.tz);
+    let cites = Cites::new(report, opts.root.as_deref());
+    let md = Md { report, opts, clock: &clock, cites: &cites };
     header(report, out, opts, &clock)?;
+    md.summary(out)?;
     if report.headline.kind == HeadlineKind::Storage {
-        storage(report, out, &clock)?;
-        verdict(report, out, &clock)?;
+        md.storage(out)?;
+        md.verdict(out)?;
     } else {
-        verdict(report, out, &clock)?;
-        storage(report, out, &clock)?;
+        md.verdict(out)?;
+        md.storage(out)?;
     }
+    md.evidence(out)?;
     members(report, out, &clock)?;
     nodes(report, out)?;
-    containers(report, out, &clock)?;
-    timeline(report, out, opts, &clock)?;
+    md.containers(out)?;
+    md.timeline(out)?;
     recommendations(report, out)?;
     gaps(report, out)?;
-    inputs(report, out, opts)
+    md.inputs(out)
+}
+
+/// Every record the report cites, numbered once in time order: the list under "Evidence cited" prints each with
+/// its origin, everything else refers to it as `[n]`.
+struct Cites<'a> {
+    /// Distinct origins, in the order they are numbered (1-based), with the citation first seen for each.
+    list: Vec<(&'a Origin, &'a Citation)>,
+    root: Option<&'a str>,
+}
+
+impl<'a> Cites<'a> {
+    fn new(report: &'a Report, root: Option<&'a str>) -> Self {
+        let restarts = report.containers.iter().flat_map(|c| c.restarts.iter().flat_map(|r| &r.attribution.evidence));
+        let mut all: Vec<&Citation> =
+            report.verdict.evidence.iter().chain(&report.storage.evidence).chain(restarts).collect();
+        all.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.origin.cmp(&b.origin)));
+        let mut list: Vec<(&Origin, &Citation)> = Vec::new();
+        for c in all {
+            if !list.iter().any(|(o, _)| **o == c.origin) {
+                list.push((&c.origin, c));
+            }
+        }
+        Cites { list, root }
+    }
+
+    /// `[n]` for a cited origin.
+    fn number(&self, origin: &Origin) -> Option<usize> {
+        self.list.iter().position(|(o, _)| *o == origin).map(|i| i + 1)
+    }
+
+    /// `[n]`, or the origin itself as code when nothing cites it.
+    fn refer(&self, origin: &Origin) -> String {
+        match self.number(origin) {
+            Some(n) => format!("[{n}]"),
+            None => code(&relative_origin(origin, self.root).to_string()),
+        }
+    }
+
+    /// `[2], [5], [7]` for a list of citations.
+    fn refs(&self, cites: &[Citation]) -> String {
+        cites.iter().map(|c| self.refer(&c.origin)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+struct Md<'a> {
+    report: &'a Report,
+    opts: &'a RenderOpts,
+    clock: &'a Clock,
+    cites: &'a Cites<'a>,
+}
+
+impl Md<'_> {
+    /// The one-screen summary, as the terminal prints it by default.
+    fn summary(&self, out: &mut dyn Write) -> io::Result<()> {
+        let r = self.report;
+        writeln!(out, "## Summary\n")?;
+        let verdict = format!("**Verdict: {}.** {}", text(&fmt_verdict_tag(&r.verdict)), text(&r.verdict.headline));
+        let storage =
+            format!("**Storage: {}.** {}", text(&storage_tag(&r.storage)), text(&storage_headline(&r.storage)));
+        if r.headline.kind == HeadlineKind::Storage {
+            writeln!(out, "{storage}\n\n{verdict}\n")?;
+        } else {
+            writeln!(out, "{verdict}\n\n{storage}\n")?;
+        }
+        let facts = strongest_facts(r);
+        if !facts.is_empty() {
+            writeln!(out, "Strongest evidence:\n")?;
+            for c in facts {
+                let time = c.at.map(|t| format!("{} ", self.clock.time(t))).unwrap_or_default();
+                writeln!(out, "- {time}{} {}", text(&c.claim), self.cites.refer(&c.origin))?;
+            }
+            writeln!(out)?;
+        }
+        if !r.storage.members.is_empty() {
+            writeln!(out, "etcd members:\n")?;
+            for m in &r.storage.members {
+                writeln!(out, "- {}", text(&member_storage_line(m)))?;
+            }
+            writeln!(out)?;
+        }
+        if !r.containers.is_empty() {
+            writeln!(out, "Restarted containers:\n")?;
+            for c in &r.containers {
+                let mut facts = vec![match c.restart_count {
+                    Some(n) => format!("restartCount {n}"),
+                    None => format!("{} restarts seen", c.restarts.len()),
+                }];
+                if let Some(cause) = c.cause {
+                    facts.push(format!("mostly {}", fmt_attribution(cause, c.confidence)));
+                }
+                facts.push(text(&c.state));
+                if let Some(node) = &c.node {
+                    facts.push(format!("node {}", text(node)));
+                }
+                writeln!(out, "- {}: {}", code(&c.label()), facts.join(" · "))?;
+            }
+            writeln!(out)?;
+        }
+        let rows = key_timeline(r, self.opts.max_timeline_rows);
+        if !rows.is_empty() {
+            writeln!(out, "Key timeline rows ({} of {}):\n", rows.len(), r.timeline.len())?;
+            self.timeline_table(out, &rows, false)?;
+        }
+        let top = top_recommendations(r);
+        if !top.is_empty() {
+            writeln!(out, "Top recommendations:\n")?;
+            for rec in top {
+                let tag = match rec.kind {
+                    AdviceKind::Do => "Do",
+                    AdviceKind::Avoid => "⚠ Avoid",
+                };
+                writeln!(out, "- **{tag}:** {}", text(rec.title.trim_end_matches('.')))?;
+            }
+            writeln!(out)?;
+        }
+        let assumed = match r.assumptions.len() {
+            0 => String::new(),
+            n => format!("; {n} assumption(s), see below"),
+        };
+        if r.gaps.is_empty() {
+            writeln!(out, "Gaps: none, every source that was asked for could be read{assumed}.\n")
+        } else {
+            let what: Vec<String> = r.gaps.iter().map(|g| text(&g.what)).collect();
+            writeln!(out, "Gaps ({}): {}{assumed}.\n", r.gaps.len(), what.join("; "))
+        }
+    }
+
+    /// The timeline rows as a table; with `sources`, each citing its records (by number when the evidence list has
+    /// them). The summary's rows leave their sources to the full timeline, so that no source is printed twice.
+    fn timeline_table(&self, out: &mut dyn Write, rows: &[&TimelineRow], sources: bool) -> io::Result<()> {
+        if sources {
+            table_head(out, &["time", "subject", "what", "source"])?;
+        } else {
+            table_head(out, &["time", "subject", "what"])?;
+        }
+        for r in rows {
+            let what = text(&crate::report::words::timeline::summary(r));
+            let mut row = vec![self.clock.span(r.from, r.to), text(&subject_short(&r.subject)), what];
+            if sources {
+                let single = r.last.as_ref().is_none_or(|l| *l == r.first);
+                row.push(match self.cites.number(&r.first) {
+                    Some(n) if single => format!("[{n}]"),
+                    _ => {
+                        let root = self.opts.root.as_deref();
+                        let last = r.last.as_ref().map(|l| relative_origin(l, root));
+                        code(&fmt_origin_range(&relative_origin(&r.first, root), last.as_ref()))
+                    }
+                });
+            }
+            writeln!(out, "{}", table_row(&row))?;
+        }
+        writeln!(out)
+    }
+
+    fn verdict(&self, out: &mut dyn Write) -> io::Result<()> {
+        let v = &self.report.verdict;
+        writeln!(out, "## Verdict: {}\n", text(&fmt_verdict_tag(v)))?;
+        writeln!(out, "**{}**\n", text(&v.headline))?;
+        if !v.reasoning.is_empty() {
+            writeln!(out, "{}\n", text(&v.reasoning))?;
+        }
+        if !v.evidence.is_empty() {
+            writeln!(out, "Evidence: {}.\n", self.cites.refs(&v.evidence))?;
+        }
+        if !v.alternatives.is_empty() {
+            writeln!(out, "Alternatives considered:\n")?;
+            for a in &v.alternatives {
+                writeln!(out, "- **{}**: {}", text(a.cause.describe()), text(&a.why_not))?;
+            }
+            writeln!(out)?;
+        }
+        if !v.to_settle.is_empty() {
+            writeln!(out, "To settle:\n")?;
+            for s in &v.to_settle {
+                writeln!(out, "- {}", text(s))?;
+            }
+            writeln!(out)?;
+        }
+        Ok(())
+    }
+
+    fn storage(&self, out: &mut dyn Write) -> io::Result<()> {
+        let report = self.report;
+        let s = &report.storage;
+        writeln!(out, "## Storage: {}\n", text(&storage_tag(s)))?;
+        writeln!(out, "**{}**\n", text(&storage_headline(s)))?;
+        if s.cpu_or_pause_suspected {
+            writeln!(
+                out,
+                "A member's raft loop stalled with no slow fdatasync on it: CPU starvation or a paused process is in play too.\n"
+            )?;
+        }
+        if !s.evidence.is_empty() {
+            writeln!(out, "Evidence: {}.\n", self.cites.refs(&s.evidence))?;
+        }
+        if !s.to_settle.is_empty() && s.verdict != StorageVerdict::TooSlow {
+            writeln!(out, "To settle:\n")?;
+            for t in &s.to_settle {
+                writeln!(out, "- {}", text(storage_settle_words(*t)))?;
+            }
+            writeln!(out)?;
+        }
+        if report.headline.kind == HeadlineKind::Storage && s.verdict >= StorageVerdict::Degraded {
+            writeln!(out, "No restart in the evidence; if pods restarted, add their history:\n\n```sh")?;
+            for c in RESTART_EVIDENCE_COMMANDS {
+                writeln!(out, "{c}")?;
+            }
+            writeln!(out, "```\n")?;
+        }
+        Ok(())
+    }
+
+    /// Every cited record once, numbered, oldest first.
+    fn evidence(&self, out: &mut dyn Write) -> io::Result<()> {
+        if self.cites.list.is_empty() {
+            return Ok(());
+        }
+        writeln!(out, "## Evidence cited\n")?;
+        for (i, (origin, c)) in self.cites.list.iter().enumerate() {
+            let time = c.at.map(|t| format!("{} ", self.clock.time(t))).unwrap_or_default();
+            let origin = relative_origin(origin, self.opts.root.as_deref());
+            writeln!(out, "- **[{}]** {time}{} ({})", i + 1, text(&c.claim), code(&origin.to_string()))?;
+        }
+        writeln!(out)
+    }
+
+    fn containers(&self, out: &mut dyn Write) -> io::Result<()> {
+        let (report, clock) = (self.report, self.clock);
+        writeln!(out, "## Restarted containers\n")?;
+        if report.containers.is_empty() {
+            writeln!(out, "No container restarted or crash-looped in the window.\n")?;
+            return Ok(());
+        }
+        table_head(
+            out,
+            &["container", "node", "restartCount>", "state", "placed>", "by count only>", "mostly", "events"],
+        )?;
+        for c in &report.containers {
+            let events: Vec<String> = c
+                .events
+                .iter()
+                .map(|e| {
+                    let mut s = format!("{} x{} {}", text(&e.reason), e.count, clock.span(e.first_at, e.last_at));
+                    if e.reason != "BackOff" && !e.message.is_empty() {
+                        s.push_str(&format!(" ({})", text(&e.message)));
+                    }
+                    s
+                })
+                .collect();
+            let row = [
+                code(&c.label()),
+                c.node.as_deref().map(text).unwrap_or_default(),
+                c.restart_count.map(|n| n.to_string()).unwrap_or_else(|| "unknown".to_owned()),
+                text(&c.state),
+                c.restarts.len().to_string(),
+                c.unplaced_restarts.to_string(),
+                c.cause.map(|cause| fmt_attribution(cause, c.confidence)).unwrap_or_default(),
+                events.join("; "),
+            ];
+            writeln!(out, "{}", table_row(&row))?;
+        }
+        writeln!(out)?;
+        let restarts: Vec<(&ContainerHistory, &RestartRecord)> =
+            report.containers.iter().flat_map(|c| c.restarts.iter().map(move |r| (c, r))).collect();
+        if restarts.is_empty() {
+            return Ok(());
+        }
+        writeln!(out, "<details>\n<summary>Restart histories ({} placed restarts)</summary>\n", restarts.len())?;
+        table_head(out, &["container", "ended", "exit", "attributed to", "why", "known from", "evidence"])?;
+        for (c, r) in restarts {
+            let subject = Subject::Container {
+                namespace: c.namespace.clone(),
+                pod: c.pod.clone(),
+                container: c.container.clone(),
+            };
+            let ended = if r.approximate {
+                format!("{} (approx., last log line)", clock.time(r.ended_at))
+            } else {
+                clock.time(r.ended_at)
+            };
+            let exit = match (r.exit_code, &r.reason) {
+                (Some(code), Some(reason)) => format!("{code} {}", text(reason)),
+                (Some(code), None) => code.to_string(),
+                (None, Some(reason)) => text(reason),
+                (None, None) => "unknown".to_owned(),
+            };
+            let a = &r.attribution;
+            let row = [
+                code(&subject_short(&subject)),
+                ended,
+                exit,
+                fmt_attribution(a.cause, Some(a.confidence)),
+                text(&a.summary),
+                self.cites.refer(&r.origin),
+                self.cites.refs(&a.evidence),
+            ];
+            writeln!(out, "{}", table_row(&row))?;
+        }
+        writeln!(out, "\n</details>\n")
+    }
+
+    fn timeline(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "## Timeline\n")?;
+        let all = &self.report.timeline;
+        if all.is_empty() {
+            writeln!(out, "Nothing dated in the window.\n")?;
+            return Ok(());
+        }
+        let (rows, omitted) = select_timeline(all, self.opts.max_timeline_rows);
+        let shown =
+            if omitted > 0 { format!("{} of {} rows", rows.len(), all.len()) } else { format!("{} rows", all.len()) };
+        writeln!(out, "<details>\n<summary>Full timeline ({shown})</summary>\n")?;
+        self.timeline_table(out, &rows, true)?;
+        if omitted > 0 {
+            writeln!(out, "_{}_\n", omitted_note(omitted, all.len()))?;
+        }
+        writeln!(out, "</details>\n")
+    }
+
+    fn inputs(&self, out: &mut dyn Write) -> io::Result<()> {
+        let (report, opts) = (self.report, self.opts);
+        writeln!(out, "## Inputs\n")?;
+        for c in &report.collections {
+            writeln!(out, "- **Collected:** {}\n", text(&describe_collection(c, opts.tz)))?;
+        }
+        if report.inputs.is_empty() {
+            return writeln!(out, "None.");
+        }
+        writeln!(out, "<details>\n<summary>{} inputs</summary>\n", report.inputs.len())?;
+        table_head(out, &["file", "format", "lines>", "matched>", "malformed>", "outside window>"])?;
+        for i in &report.inputs {
+            let mut malformed = i.malformed.to_string();
+            if !i.malformed_lines.is_empty() {
+                let lines: Vec<String> = i.malformed_lines.iter().map(u64::to_string).collect();
+                let more = if i.malformed > i.malformed_lines.len() as u64 { ", ..." } else { "" };
+                malformed.push_str(&format!(" (lines {}{more})", lines.join(", ")));
+            }
+            let row = [
+                code(relative(&i.source, opts.root.as_deref())),
+                text(&i.format),
+                i.lines.to_string(),
+                i.matched.to_string(),
+                malformed,
+                i.outside_window.to_string(),
+            ];
+            writeln!(out, "{}", table_row(&row))?;
+        }
+        writeln!(out, "\n</details>")
+    }
 }
 
 /// Escapes Markdown inline syntax in evidence text and folds line breaks, so a log excerpt stays literal text.
@@ -100,92 +459,18 @@ fn header(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock
         0 => String::new(),
         n => format!("; {n} records outside it not used"),
     };
+    let relative_to = match opts.root.as_deref() {
+        Some(root) => format!(" Paths are relative to {}.", code(&format!("{}/", root.trim_end_matches('/')))),
+        None => String::new(),
+    };
     writeln!(
         out,
-        "Generated {} by etcd-triage {}. Times in {}.\n\nWindow: {window} ({}{excluded}).\n",
+        "Generated {} by etcd-triage {}. Times in {}.\n\nWindow: {window} ({}{excluded}).{relative_to}\n",
         fmt_time(report.generated_at, opts.tz),
         text(report.tool_version),
         clock.zone_label(report),
         text(&report.window.basis),
     )
-}
-
-fn citation(c: &Citation, clock: &Clock) -> String {
-    let time = c.at.map(|t| format!("{} ", clock.time(t))).unwrap_or_default();
-    format!("{time}{} ({})", text(&c.claim), code(&c.origin.to_string()))
-}
-
-fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
-    let v = &report.verdict;
-    writeln!(out, "## Verdict: {}\n", text(&fmt_verdict_tag(v)))?;
-    writeln!(out, "**{}**\n", text(&v.headline))?;
-    if !v.reasoning.is_empty() {
-        writeln!(out, "{}\n", text(&v.reasoning))?;
-    }
-    if !v.evidence.is_empty() {
-        writeln!(out, "Evidence:\n")?;
-        for c in &v.evidence {
-            writeln!(out, "- {}", citation(c, clock))?;
-        }
-        writeln!(out)?;
-    }
-    if !v.alternatives.is_empty() {
-        writeln!(out, "Alternatives considered:\n")?;
-        for a in &v.alternatives {
-            writeln!(out, "- **{}**: {}", text(a.cause.describe()), text(&a.why_not))?;
-        }
-        writeln!(out)?;
-    }
-    if !v.to_settle.is_empty() {
-        writeln!(out, "To settle:\n")?;
-        for s in &v.to_settle {
-            writeln!(out, "- {}", text(s))?;
-        }
-        writeln!(out)?;
-    }
-    Ok(())
-}
-
-fn storage(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
-    let s = &report.storage;
-    let tag = storage_tag(s);
-    writeln!(out, "## Storage: {}\n", text(&tag))?;
-    writeln!(out, "**{}**\n", text(&storage_headline(s)))?;
-    let members: Vec<_> = storage_members(s).collect();
-    for m in &members {
-        writeln!(out, "- {}", text(&member_storage_line(m)))?;
-    }
-    if !members.is_empty() {
-        writeln!(out)?;
-    }
-    if s.cpu_or_pause_suspected {
-        writeln!(
-            out,
-            "A member's raft loop stalled with no slow fdatasync on it: CPU starvation or a paused process is in play too.\n"
-        )?;
-    }
-    if !s.evidence.is_empty() {
-        writeln!(out, "Evidence:\n")?;
-        for c in &s.evidence {
-            writeln!(out, "- {}", citation(c, clock))?;
-        }
-        writeln!(out)?;
-    }
-    if !s.to_settle.is_empty() && s.verdict != StorageVerdict::TooSlow {
-        writeln!(out, "To settle:\n")?;
-        for t in &s.to_settle {
-            writeln!(out, "- {}", text(storage_settle_words(*t)))?;
-        }
-        writeln!(out)?;
-    }
-    if report.headline.kind == HeadlineKind::Storage && s.verdict >= StorageVerdict::Degraded {
-        writeln!(out, "No restart in the evidence; if pods restarted, add their history:\n\n```sh")?;
-        for c in RESTART_EVIDENCE_COMMANDS {
-            writeln!(out, "{c}")?;
-        }
-        writeln!(out, "```\n")?;
-    }
-    Ok(())
 }
 
 fn members(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
@@ -265,100 +550,6 @@ fn nodes(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-fn containers(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
-    writeln!(out, "## Restarted containers\n")?;
-    if report.containers.is_empty() {
-        writeln!(out, "No container restarted or crash-looped in the window.\n")?;
-        return Ok(());
-    }
-    table_head(out, &["container", "node", "restartCount>", "state", "placed>", "by count only>", "mostly", "events"])?;
-    for c in &report.containers {
-        let events: Vec<String> = c
-            .events
-            .iter()
-            .map(|e| {
-                let mut s = format!("{} x{} {}", text(&e.reason), e.count, clock.span(e.first_at, e.last_at));
-                if e.reason != "BackOff" && !e.message.is_empty() {
-                    s.push_str(&format!(" ({})", text(&e.message)));
-                }
-                s
-            })
-            .collect();
-        let row = [
-            code(&c.label()),
-            c.node.as_deref().map(text).unwrap_or_default(),
-            c.restart_count.map(|n| n.to_string()).unwrap_or_else(|| "unknown".to_owned()),
-            text(&c.state),
-            c.restarts.len().to_string(),
-            c.unplaced_restarts.to_string(),
-            c.cause.map(|cause| fmt_attribution(cause, c.confidence)).unwrap_or_default(),
-            events.join("; "),
-        ];
-        writeln!(out, "{}", table_row(&row))?;
-    }
-    writeln!(out)?;
-    let restarts: Vec<(&ContainerHistory, &RestartRecord)> =
-        report.containers.iter().flat_map(|c| c.restarts.iter().map(move |r| (c, r))).collect();
-    if restarts.is_empty() {
-        return Ok(());
-    }
-    writeln!(out, "Placed restarts:\n")?;
-    table_head(out, &["container", "ended", "exit", "attributed to", "why", "evidence"])?;
-    for (c, r) in restarts {
-        let subject =
-            Subject::Container { namespace: c.namespace.clone(), pod: c.pod.clone(), container: c.container.clone() };
-        let ended = if r.approximate {
-            format!("{} (approx., last log line)", clock.time(r.ended_at))
-        } else {
-            clock.time(r.ended_at)
-        };
-        let exit = match (r.exit_code, &r.reason) {
-            (Some(code), Some(reason)) => format!("{code} {}", text(reason)),
-            (Some(code), None) => code.to_string(),
-            (None, Some(reason)) => text(reason),
-            (None, None) => "unknown".to_owned(),
-        };
-        let a = &r.attribution;
-        let evidence: Vec<String> = a.evidence.iter().map(|c| code(&c.origin.to_string())).collect();
-        let row = [
-            code(&subject_short(&subject)),
-            ended,
-            exit,
-            fmt_attribution(a.cause, Some(a.confidence)),
-            text(&a.summary),
-            evidence.join(", "),
-        ];
-        writeln!(out, "{}", table_row(&row))?;
-    }
-    writeln!(out)
-}
-
-fn timeline(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock) -> io::Result<()> {
-    writeln!(out, "## Timeline\n")?;
-    let all = &report.timeline;
-    if all.is_empty() {
-        writeln!(out, "Nothing dated in the window.\n")?;
-        return Ok(());
-    }
-    let (rows, omitted) = select_timeline(all, opts.max_timeline_rows);
-    table_head(out, &["time", "subject", "what", "source"])?;
-    for r in rows {
-        let what = text(&crate::report::words::timeline::summary(r));
-        let row = [
-            clock.span(r.from, r.to),
-            text(&subject_short(&r.subject)),
-            what,
-            code(&fmt_origin_range(&r.first, r.last.as_ref())),
-        ];
-        writeln!(out, "{}", table_row(&row))?;
-    }
-    writeln!(out)?;
-    if omitted > 0 {
-        writeln!(out, "_{}_\n", omitted_note(omitted, all.len()))?;
-    }
-    Ok(())
-}
-
 fn recommendations(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let recs = &report.recommendations;
     if recs.is_empty() {
@@ -397,35 +588,6 @@ fn gaps(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-fn inputs(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Result<()> {
-    writeln!(out, "## Inputs\n")?;
-    for c in &report.collections {
-        writeln!(out, "- **Collected:** {}\n", text(&describe_collection(c, opts.tz)))?;
-    }
-    if report.inputs.is_empty() {
-        return writeln!(out, "None.");
-    }
-    table_head(out, &["file", "format", "lines>", "matched>", "malformed>", "outside window>"])?;
-    for i in &report.inputs {
-        let mut malformed = i.malformed.to_string();
-        if !i.malformed_lines.is_empty() {
-            let lines: Vec<String> = i.malformed_lines.iter().map(u64::to_string).collect();
-            let more = if i.malformed > i.malformed_lines.len() as u64 { ", ..." } else { "" };
-            malformed.push_str(&format!(" (lines {}{more})", lines.join(", ")));
-        }
-        let row = [
-            code(&i.source),
-            text(&i.format),
-            i.lines.to_string(),
-            i.matched.to_string(),
-            malformed,
-            i.outside_window.to_string(),
-        ];
-        writeln!(out, "{}", table_row(&row))?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,14 +598,21 @@ mod tests {
     }
 
     fn berlin() -> RenderOpts {
-        RenderOpts { color: true, tz: chrono_tz::Europe::Berlin, max_timeline_rows: 60 }
+        RenderOpts { color: true, tz: chrono_tz::Europe::Berlin, ..RenderOpts::default() }
     }
 
     #[test]
-    fn markdown_report() {
-        let text = render_to_string(&sample_report(), &berlin());
-        assert!(!text.contains('\x1b'), "Markdown never carries colour, even with color on");
-        insta::assert_snapshot!(text);
+    fn summary_first_details_folded_and_each_citation_once() {
+        let report = sample_report();
+        let md = render_to_string(&report, &berlin());
+        assert!(!md.contains('\x1b'), "Markdown never carries colour, even with color on");
+        let summary = md.find("## Summary").expect("a summary");
+        assert!(summary < md.find("## Verdict").expect("a verdict section"));
+        assert_eq!(md.matches("<details>").count(), md.matches("</details>").count());
+        for c in report.verdict.evidence.iter().chain(&report.storage.evidence) {
+            let cite = code(&c.origin.to_string());
+            assert_eq!(md.matches(&cite).count(), 1, "{cite} in:\n{md}");
+        }
     }
 
     #[test]

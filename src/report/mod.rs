@@ -8,6 +8,7 @@ pub mod format;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod summary;
 pub mod terminal;
 pub mod words;
 
@@ -22,6 +23,11 @@ pub struct RenderOpts {
     pub tz: chrono_tz::Tz,
     /// Maximum timeline rows printed by terminal/markdown (the JSON keeps all).
     pub max_timeline_rows: usize,
+    /// Everything (`--details`): the terminal prints its one-screen summary otherwise. Markdown and HTML always
+    /// carry everything, the details folded under the summary.
+    pub details: bool,
+    /// The analysed folder: citations and inputs inside it print relative to it (JSON keeps the full paths).
+    pub root: Option<String>,
 }
 
 /// Renders into a string with `render` (any of the renderers), for tests.
@@ -38,6 +44,6 @@ pub(crate) fn render_to_string(
 
 impl Default for RenderOpts {
     fn default() -> Self {
-        RenderOpts { color: false, tz: chrono_tz::UTC, max_timeline_rows: 60 }
+        RenderOpts { color: false, tz: chrono_tz::UTC, max_timeline_rows: 60, details: false, root: None }
     }
 }

@@ -11,10 +11,14 @@ use owo_colors::{OwoColorize, Style};
 use super::RenderOpts;
 use super::format::{
     Clock, RESTART_EVIDENCE_COMMANDS, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range,
-    fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_storage_line, node_facts, nodes_omitted_note,
-    omitted_note, select_timeline, short_origin, spark_caption, sparkline, storage_headline, storage_members,
-    storage_settle_words, storage_tag, subject_short, wrap,
+    fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_storage_line, member_storage_parts, node_facts,
+    nodes_omitted_note, omitted_note, select_timeline, short_origin, spark_caption, sparkline, storage_headline,
+    storage_members, storage_settle_words, storage_tag, subject_short, wrap,
 };
+use super::summary::{
+    fit_parts, key_timeline, relative, relative_origin, strongest_facts, top_recommendations, truncate, truncate_middle,
+};
+use crate::evidence::{Origin, Subject};
 use crate::model::{
     AdviceKind, Cause, Citation, ContainerHistory, HeadlineKind, LatencyStats, MemberSignals, Outcome, Report,
     RestartRecord, Severity, StorageVerdict, TimelineRow,
@@ -25,24 +29,33 @@ const WIDTH: usize = 100;
 /// Width of the row labels in a member's block (`other causes`, `slowest logged`).
 const LABEL: usize = 16;
 
-/// Writes the terminal report.
+/// Writes the terminal report: the one-screen summary, or everything with `opts.details` (`--details`).
 pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Result<()> {
     let r = Renderer { report, clock: Clock::for_report(report, opts.tz), opts };
-    r.header(out)?;
-    if report.headline.kind == HeadlineKind::Storage {
-        r.storage(out)?;
-        r.verdict(out)?;
-    } else {
-        r.verdict(out)?;
-        r.storage(out)?;
+    if opts.details { r.full(out) } else { r.summary(out) }
+}
+
+impl Renderer<'_> {
+    /// Every section (`--details`).
+    fn full(&self, out: &mut dyn Write) -> io::Result<()> {
+        let r = self;
+        let report = self.report;
+        r.header(out)?;
+        if report.headline.kind == HeadlineKind::Storage {
+            r.storage(out)?;
+            r.verdict(out)?;
+        } else {
+            r.verdict(out)?;
+            r.storage(out)?;
+        }
+        r.containers(out)?;
+        r.members(out)?;
+        r.nodes(out)?;
+        r.timeline(out)?;
+        r.recommendations(out)?;
+        r.gaps(out)?;
+        r.inputs(out)
     }
-    r.containers(out)?;
-    r.members(out)?;
-    r.nodes(out)?;
-    r.timeline(out)?;
-    r.recommendations(out)?;
-    r.gaps(out)?;
-    r.inputs(out)
 }
 
 /// `s` in `style` when colour is `on`, unchanged otherwise. Styles are applied per call, never through
@@ -100,6 +113,22 @@ struct Renderer<'a> {
 impl Renderer<'_> {
     fn p(&self, s: &str, style: Style) -> String {
         paint(s, style, self.opts.color)
+    }
+
+    /// The analysed folder citations are relative to.
+    fn root(&self) -> Option<&str> {
+        self.opts.root.as_deref()
+    }
+
+    /// A citation for the terminal: relative to the analysed folder, pod UIDs shortened ([`short_origin`]).
+    fn origin(&self, o: &Origin) -> String {
+        short_origin(&relative_origin(o, self.root()))
+    }
+
+    /// A folded row's citation range ([`fmt_origin_range`]), relative to the analysed folder.
+    fn origin_range(&self, first: &Origin, last: Option<&Origin>) -> String {
+        let last = last.map(|l| relative_origin(l, self.root()));
+        fmt_origin_range(&relative_origin(first, self.root()), last.as_ref())
     }
 
     fn section(&self, out: &mut dyn Write, title: &str) -> io::Result<()> {
@@ -160,7 +189,7 @@ impl Renderer<'_> {
         let gap = if time.is_empty() { "" } else { "  " };
         let lead = format!("{}- {}{gap}", " ".repeat(indent), self.p(&time, dim()));
         let lead_width = indent + 2 + time.chars().count() + gap.len();
-        self.wrapped(out, &lead, lead_width, lead_width, &c.claim, plain(), Some(&short_origin(&c.origin)))
+        self.wrapped(out, &lead, lead_width, lead_width, &c.claim, plain(), Some(&self.origin(&c.origin)))
     }
 
     fn header(&self, out: &mut dyn Write) -> io::Result<()> {
@@ -179,7 +208,10 @@ impl Renderer<'_> {
             0 => String::new(),
             n => format!("; {n} records outside"),
         };
-        let body = format!("{window} ({}{excluded})", r.window.basis);
+        let mut body = format!("{window} ({}{excluded})", r.window.basis);
+        if let Some(root) = self.root() {
+            body.push_str(&format!("; paths relative to {}/", root.trim_end_matches('/')));
+        }
         self.wrapped(out, "window ", 7, 7, &body, plain(), None)
     }
 
@@ -304,7 +336,7 @@ impl Renderer<'_> {
             if e.reason != "BackOff" && !e.message.is_empty() {
                 body.push_str(&format!(": {}", e.message));
             }
-            self.wrapped(out, label, 12, 14, &body, plain(), Some(&short_origin(&e.origin)))?;
+            self.wrapped(out, label, 12, 14, &body, plain(), Some(&self.origin(&e.origin)))?;
         }
         let time_w = c.restarts.iter().map(|r| restart_time(r, &self.clock).chars().count()).max().unwrap_or(0);
         for r in &c.restarts {
@@ -340,7 +372,7 @@ impl Renderer<'_> {
         )?;
         let pad = " ".repeat(body);
         if !a.summary.is_empty() {
-            self.wrapped(out, &pad, body, body, &a.summary, plain(), Some(&short_origin(&r.origin)))?;
+            self.wrapped(out, &pad, body, body, &a.summary, plain(), Some(&self.origin(&r.origin)))?;
         }
         for c in &a.evidence {
             self.citation(out, body, c)?;
@@ -537,7 +569,7 @@ impl Renderer<'_> {
             (" ".repeat(body_col), body_col)
         };
         let summary = crate::report::words::timeline::summary(row);
-        let cite = fmt_origin_range(&row.first, row.last.as_ref());
+        let cite = self.origin_range(&row.first, row.last.as_ref());
         self.wrapped(out, &lead, lead_width, body_col, &summary, style, Some(&cite))
     }
 
@@ -614,7 +646,15 @@ impl Renderer<'_> {
             let malformed = format!("{:>9}", i.malformed);
             let malformed = if i.malformed > 0 { self.p(&malformed, yellow()) } else { malformed };
             let lead = format!("  {:>7} {:>7} {malformed} {:>7}  ", i.lines, i.matched, i.outside_window);
-            self.wrapped(out, &lead, BODY, BODY, &format!("{} · {}", i.source, i.format), plain(), None)?;
+            self.wrapped(
+                out,
+                &lead,
+                BODY,
+                BODY,
+                &format!("{} · {}", relative(&i.source, self.root()), i.format),
+                plain(),
+                None,
+            )?;
             if !i.malformed_lines.is_empty() {
                 let lines: Vec<String> = i.malformed_lines.iter().map(u64::to_string).collect();
                 let more = if i.malformed > i.malformed_lines.len() as u64 { ", ..." } else { "" };
@@ -624,6 +664,245 @@ impl Renderer<'_> {
         }
         writeln!(out, "  {}", self.p("outside: evidence outside the window, counted but not used", dim()))?;
         Ok(())
+    }
+}
+
+/// The one-screen summary (the default view): at most a screenful on a typical incident, one line per item.
+impl Renderer<'_> {
+    fn summary(&self, out: &mut dyn Write) -> io::Result<()> {
+        self.header(out)?;
+        if self.report.headline.kind == HeadlineKind::Storage {
+            self.storage_brief(out)?;
+            self.verdict_brief(out)?;
+        } else {
+            self.verdict_brief(out)?;
+            self.storage_brief(out)?;
+        }
+        self.facts_brief(out)?;
+        self.members_brief(out)?;
+        self.containers_brief(out)?;
+        self.timeline_brief(out)?;
+        self.recommendations_brief(out)?;
+        self.gaps_brief(out)?;
+        let more = "--details prints the reasoning, every citation, each restart's history, nodes, the whole timeline \
+                    and the inputs";
+        writeln!(out)?;
+        self.wrapped(out, "", 0, 0, more, dim(), None)
+    }
+
+    fn verdict_brief(&self, out: &mut dyn Write) -> io::Result<()> {
+        let v = &self.report.verdict;
+        self.section(out, &format!("VERDICT: {}", fmt_verdict_tag(v)))?;
+        let style = match v.outcome {
+            Outcome::StorageLatency => red().bold(),
+            Outcome::OtherCause => yellow().bold(),
+            Outcome::Inconclusive | Outcome::NoRestarts => cyan().bold(),
+        };
+        self.wrapped(out, "  ", 2, 2, &v.headline, style, None)?;
+        if v.outcome == Outcome::Inconclusive {
+            for s in v.to_settle.iter().take(2) {
+                self.wrapped(out, "  to settle: ", 13, 13, s, cyan(), None)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn storage_brief(&self, out: &mut dyn Write) -> io::Result<()> {
+        let s = &self.report.storage;
+        self.section(out, &format!("STORAGE: {}", storage_tag(s)))?;
+        let style = match s.verdict {
+            StorageVerdict::TooSlow => red().bold(),
+            StorageVerdict::Degraded => yellow().bold(),
+            StorageVerdict::Healthy | StorageVerdict::Unknown => cyan().bold(),
+        };
+        self.wrapped(out, "  ", 2, 2, &storage_headline(s), style, None)?;
+        if s.cpu_or_pause_suspected {
+            let note = "A member's raft loop stalled with no slow fdatasync on it: CPU starvation or a paused process.";
+            self.wrapped(out, "  ", 2, 2, note, yellow(), None)?;
+        }
+        if s.verdict != StorageVerdict::TooSlow
+            && let Some(t) = s.to_settle.first()
+        {
+            self.wrapped(out, "  to settle: ", 13, 13, storage_settle_words(*t), cyan(), None)?;
+        }
+        if self.report.headline.kind == HeadlineKind::Storage && s.verdict >= StorageVerdict::Degraded {
+            writeln!(out, "  {}", self.p("No restart in the evidence; if pods restarted, add their history", bold()))?;
+            for c in RESTART_EVIDENCE_COMMANDS {
+                self.wrapped(out, "    $ ", 6, 6, c, cyan(), None)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The strongest cited facts, each on one line (the claim cut to fit) with its citation beside or under it.
+    fn facts_brief(&self, out: &mut dyn Write) -> io::Result<()> {
+        let facts = strongest_facts(self.report);
+        if facts.is_empty() {
+            return Ok(());
+        }
+        writeln!(out, "\n{}", self.p("STRONGEST EVIDENCE", heading()))?;
+        for c in facts {
+            let time = c.at.map(|t| self.clock.time(t)).unwrap_or_default();
+            let gap = if time.is_empty() { "" } else { "  " };
+            let lead = format!("  - {}{gap}", self.p(&time, dim()));
+            let lead_width = 4 + time.chars().count() + gap.len();
+            // The path's middle goes when even its own line cannot hold it (`--details` prints it whole).
+            let cite = truncate_middle(&self.origin(&c.origin), WIDTH - 4 - 2);
+            // The claim keeps the citation beside it when both fit, else has the line to itself.
+            let beside = WIDTH.saturating_sub(lead_width + 4 + cite.chars().count());
+            let room = if c.claim.chars().count() <= beside { beside } else { WIDTH - lead_width };
+            self.wrapped(out, &lead, lead_width, lead_width, &truncate(&c.claim, room), plain(), Some(&cite))?;
+        }
+        Ok(())
+    }
+
+    /// One line per etcd member: its storage verdict and the figures behind it, as many as fit.
+    fn members_brief(&self, out: &mut dyn Write) -> io::Result<()> {
+        let s = &self.report.storage;
+        let count = s.members.len().max(self.report.members.len());
+        self.section(out, &format!("ETCD MEMBERS ({count})"))?;
+        if !s.members.is_empty() {
+            for m in &s.members {
+                let parts = member_storage_parts(m);
+                let style = match m.verdict {
+                    StorageVerdict::TooSlow => red(),
+                    StorageVerdict::Degraded => yellow(),
+                    StorageVerdict::Healthy | StorageVerdict::Unknown => plain(),
+                };
+                self.brief_line(out, &parts, style)?;
+            }
+        } else if !self.report.members.is_empty() {
+            for m in &self.report.members {
+                self.brief_line(out, &[m.member.clone(), crate::report::words::members::assessment(&m.assessment)], plain())?;
+            }
+        } else {
+            writeln!(out, "  no etcd evidence: without it a storage cause cannot be shown")?;
+        }
+        Ok(())
+    }
+
+    /// `  first · second · ...` cut to [`WIDTH`], the first part bold and the rest in `style`.
+    fn brief_line(&self, out: &mut dyn Write, parts: &[String], style: Style) -> io::Result<()> {
+        let line = fit_parts(parts, WIDTH - 2);
+        let first = truncate(&parts[0], WIDTH - 2);
+        match line.strip_prefix(first.as_str()) {
+            Some(rest) => writeln!(out, "  {}{}", self.p(&first, bold()), self.p(rest, style)),
+            None => writeln!(out, "  {}", self.p(&line, style)),
+        }
+    }
+
+    /// One line per restarted container: pod (and container), restart count, the cause of most of its restarts.
+    fn containers_brief(&self, out: &mut dyn Write) -> io::Result<()> {
+        let containers = &self.report.containers;
+        self.section(out, &format!("RESTARTED CONTAINERS ({})", containers.len()))?;
+        if containers.is_empty() {
+            writeln!(out, "  none: no container restarted or crash-looped in the window")?;
+        }
+        for c in containers {
+            let subject = Subject::Container {
+                namespace: c.namespace.clone(),
+                pod: c.pod.clone(),
+                container: c.container.clone(),
+            };
+            let mut parts = vec![subject_short(&subject)];
+            parts.push(match c.restart_count {
+                Some(n) => format!("restartCount {n}"),
+                None => format!("{} restarts seen", c.restarts.len()),
+            });
+            if let Some(cause) = c.cause {
+                parts.push(format!("mostly {}", fmt_attribution(cause, c.confidence)));
+            }
+            parts.push(c.state.clone());
+            if let Some(node) = &c.node {
+                parts.push(format!("node {node}"));
+            }
+            let style = c.cause.map(cause_style).unwrap_or_else(plain);
+            self.brief_line(out, &parts, style)?;
+        }
+        Ok(())
+    }
+
+    /// The timeline rows that matter most ([`key_timeline`]), one line each, without citations.
+    fn timeline_brief(&self, out: &mut dyn Write) -> io::Result<()> {
+        let all = &self.report.timeline;
+        let rows = key_timeline(self.report, self.opts.max_timeline_rows);
+        if rows.len() < all.len() {
+            self.section(out, &format!("TIMELINE ({} of {} rows)", rows.len(), all.len()))?;
+        } else {
+            self.section(out, &format!("TIMELINE ({} rows)", all.len()))?;
+        }
+        if all.is_empty() {
+            return writeln!(out, "  nothing dated in the window");
+        }
+        let spans: Vec<String> = rows.iter().map(|r| self.clock.span(r.from, r.to)).collect();
+        let span_w = spans.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+        const SUBJECT_MAX: usize = 26;
+        let subjects: Vec<String> = rows
+            .iter()
+            .map(|r| match &r.subject {
+                Subject::Container { container, .. } => truncate(container, SUBJECT_MAX),
+                other => truncate(&subject_short(other), SUBJECT_MAX),
+            })
+            .collect();
+        let subject_w = subjects.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+        let room = WIDTH.saturating_sub(2 + span_w + 2 + subject_w + 2);
+        for ((row, span), subject) in rows.iter().zip(&spans).zip(&subjects) {
+            let style = severity_style(row.severity);
+            let summary = crate::report::words::timeline::summary(row);
+            writeln!(
+                out,
+                "  {}{}  {}{}  {}",
+                self.p(span, style),
+                " ".repeat(span_w - span.chars().count()),
+                self.p(subject, bold()),
+                " ".repeat(subject_w - subject.chars().count()),
+                self.p(&truncate(&summary, room), style),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn recommendations_brief(&self, out: &mut dyn Write) -> io::Result<()> {
+        let all = &self.report.recommendations;
+        let top = top_recommendations(self.report);
+        if top.is_empty() {
+            return Ok(());
+        }
+        if top.len() < all.len() {
+            self.section(out, &format!("RECOMMENDATIONS ({} of {})", top.len(), all.len()))?;
+        } else {
+            self.section(out, "RECOMMENDATIONS")?;
+        }
+        for r in top {
+            let (tag, style) = match r.kind {
+                AdviceKind::Do => ("do", bold()),
+                AdviceKind::Avoid => ("⚠ avoid", red().bold()),
+            };
+            let title = truncate(&r.title, WIDTH - 11);
+            writeln!(out, "  {}  {}", self.p(&format!("{tag:<7}"), style), self.p(&title, style))?;
+        }
+        Ok(())
+    }
+
+    /// One line: what could not be read, and how many assumptions were made.
+    fn gaps_brief(&self, out: &mut dyn Write) -> io::Result<()> {
+        let r = self.report;
+        let assumed = match r.assumptions.len() {
+            0 => String::new(),
+            1 => " · 1 assumption".to_owned(),
+            n => format!(" · {n} assumptions"),
+        };
+        writeln!(out)?;
+        if r.gaps.is_empty() {
+            let line = format!("no gaps: every source that was asked for could be read{assumed}");
+            return writeln!(out, "{}  {}", self.p("GAPS", heading()), self.p(&line, dim()));
+        }
+        let what: Vec<&str> = r.gaps.iter().map(|g| g.what.as_str()).collect();
+        let lead = format!("GAPS ({})", r.gaps.len());
+        let tail = format!("{assumed} (--details says why and how to get them)");
+        let room = WIDTH.saturating_sub(lead.chars().count() + 2 + tail.chars().count());
+        let line = format!("{}{tail}", truncate(&what.join("; "), room));
+        writeln!(out, "{}  {}", self.p(&lead, yellow().bold()), self.p(&line, yellow()))
     }
 }
 
@@ -643,21 +922,40 @@ mod tests {
     }
 
     fn berlin(color: bool) -> RenderOpts {
-        RenderOpts { color, tz: chrono_tz::Europe::Berlin, max_timeline_rows: 60 }
+        RenderOpts { color, tz: chrono_tz::Europe::Berlin, details: true, ..RenderOpts::default() }
     }
 
     #[test]
-    fn terminal_without_colour() {
-        let text = render_to_string(&sample_report(), &berlin(false));
-        assert!(!text.contains('\x1b'), "colour off must not emit escapes");
-        insta::assert_snapshot!(text);
+    fn colour_only_when_asked() {
+        for details in [false, true] {
+            let plain = render_to_string(&sample_report(), &RenderOpts { details, ..berlin(false) });
+            assert!(!plain.contains('\x1b'), "colour off must not emit escapes");
+            let coloured = render_to_string(&sample_report(), &RenderOpts { details, ..berlin(true) });
+            assert!(coloured.contains("\x1b["), "colour on must emit ANSI escapes");
+        }
     }
 
     #[test]
-    fn terminal_with_colour() {
-        let text = render_to_string(&sample_report(), &berlin(true));
-        assert!(text.contains("\x1b["), "colour on must emit ANSI escapes");
-        insta::assert_snapshot!(text);
+    fn the_summary_is_one_screen_of_whole_lines() {
+        let report = sample_report();
+        let text = render_to_string(&report, &RenderOpts { details: false, ..berlin(false) });
+        assert!(text.lines().count() <= 60, "{text}");
+        assert!(text.lines().all(|l| l.chars().count() <= WIDTH), "{text}");
+        assert!(text.contains("STRONGEST EVIDENCE") && text.contains("--details"));
+        assert!(!text.contains("INPUTS ("), "inputs are for --details");
+    }
+
+    #[test]
+    fn citations_are_relative_to_the_analysed_folder() {
+        let mut report = sample_report();
+        report.verdict.evidence[0].origin.source =
+            format!("/data/incident/{}", report.verdict.evidence[0].origin.source).into();
+        let cite = short_origin(&report.verdict.evidence[0].origin);
+        let opts = RenderOpts { root: Some("/data/incident/".into()), ..berlin(false) };
+        let text = render_to_string(&report, &opts);
+        assert!(!text.contains(&cite), "{text}");
+        assert!(text.contains(&format!("[{}]", cite.trim_start_matches("/data/incident/"))), "{text}");
+        assert!(text.contains("paths relative to /data/incident/"));
     }
 
     #[test]
@@ -684,7 +982,7 @@ mod tests {
     #[test]
     fn times_follow_the_display_zone() {
         let report = sample_report();
-        let utc = render_to_string(&report, &RenderOpts::default());
+        let utc = render_to_string(&report, &RenderOpts { details: true, ..RenderOpts::default() });
         let berlin = render_to_string(&report, &berlin(false));
         let restart_line =
             |text: &str| text.lines().find(|l| l.contains("exit 1 Error ->")).map(str::trim_start).map(str::to_owned);
