@@ -50,11 +50,37 @@ const NEEDLES: &[&str] = &[
     "certificate-data",
     "tls.key",
     "tls.crt",
+    // AWS access key ids (long-term, temporary, ...).
+    "akia",
+    "asia",
+    "abia",
+    "acca",
+    "cookie",
+    // Signed-URL parameters.
+    "sig=",
+    "signature",
+    "x-amz-",
+    "x-goog-",
+    "mysql",
+    // GitHub and Slack tokens.
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xoxa-",
+    "xoxb-",
+    "xoxp-",
+    "xoxr-",
+    "xoxs-",
+    "xoxo-",
+    "xapp-",
 ];
 
 /// Key names whose value is a secret. Leftmost-first: longer names before their prefixes. The key must be followed
 /// (after an optional closing quote) by `:` or `=`, so `secretName` or `tokenExpirationSeconds` never match.
-const KEYS: &str = r"x-auth-token|x-api-key|client[_-]?secret|secret[_-]?(?:access[_-]?)?key|access[_-]?key|api[_-]?key|client-key-data|client-certificate-data|tls\.key|tls\.crt|proxy-authorization|authorization|password|passwd|pwd|secret|token";
+const KEYS: &str = r"pgpassword|x-auth-token|x-api-key|client[_-]?secret|secret[_-]?(?:access[_-]?)?key|access[_-]?key|api[_-]?key|client-key-data|client-certificate-data|tls\.key|tls\.crt|proxy-authorization|authorization|password|passwd|pwd|secret|token";
 
 /// HTTP authentication schemes kept visible in front of a redacted credential for bare header values.
 const SCHEMES: &[&str] = &["bearer", "basic", "digest", "negotiate", "ntlm", "token", "dpop", "aws4-hmac-sha256"];
@@ -77,6 +103,11 @@ pub struct Redactor {
     jwt: Regex,
     url_password: Regex,
     key_value: Regex,
+    aws_key_id: Regex,
+    cookie: Regex,
+    signed_url: Regex,
+    mysql: Regex,
+    service_token: Regex,
 }
 
 /// Per-stream state carried from line to line: whether the stream is inside a multi-line PEM block.
@@ -117,13 +148,28 @@ impl Redactor {
                 .build(NEEDLES)
                 .expect("static needles compile"),
             // `(?-u)`: work on raw bytes (logs need not be UTF-8) with ASCII classes, which is also faster.
-            pem_begin: re(r"(?-u)-----BEGIN [A-Z0-9 ]*(?:PRIVATE KEY|CERTIFICATE)-----"),
-            pem_end: re(r"(?-u)-----END [A-Z0-9 ]*(?:PRIVATE KEY|CERTIFICATE)-----"),
+            pem_begin: re(r"(?-u)-----BEGIN [A-Z0-9 ]*(?:PRIVATE KEY(?: BLOCK)?|CERTIFICATE)-----"),
+            pem_end: re(r"(?-u)-----END [A-Z0-9 ]*(?:PRIVATE KEY(?: BLOCK)?|CERTIFICATE)-----"),
             bearer: re(r"(?i-u)\bbearer[ \t]+([a-z0-9\-._~+/]+=*)"),
             basic: re(r"(?i-u)\bbasic[ \t]+([a-z0-9+/]{4,}={0,2})"),
             jwt: re(r"(?-u)eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
             // scheme://[user]:password@ — RFC 3986 user info cannot hold `/ ? # [ ] @` unencoded.
             url_password: re(r#"(?i-u)\b[a-z][a-z0-9+.\-]*://[^/?#\[\]@:\s'"\\]*:([^/?#\[\]@\s'"\\]+)@"#),
+            aws_key_id: re(r"(?-u)\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
+            // `Cookie: a=b; c=d`, `Set-Cookie: ...`, `"cookie":"..."`, Go's `map[Cookie:[...]]`.
+            cookie: re(r#"(?i-u)\b(?:set-)?cookie(?:\\?["'])?[ \t]*[:=][ \t]*"#),
+            // Query parameters of signed URLs (S3 / GCS presigned, Azure SAS): `X-Amz-Signature=`, `sig=`, ...
+            signed_url: re(
+                r#"(?i-u)(?:^|[?&;\s,"'])(?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|signature|sig)=([^&\s"'#\\,;]+)"#,
+            ),
+            // `mysql -pSECRET`, `mysqldump -u root -p'SECRET'` (`-p` alone prompts; `-P` is the port).
+            mysql: re(
+                r#"(?-u)(?i:\bmysql(?:dump|admin|sh|import|check|slap|binlog)?\b)[^\n]*?[ \t]-p(?:'([^']*)'|"([^"]*)"|([^\s'"\\;&|]+))"#,
+            ),
+            // GitHub (classic and fine-grained) and Slack tokens.
+            service_token: re(
+                r"(?-u)\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,})",
+            ),
             key_value: re(&format!(
                 r#"(?i-u)(?:^|[^a-z0-9])(-{{0,2}})({KEYS})(\\?["'])?(?:[ \t]*([:=])[ \t]*|[ \t]+)"#
             )),
@@ -251,6 +297,30 @@ impl Redactor {
         for c in self.url_password.captures_iter(line) {
             spans.push(c.get(1).expect("group 1 always takes part").range());
         }
+        for m in self.aws_key_id.find_iter(line) {
+            spans.push(m.range());
+        }
+        for m in self.service_token.find_iter(line) {
+            spans.push(m.range());
+        }
+        for c in self.signed_url.captures_iter(line) {
+            let value = c.get(1).expect("group 1 always takes part");
+            if !line[value.start()..].starts_with(REDACTED.as_bytes()) {
+                spans.push(value.range());
+            }
+        }
+        for c in self.mysql.captures_iter(line) {
+            if let Some(m) = c.get(1).or(c.get(2)).or(c.get(3)).filter(|m| !m.is_empty()) {
+                if !line[m.start()..].starts_with(REDACTED.as_bytes()) {
+                    spans.push(m.range());
+                }
+            }
+        }
+        for m in self.cookie.find_iter(line) {
+            if let Some(span) = cookie_value(line, m.end()) {
+                spans.push(span);
+            }
+        }
         for c in self.key_value.captures_iter(line) {
             let dashes = c.get(1).map_or(0, |m| m.len());
             let key = c.get(2).expect("group 2 always takes part");
@@ -347,6 +417,30 @@ fn value_span(line: &[u8], at: usize, json: bool, auth: bool) -> Option<Range<us
     let value = &line[span.clone()];
     let done = value == REDACTED.as_bytes() || value == &REDACTED.as_bytes()[1..REDACTED.len() - 1];
     (!span.is_empty() && !done).then_some(span)
+}
+
+/// The value of a cookie header starting at `at`: all of it (every `name=value` pair), up to a closing quote,
+/// bracket or escape, or the line's end.
+fn cookie_value(line: &[u8], at: usize) -> Option<Range<usize>> {
+    let mut p = at;
+    if line[p..].starts_with(REDACTED.as_bytes()) {
+        return None;
+    }
+    if line.get(p) == Some(&b'[') {
+        p += 1;
+    }
+    if line[p..].starts_with(br#"\""#) {
+        p += 2;
+    } else if matches!(line.get(p), Some(b'"' | b'\'')) {
+        p += 1;
+    }
+    if line[p..].starts_with(REDACTED.as_bytes()) {
+        return None;
+    }
+    let end =
+        line[p..].iter().position(|b| matches!(b, b'"' | b'\'' | b'\\' | b']' | b'\r')).map_or(line.len(), |i| p + i);
+    let value = &line[p..end];
+    (!value.iter().all(u8::is_ascii_whitespace)).then_some(p..end)
 }
 
 /// End of a bare (unquoted) value: whitespace, quotes, separators and closing brackets end it, and so does a
@@ -447,7 +541,10 @@ fn is_pem_body(line: &[u8]) -> bool {
 }
 
 fn is_pem_header(line: &[u8]) -> bool {
-    memchr::memmem::find(line, b"Proc-Type:").is_some() || memchr::memmem::find(line, b"DEK-Info:").is_some()
+    // RFC 1421 (encrypted PEM) and OpenPGP armor (RFC 4880) headers.
+    [&b"Proc-Type:"[..], b"DEK-Info:", b"Version:", b"Comment:", b"Charset:", b"Hash:", b"MessageID:"]
+        .iter()
+        .any(|h| memchr::memmem::find(line, h).is_some())
 }
 
 /// Base64 characters, plus the backslash of JSON-escaped newlines.
@@ -774,5 +871,63 @@ mod tests {
         }
         let clean = br#"{"level":"info","msg":"slow fdatasync","took":"1.2s","expected-duration":"1s"}"#;
         assert!(matches!(r.line(clean, &mut StreamState::default()), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn the_shapes_of_issue_11() {
+        let cases: &[(&str, &str)] = &[
+            ("PGPASSWORD=hunter2 psql -h db", "hunter2"),
+            ("export PGPASSWORD='hunter2'", "hunter2"),
+            ("using AKIAIOSFODNN7EXAMPLE for s3", "AKIAIOSFODNN7EXAMPLE"),
+            ("sts gave ASIAY34FZKBOKMUTVV7A", "ASIAY34FZKBOKMUTVV7A"),
+            ("Cookie: session=abc123; csrftoken=def456", "abc123"),
+            ("Cookie: session=abc123; csrftoken=def456", "def456"),
+            (r#"{"msg":"req","headers":{"Set-Cookie":"sid=s3cr3t; Path=/; HttpOnly"}}"#, "s3cr3t"),
+            ("map[Cookie:[sid=s3cr3t] Accept:[*/*]]", "s3cr3t"),
+            ("GET https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4&X-Amz-Signature=abcdef0123", "abcdef0123"),
+            ("GET https://b.s3.amazonaws.com/k?X-Amz-Security-Token=FQoGZXIvYXdz&x=1", "FQoGZXIvYXdz"),
+            ("https://storage.googleapis.com/b/o?X-Goog-Signature=0a1b2c3d4e", "0a1b2c3d4e"),
+            ("https://acct.blob.core.windows.net/c/b?sv=2020&sig=Zm9vYmFy%3D", "Zm9vYmFy%3D"),
+            ("https://x.cloudfront.net/a?Expires=1&Signature=QmFyQmF6&Key-Pair-Id=K", "QmFyQmF6"),
+            ("running mysql -u root -phunter2 appdb", "hunter2"),
+            ("mysqldump -uroot -p'hunter 2' --all-databases", "hunter 2"),
+            ("clone with ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+            (
+                "token github_pat_11ABCDEFG0123456789_abcdefghijklmnop",
+                "github_pat_11ABCDEFG0123456789_abcdefghijklmnop",
+            ),
+            ("slack xoxb-123456789012-abcdefghijkl posted", "xoxb-123456789012-abcdefghijkl"),
+            ("slack xoxp-123456789012-abcdefghijkl posted", "xoxp-123456789012-abcdefghijkl"),
+            ("dial postgres://app:hunter2@db:5432/app failed", "hunter2"),
+        ];
+        for (line, secret) in cases {
+            let out = red(line);
+            assert!(!out.contains(secret), "{line:?} -> {out:?}");
+            assert!(out.contains(REDACTED), "{line:?} -> {out:?}");
+            assert_eq!(red(&out), out, "idempotent: {line:?}");
+        }
+        // Not secrets: the port flag, a prompting -p, prose about signatures and cookies, time zones.
+        for line in [
+            "mysql -u root -P 3306 -h db",
+            "mysql -u root -p appdb",
+            "x509: certificate signature invalid",
+            "cookie jar is empty",
+            "TZ=Asia/Tokyo",
+        ] {
+            assert_eq!(red(line), line);
+        }
+    }
+
+    #[test]
+    fn pgp_and_ssh_private_key_blocks() {
+        let pgp = "-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\n\nlQOYBF0AAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n=AbCd\n-----END PGP PRIVATE KEY BLOCK-----\nafter\n";
+        let (out, stats) = copy(pgp.as_bytes());
+        let out = String::from_utf8(out).unwrap();
+        assert!(!out.contains("lQOYBF0") && !out.contains("=AbCd"), "{out}");
+        assert_eq!(stats.lines, 7);
+        assert!(out.ends_with("-----END PGP PRIVATE KEY BLOCK-----\nafter\n"), "{out}");
+        let ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE\n-----END OPENSSH PRIVATE KEY-----\n";
+        let (out, _) = copy(ssh.as_bytes());
+        assert!(!String::from_utf8(out).unwrap().contains("b3BlbnNzaC1"));
     }
 }
