@@ -110,7 +110,7 @@ pub fn install() {
                 let failed = remove_registered();
                 let name = if code == EXIT_SIGINT { "SIGINT" } else { "SIGTERM" };
                 if failed.is_empty() {
-                    eprintln!("kubectl etcd-triage: {name}: stopped; temporary files were removed");
+                    eprintln!("kubectl etcd-triage: interrupted ({name}); temporary files were removed");
                 } else {
                     for (path, e) in failed {
                         eprintln!("kubectl etcd-triage: {name}: could not remove {}: {e}", path.display());
