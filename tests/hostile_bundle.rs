@@ -262,6 +262,9 @@ fn pack(dir: &Path, out: &Path) {
     tar.into_inner().unwrap().finish().unwrap();
 }
 
+/// An edit made to a bundle folder and its manifest after collection.
+type Change = dyn Fn(&Path, &mut Value);
+
 #[test]
 fn a_bundle_changed_after_collection_is_caught_by_its_manifest_and_lowers_confidence() {
     let work = tempfile::tempdir().unwrap();
@@ -278,7 +281,7 @@ fn a_bundle_changed_after_collection_is_caught_by_its_manifest_and_lowers_confid
     assert!(!gaps(&report).iter().any(|g| g.contains("bundle file")), "{:#?}", gaps(&report));
 
     // Edited (README is documentation: the evidence is unchanged), listed but missing, and added.
-    let cases: [(&str, &dyn Fn(&Path, &mut Value), &str); 3] = [
+    let cases: [(&str, &Change, &str); 3] = [
         (
             "edited",
             &|d, _| {
