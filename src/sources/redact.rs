@@ -361,7 +361,8 @@ impl Redactor {
             } else if rest.starts_with(br"\n") || rest.starts_with(br"\r\n") {
                 // An escaped block whose END is not on this line: a CRI partial line (continued on the next one)
                 // or a truncated message. Redact the key material; only a run reaching the line's end continues.
-                let run = rest.iter().take_while(|&&b| is_base64ish(b)).count();
+                // Armor headers (`Version: GnuPG v2`, `Proc-Type: 4,ENCRYPTED`) may come first: they are part of the run.
+                let run = rest.iter().take_while(|&&b| is_base64ish(b) || b" :,.-_()".contains(&b)).count();
                 spans.push(begin.end()..begin.end() + run);
                 if run == rest.len() {
                     *state = StreamState { in_pem: true, pem_lines: 0 };
@@ -926,6 +927,10 @@ mod tests {
         assert!(!out.contains("lQOYBF0") && !out.contains("=AbCd"), "{out}");
         assert_eq!(stats.lines, 7);
         assert!(out.ends_with("-----END PGP PRIVATE KEY BLOCK-----\nafter\n"), "{out}");
+        // Cut before its END (a clipped first line, a truncated message): the headers do not stop the redaction.
+        let cut = red(r#"msg="-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\n\nlQOYBF0AAAA" next"#);
+        assert!(!cut.contains("lQOYBF0"), "{cut}");
+        assert!(cut.ends_with("\" next"), "{cut}");
         let ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE\n-----END OPENSSH PRIVATE KEY-----\n";
         let (out, _) = copy(ssh.as_bytes());
         assert!(!String::from_utf8(out).unwrap().contains("b3BlbnNzaC1"));
