@@ -23,7 +23,8 @@ Exit status:
      put down to it, or there were none and etcd's storage is too slow); --fail-on disk:
      etcd's storage is too slow, whatever caused the restarts; --fail-on any: any restart
      cause was found
-  130  interrupted (Ctrl-C); a bundle being written is removed
+  130  interrupted (Ctrl-C, SIGINT); 143  terminated (SIGTERM): the probe's file, unpacked
+     archives, staging folders and bundles being written are removed first
 
 Read-only: etcd-triage never writes to the cluster.";
 
