@@ -194,7 +194,7 @@ impl Redactor {
             } else if state.pem_lines < MAX_PEM_LINES && is_pem_body(line) {
                 state.pem_lines += 1;
                 let body = last_token(line);
-                if body.is_empty() || is_pem_header(line) {
+                if body.is_empty() || is_pem_header(line) || is_prefix_only(line) {
                     return Cow::Borrowed(line);
                 }
                 return Cow::Owned(splice(line, vec![body]));
@@ -525,7 +525,7 @@ fn last_token(line: &[u8]) -> Range<usize> {
 /// A line inside a multi-line PEM block: blank, an RFC 1421 header, or base64 after at most a log prefix
 /// (`kubectl logs --timestamps` adds one field, the CRI format three).
 fn is_pem_body(line: &[u8]) -> bool {
-    if is_pem_header(line) {
+    if is_pem_header(line) || is_prefix_only(line) {
         return true;
     }
     let fields: Vec<&[u8]> = line.split(u8::is_ascii_whitespace).filter(|f| !f.is_empty()).collect();
@@ -539,6 +539,20 @@ fn is_pem_body(line: &[u8]) -> bool {
         _ => false,
     };
     prefix_ok && fields.last().is_none_or(|t| t.iter().all(|&b| is_base64ish(b)))
+}
+
+/// A blank line of a block behind its log prefix only (`kubectl logs --timestamps`, CRI framing): OpenPGP armor
+/// puts one between its headers and the body.
+fn is_prefix_only(line: &[u8]) -> bool {
+    let fields: Vec<&[u8]> = line.split(u8::is_ascii_whitespace).filter(|f| !f.is_empty()).collect();
+    let timestamp = |f: &[u8]| {
+        f.first().is_some_and(u8::is_ascii_digit) && f.iter().any(|b| matches!(b, b':' | b'.')) && f.contains(&b'-')
+    };
+    match fields.as_slice() {
+        [ts] => timestamp(ts),
+        [ts, stream, tag] => timestamp(ts) && matches!(*stream, b"stdout" | b"stderr") && matches!(*tag, b"P" | b"F"),
+        _ => false,
+    }
 }
 
 fn is_pem_header(line: &[u8]) -> bool {
@@ -931,6 +945,14 @@ mod tests {
         let cut = red(r#"msg="-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\n\nlQOYBF0AAAA" next"#);
         assert!(!cut.contains("lQOYBF0"), "{cut}");
         assert!(cut.ends_with("\" next"), "{cut}");
+        // As `kubectl logs --timestamps` gives it: the blank line after the headers keeps its timestamp.
+        let ts = "2026-11-25T02:22:30.000000000Z";
+        let stamped = format!(
+            "{ts} I1125 x.go:1] -----BEGIN PGP PRIVATE KEY BLOCK-----\n{ts} Version: GnuPG v2\n{ts} \n{ts} lQOYBF0AAAA\n{ts} -----END PGP PRIVATE KEY BLOCK-----\n"
+        );
+        let (out, _) = copy(stamped.as_bytes());
+        let out = String::from_utf8(out).unwrap();
+        assert!(!out.contains("lQOYBF0") && out.contains(&format!("{ts} \n")), "{out}");
         let ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE\n-----END OPENSSH PRIVATE KEY-----\n";
         let (out, _) = copy(ssh.as_bytes());
         assert!(!String::from_utf8(out).unwrap().contains("b3BlbnNzaC1"));
