@@ -179,20 +179,39 @@ fn pod_env_values_annotations_logs_and_events_go_into_bundles_redacted() {
             {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}
         ]);
     }
-    // Every shape in a collected log and in an event message.
-    let (key, body) = scenario.logs.iter_mut().find(|(k, _)| k.pod.starts_with("karmada-scheduler")).unwrap();
-    let key = key.clone();
-    let LogBody::Lines(lines) = body else { panic!("{key:?}: not lines") };
-    let t = lines.last().map(|(t, _)| *t).unwrap();
-    for (i, (_, template)) in SHAPES.iter().enumerate() {
-        let text = template.replace("{}", &core(i, 'B')).replace(r"\n", "\n");
-        // One klog record; a multi-line key continues on lines of its own, as a program printing it writes them.
-        for (n, line) in text.lines().enumerate() {
-            let line =
-                if n == 0 { format!("I1125 02:22:30.000000       1 client.go:1] {line}") } else { line.to_string() };
-            lines.push((t, line));
+    // Every shape in the collected logs (every log of the scheduler: which of them is fetched is the collector's
+    // choice) and in an event message.
+    let mut hit = 0;
+    for (key, body) in scenario.logs.iter_mut().filter(|(k, _)| k.pod.starts_with("karmada-scheduler")) {
+        let LogBody::Lines(lines) = body else { panic!("{key:?}: not lines") };
+        let t = lines.last().map(|(t, _)| *t).unwrap();
+        hit += 1;
+        // A real armored key: headers and a blank line before the body.
+        for line in [
+            "I1125 02:22:30.000000       1 client.go:1] -----BEGIN PGP PRIVATE KEY BLOCK-----",
+            "Version: GnuPG v2",
+            "Comment: ops key",
+            "",
+            "lQOYBZQ9ARMOREDKEYPGPAAAA",
+            "=AbCd",
+            "-----END PGP PRIVATE KEY BLOCK-----",
+        ] {
+            lines.push((t, line.to_string()));
+        }
+        for (i, (_, template)) in SHAPES.iter().enumerate() {
+            let text = template.replace("{}", &core(i, 'B')).replace(r"\n", "\n");
+            // One klog record; a multi-line key continues on lines of its own, as a program printing it writes them.
+            for (n, line) in text.lines().enumerate() {
+                let line = if n == 0 {
+                    format!("I1125 02:22:30.000000       1 client.go:1] {line}")
+                } else {
+                    line.to_string()
+                };
+                lines.push((t, line));
+            }
         }
     }
+    assert!(hit > 0);
     let mut event = scenario.events[0].clone();
     let messages: Vec<String> = SHAPES.iter().enumerate().map(|(i, (_, t))| t.replace("{}", &core(i, 'V'))).collect();
     event["message"] = messages.join(" | ").into();
@@ -217,6 +236,7 @@ fn pod_env_values_annotations_logs_and_events_go_into_bundles_redacted() {
     };
     let mut cores: Vec<(String, String)> =
         vec![("env value".into(), env_core.into()), ("last-applied annotation".into(), annotation_core.into())];
+    cores.push(("an armored PGP key in a log".into(), "ZQ9ARMOREDKEYPGP".into()));
     for (i, (name, _)) in SHAPES.iter().enumerate() {
         cores.push((format!("{name} in a log line"), core(i, 'B')));
         cores.push((format!("{name} in an event message"), core(i, 'V')));

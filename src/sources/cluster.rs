@@ -601,6 +601,9 @@ impl Ctx {
         for line in bytes.split_inclusive(|&b| b == b'\n') {
             writer.write_line(line, &mut state)?;
         }
+        if structured.is_some() {
+            writer.redacted_lines = writer.redacted_lines.max(1); // the rewritten document is one line
+        }
         self.finish(writer, rel, request, truncated)
     }
 
