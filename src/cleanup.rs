@@ -1,6 +1,7 @@
 //! Cleanup on SIGINT / SIGTERM: what the run creates outside the user's own output (the probe's file in the etcd
 //! data folder, an archive's unpacked copy, `collect`'s staging folder and partial archive) is registered here
-//! while it exists, and a signal removes it before the process exits with 130 (SIGINT) or 143 (SIGTERM).
+//! while it exists, and a signal removes it before the process exits with 130 (SIGINT), 143 (SIGTERM) or 129
+//! (SIGHUP).
 //!
 //! Normal exits clean up through the owners' own `Drop` (tempfile's `TempDir` / `NamedTempFile`); a [`Guard`]
 //! only keeps the path known for as long as its owner lives. [`install`] is called once by `main`.
@@ -80,9 +81,11 @@ fn remove_all(paths: Vec<PathBuf>) -> Vec<(PathBuf, std::io::Error)> {
 /// Exit status for a signal: 128 + its number, as shells report it.
 pub const EXIT_SIGINT: i32 = 130;
 pub const EXIT_SIGTERM: i32 = 143;
+/// The terminal went away (an SSH session to the node dropped).
+pub const EXIT_SIGHUP: i32 = 129;
 
-/// Starts a thread that waits for SIGINT and SIGTERM; on either it removes what is registered and ends the
-/// process (130 / 143) without running other code. Returns once the handlers are in place. Idempotent.
+/// Starts a thread that waits for SIGINT, SIGTERM and SIGHUP; on any it removes what is registered and ends the
+/// process (130 / 143 / 129) without running other code. Returns once the handlers are in place. Idempotent.
 pub fn install() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
@@ -97,7 +100,8 @@ pub fn install() {
             };
             runtime.block_on(async move {
                 use tokio::signal::unix::{SignalKind, signal};
-                let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+                let (Ok(mut int), Ok(mut term), Ok(mut hup)) =
+                    (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()))
                 else {
                     let _ = ready_tx.send(false);
                     return;
@@ -106,9 +110,14 @@ pub fn install() {
                 let code = tokio::select! {
                     _ = int.recv() => EXIT_SIGINT,
                     _ = term.recv() => EXIT_SIGTERM,
+                    _ = hup.recv() => EXIT_SIGHUP,
                 };
                 let failed = remove_registered();
-                let name = if code == EXIT_SIGINT { "SIGINT" } else { "SIGTERM" };
+                let name = match code {
+                    EXIT_SIGINT => "SIGINT",
+                    EXIT_SIGHUP => "SIGHUP",
+                    _ => "SIGTERM",
+                };
                 if failed.is_empty() {
                     eprintln!("kubectl etcd-triage: interrupted ({name}); temporary files were removed");
                 } else {

@@ -23,8 +23,8 @@ Exit status:
      put down to it, or there were none and etcd's storage is too slow); --fail-on disk:
      etcd's storage is too slow, whatever caused the restarts; --fail-on any: any restart
      cause was found
-  130  interrupted (Ctrl-C, SIGINT); 143  terminated (SIGTERM): the probe's file, unpacked
-     archives, staging folders and bundles being written are removed first
+  130  interrupted (Ctrl-C, SIGINT); 143  terminated (SIGTERM); 129  hung up (SIGHUP): the
+     probe's file, unpacked archives, staging folders and bundles being written are removed
 
 Read-only: etcd-triage never writes to the cluster.";
 

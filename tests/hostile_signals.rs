@@ -48,8 +48,8 @@ fn spawn(args: &[&str], tmp: Option<&Path>) -> Child {
 }
 
 #[test]
-fn sigterm_and_ctrl_c_during_probe_disk_remove_its_file() {
-    for (sig, code) in [("TERM", 143), ("INT", 130)] {
+fn sigterm_ctrl_c_and_hangup_during_probe_disk_remove_its_file() {
+    for (sig, code) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
         let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
         std::fs::write(dir.path().join("member"), "etcd data").unwrap();
         // 1 GiB of 2300-byte writes, each fdatasync'd: minutes, so the signal lands mid-run.
