@@ -23,7 +23,8 @@ Exit status:
      put down to it, or there were none and etcd's storage is too slow); --fail-on disk:
      etcd's storage is too slow, whatever caused the restarts; --fail-on any: any restart
      cause was found
-  130  interrupted (Ctrl-C); a bundle being written is removed
+  130  interrupted (Ctrl-C, SIGINT); 143  terminated (SIGTERM); 129  hung up (SIGHUP): the
+     probe's file, unpacked archives, staging folders and bundles being written are removed
 
 Read-only: etcd-triage never writes to the cluster.";
 
@@ -128,6 +129,9 @@ pub struct CollectArgs {
     /// Write the bundle as a folder (which must not exist yet).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Replace the -o FILE if it exists (without it an existing file is refused before anything is collected).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub live: LiveArgs,
     #[command(flatten)]
@@ -188,6 +192,16 @@ pub struct AnalyzeArgs {
     /// timeline, gaps and inputs) instead of the one-screen summary.
     #[arg(long)]
     pub details: bool,
+    /// Most bytes an archive (.tar.gz) may unpack to; what lies past it is reported as a gap, not read.
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = crate::sources::bundle::parse_size)]
+    pub max_unpacked_bytes: u64,
+    /// Most entries read from an archive; those past it are reported as a gap.
+    #[arg(long, value_name = "N", default_value_t = crate::sources::bundle::DEFAULT_MAX_ENTRIES)]
+    pub max_entries: u64,
+    /// Show secrets (tokens, passwords, keys, cookies, signed-URL signatures) found in the inputs in the report
+    /// instead of [REDACTED].
+    #[arg(long)]
+    pub no_redact: bool,
     #[command(flatten)]
     pub metrics: MetricsArgs,
 }

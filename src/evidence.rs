@@ -875,6 +875,310 @@ impl Evidence {
     }
 }
 
+/// Whether `c` is a control character that must not reach a report: C0 (except tab and newline), DEL, C1, and
+/// the Unicode bidirectional overrides and isolates (which reorder what a reader sees).
+fn is_hostile_control(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with every control character that could act on a terminal or a document (ESC, OSC, BEL, C0/C1 except
+/// `\t` and `\n`, bidi overrides) written out as visible text: `\x1b`, `\u{9b}`, `\u{202e}`.
+pub fn neutralise_controls(s: &str) -> String {
+    if !s.chars().any(is_hostile_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !is_hostile_control(c) {
+            out.push(c);
+        } else if (c as u32) < 0x80 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    out
+}
+
+/// Rewrites text from evidence for reports: secrets become `[REDACTED]` (when `redactor` is given), then control
+/// characters are neutralised. `None` when nothing changed.
+fn scrubbed(s: &str, redactor: Option<&crate::sources::redact::Redactor>) -> Option<String> {
+    let mut text = std::borrow::Cow::Borrowed(s);
+    if let Some(r) = redactor {
+        let mut state = crate::sources::redact::StreamState::default();
+        let mut changed = false;
+        let mut out: Vec<u8> = Vec::with_capacity(s.len());
+        for (i, line) in s.as_bytes().split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                out.push(b'\n');
+            }
+            let red = r.line(line, &mut state);
+            changed |= matches!(red, std::borrow::Cow::Owned(_));
+            out.extend_from_slice(&red);
+        }
+        if changed {
+            text = std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned());
+        }
+    }
+    if text.chars().any(is_hostile_control) {
+        text = std::borrow::Cow::Owned(neutralise_controls(&text));
+    }
+    match text {
+        std::borrow::Cow::Borrowed(_) => None,
+        std::borrow::Cow::Owned(t) => Some(t),
+    }
+}
+
+/// The scrubbing pass over one evidence set (see [`Evidence::scrub`]).
+struct Scrubber<'a> {
+    redactor: Option<&'a crate::sources::redact::Redactor>,
+    /// Origins are shared by every record of a file: scrub each distinct one once and keep sharing.
+    origins: std::collections::HashMap<Arc<str>, Arc<str>>,
+}
+
+impl Scrubber<'_> {
+    fn text(&self, s: &mut String) {
+        if let Some(t) = scrubbed(s, self.redactor) {
+            *s = t;
+        }
+    }
+
+    fn opt(&self, s: &mut Option<String>) {
+        if let Some(s) = s {
+            self.text(s);
+        }
+    }
+
+    fn all(&self, v: &mut [String]) {
+        for s in v {
+            self.text(s);
+        }
+    }
+
+    fn map(&self, m: &mut BTreeMap<String, String>) {
+        let dirty = m.iter().any(|(k, v)| scrubbed(k, self.redactor).is_some() || scrubbed(v, self.redactor).is_some());
+        if dirty {
+            *m = std::mem::take(m)
+                .into_iter()
+                .map(|(mut k, mut v)| {
+                    self.text(&mut k);
+                    self.text(&mut v);
+                    (k, v)
+                })
+                .collect();
+        }
+    }
+
+    fn origin(&mut self, o: &mut Origin) {
+        if let Some(done) = self.origins.get(&o.source) {
+            o.source = done.clone();
+            return;
+        }
+        let new: Arc<str> = match scrubbed(&o.source, self.redactor) {
+            Some(t) => t.into(),
+            None => o.source.clone(),
+        };
+        self.origins.insert(o.source.clone(), new.clone());
+        o.source = new;
+    }
+
+    fn subject(&self, s: &mut Subject) {
+        match s {
+            Subject::EtcdMember { name } | Subject::ApiServer { name } | Subject::Node { name } => self.text(name),
+            Subject::Container { namespace, pod, container } => {
+                self.text(namespace);
+                self.text(pod);
+                self.text(container);
+            }
+        }
+    }
+
+    fn kind(&self, k: &mut SignalKind) {
+        use SignalKind as K;
+        match k {
+            K::SlowBackend { operation: s, .. }
+            | K::MetricQuantile { metric: s, .. }
+            | K::LeaderElected { leader_id: s, .. }
+            | K::RequestTimeout { detail: s }
+            | K::NoSpaceAlarm { detail: s }
+            | K::CertificateError { detail: s }
+            | K::RaftMessageDropped { peer: s }
+            | K::BackendCorrupt { detail: s }
+            | K::MembershipError { detail: s }
+            | K::NotEtcdDatastore { backend: s }
+            | K::CpuStarved { detail: s }
+            | K::ApiServerEtcdError { detail: s }
+            | K::ApiServerSlowRequest { what: s, .. }
+            | K::ApiServerEtcdUnreachable { detail: s }
+            | K::LeaseRenewFailed { detail: s }
+            | K::ApiRequestTimeout { detail: s }
+            | K::ConfigError { detail: s }
+            | K::Fatal { detail: s }
+            | K::OutOfMemory { detail: s }
+            | K::ClockDrift { peer: s, .. } => self.text(s),
+            K::PeerUnreachable { peer, error } => {
+                self.text(peer);
+                self.text(error);
+            }
+            K::MemberStarted { version } => self.opt(version),
+            K::SlowWalSync { .. }
+            | K::SlowApply { .. }
+            | K::HeartbeatLate { .. }
+            | K::LeaderLost { .. }
+            | K::ReadIndexSlow { .. }
+            | K::Defrag { .. }
+            | K::Compaction { .. }
+            | K::ExpensiveRequest { .. }
+            | K::PreVote { .. }
+            | K::DbLocked { .. }
+            | K::LeaderElectionLost => {}
+        }
+    }
+
+    fn termination(&self, t: &mut Termination) {
+        self.opt(&mut t.reason);
+        self.opt(&mut t.message);
+    }
+}
+
+impl Evidence {
+    /// Rewrites every free-text field the evidence holds (log details, event messages, termination messages,
+    /// names, labels, gap texts, input descriptions, origins, collection notes) for reports: secrets become
+    /// `[REDACTED]` when a redactor is given (`None`: `--no-redact`), and control characters that could act on a
+    /// terminal or a document become visible escapes (always). Names are rewritten the same way wherever they
+    /// appear, so records still join. Numbers and times are untouched.
+    pub fn scrub(&mut self, redactor: Option<&crate::sources::redact::Redactor>) {
+        let mut s = Scrubber { redactor, origins: std::collections::HashMap::new() };
+        for sig in &mut self.signals {
+            s.subject(&mut sig.subject);
+            s.kind(&mut sig.kind);
+            s.origin(&mut sig.first);
+            s.origin(&mut sig.last);
+        }
+        for m in &mut self.metric_series {
+            s.subject(&mut m.subject);
+            s.text(&mut m.metric);
+            s.origin(&mut m.origin);
+        }
+        for c in &mut self.containers {
+            s.text(&mut c.namespace);
+            s.text(&mut c.pod);
+            s.text(&mut c.container);
+            s.opt(&mut c.node);
+            match &mut c.state {
+                ContainerState::Waiting { reason, message } => {
+                    s.text(reason);
+                    s.opt(message);
+                }
+                ContainerState::Terminated(t) => s.termination(t),
+                ContainerState::Running { .. } | ContainerState::Unknown => {}
+            }
+            if let Some(t) = &mut c.last_termination {
+                s.termination(t);
+            }
+            s.map(&mut c.labels);
+            s.origin(&mut c.origin);
+        }
+        for e in &mut self.events {
+            s.text(&mut e.namespace);
+            s.text(&mut e.object_kind);
+            s.text(&mut e.object_name);
+            s.opt(&mut e.field_path);
+            s.text(&mut e.reason);
+            s.text(&mut e.message);
+            s.text(&mut e.event_type);
+            s.opt(&mut e.uid);
+            s.origin(&mut e.origin);
+        }
+        for n in &mut self.nodes {
+            s.text(&mut n.name);
+            for c in &mut n.conditions {
+                s.text(&mut c.condition_type);
+                s.text(&mut c.status);
+                s.opt(&mut c.reason);
+            }
+            let i = &mut n.info;
+            for f in [
+                &mut i.kernel_version,
+                &mut i.container_runtime,
+                &mut i.kubelet_version,
+                &mut i.architecture,
+                &mut i.os_image,
+            ] {
+                s.opt(f);
+            }
+            s.all(&mut n.addresses);
+            s.map(&mut n.labels);
+            s.origin(&mut n.origin);
+        }
+        for m in &mut self.member_ids {
+            s.text(&mut m.name);
+            s.text(&mut m.id);
+        }
+        for a in &mut self.member_aliases {
+            s.text(&mut a.alias);
+            s.text(&mut a.id);
+            s.origin(&mut a.origin);
+        }
+        for l in &mut self.log_spans {
+            s.subject(&mut l.subject);
+            s.origin(&mut l.first);
+            s.origin(&mut l.last);
+        }
+        for g in &mut self.gaps {
+            s.text(&mut g.what);
+            s.text(&mut g.why);
+            s.text(&mut g.impact);
+            s.text(&mut g.remedy);
+        }
+        for i in &mut self.inputs {
+            s.text(&mut i.source);
+            s.text(&mut i.format);
+            if let Some(sub) = &mut i.subject {
+                s.subject(sub);
+            }
+        }
+        s.all(&mut self.assumptions);
+        for c in &mut self.collections {
+            s.text(&mut c.context);
+            s.text(&mut c.server);
+            s.opt(&mut c.cluster_version);
+            s.text(&mut c.window_basis);
+            s.text(&mut c.scope);
+            s.all(&mut c.discovery);
+            s.text(&mut c.tool_version);
+        }
+        for p in &mut self.disk_probes {
+            s.opt(&mut p.host);
+            s.text(&mut p.dir);
+            s.origin(&mut p.origin);
+        }
+        for r in &mut self.disk_readings {
+            s.opt(&mut r.member);
+            s.text(&mut r.metric);
+            s.origin(&mut r.origin);
+        }
+        for st in &mut self.etcd_status {
+            s.text(&mut st.endpoint);
+            s.text(&mut st.member_id);
+            s.text(&mut st.leader_id);
+            s.text(&mut st.version);
+            s.all(&mut st.errors);
+            s.origin(&mut st.origin);
+        }
+        for a in &mut self.etcd_alarms {
+            s.text(&mut a.member_id);
+            s.text(&mut a.alarm);
+            s.origin(&mut a.origin);
+        }
+        for h in &mut self.etcd_health {
+            s.text(&mut h.endpoint);
+            s.opt(&mut h.error);
+            s.origin(&mut h.origin);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -953,5 +1257,70 @@ mod tests {
             origin: Origin::new("x", None),
         };
         assert_eq!(e.container(), Some("manager"));
+    }
+
+    #[test]
+    fn control_characters_become_visible_escapes() {
+        assert_eq!(neutralise_controls("a\u{1b}]0;pwned\u{7}b\tc\nd"), "a\\x1b]0;pwned\\x07b\tc\nd");
+        assert_eq!(neutralise_controls("\u{9b}2J \u{202e}x"), "\\u{9b}2J \\u{202e}x");
+        assert_eq!(neutralise_controls("plain"), "plain");
+    }
+
+    #[test]
+    fn scrub_redacts_and_neutralises_every_text_and_keeps_joins() {
+        let r = crate::sources::redact::Redactor::new();
+        let mut ev = Evidence::default();
+        let origin = Origin::new("logs/app\u{1b}[2J.log", Some(3));
+        ev.events.push(EventRecord {
+            namespace: "ns".into(),
+            object_kind: "Pod".into(),
+            object_name: "web\u{1b}]0;title\u{7}".into(),
+            field_path: None,
+            reason: "BackOff".into(),
+            message: "connect postgres://app:hunter2@db:5432 failed".into(),
+            event_type: "Warning".into(),
+            count: 1,
+            first_at: Timestamp::default(),
+            last_at: Timestamp::default(),
+            uid: None,
+            origin: origin.clone(),
+        });
+        ev.gaps.push(Gap {
+            what: "x".into(),
+            why: "first line: \"password=hunter2\"".into(),
+            impact: String::new(),
+            remedy: String::new(),
+        });
+        ev.signals.push(Signal {
+            subject: Subject::Container {
+                namespace: "ns".into(),
+                pod: "web\u{1b}]0;title\u{7}".into(),
+                container: "c".into(),
+            },
+            kind: SignalKind::Fatal { detail: "token=hunter2".into() },
+            first_at: Timestamp::default(),
+            last_at: Timestamp::default(),
+            count: 1,
+            first: origin.clone(),
+            last: origin,
+            latency: None,
+            time_assumed: false,
+        });
+        ev.scrub(Some(&r));
+        let all = format!("{ev:?}");
+        assert!(!all.contains("hunter2"), "{all}");
+        assert!(!all.contains('\u{1b}') && !all.contains('\u{7}'), "{all}");
+        let Subject::Container { pod, .. } = &ev.signals[0].subject else { unreachable!() };
+        assert_eq!(pod, &ev.events[0].object_name, "names are rewritten alike, so records still join");
+        assert!(Arc::ptr_eq(&ev.signals[0].first.source, &ev.events[0].origin.source), "origins stay shared");
+        let mut kept = Evidence::default();
+        kept.gaps.push(Gap {
+            what: "password=hunter2\u{7}".into(),
+            why: String::new(),
+            impact: String::new(),
+            remedy: String::new(),
+        });
+        kept.scrub(None);
+        assert_eq!(kept.gaps[0].what, "password=hunter2\\x07", "--no-redact keeps secrets, never controls");
     }
 }

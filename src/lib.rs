@@ -5,6 +5,7 @@
 //! `report` (pure rendering). `cli` holds the clap types; [`run`] wires a source to the analysis to a renderer.
 
 pub mod analyze;
+pub mod cleanup;
 pub mod cli;
 pub mod complete;
 pub mod evidence;
@@ -147,7 +148,14 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 Settings::resolve(&cli.global, args.output.or(cli.output), false, now).map_err(RunError::from)?;
             let assume_tz = cli::parse_tz("--assume-tz", &args.assume_tz).map_err(RunError::from)?;
             let window_given = cli.global.since.is_some() || cli.global.from.is_some() || cli.global.to.is_some();
-            let report = analyze_paths(&args.paths, &settings, assume_tz, !window_given, Some(&args.metrics))?;
+            let read = ReadArgs {
+                limits: sources::bundle::Limits {
+                    max_unpacked_bytes: args.max_unpacked_bytes,
+                    max_entries: args.max_entries,
+                },
+                redact: !args.no_redact,
+            };
+            let report = analyze_paths(&args.paths, &settings, assume_tz, !window_given, Some(&args.metrics), &read)?;
             emit(&report, &settings, args.details || cli.details, analysed_root(&args.paths))
         }
         Some(Command::ProbeDisk(args)) => {
@@ -177,6 +185,24 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 (None, Some(dir)) => BundleTarget::Folder(dir.clone()),
                 (None, None) => unreachable!("clap requires -o or --out-dir"),
             };
+            if let BundleTarget::Archive(file) = &target {
+                // Before anything else, so that a refused run has not touched the cluster.
+                if let Ok(meta) = std::fs::symlink_metadata(file) {
+                    let why = if meta.is_dir() {
+                        format!(
+                            "{} is a folder; give a file name (or use --out-dir for a folder bundle)",
+                            file.display()
+                        )
+                    } else if !args.force {
+                        format!("{} already exists; choose a new name or add --force to replace it", file.display())
+                    } else {
+                        String::new()
+                    };
+                    if !why.is_empty() {
+                        return Err(RunError::Usage(cli::UsageError { flag: "--output", why }).into());
+                    }
+                }
+            }
             if let BundleTarget::Folder(dir) = &target {
                 if dir.exists() {
                     let why = format!("{} already exists; choose a new folder", dir.display());
@@ -188,6 +214,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 .prefix(".etcd-triage-")
                 .tempdir_in(&parent)
                 .with_context(|| format!("creating a temporary folder in {}", parent.display()))?;
+            let _staging_guard = cleanup::remove_on_signal(staging.path());
             let opts = live_options(&cli, &args.live, &args.metrics, &settings, true)?;
             let manifest = collect_interruptibly(&opts, staging.path())?;
             let (files, bytes) = (manifest.files.len(), manifest.files.iter().map(|f| f.bytes).sum::<u64>());
@@ -224,11 +251,14 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 .prefix("etcd-triage-")
                 .tempdir()
                 .context("creating a temporary folder for collected evidence")?;
+            let _staging_guard = cleanup::remove_on_signal(staging.path());
             let opts = live_options(&cli, &cli.live, &cli.metrics, &settings, false)?;
             collect_interruptibly(&opts, staging.path())?;
             // Read back exactly as `analyze BUNDLE` would: one reader, one report.
-            let report = analyze_paths(&[staging.path().to_path_buf()], &settings, chrono_tz::UTC, true, None)?;
-            emit(&report, &settings, cli.details, analysed_root(&[staging.path().to_path_buf()]))
+            let read = ReadArgs { limits: sources::bundle::Limits::default(), redact: !cli.live.no_redact };
+            let staged = [staging.path().to_path_buf()];
+            let report = analyze_paths(&staged, &settings, chrono_tz::UTC, true, None, &read)?;
+            emit(&report, &settings, cli.details, analysed_root(&staged))
         }
     }
 }
@@ -372,6 +402,12 @@ fn collect_interruptibly(
     result
 }
 
+/// How inputs are read: archive caps, and whether secrets and control characters are scrubbed from the evidence.
+struct ReadArgs {
+    limits: sources::bundle::Limits,
+    redact: bool,
+}
+
 /// Reads `paths` and analyses them. A bundle's manifest supplies the window and "now" of its collection unless
 /// the window was given on the command line (`use_collection_window`).
 fn analyze_paths(
@@ -380,9 +416,10 @@ fn analyze_paths(
     assume_tz: chrono_tz::Tz,
     use_collection_window: bool,
     metrics: Option<&cli::MetricsArgs>,
+    read: &ReadArgs,
 ) -> anyhow::Result<Report> {
     let opts = sources::files::ReadOptions { assume_tz, fallback_now: settings.now };
-    let mut evidence = sources::files::read_paths(paths, &opts).map_err(RunError::from)?;
+    let mut evidence = sources::files::read_paths_limited(paths, &opts, &read.limits).map_err(RunError::from)?;
     let mut window = settings.window.clone();
     let mut now = settings.now;
     if let [collection] = evidence.collections.as_slice() {
@@ -408,6 +445,10 @@ fn analyze_paths(
             .unwrap_or(to - chrono::Duration::hours(1));
         evidence.extend(collect_metrics(m, from, to)?);
     }
+    // Secrets and terminal control characters never reach a report, whatever its format; `--no-redact` keeps the
+    // secrets (control characters are neutralised regardless).
+    let redactor = read.redact.then(sources::redact::Redactor::new);
+    evidence.scrub(redactor.as_ref());
     Ok(analyze::analyze(&evidence, &analyze::Params { now, window, thresholds: settings.thresholds.clone() }))
 }
 

@@ -9,6 +9,8 @@ fn main() -> ExitCode {
     // kube's rustls client needs a process-wide crypto provider; ring is the one compiled in.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse(); // clap exits 2 on usage errors and 0 for --help/--version
+    // SIGINT / SIGTERM remove the run's temporary files (probe file, unpacked archive, staging folder).
+    kubectl_etcd_triage::cleanup::install();
     match run(cli) {
         Ok(Outcome::Analysed) => ExitCode::SUCCESS,
         Ok(Outcome::FailOnMatched) => ExitCode::from(4),

@@ -773,7 +773,11 @@ impl Renderer<'_> {
             }
         } else if !self.report.members.is_empty() {
             for m in &self.report.members {
-                self.brief_line(out, &[m.member.clone(), crate::report::words::members::assessment(&m.assessment)], plain())?;
+                self.brief_line(
+                    out,
+                    &[m.member.clone(), crate::report::words::members::assessment(&m.assessment)],
+                    plain(),
+                )?;
             }
         } else {
             writeln!(out, "  no etcd evidence: without it a storage cause cannot be shown")?;

@@ -86,27 +86,347 @@ pub fn is_tar_archive(path: &Path) -> bool {
     &header[257..262] == b"ustar"
 }
 
-/// Unpacks a (gzip-compressed) tar archive into `into` and returns the bundle root inside it (the folder holding
-/// `manifest.json`, which may be one level down), or `into` itself when there is no manifest.
-pub fn unpack(path: &Path, into: &Path) -> io::Result<PathBuf> {
+/// Caps on what an archive may unpack to (`analyze --max-unpacked-bytes`, `--max-entries`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of file content written in all.
+    pub max_unpacked_bytes: u64,
+    /// Archive entries (files, folders, links, anything) read.
+    pub max_entries: u64,
+}
+
+/// `--max-unpacked-bytes`' default: 2 GiB (a real bundle is tens of MiB).
+pub const DEFAULT_MAX_UNPACKED_BYTES: u64 = 2 << 30;
+/// `--max-entries`' default: 100,000 (a real bundle holds hundreds of files).
+pub const DEFAULT_MAX_ENTRIES: u64 = 100_000;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_unpacked_bytes: DEFAULT_MAX_UNPACKED_BYTES, max_entries: DEFAULT_MAX_ENTRIES }
+    }
+}
+
+/// Reads a byte count: a bare number, or one with a unit (`KiB`, `MiB`, `GiB`, `TiB`, also `K`/`M`/`G`/`T`, `KB`/`MB`/`GB`
+/// read as the binary units). For clap's `value_parser`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 =
+        digits.parse().map_err(|_| format!("{s:?} is not a size (use e.g. 2GiB, 500MiB or a number of bytes)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        other => return Err(format!("{s:?}: unknown unit {other:?} (use B, KiB, MiB, GiB or TiB)")),
+    };
+    n.checked_mul(1u64 << shift).ok_or_else(|| format!("{s:?} is too large"))
+}
+
+/// What [`unpack`] made: the bundle root, and what it refused or cut.
+#[derive(Debug)]
+pub struct Unpacked {
+    /// The folder holding `manifest.json` (which may be one level down), or the destination itself.
+    pub root: PathBuf,
+    /// Entries not unpacked (links, devices, FIFOs, paths leaving the destination) and where the caps cut.
+    pub gaps: Vec<Gap>,
+    /// File content bytes written.
+    pub bytes: u64,
+    /// Entries read.
+    pub entries: u64,
+}
+
+/// The gap's impact when an archive is not unpacked as it was packed.
+const ENTRY_IMPACT: &str = "its content is not part of the analysis; confidence is lowered";
+
+/// Unpacks a (gzip-compressed) tar archive into `into` (a fresh, empty folder), treating it as untrusted:
+/// - only regular files and folders are created; symbolic links, hard links, devices, FIFOs and other special
+///   entries are never created nor followed, each becomes a gap naming it;
+/// - a path that is absolute or climbs out (`..`) is refused (a gap), so nothing lands outside `into`;
+/// - file modes are not kept (no set-uid, no executable bits): files are created with the process's defaults;
+/// - at most `limits.max_entries` entries are read and `limits.max_unpacked_bytes` bytes written; where a cap
+///   cuts, the rest of the archive is not read and a gap says so.
+///
+/// A damaged archive (bad header, truncated gzip) is a gap too, after what could be read. Errors only when the
+/// archive cannot be opened or `into` cannot be written.
+pub fn unpack(path: &Path, into: &Path, limits: &Limits) -> io::Result<Unpacked> {
     let mut file = File::open(path)?;
     let mut magic = [0u8; 2];
     let gz = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
     let file = File::open(path)?;
-    let reader: Box<dyn Read> =
-        if gz { Box::new(flate2::read::GzDecoder::new(BufReader::new(file))) } else { Box::new(BufReader::new(file)) };
-    // `unpack` refuses entries that would land outside `into` (`..`, absolute paths).
-    tar::Archive::new(reader).unpack(into)?;
+    // Multi-member: `cat a.gz b.gz` is one gzip file.
+    let reader: Box<dyn Read> = if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
+    } else {
+        Box::new(BufReader::new(file))
+    };
+    let shown = path.display().to_string();
+    let mut out = Unpacked { root: into.to_path_buf(), gaps: Vec::new(), bytes: 0, entries: 0 };
+    let mut archive = tar::Archive::new(reader);
+    let entries = archive.entries()?;
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                out.gaps.push(Gap {
+                    what: format!("archive {shown} after {} entries", out.entries),
+                    why: format!("the archive is damaged: {e}"),
+                    impact: "entries after the damage are not part of the analysis; confidence is lowered".into(),
+                    remedy: "check the archive (tar -tzf) and send it again".into(),
+                });
+                break;
+            }
+        };
+        out.entries += 1;
+        if out.entries > limits.max_entries {
+            out.gaps.push(Gap {
+                what: format!("archive {shown} past its first {} entries", limits.max_entries),
+                why: format!("more entries than --max-entries {} allows", limits.max_entries),
+                impact: "entries past the cap are not part of the analysis; confidence is lowered".into(),
+                remedy: "raise --max-entries if the archive is trusted, or unpack the relevant part".into(),
+            });
+            out.entries -= 1;
+            break;
+        }
+        let raw_name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let name = crate::evidence::neutralise_controls(&raw_name);
+        let what = format!("archive entry {name} in {shown}");
+        let kind = entry.header().entry_type();
+        use tar::EntryType as T;
+        let refused = match kind {
+            T::Regular | T::Continuous | T::Directory => None,
+            // Metadata the tar reader applies itself (long names, PAX headers).
+            T::GNULongName | T::GNULongLink | T::XHeader | T::XGlobalHeader => continue,
+            T::Symlink => Some(format!(
+                "a symbolic link (to {}); links are neither created nor followed",
+                entry
+                    .link_name_bytes()
+                    .map(|l| crate::evidence::neutralise_controls(&String::from_utf8_lossy(&l)))
+                    .unwrap_or_default()
+            )),
+            T::Link => Some(format!(
+                "a hard link (to {}); links are neither created nor followed",
+                entry
+                    .link_name_bytes()
+                    .map(|l| crate::evidence::neutralise_controls(&String::from_utf8_lossy(&l)))
+                    .unwrap_or_default()
+            )),
+            T::Char => Some("a character device; devices are never created".into()),
+            T::Block => Some("a block device; devices are never created".into()),
+            T::Fifo => Some("a FIFO; FIFOs are never created".into()),
+            other => Some(format!("an entry of type {:?}, not a file or folder", other.as_byte() as char)),
+        };
+        if let Some(why) = refused {
+            out.gaps.push(Gap { what, why, impact: ENTRY_IMPACT.into(), remedy: String::new() });
+            continue;
+        }
+        let Some(rel) = entry.path().ok().and_then(|p| safe_relative(&p)) else {
+            out.gaps.push(Gap {
+                what,
+                why: "its path is absolute or leaves the archive's folder (..); it was not unpacked".into(),
+                impact: ENTRY_IMPACT.into(),
+                remedy: String::new(),
+            });
+            continue;
+        };
+        if rel.as_os_str().is_empty() {
+            continue;
+        }
+        let target = into.join(&rel);
+        if kind == T::Directory {
+            if let Err(e) = std::fs::create_dir_all(&target) {
+                out.gaps.push(Gap {
+                    what,
+                    why: format!("cannot be unpacked: {e}"),
+                    impact: ENTRY_IMPACT.into(),
+                    remedy: String::new(),
+                });
+            }
+            continue;
+        }
+        let left = limits.max_unpacked_bytes.saturating_sub(out.bytes);
+        let written = match write_entry(&mut entry, &target, left) {
+            Ok(n) => n,
+            Err(e) => {
+                out.gaps.push(Gap {
+                    what,
+                    why: format!("cannot be unpacked: {e}"),
+                    impact: ENTRY_IMPACT.into(),
+                    remedy: String::new(),
+                });
+                continue;
+            }
+        };
+        out.bytes += written.min(left);
+        if written > left {
+            out.gaps.push(Gap {
+                what: format!("archive {shown} past its first {} bytes (in entry {name})", limits.max_unpacked_bytes),
+                why: format!(
+                    "unpacking would write more than --max-unpacked-bytes {} allows; it stopped there",
+                    limits.max_unpacked_bytes
+                ),
+                impact: "the rest of that entry and the entries after it are not part of the analysis; confidence \
+                         is lowered"
+                    .into(),
+                remedy: "raise --max-unpacked-bytes if the archive is trusted, or unpack the relevant part".into(),
+            });
+            break;
+        }
+    }
+    out.root = bundle_root(into)?;
+    Ok(out)
+}
+
+/// Writes at most `left` bytes of `entry` to a new file at `target`; returns the bytes the entry had up to
+/// `left + 1` (more than `left`: it was cut).
+fn write_entry(entry: &mut impl Read, target: &Path, left: u64) -> io::Result<u64> {
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    // Only this function creates files below the destination, and never links, so nothing here is a link to
+    // follow; a duplicate entry replaces the earlier one, as tar does.
+    let mut file = BufWriter::new(File::create(target)?);
+    let written = io::copy(&mut entry.take(left), &mut file)?;
+    file.flush()?;
+    if written < left {
+        return Ok(written);
+    }
+    // Exactly at the cap: cut only when there is more.
+    let mut one = [0u8; 1];
+    let more = entry.read(&mut one)?;
+    Ok(written + more as u64)
+}
+
+/// `path` made relative and kept inside its folder: `None` when it is absolute or has a `..` component.
+fn safe_relative(path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(part) => out.push(part),
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The folder holding `manifest.json` in an unpacked archive: `into`, or its only sub-folder.
+fn bundle_root(into: &Path) -> io::Result<PathBuf> {
     if into.join(MANIFEST).exists() {
         return Ok(into.to_path_buf());
     }
-    let mut dirs = std::fs::read_dir(into)?.filter_map(|e| e.ok()).filter(|e| e.path().is_dir());
+    let mut dirs = std::fs::read_dir(into)?.filter_map(|e| e.ok()).filter(|e| e.file_type().is_ok_and(|t| t.is_dir()));
     if let (Some(only), None) = (dirs.next(), dirs.next()) {
         if only.path().join(MANIFEST).exists() {
             return Ok(only.path());
         }
     }
     Ok(into.to_path_buf())
+}
+
+/// Checks a bundle folder against its manifest: each listed file must be there with the listed size and SHA-256
+/// (when the manifest has one), and nothing else may be (`manifest.json` and hidden files aside). Each
+/// difference is a gap that lowers confidence: what is analysed is not what was collected.
+pub fn verify(root: &Path, manifest: &Manifest) -> Vec<Gap> {
+    use sha2::Digest as _;
+    let mut gaps = Vec::new();
+    let impact =
+        "the bundle differs from what was collected, so its evidence may have been edited; confidence is lowered";
+    let mut listed = std::collections::BTreeSet::new();
+    for f in &manifest.files {
+        let shown = crate::evidence::neutralise_controls(&f.path);
+        let Some(rel) = safe_relative(Path::new(&f.path)) else {
+            gaps.push(Gap {
+                what: format!("bundle file {shown}"),
+                why: "the manifest lists a path that is absolute or leaves the bundle (..)".into(),
+                impact: impact.into(),
+                remedy: String::new(),
+            });
+            continue;
+        };
+        listed.insert(rel.clone());
+        let path = root.join(&rel);
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => m,
+            Ok(_) | Err(_) => {
+                gaps.push(Gap {
+                    what: format!("bundle file {shown}"),
+                    why: "listed in manifest.json but missing from the bundle".into(),
+                    impact: impact.into(),
+                    remedy: "send the complete bundle, as collect wrote it".into(),
+                });
+                continue;
+            }
+        };
+        let Some(want) = &f.sha256 else { continue };
+        let got = File::open(&path).and_then(|mut file| {
+            let mut hash = sha2::Sha256::new();
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = file.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                hash.update(&buf[..n]);
+            }
+            Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>())
+        });
+        match got {
+            Ok(got) if got.eq_ignore_ascii_case(want) => {}
+            Ok(got) => gaps.push(Gap {
+                what: format!("bundle file {shown}"),
+                why: format!(
+                    "its SHA-256 {got} ({} bytes) is not the manifest's {want} ({} bytes): it was changed after collection",
+                    meta.len(),
+                    f.bytes
+                ),
+                impact: impact.into(),
+                remedy: "send the bundle as collect wrote it".into(),
+            }),
+            Err(e) => gaps.push(Gap {
+                what: format!("bundle file {shown}"),
+                why: format!("its checksum cannot be checked: {e}"),
+                impact: impact.into(),
+                remedy: String::new(),
+            }),
+        }
+    }
+    let mut found = Vec::new();
+    list_files(root, Path::new(""), &mut found);
+    for rel in found {
+        if rel == Path::new(MANIFEST) || listed.contains(&rel) {
+            continue;
+        }
+        gaps.push(Gap {
+            what: format!("bundle file {}", crate::evidence::neutralise_controls(&rel.to_string_lossy())),
+            why: "in the bundle but not listed in manifest.json: it was added after collection".into(),
+            impact: impact.into(),
+            remedy: "send the bundle as collect wrote it".into(),
+        });
+    }
+    gaps
+}
+
+/// Files below `dir` (relative to the root), hidden ones skipped as the reader skips them; links are not followed.
+fn list_files(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(read) = std::fs::read_dir(dir.join(rel)) else { return };
+    let mut entries: Vec<_> = read.filter_map(|e| e.ok()).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let child = rel.join(&name);
+        match e.file_type() {
+            Ok(t) if t.is_dir() => list_files(dir, &child, out),
+            Ok(_) => out.push(child),
+            Err(_) => {}
+        }
+    }
 }
 
 /// Writes `manifest` into `dir`.
@@ -122,6 +442,7 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> io::Result<()> {
 pub fn write_tar_gz(dir: &Path, top: &str, out: &Path) -> io::Result<()> {
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let tmp = tempfile::Builder::new().prefix(".etcd-triage-").suffix(".tar.gz.partial").tempfile_in(parent)?;
+    let _guard = crate::cleanup::remove_on_signal(tmp.path());
     {
         let gz = flate2::write::GzEncoder::new(BufWriter::new(tmp.as_file()), flate2::Compression::fast());
         let mut tar = tar::Builder::new(gz);
@@ -200,12 +521,32 @@ mod tests {
         let names: Vec<_> = std::fs::read_dir(out_dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("incident.tar.gz")]);
         let into = tempfile::tempdir().unwrap();
-        let root = unpack(&out, into.path()).unwrap();
+        let unpacked = unpack(&out, into.path(), &Limits::default()).unwrap();
+        assert!(unpacked.gaps.is_empty(), "{:?}", unpacked.gaps);
+        let root = unpacked.root;
         assert_eq!(root, into.path().join("etcd-triage-bundle"));
         let read = read_manifest(&root).unwrap().expect("a bundle manifest");
         assert_eq!(read.collection, manifest().collection);
         assert_eq!(read.gaps, manifest().gaps);
         assert_eq!(std::fs::read_to_string(root.join("objects/pods-0001.json")).unwrap(), "{}\n");
+    }
+
+    #[test]
+    fn sizes_read_with_binary_units() {
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("100 MiB"), Ok(100 << 20));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("1k"), Ok(1024));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("3 parsecs").is_err());
+        assert!(parse_size("99999999999TiB").is_err());
+    }
+
+    #[test]
+    fn paths_that_climb_out_or_are_absolute_are_not_relative() {
+        assert_eq!(safe_relative(Path::new("a/./b")), Some(PathBuf::from("a/b")));
+        assert_eq!(safe_relative(Path::new("a/../../b")), None);
+        assert_eq!(safe_relative(Path::new("/etc/passwd")), None);
     }
 
     #[test]

@@ -593,10 +593,16 @@ impl Ctx {
 
     /// Writes `bytes` (redacted) to `rel` inside the staging folder and records it.
     fn write_file(&self, rel: &str, request: &str, bytes: &[u8], truncated: bool) -> std::io::Result<()> {
+        // Env values and last-applied-configuration are secrets as structure, not as text lines.
+        let structured = self.redactor.as_ref().and_then(|_| super::kube_objects::redact_structured_secrets(bytes));
+        let bytes = structured.as_deref().unwrap_or(bytes);
         let mut writer = self.create(rel)?;
         let mut state = StreamState::default();
         for line in bytes.split_inclusive(|&b| b == b'\n') {
             writer.write_line(line, &mut state)?;
+        }
+        if structured.is_some() {
+            writer.redacted_lines = writer.redacted_lines.max(1); // the rewritten document is one line
         }
         self.finish(writer, rel, request, truncated)
     }

@@ -117,18 +117,29 @@ struct PathHint {
 /// Reads every file under `paths` into evidence. A path that is a bundle (`collect`'s folder or `.tar.gz`) is read
 /// with paths shown relative to the bundle, and its manifest adds the collection's gaps and window.
 pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, SourceError> {
+    read_paths_limited(paths, opts, &bundle::Limits::default())
+}
+
+/// [`read_paths`] with caps on what archives unpack to.
+pub fn read_paths_limited(
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    limits: &bundle::Limits,
+) -> Result<Evidence, SourceError> {
     let mut evidence = Evidence::default();
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     // Unpacked archives live until everything was read.
-    let mut unpacked: Vec<tempfile::TempDir> = Vec::new();
+    let mut unpacked: Vec<(tempfile::TempDir, crate::cleanup::Guard)> = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|source| SourceError::Path { path: p.clone(), source })?;
         let root = if meta.is_file() && bundle::is_tar_archive(p) {
             let into = tempfile::tempdir().map_err(|source| SourceError::Path { path: p.clone(), source })?;
-            let root =
-                bundle::unpack(p, into.path()).map_err(|source| SourceError::Path { path: p.clone(), source })?;
-            unpacked.push(into);
-            Some(root)
+            let guard = crate::cleanup::remove_on_signal(into.path());
+            let done = bundle::unpack(p, into.path(), limits);
+            let done = done.map_err(|source| SourceError::Path { path: p.clone(), source })?;
+            evidence.gaps.extend(done.gaps);
+            unpacked.push((into, guard));
+            Some(done.root)
         } else if meta.is_dir() {
             Some(p.clone())
         } else {
@@ -144,6 +155,7 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                 collect_files(r, &mut found)?;
                 found.retain(|f| f != &r.join(bundle::MANIFEST));
                 evidence.gaps.extend(m.gaps.iter().cloned());
+                evidence.gaps.extend(bundle::verify(r, m));
                 evidence.collections.push(m.collection.clone());
                 for f in found {
                     let shown = f.strip_prefix(r).unwrap_or(&f).to_string_lossy().replace('\\', "/");
@@ -256,7 +268,9 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                             p.iops,
                             p.assessment
                         );
-                        evidence.disk_probes.push(crate::evidence::DiskProbe {
+                        // A memory-backed folder's figures are memory's, not a disk's: listed, not weighed.
+                        let weighed = !p.memory_backed;
+                        evidence.disk_probes.extend(weighed.then(|| crate::evidence::DiskProbe {
                             host: p.host.clone(),
                             dir: p.dir.clone(),
                             at: Some(p.started_at),
@@ -265,7 +279,7 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                             fdatasync_max_ms: Some(p.fdatasync_ms.max),
                             iops: Some(p.iops),
                             origin: crate::evidence::Origin::new(shown.as_str(), None),
-                        });
+                        }));
                         let mut input = InputSummary::without_lines(shown, format, 0);
                         input.lines = p.writes;
                         input.matched = 1;

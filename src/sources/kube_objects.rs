@@ -444,6 +444,67 @@ pub fn kubectl_text_records(
     (out, notes)
 }
 
+/// The annotation `kubectl apply` keeps the whole applied object in, env values and Secret data included.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Redacts the secrets a Kubernetes JSON document holds as structure rather than as text the line redactor sees:
+/// every `env[].value` (the name is kept: `DB_PASSWORD` stays, its value becomes `[REDACTED]`) in any container
+/// list of any object, and the [`LAST_APPLIED`] annotation. Returns the rewritten document, or `None` when there
+/// was nothing to redact (or it is not JSON; the line redactor still runs over it).
+pub fn redact_structured_secrets(bytes: &[u8]) -> Option<Vec<u8>> {
+    let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
+    if !has(b"\"env\"") && !has(LAST_APPLIED.as_bytes()) {
+        return None;
+    }
+    let mut doc: Value = serde_json::from_slice(bytes).ok()?;
+    if !redact_value(&mut doc) {
+        return None;
+    }
+    let mut out = serde_json::to_vec(&doc).ok()?;
+    if bytes.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    Some(out)
+}
+
+/// Walks `v`; true when something was replaced.
+fn redact_value(v: &mut Value) -> bool {
+    const REDACTED: &str = super::redact::REDACTED;
+    let mut changed = false;
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::Array(env)) = map.get_mut("env") {
+                for var in env.iter_mut() {
+                    if let Some(Value::String(value)) = var.get_mut("value") {
+                        if !value.is_empty() && value != REDACTED {
+                            *value = REDACTED.to_string();
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if let Some(Value::Object(annotations)) = map.get_mut("annotations") {
+                if let Some(Value::String(value)) = annotations.get_mut(LAST_APPLIED) {
+                    if value != REDACTED {
+                        *value = REDACTED.to_string();
+                        changed = true;
+                    }
+                }
+            }
+            for child in map.values_mut() {
+                changed |= redact_value(child);
+            }
+        }
+        Value::Array(items) => {
+            for child in items {
+                changed |= redact_value(child);
+            }
+        }
+        _ => {}
+    }
+    changed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -595,5 +656,25 @@ mod tests {
     fn invalid_json_names_line_and_column() {
         let err = read_objects("{\"kind\": \"List\",\n \"items\": [ {,] }".as_bytes(), "x.json").unwrap_err();
         assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn env_values_and_last_applied_are_redacted_names_kept() {
+        let pod = serde_json::json!({"kind":"PodList","items":[{"kind":"Pod","metadata":{"name":"db","annotations":{
+            LAST_APPLIED: "{\"spec\":{\"containers\":[{\"env\":[{\"name\":\"DB_PASSWORD\",\"value\":\"hunter2\"}]}]}}",
+            "team": "storage"}},
+            "spec":{"containers":[{"name":"db","env":[{"name":"DB_PASSWORD","value":"hunter2"},{"name":"FROM_SECRET",
+            "valueFrom":{"secretKeyRef":{"name":"s","key":"k"}}}]}],
+            "initContainers":[{"name":"init","env":[{"name":"MODE","value":"fast"}]}]}}]});
+        let bytes = format!("{pod}\n");
+        let out = redact_structured_secrets(bytes.as_bytes()).expect("something to redact");
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains("hunter2") && !text.contains("fast"), "{text}");
+        assert!(text.contains("DB_PASSWORD") && text.contains("secretKeyRef") && text.contains("storage"));
+        assert!(text.ends_with('\n'));
+        let again: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(again["items"][0]["metadata"]["annotations"][LAST_APPLIED], "[REDACTED]");
+        assert_eq!(redact_structured_secrets(text.as_bytes()), None, "idempotent");
+        assert_eq!(redact_structured_secrets(br#"{"kind":"PodList","items":[]}"#), None);
     }
 }

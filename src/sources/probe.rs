@@ -71,6 +71,53 @@ pub struct ProbeReport {
     pub write_ms: Percentiles,
     pub verdict: ProbeVerdict,
     pub assessment: String,
+    /// The folder's filesystem (`ext4`, `xfs`, `tmpfs`, ...), from statfs, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filesystem: Option<String>,
+    /// Set when that filesystem keeps its data in memory (tmpfs, ramfs, ...): fdatasync reaches no disk, so the
+    /// figures say nothing about storage.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub memory_backed: bool,
+}
+
+/// The filesystem holding `dir`: its name and whether it is memory-backed, from statfs's `f_type`.
+#[cfg(target_os = "linux")]
+pub fn filesystem(dir: &Path) -> Option<(String, bool)> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut stat: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is a valid NUL-terminated string and `stat` a writable statfs for the call's duration.
+    if unsafe { libc::statfs(path.as_ptr(), &mut stat) } != 0 {
+        return None;
+    }
+    Some(filesystem_name(stat.f_type as u64))
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn filesystem(_dir: &Path) -> Option<(String, bool)> {
+    None
+}
+
+/// Names a statfs magic number (linux/magic.h); true for filesystems that keep data in memory.
+pub fn filesystem_name(magic: u64) -> (String, bool) {
+    let (name, memory) = match magic {
+        0x0102_1994 => ("tmpfs", true),
+        0x8584_58f6 => ("ramfs", true),
+        0x9584_58f6 => ("hugetlbfs", true),
+        0x6275_6673 => ("bpf", true),
+        0x0000_ef53 => ("ext2/3/4", false),
+        0x5846_5342 => ("xfs", false),
+        0x9123_683e => ("btrfs", false),
+        0x2fc1_2fc1 => ("zfs", false),
+        0x794c_7630 => ("overlayfs", false),
+        0x0000_6969 => ("nfs", false),
+        0xf2f5_2010 => ("f2fs", false),
+        0x6573_5546 => ("fuse", false),
+        0xff53_4d42 | 0xfe53_4d42 => ("cifs/smb", false),
+        0x0000_4244 => ("hfs", false),
+        other => return (format!("unknown (statfs type {other:#x})"), false),
+    };
+    (name.to_string(), memory)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,11 +180,13 @@ pub fn run(opts: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
     if free < need {
         return Err(ProbeError::NoSpace { dir: opts.dir.clone(), free, need });
     }
-    // A new file with a unique name; removed when `file` drops, whatever happens.
+    let fs = filesystem(&opts.dir);
+    // A new file with a unique name; removed when `file` drops, whatever happens, and on SIGINT / SIGTERM.
     let mut file = tempfile::Builder::new()
         .prefix(".etcd-triage-probe-")
         .tempfile_in(&opts.dir)
         .map_err(io(format!("creating a temporary file in {}", opts.dir.display())))?;
+    let guard = crate::cleanup::remove_on_signal(file.path());
     let block = vec![0xa5u8; opts.block_size.max(1)];
     let writes = opts.total_bytes.div_ceil(block.len() as u64);
     // Preallocate like etcd's WAL segments (and fio's default): each fdatasync then flushes data, not a
@@ -158,8 +207,17 @@ pub fn run(opts: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
     }
     let duration = started.elapsed().as_secs_f64();
     drop(file);
+    drop(guard);
     let fdatasync_ms = percentiles(&mut sync_ms);
     let verdict = verdict(fdatasync_ms.p99);
+    let (filesystem, memory_backed) = match fs {
+        Some((name, memory)) => (Some(name), memory),
+        None => (None, false),
+    };
+    let mut assessment = assessment(&fdatasync_ms, verdict);
+    if memory_backed {
+        assessment = memory_assessment(filesystem.as_deref().unwrap_or("memory"), &fdatasync_ms);
+    }
     Ok(ProbeReport {
         schema: SCHEMA.into(),
         dir: opts.dir.display().to_string(),
@@ -170,11 +228,22 @@ pub fn run(opts: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
         bytes: writes * block.len() as u64,
         block_size: block.len(),
         iops: writes as f64 / duration.max(1e-9),
-        assessment: assessment(&fdatasync_ms, verdict),
+        assessment,
         fdatasync_ms,
         write_ms: percentiles(&mut write_ms),
         verdict,
+        filesystem,
+        memory_backed,
     })
+}
+
+/// The assessment when the folder is memory-backed: the figures are memory's, not a disk's.
+fn memory_assessment(fs: &str, p: &Percentiles) -> String {
+    format!(
+        "{fs} is memory-backed: fdatasync reaches no disk, so p99 {:.3} ms measures memory, not storage, and says \
+         nothing about etcd's disk; run the probe on the folder etcd really uses (--dir of its data or WAL)",
+        p.p99
+    )
 }
 
 /// Nearest-rank percentiles of `samples` (sorted in place).
@@ -246,7 +315,11 @@ pub fn render_text(r: &ProbeReport, out: &mut dyn std::io::Write) -> std::io::Re
         writeln!(out, "  {name:<10} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}", p.p50, p.p90, p.p99, p.p99_9, p.max)?;
     }
     writeln!(out)?;
+    if let Some(fs) = &r.filesystem {
+        writeln!(out, "filesystem: {fs}{}", if r.memory_backed { " (memory-backed, not a disk)" } else { "" })?;
+    }
     let word = match r.verdict {
+        _ if r.memory_backed => "NOT A DISK (memory-backed filesystem)",
         ProbeVerdict::Ok => "OK",
         ProbeVerdict::AboveGuidance => "ABOVE GUIDANCE",
         ProbeVerdict::TooSlowForEtcd => "TOO SLOW FOR ETCD",
@@ -306,6 +379,14 @@ mod tests {
         let mut text = Vec::new();
         render_text(&r, &mut text).unwrap();
         assert!(String::from_utf8(text).unwrap().contains("fdatasync"));
+    }
+
+    #[test]
+    fn memory_backed_filesystems_are_named() {
+        assert_eq!(filesystem_name(0x0102_1994), ("tmpfs".to_string(), true));
+        assert_eq!(filesystem_name(0x8584_58f6), ("ramfs".to_string(), true));
+        assert_eq!(filesystem_name(0xef53), ("ext2/3/4".to_string(), false));
+        assert!(!filesystem_name(0x1234).1);
     }
 
     #[test]

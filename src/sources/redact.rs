@@ -50,11 +50,37 @@ const NEEDLES: &[&str] = &[
     "certificate-data",
     "tls.key",
     "tls.crt",
+    // AWS access key ids (long-term, temporary, ...).
+    "akia",
+    "asia",
+    "abia",
+    "acca",
+    "cookie",
+    // Signed-URL parameters.
+    "sig=",
+    "signature",
+    "x-amz-",
+    "x-goog-",
+    "mysql",
+    // GitHub and Slack tokens.
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xoxa-",
+    "xoxb-",
+    "xoxp-",
+    "xoxr-",
+    "xoxs-",
+    "xoxo-",
+    "xapp-",
 ];
 
 /// Key names whose value is a secret. Leftmost-first: longer names before their prefixes. The key must be followed
 /// (after an optional closing quote) by `:` or `=`, so `secretName` or `tokenExpirationSeconds` never match.
-const KEYS: &str = r"x-auth-token|x-api-key|client[_-]?secret|secret[_-]?(?:access[_-]?)?key|access[_-]?key|api[_-]?key|client-key-data|client-certificate-data|tls\.key|tls\.crt|proxy-authorization|authorization|password|passwd|pwd|secret|token";
+const KEYS: &str = r"pgpassword|x-auth-token|x-api-key|client[_-]?secret|secret[_-]?(?:access[_-]?)?key|access[_-]?key|api[_-]?key|client-key-data|client-certificate-data|tls\.key|tls\.crt|proxy-authorization|authorization|password|passwd|pwd|secret|token";
 
 /// HTTP authentication schemes kept visible in front of a redacted credential for bare header values.
 const SCHEMES: &[&str] = &["bearer", "basic", "digest", "negotiate", "ntlm", "token", "dpop", "aws4-hmac-sha256"];
@@ -77,6 +103,11 @@ pub struct Redactor {
     jwt: Regex,
     url_password: Regex,
     key_value: Regex,
+    aws_key_id: Regex,
+    cookie: Regex,
+    signed_url: Regex,
+    mysql: Regex,
+    service_token: Regex,
 }
 
 /// Per-stream state carried from line to line: whether the stream is inside a multi-line PEM block.
@@ -117,13 +148,28 @@ impl Redactor {
                 .build(NEEDLES)
                 .expect("static needles compile"),
             // `(?-u)`: work on raw bytes (logs need not be UTF-8) with ASCII classes, which is also faster.
-            pem_begin: re(r"(?-u)-----BEGIN [A-Z0-9 ]*(?:PRIVATE KEY|CERTIFICATE)-----"),
-            pem_end: re(r"(?-u)-----END [A-Z0-9 ]*(?:PRIVATE KEY|CERTIFICATE)-----"),
+            pem_begin: re(r"(?-u)-----BEGIN [A-Z0-9 ]*(?:PRIVATE KEY(?: BLOCK)?|CERTIFICATE)-----"),
+            pem_end: re(r"(?-u)-----END [A-Z0-9 ]*(?:PRIVATE KEY(?: BLOCK)?|CERTIFICATE)-----"),
             bearer: re(r"(?i-u)\bbearer[ \t]+([a-z0-9\-._~+/]+=*)"),
             basic: re(r"(?i-u)\bbasic[ \t]+([a-z0-9+/]{4,}={0,2})"),
             jwt: re(r"(?-u)eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
             // scheme://[user]:password@ — RFC 3986 user info cannot hold `/ ? # [ ] @` unencoded.
             url_password: re(r#"(?i-u)\b[a-z][a-z0-9+.\-]*://[^/?#\[\]@:\s'"\\]*:([^/?#\[\]@\s'"\\]+)@"#),
+            aws_key_id: re(r"(?-u)\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
+            // `Cookie: a=b; c=d`, `Set-Cookie: ...`, `"cookie":"..."`, Go's `map[Cookie:[...]]`.
+            cookie: re(r#"(?i-u)\b(?:set-)?cookie(?:\\?["'])?[ \t]*[:=][ \t]*"#),
+            // Query parameters of signed URLs (S3 / GCS presigned, Azure SAS): `X-Amz-Signature=`, `sig=`, ...
+            signed_url: re(
+                r#"(?i-u)(?:^|[?&;\s,"'])(?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|signature|sig)=([^&\s"'#\\,;]+)"#,
+            ),
+            // `mysql -pSECRET`, `mysqldump -u root -p'SECRET'` (`-p` alone prompts; `-P` is the port).
+            mysql: re(
+                r#"(?-u)(?i:\bmysql(?:dump|admin|sh|import|check|slap|binlog)?\b)[^\n]*?[ \t]-p(?:'([^']*)'|"([^"]*)"|([^\s'"\\;&|]+))"#,
+            ),
+            // GitHub (classic and fine-grained) and Slack tokens.
+            service_token: re(
+                r"(?-u)\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,})",
+            ),
             key_value: re(&format!(
                 r#"(?i-u)(?:^|[^a-z0-9])(-{{0,2}})({KEYS})(\\?["'])?(?:[ \t]*([:=])[ \t]*|[ \t]+)"#
             )),
@@ -148,7 +194,7 @@ impl Redactor {
             } else if state.pem_lines < MAX_PEM_LINES && is_pem_body(line) {
                 state.pem_lines += 1;
                 let body = last_token(line);
-                if body.is_empty() || is_pem_header(line) {
+                if body.is_empty() || is_pem_header(line) || is_prefix_only(line) {
                     return Cow::Borrowed(line);
                 }
                 return Cow::Owned(splice(line, vec![body]));
@@ -251,6 +297,30 @@ impl Redactor {
         for c in self.url_password.captures_iter(line) {
             spans.push(c.get(1).expect("group 1 always takes part").range());
         }
+        for m in self.aws_key_id.find_iter(line) {
+            spans.push(m.range());
+        }
+        for m in self.service_token.find_iter(line) {
+            spans.push(m.range());
+        }
+        for c in self.signed_url.captures_iter(line) {
+            let value = c.get(1).expect("group 1 always takes part");
+            if !line[value.start()..].starts_with(REDACTED.as_bytes()) {
+                spans.push(value.range());
+            }
+        }
+        for c in self.mysql.captures_iter(line) {
+            if let Some(m) = c.get(1).or(c.get(2)).or(c.get(3)).filter(|m| !m.is_empty()) {
+                if !line[m.start()..].starts_with(REDACTED.as_bytes()) {
+                    spans.push(m.range());
+                }
+            }
+        }
+        for m in self.cookie.find_iter(line) {
+            if let Some(span) = cookie_value(line, m.end()) {
+                spans.push(span);
+            }
+        }
         for c in self.key_value.captures_iter(line) {
             let dashes = c.get(1).map_or(0, |m| m.len());
             let key = c.get(2).expect("group 2 always takes part");
@@ -291,7 +361,8 @@ impl Redactor {
             } else if rest.starts_with(br"\n") || rest.starts_with(br"\r\n") {
                 // An escaped block whose END is not on this line: a CRI partial line (continued on the next one)
                 // or a truncated message. Redact the key material; only a run reaching the line's end continues.
-                let run = rest.iter().take_while(|&&b| is_base64ish(b)).count();
+                // Armor headers (`Version: GnuPG v2`, `Proc-Type: 4,ENCRYPTED`) may come first: they are part of the run.
+                let run = rest.iter().take_while(|&&b| is_base64ish(b) || b" :,.-_()".contains(&b)).count();
                 spans.push(begin.end()..begin.end() + run);
                 if run == rest.len() {
                     *state = StreamState { in_pem: true, pem_lines: 0 };
@@ -347,6 +418,30 @@ fn value_span(line: &[u8], at: usize, json: bool, auth: bool) -> Option<Range<us
     let value = &line[span.clone()];
     let done = value == REDACTED.as_bytes() || value == &REDACTED.as_bytes()[1..REDACTED.len() - 1];
     (!span.is_empty() && !done).then_some(span)
+}
+
+/// The value of a cookie header starting at `at`: all of it (every `name=value` pair), up to a closing quote,
+/// bracket or escape, or the line's end.
+fn cookie_value(line: &[u8], at: usize) -> Option<Range<usize>> {
+    let mut p = at;
+    if line[p..].starts_with(REDACTED.as_bytes()) {
+        return None;
+    }
+    if line.get(p) == Some(&b'[') {
+        p += 1;
+    }
+    if line[p..].starts_with(br#"\""#) {
+        p += 2;
+    } else if matches!(line.get(p), Some(b'"' | b'\'')) {
+        p += 1;
+    }
+    if line[p..].starts_with(REDACTED.as_bytes()) {
+        return None;
+    }
+    let end =
+        line[p..].iter().position(|b| matches!(b, b'"' | b'\'' | b'\\' | b']' | b'\r')).map_or(line.len(), |i| p + i);
+    let value = &line[p..end];
+    (!value.iter().all(u8::is_ascii_whitespace)).then_some(p..end)
 }
 
 /// End of a bare (unquoted) value: whitespace, quotes, separators and closing brackets end it, and so does a
@@ -430,7 +525,7 @@ fn last_token(line: &[u8]) -> Range<usize> {
 /// A line inside a multi-line PEM block: blank, an RFC 1421 header, or base64 after at most a log prefix
 /// (`kubectl logs --timestamps` adds one field, the CRI format three).
 fn is_pem_body(line: &[u8]) -> bool {
-    if is_pem_header(line) {
+    if is_pem_header(line) || is_prefix_only(line) {
         return true;
     }
     let fields: Vec<&[u8]> = line.split(u8::is_ascii_whitespace).filter(|f| !f.is_empty()).collect();
@@ -446,8 +541,25 @@ fn is_pem_body(line: &[u8]) -> bool {
     prefix_ok && fields.last().is_none_or(|t| t.iter().all(|&b| is_base64ish(b)))
 }
 
+/// A blank line of a block behind its log prefix only (`kubectl logs --timestamps`, CRI framing): OpenPGP armor
+/// puts one between its headers and the body.
+fn is_prefix_only(line: &[u8]) -> bool {
+    let fields: Vec<&[u8]> = line.split(u8::is_ascii_whitespace).filter(|f| !f.is_empty()).collect();
+    let timestamp = |f: &[u8]| {
+        f.first().is_some_and(u8::is_ascii_digit) && f.iter().any(|b| matches!(b, b':' | b'.')) && f.contains(&b'-')
+    };
+    match fields.as_slice() {
+        [ts] => timestamp(ts),
+        [ts, stream, tag] => timestamp(ts) && matches!(*stream, b"stdout" | b"stderr") && matches!(*tag, b"P" | b"F"),
+        _ => false,
+    }
+}
+
 fn is_pem_header(line: &[u8]) -> bool {
-    memchr::memmem::find(line, b"Proc-Type:").is_some() || memchr::memmem::find(line, b"DEK-Info:").is_some()
+    // RFC 1421 (encrypted PEM) and OpenPGP armor (RFC 4880) headers.
+    [&b"Proc-Type:"[..], b"DEK-Info:", b"Version:", b"Comment:", b"Charset:", b"Hash:", b"MessageID:"]
+        .iter()
+        .any(|h| memchr::memmem::find(line, h).is_some())
 }
 
 /// Base64 characters, plus the backslash of JSON-escaped newlines.
@@ -774,5 +886,75 @@ mod tests {
         }
         let clean = br#"{"level":"info","msg":"slow fdatasync","took":"1.2s","expected-duration":"1s"}"#;
         assert!(matches!(r.line(clean, &mut StreamState::default()), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn the_shapes_of_issue_11() {
+        let cases: &[(&str, &str)] = &[
+            ("PGPASSWORD=hunter2 psql -h db", "hunter2"),
+            ("export PGPASSWORD='hunter2'", "hunter2"),
+            ("using AKIAIOSFODNN7EXAMPLE for s3", "AKIAIOSFODNN7EXAMPLE"),
+            ("sts gave ASIAY34FZKBOKMUTVV7A", "ASIAY34FZKBOKMUTVV7A"),
+            ("Cookie: session=abc123; csrftoken=def456", "abc123"),
+            ("Cookie: session=abc123; csrftoken=def456", "def456"),
+            (r#"{"msg":"req","headers":{"Set-Cookie":"sid=s3cr3t; Path=/; HttpOnly"}}"#, "s3cr3t"),
+            ("map[Cookie:[sid=s3cr3t] Accept:[*/*]]", "s3cr3t"),
+            ("GET https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4&X-Amz-Signature=abcdef0123", "abcdef0123"),
+            ("GET https://b.s3.amazonaws.com/k?X-Amz-Security-Token=FQoGZXIvYXdz&x=1", "FQoGZXIvYXdz"),
+            ("https://storage.googleapis.com/b/o?X-Goog-Signature=0a1b2c3d4e", "0a1b2c3d4e"),
+            ("https://acct.blob.core.windows.net/c/b?sv=2020&sig=Zm9vYmFy%3D", "Zm9vYmFy%3D"),
+            ("https://x.cloudfront.net/a?Expires=1&Signature=QmFyQmF6&Key-Pair-Id=K", "QmFyQmF6"),
+            ("running mysql -u root -phunter2 appdb", "hunter2"),
+            ("mysqldump -uroot -p'hunter 2' --all-databases", "hunter 2"),
+            ("clone with ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+            (
+                "token github_pat_11ABCDEFG0123456789_abcdefghijklmnop",
+                "github_pat_11ABCDEFG0123456789_abcdefghijklmnop",
+            ),
+            ("slack xoxb-123456789012-abcdefghijkl posted", "xoxb-123456789012-abcdefghijkl"),
+            ("slack xoxp-123456789012-abcdefghijkl posted", "xoxp-123456789012-abcdefghijkl"),
+            ("dial postgres://app:hunter2@db:5432/app failed", "hunter2"),
+        ];
+        for (line, secret) in cases {
+            let out = red(line);
+            assert!(!out.contains(secret), "{line:?} -> {out:?}");
+            assert!(out.contains(REDACTED), "{line:?} -> {out:?}");
+            assert_eq!(red(&out), out, "idempotent: {line:?}");
+        }
+        // Not secrets: the port flag, a prompting -p, prose about signatures and cookies, time zones.
+        for line in [
+            "mysql -u root -P 3306 -h db",
+            "mysql -u root -p appdb",
+            "x509: certificate signature invalid",
+            "cookie jar is empty",
+            "TZ=Asia/Tokyo",
+        ] {
+            assert_eq!(red(line), line);
+        }
+    }
+
+    #[test]
+    fn pgp_and_ssh_private_key_blocks() {
+        let pgp = "-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\n\nlQOYBF0AAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n=AbCd\n-----END PGP PRIVATE KEY BLOCK-----\nafter\n";
+        let (out, stats) = copy(pgp.as_bytes());
+        let out = String::from_utf8(out).unwrap();
+        assert!(!out.contains("lQOYBF0") && !out.contains("=AbCd"), "{out}");
+        assert_eq!(stats.lines, 7);
+        assert!(out.ends_with("-----END PGP PRIVATE KEY BLOCK-----\nafter\n"), "{out}");
+        // Cut before its END (a clipped first line, a truncated message): the headers do not stop the redaction.
+        let cut = red(r#"msg="-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\n\nlQOYBF0AAAA" next"#);
+        assert!(!cut.contains("lQOYBF0"), "{cut}");
+        assert!(cut.ends_with("\" next"), "{cut}");
+        // As `kubectl logs --timestamps` gives it: the blank line after the headers keeps its timestamp.
+        let ts = "2026-11-25T02:22:30.000000000Z";
+        let stamped = format!(
+            "{ts} I1125 x.go:1] -----BEGIN PGP PRIVATE KEY BLOCK-----\n{ts} Version: GnuPG v2\n{ts} \n{ts} lQOYBF0AAAA\n{ts} -----END PGP PRIVATE KEY BLOCK-----\n"
+        );
+        let (out, _) = copy(stamped.as_bytes());
+        let out = String::from_utf8(out).unwrap();
+        assert!(!out.contains("lQOYBF0") && out.contains(&format!("{ts} \n")), "{out}");
+        let ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE\n-----END OPENSSH PRIVATE KEY-----\n";
+        let (out, _) = copy(ssh.as_bytes());
+        assert!(!String::from_utf8(out).unwrap().contains("b3BlbnNzaC1"));
     }
 }
