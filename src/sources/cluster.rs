@@ -8,7 +8,7 @@
 //! Only GET requests are made. Whatever cannot be collected (403, 401, timeouts, missing previous logs, the
 //! deadline) becomes a [`Gap`] with what is missing, why, how it lowers confidence and how to get it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -232,7 +232,29 @@ struct Ctx {
 }
 
 /// Collects into `dir` (an empty folder) and writes its manifest. Returns the manifest.
+///
+/// The steps: connect, ask `/version` (which tells whether the API server can be used at all), run the first
+/// round of independent collectors side by side, then fetch events and logs for what it found, and write the
+/// manifest. A collector that panics becomes a gap naming it, never silence.
 pub async fn collect(opts: &LiveOptions, dir: &Path) -> Result<Manifest, CollectError> {
+    let (ctx, server, context) = connect(opts, dir).await?;
+    let cluster_version = first_request(&ctx, &server).await?;
+    let found = first_round(&ctx).await;
+    let mut collectors = Collectors::default();
+    spawn_event_lists(&ctx, &mut collectors, &found);
+    spawn_control_plane_logs(&ctx, &mut collectors, &found);
+    spawn_restarted_logs(&ctx, &mut collectors, found.restarted);
+    for gap in collectors.join_all().await {
+        ctx.push_gap(gap);
+    }
+    ctx.progress.finish_and_clear();
+    let mut discovery = vec![found.etcd_note, found.apiserver_note];
+    discovery.retain(|d| !d.is_empty());
+    write_manifest(&ctx, dir, Collected { server, context, cluster_version, discovery })
+}
+
+/// Connects and builds the shared collection context.
+async fn connect(opts: &LiveOptions, dir: &Path) -> Result<(Arc<Ctx>, String, String), CollectError> {
     let mut connect = opts.connect.clone();
     connect.connect_timeout = opts.request_timeout.min(Duration::from_secs(10));
     let super::kubeconfig::Connection { client, server, context } = super::kubeconfig::connect(&connect).await?;
@@ -256,52 +278,68 @@ pub async fn collect(opts: &LiveOptions, dir: &Path) -> Result<Manifest, Collect
         bytes: AtomicU64::new(0),
         progress,
     });
+    Ok((ctx, server, context))
+}
 
-    // The first request tells whether the API server can be used at all.
+/// The first request tells whether the API server can be used at all; its answer is the cluster's version.
+async fn first_request(ctx: &Ctx, server: &str) -> Result<Option<String>, CollectError> {
     let cluster_version = match ctx.get_bytes("/version", None).await {
         Ok(body) => serde_json::from_slice::<serde_json::Value>(&body)
             .ok()
             .and_then(|v| v.get("gitVersion").and_then(|g| g.as_str()).map(str::to_string)),
-        Err(f) if f.status == Some(401) => return Err(CollectError::Unauthorized { server, why: f.message }),
-        Err(f) if f.status.is_none() => return Err(unusable(server, f)),
+        Err(f) if f.status == Some(401) => {
+            return Err(CollectError::Unauthorized { server: server.to_string(), why: f.message });
+        }
+        Err(f) if f.status.is_none() => return Err(unusable(server.to_string(), f)),
         Err(f) => {
             ctx.gap("cluster version (/version)", f.describe(), "none on the verdict; the manifest lacks it", "");
             None
         }
     };
+    Ok(cluster_version)
+}
 
-    let scope = match &opts.namespace {
-        Some(ns) => format!("namespace {ns}"),
-        None => "all namespaces".to_string(),
-    };
-    // Discovery, workloads, nodes, events and metrics are independent: run them side by side.
+/// What the first round of collectors found: the control plane's pods and the restarted containers.
+#[derive(Default)]
+struct FirstRound {
+    etcd: Vec<ControlPlanePod>,
+    etcd_note: String,
+    apiservers: Vec<ControlPlanePod>,
+    apiserver_note: String,
+    restarted: Vec<Restarted>,
+}
+
+/// Discovery, workloads, nodes and metrics are independent: run them side by side.
+async fn first_round(ctx: &Arc<Ctx>) -> FirstRound {
     let etcd_task = tokio::spawn(discover(ctx.clone(), Role::Etcd));
     let apiserver_task = tokio::spawn(discover(ctx.clone(), Role::ApiServer));
     let pods_task = tokio::spawn(list_workload_pods(ctx.clone()));
     let nodes_task = tokio::spawn(list_pages(ctx.clone(), "/api/v1/nodes".into(), "objects/nodes".into(), "nodes"));
     let metrics_task = tokio::spawn(fetch_metrics(ctx.clone()));
     let captures_task = tokio::spawn(fetch_captures(ctx.clone()));
-    let (etcd, etcd_note) = etcd_task.await.unwrap_or_default();
-    let (apiservers, apiserver_note) = apiserver_task.await.unwrap_or_default();
-    let restarted = pods_task.await.unwrap_or_default();
-    let _ = nodes_task.await;
-    let _ = metrics_task.await;
-    let _ = captures_task.await;
+    let (etcd, etcd_note) = ctx.joined("etcd discovery", etcd_task.await);
+    let (apiservers, apiserver_note) = ctx.joined("kube-apiserver discovery", apiserver_task.await);
+    let restarted = ctx.joined("workload pod list", pods_task.await);
+    ctx.joined("node list", nodes_task.await);
+    ctx.joined("metrics", metrics_task.await);
+    ctx.joined("metric captures", captures_task.await);
+    FirstRound { etcd, etcd_note, apiservers, apiserver_note, restarted }
+}
 
-    // Events: the workload scope plus wherever etcd and kube-apiserver run.
+/// Events: the workload scope plus wherever etcd and kube-apiserver run.
+fn spawn_event_lists(ctx: &Arc<Ctx>, tasks: &mut Collectors, found: &FirstRound) {
     let mut event_namespaces: BTreeSet<Option<String>> = BTreeSet::new();
-    match &opts.namespace {
+    match &ctx.opts.namespace {
         None => {
             event_namespaces.insert(None);
         }
         Some(ns) => {
             event_namespaces.insert(Some(ns.clone()));
-            for p in etcd.iter().chain(&apiservers) {
+            for p in found.etcd.iter().chain(&found.apiservers) {
                 event_namespaces.insert(Some(p.namespace.clone()));
             }
         }
     }
-    let mut tasks = tokio::task::JoinSet::new();
     for ns in event_namespaces {
         let (core, group, tag) = match &ns {
             None => ("/api/v1/events".to_string(), "/apis/events.k8s.io/v1/events".to_string(), "all".to_string()),
@@ -311,32 +349,32 @@ pub async fn collect(opts: &LiveOptions, dir: &Path) -> Result<Manifest, Collect
                 ns.clone(),
             ),
         };
-        tasks.spawn(list_pages(ctx.clone(), core, format!("objects/events-{tag}"), "events"));
-        tasks.spawn(list_pages(ctx.clone(), group, format!("objects/events.k8s.io-{tag}"), "events.k8s.io events"));
+        tasks.spawn(format!("list {core}"), list_pages(ctx.clone(), core, format!("objects/events-{tag}"), "events"));
+        tasks.spawn(
+            format!("list {group}"),
+            list_pages(ctx.clone(), group, format!("objects/events.k8s.io-{tag}"), "events.k8s.io events"),
+        );
     }
-    // Logs: every etcd and kube-apiserver container (current and previous), then restarted containers.
-    for (pod, role) in etcd.iter().map(|p| (p, Role::Etcd)).chain(apiservers.iter().map(|p| (p, Role::ApiServer))) {
+}
+
+/// Logs of every etcd and kube-apiserver container (current and previous).
+fn spawn_control_plane_logs(ctx: &Arc<Ctx>, tasks: &mut Collectors, found: &FirstRound) {
+    let since = Some(ctx.opts.window_from);
+    let pods = found.etcd.iter().map(|p| (p, Role::Etcd)).chain(found.apiservers.iter().map(|p| (p, Role::ApiServer)));
+    for (pod, role) in pods {
         for (container, restarts) in &pod.containers {
-            let since = Some(opts.window_from);
-            tasks.spawn(fetch_log(
-                ctx.clone(),
-                pod.clone().into_target(container, *restarts, false),
-                since,
-                None,
-                role,
-            ));
+            tasks.spawn_log(ctx, pod.clone().into_target(container, *restarts, false), since, None, role);
             if *restarts > 0 {
-                tasks.spawn(fetch_log(
-                    ctx.clone(),
-                    pod.clone().into_target(container, *restarts, true),
-                    since,
-                    None,
-                    role,
-                ));
+                tasks.spawn_log(ctx, pod.clone().into_target(container, *restarts, true), since, None, role);
             }
         }
     }
-    let mut restarted = restarted;
+}
+
+/// Logs of restarted containers, most restarted and crash-looping first, up to `--max-container-logs`; the rest
+/// is a gap naming them.
+fn spawn_restarted_logs(ctx: &Arc<Ctx>, tasks: &mut Collectors, mut restarted: Vec<Restarted>) {
+    let opts = &ctx.opts;
     restarted.sort_by(|a, b| {
         (b.crash_looping, b.restart_count, &a.namespace, &a.pod).cmp(&(
             a.crash_looping,
@@ -372,17 +410,30 @@ pub async fn collect(opts: &LiveOptions, dir: &Path) -> Result<Manifest, Collect
             run: (r.restart_count - 1).max(0),
             previous: true,
         };
-        tasks.spawn(fetch_log(ctx.clone(), target, None, Some(opts.log_tail), Role::Workload));
+        tasks.spawn_log(ctx, target, None, Some(opts.log_tail), Role::Workload);
         if r.running {
             let target = LogTarget { run: r.restart_count, previous: false, ..LogTarget::from(&r) };
-            tasks.spawn(fetch_log(ctx.clone(), target, None, Some(opts.log_tail), Role::Workload));
+            tasks.spawn_log(ctx, target, None, Some(opts.log_tail), Role::Workload);
         }
     }
-    while tasks.join_next().await.is_some() {}
-    ctx.progress.finish_and_clear();
+}
 
-    let mut discovery = vec![etcd_note, apiserver_note];
-    discovery.retain(|d| !d.is_empty());
+/// What the manifest records about the collection besides files and gaps.
+struct Collected {
+    server: String,
+    context: String,
+    cluster_version: Option<String>,
+    discovery: Vec<String>,
+}
+
+/// Writes `manifest.json` with every file and gap the collectors recorded.
+fn write_manifest(ctx: &Ctx, dir: &Path, c: Collected) -> Result<Manifest, CollectError> {
+    let opts = &ctx.opts;
+    let Collected { server, context, cluster_version, discovery } = c;
+    let scope = match &opts.namespace {
+        Some(ns) => format!("namespace {ns}"),
+        None => "all namespaces".to_string(),
+    };
     let mut files = std::mem::take(&mut *ctx.files.lock().unwrap_or_else(|e| e.into_inner()));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let mut gaps = std::mem::take(&mut *ctx.gaps.lock().unwrap_or_else(|e| e.into_inner()));
@@ -409,6 +460,66 @@ pub async fn collect(opts: &LiveOptions, dir: &Path) -> Result<Manifest, Collect
     bundle::write_manifest(dir, &manifest)
         .map_err(|source| CollectError::Io { path: dir.join(bundle::MANIFEST), source })?;
     Ok(manifest)
+}
+
+/// The second round's collectors (event lists, logs), each named so that one that panics becomes a gap saying
+/// which.
+#[derive(Default)]
+struct Collectors {
+    set: tokio::task::JoinSet<()>,
+    names: HashMap<tokio::task::Id, String>,
+}
+
+impl Collectors {
+    fn spawn(&mut self, name: String, task: impl Future<Output = ()> + Send + 'static) {
+        let handle = self.set.spawn(task);
+        self.names.insert(handle.id(), name);
+    }
+
+    fn spawn_log(&mut self, ctx: &Arc<Ctx>, t: LogTarget, since: Option<Timestamp>, tail: Option<i64>, role: Role) {
+        let name = format!(
+            "{} log of {}/{}/{}{}",
+            role.name(),
+            t.namespace,
+            t.pod,
+            t.container,
+            if t.previous { " (previous)" } else { "" }
+        );
+        self.spawn(name, fetch_log(ctx.clone(), t, since, tail, role));
+    }
+
+    /// Waits for every collector; one that panicked (or was cancelled) gives a gap.
+    async fn join_all(mut self) -> Vec<Gap> {
+        let mut gaps = Vec::new();
+        while let Some(joined) = self.set.join_next().await {
+            if let Err(e) = joined {
+                let name = self.names.get(&e.id()).cloned().unwrap_or_else(|| "(unnamed)".into());
+                gaps.push(lost_collector(&name, e));
+            }
+        }
+        gaps
+    }
+}
+
+/// The gap for a collector task that did not finish: `collector X panicked: msg`.
+fn lost_collector(name: &str, e: tokio::task::JoinError) -> Gap {
+    let why = if e.is_panic() {
+        let payload = e.into_panic();
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".into());
+        format!("collector {name} panicked: {msg}")
+    } else {
+        format!("collector {name} was cancelled")
+    };
+    new_gap(
+        name,
+        why,
+        "what it would have collected is missing; the report is built from the rest",
+        "report this as a bug with the message above; a rerun may collect it",
+    )
 }
 
 /// Why the first request got no answer, as the error the user sees: only a refused connection or a timeout is
@@ -493,10 +604,26 @@ impl ControlPlanePod {
     }
 }
 
+/// A gap from its four parts.
+fn new_gap(what: &str, why: String, impact: &str, remedy: &str) -> Gap {
+    Gap { what: what.to_string(), why, impact: impact.to_string(), remedy: remedy.to_string() }
+}
+
 impl Ctx {
     fn gap(&self, what: &str, why: String, impact: &str, remedy: &str) {
-        let gap = Gap { what: what.to_string(), why, impact: impact.to_string(), remedy: remedy.to_string() };
+        self.push_gap(new_gap(what, why, impact, remedy));
+    }
+
+    fn push_gap(&self, gap: Gap) {
         self.gaps.lock().unwrap_or_else(|e| e.into_inner()).push(gap);
+    }
+
+    /// A first-round collector's result; one that panicked gives a gap and an empty result.
+    fn joined<T: Default>(&self, name: &str, r: Result<T, tokio::task::JoinError>) -> T {
+        r.unwrap_or_else(|e| {
+            self.push_gap(lost_collector(name, e));
+            T::default()
+        })
     }
 
     fn tick(&self, what: &str) {
@@ -1120,5 +1247,36 @@ mod tests {
         assert!(remedy_for(&failure(Some(503)), grant).contains("/var/log/pods"));
         let (_, log_remedy) = log_gap_text(Role::Etcd, &failure(Some(401)), false);
         assert_eq!(log_remedy, CREDENTIALS_REJECTED);
+    }
+
+    /// A collector task that panics is a gap naming it and quoting the panic; the others' results stay.
+    #[tokio::test]
+    async fn a_panicked_collector_is_a_gap_not_silence() {
+        let mut tasks = Collectors::default();
+        let done = Arc::new(AtomicU64::new(0));
+        let d = done.clone();
+        tasks.spawn("list /api/v1/events".into(), async move {
+            d.fetch_add(1, Ordering::Relaxed);
+        });
+        tasks.spawn("etcd log of kube-system/etcd-a/etcd".into(), async { panic!("index out of range") });
+        tasks.spawn("kube-apiserver log of kube-system/kube-apiserver-a/kube-apiserver".into(), async {
+            std::panic::panic_any(format!("bad {}", 42))
+        });
+        let mut gaps = tasks.join_all().await;
+        gaps.sort();
+        assert_eq!(done.load(Ordering::Relaxed), 1, "the healthy collector ran");
+        let whys: Vec<&str> = gaps.iter().map(|g| g.why.as_str()).collect();
+        assert_eq!(
+            whys,
+            [
+                "collector etcd log of kube-system/etcd-a/etcd panicked: index out of range",
+                "collector kube-apiserver log of kube-system/kube-apiserver-a/kube-apiserver panicked: bad 42",
+            ]
+        );
+        assert_eq!(gaps[0].what, "etcd log of kube-system/etcd-a/etcd");
+        // A first-round collector (awaited on its own handle) is named the same way.
+        let joined: Result<(), _> = tokio::spawn(async { panic!("discovery broke") }).await;
+        let gap = lost_collector("etcd discovery", joined.unwrap_err());
+        assert_eq!(gap.why, "collector etcd discovery panicked: discovery broke");
     }
 }
