@@ -30,6 +30,32 @@ fn help_documents_usage_exit_codes_and_read_only() {
     assert!(help.contains("Read-only"));
 }
 
+/// `--help` groups the flags under headings, each flag under the one it belongs to.
+#[test]
+fn help_groups_flags_under_headings() {
+    let help = text(&run(&["--help"]).stdout);
+    let heading_of = |flag: &str| {
+        let at = help.find(&format!(" {flag} ")).unwrap_or_else(|| panic!("{flag} missing:\n{help}"));
+        help[..at].lines().rfind(|l| l.ends_with(':') && !l.starts_with(' ')).unwrap_or("").to_string()
+    };
+    for (flag, heading) in [
+        ("--deadline", "Collection (live run and collect):"),
+        ("--namespace", "Collection (live run and collect):"),
+        ("--prometheus-url", "Metrics:"),
+        ("--etcd-endpoints", "Metrics:"),
+        ("--since", "Window:"),
+        ("--apply-severe-ms", "Thresholds:"),
+        ("--causal-window", "Thresholds:"),
+        ("--output", "Output:"),
+        ("--fail-on", "Output:"),
+        ("--server", "Connection (kubectl's flags; override the kubeconfig):"),
+    ] {
+        assert_eq!(heading_of(flag), heading, "{flag}");
+    }
+    let analyze = text(&run(&["analyze", "--help"]).stdout);
+    assert!(analyze.contains("Metrics:") && analyze.contains("Thresholds:"), "{analyze}");
+}
+
 #[test]
 fn missing_path_exits_3_naming_it() {
     let out = run(&["analyze", "/nonexistent/etcd-node1.log"]);
