@@ -466,6 +466,12 @@ impl Settings {
             return Err(UsageError { flag: "--namespace", why: "cannot be combined with --all-namespaces".into() });
         }
         let causal = parse_duration("--causal-window", &g.causal_window)?;
+        // An empty window or causal window would silently leave nothing to weigh.
+        for (flag, d) in [("--since", since), ("--causal-window", Some(causal))] {
+            if d.is_some_and(|d| d <= Duration::zero()) {
+                return Err(UsageError { flag, why: "must be longer than 0s".into() });
+            }
+        }
         let startup = parse_duration("--startup-failure", &g.startup_failure)?;
         let fold = parse_duration("--timeline-fold", &g.timeline_fold)?;
         for (flag, v) in [

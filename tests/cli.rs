@@ -87,6 +87,8 @@ fn analyze_refuses_bad_and_live_only_flags_before_reading_inputs() {
         (vec!["--scrape-interval", "often"], "--scrape-interval", "often"),
         (vec!["--stall-ms=-5"], "--stall-ms", "positive"),
         (vec!["--causal-window", "soon"], "--causal-window", "soon"),
+        (vec!["--causal-window", "0s"], "--causal-window", "longer than 0s"),
+        (vec!["--since", "0s"], "--since", "longer than 0s"),
         (vec!["--assume-tz", "Mars/Olympus"], "--assume-tz", "IANA"),
         (vec!["--from", "2026-11-25T14:00:00Z", "--to", "2026-11-25T13:00:00Z"], "--from", "not before --to"),
         (vec!["--since", "2h", "--from", "2026-11-25T14:00:00Z"], "--since", "--from"),
