@@ -28,6 +28,15 @@ Exit status:
 
 Read-only: etcd-triage never writes to the cluster.";
 
+/// `--help` headings: flags are grouped by what they are about.
+const COLLECTION: &str = "Collection (live run and collect)";
+const METRICS: &str = "Metrics";
+const WINDOW: &str = "Window";
+const THRESHOLDS: &str = "Thresholds";
+const OUTPUT: &str = "Output";
+const INPUT: &str = "Input (files and archives)";
+const CONNECTION: &str = "Connection (kubectl's flags; override the kubeconfig)";
+
 /// Attributes CrashLoopBackOff to etcd storage latency when, and only when, the evidence fits.
 #[derive(Debug, Parser)]
 #[command(name = "kubectl-etcd_triage", bin_name = "kubectl etcd-triage", version, after_help = EXIT_CODES)]
@@ -35,11 +44,11 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Output format of the live report (no subcommand).
-    #[arg(short = 'o', long = "output", value_enum)]
+    #[arg(short = 'o', long = "output", value_enum, help_heading = OUTPUT)]
     pub output: Option<OutputFormat>,
     /// Print the whole report in the terminal (reasoning, every citation, restart histories, members, nodes, the
     /// timeline, gaps and inputs) instead of the one-screen summary.
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     pub details: bool,
     #[command(flatten)]
     pub live: LiveArgs,
@@ -140,6 +149,7 @@ pub struct CollectArgs {
 
 /// How to collect from a cluster (live triage and `collect`).
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = COLLECTION)]
 pub struct LiveArgs {
     /// Time to wait for each API answer (and between chunks of a log stream), as kubectl's flag: a bare number is
     /// seconds, 0 waits as long as the --deadline allows.
@@ -183,24 +193,25 @@ pub struct AnalyzeArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Zone assumed for log timestamps that carry none (capnslog, klog, journald), as an IANA name.
-    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    #[arg(long, value_name = "ZONE", default_value = "UTC", help_heading = INPUT)]
     pub assume_tz: String,
     /// Output format.
-    #[arg(short = 'o', long = "output", value_enum)]
+    #[arg(short = 'o', long = "output", value_enum, help_heading = OUTPUT)]
     pub output: Option<OutputFormat>,
     /// Print the whole report in the terminal (reasoning, every citation, restart histories, members, nodes, the
     /// timeline, gaps and inputs) instead of the one-screen summary.
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     pub details: bool,
     /// Most bytes an archive (.tar.gz) may unpack to; what lies past it is reported as a gap, not read.
-    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = crate::sources::bundle::parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", value_parser = crate::sources::bundle::parse_size,
+          help_heading = INPUT)]
     pub max_unpacked_bytes: u64,
     /// Most entries read from an archive; those past it are reported as a gap.
-    #[arg(long, value_name = "N", default_value_t = crate::sources::bundle::DEFAULT_MAX_ENTRIES)]
+    #[arg(long, value_name = "N", default_value_t = crate::sources::bundle::DEFAULT_MAX_ENTRIES, help_heading = INPUT)]
     pub max_entries: u64,
     /// Show secrets (tokens, passwords, keys, cookies, signed-URL signatures) found in the inputs in the report
     /// instead of [REDACTED].
-    #[arg(long)]
+    #[arg(long, help_heading = INPUT)]
     pub no_redact: bool,
     #[command(flatten)]
     pub metrics: MetricsArgs,
@@ -208,6 +219,7 @@ pub struct AnalyzeArgs {
 
 /// Metric sources added to the evidence (read-only GET requests).
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = METRICS)]
 pub struct MetricsArgs {
     /// Prometheus base URL: range queries over the window for etcd's WAL fsync and backend commit histograms.
     #[arg(long, value_name = "URL")]
@@ -286,63 +298,63 @@ pub enum FailOn {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// When to colour the text output.
-    #[arg(long, value_enum, default_value = "auto", global = true)]
+    #[arg(long, value_enum, default_value = "auto", global = true, help_heading = OUTPUT)]
     pub color: ColorChoice,
     /// Time zone for displayed times (IANA name such as Europe/Berlin); JSON is always UTC.
-    #[arg(long, value_name = "ZONE", default_value = "UTC", global = true)]
+    #[arg(long, value_name = "ZONE", default_value = "UTC", global = true, help_heading = OUTPUT)]
     pub tz: String,
     /// Only this much time, counted back from the latest evidence (offline) or from now (live; default 6h):
     /// 30m, 2h, 1d.
-    #[arg(long, value_name = "DURATION", global = true)]
+    #[arg(long, value_name = "DURATION", global = true, help_heading = WINDOW)]
     pub since: Option<String>,
     /// Start of the window (RFC 3339, e.g. 2026-11-25T14:00:00Z).
-    #[arg(long, value_name = "TIME", global = true)]
+    #[arg(long, value_name = "TIME", global = true, help_heading = WINDOW)]
     pub from: Option<String>,
     /// End of the window (RFC 3339).
-    #[arg(long, value_name = "TIME", global = true)]
+    #[arg(long, value_name = "TIME", global = true, help_heading = WINDOW)]
     pub to: Option<String>,
     /// Exit with status 4 when this is found.
-    #[arg(long, value_enum, global = true)]
+    #[arg(long, value_enum, global = true, help_heading = OUTPUT)]
     pub fail_on: Option<FailOn>,
     /// Maximum timeline rows in text, Markdown and HTML output (JSON keeps all).
-    #[arg(long, value_name = "N", default_value_t = 60, global = true)]
+    #[arg(long, value_name = "N", default_value_t = 60, global = true, help_heading = OUTPUT)]
     pub max_timeline_rows: usize,
     /// How far before a restart evidence may have caused it.
-    #[arg(long, value_name = "DURATION", default_value = "10m", global = true)]
+    #[arg(long, value_name = "DURATION", default_value = "10m", global = true, help_heading = THRESHOLDS)]
     pub causal_window: String,
     /// An apply slower than this counts as storage evidence when seen on the leader or a quorum.
-    #[arg(long, value_name = "MS", default_value_t = 500.0, global = true)]
+    #[arg(long, value_name = "MS", default_value_t = 500.0, global = true, help_heading = THRESHOLDS)]
     pub apply_severe_ms: f64,
     /// WAL fsync p99 guidance used in assessments (etcd docs: 10ms).
-    #[arg(long, value_name = "MS", default_value_t = 10.0, global = true)]
+    #[arg(long, value_name = "MS", default_value_t = 10.0, global = true, help_heading = THRESHOLDS)]
     pub wal_fsync_p99_ms: f64,
     /// Backend commit p99 guidance used in assessments (Red Hat: 25ms).
-    #[arg(long, value_name = "MS", default_value_t = 25.0, global = true)]
+    #[arg(long, value_name = "MS", default_value_t = 25.0, global = true, help_heading = THRESHOLDS)]
     pub backend_commit_p99_ms: f64,
     /// A backend disk operation (db open, defrag) this slow counts as storage evidence like a slow WAL sync
     /// (etcd's slow-fdatasync warning level: 1000ms).
-    #[arg(long, value_name = "MS", default_value_t = 1000.0, global = true)]
+    #[arg(long, value_name = "MS", default_value_t = 1000.0, global = true, help_heading = THRESHOLDS)]
     pub slow_fdatasync_ms: f64,
     /// A late heartbeat this long with no slow fdatasync on that member counts as a stall (CPU, freeze), not disk.
-    #[arg(long, value_name = "MS", default_value_t = 1000.0, global = true)]
+    #[arg(long, value_name = "MS", default_value_t = 1000.0, global = true, help_heading = THRESHOLDS)]
     pub stall_ms: f64,
     /// A container that fails within this long of starting is failing at start-up.
-    #[arg(long, value_name = "DURATION", default_value = "30s", global = true)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", global = true, help_heading = THRESHOLDS)]
     pub startup_failure: String,
     /// Timeline rows of the same subject and kind closer than this are folded into one.
-    #[arg(long, value_name = "DURATION", default_value = "60s", global = true)]
+    #[arg(long, value_name = "DURATION", default_value = "60s", global = true, help_heading = THRESHOLDS)]
     pub timeline_fold: String,
     /// Path to the kubeconfig file (live collection).
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(long, value_name = "FILE", global = true, help_heading = CONNECTION)]
     pub kubeconfig: Option<PathBuf>,
     /// Kubeconfig context to use (live collection).
-    #[arg(long, value_name = "NAME", global = true)]
+    #[arg(long, value_name = "NAME", global = true, help_heading = CONNECTION)]
     pub context: Option<String>,
     /// Namespace of the workloads to examine (live collection; default: all namespaces).
-    #[arg(short = 'n', long, value_name = "NS", global = true)]
+    #[arg(short = 'n', long, value_name = "NS", global = true, help_heading = COLLECTION)]
     pub namespace: Option<String>,
     /// Examine all namespaces (live collection; the default).
-    #[arg(short = 'A', long, global = true)]
+    #[arg(short = 'A', long, global = true, help_heading = COLLECTION)]
     pub all_namespaces: bool,
     /// Print the log prefilter's needles, one a line, and exit (used by bench/parse-throughput.sh).
     #[arg(long, hide = true)]
@@ -354,7 +366,7 @@ pub struct GlobalArgs {
 
 /// kubectl's connection flags, with kubectl's meaning: each overrides what the kubeconfig says.
 #[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "Connection (kubectl's flags; override the kubeconfig)")]
+#[command(next_help_heading = CONNECTION)]
 pub struct ConnectionArgs {
     /// The address and port of the Kubernetes API server.
     #[arg(short = 's', long = "server", value_name = "URL", global = true)]
@@ -479,6 +491,12 @@ impl Settings {
             return Err(UsageError { flag: "--namespace", why: "cannot be combined with --all-namespaces".into() });
         }
         let causal = parse_duration("--causal-window", &g.causal_window)?;
+        // An empty window or causal window would silently leave nothing to weigh.
+        for (flag, d) in [("--since", since), ("--causal-window", Some(causal))] {
+            if d.is_some_and(|d| d <= Duration::zero()) {
+                return Err(UsageError { flag, why: "must be longer than 0s".into() });
+            }
+        }
         let startup = parse_duration("--startup-failure", &g.startup_failure)?;
         let fold = parse_duration("--timeline-fold", &g.timeline_fold)?;
         for (flag, v) in [

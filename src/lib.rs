@@ -147,6 +147,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             let settings =
                 Settings::resolve(&cli.global, args.output.or(cli.output), false, now).map_err(RunError::from)?;
             let assume_tz = cli::parse_tz("--assume-tz", &args.assume_tz).map_err(RunError::from)?;
+            // Every flag is checked before any input is read.
+            let metrics = offline_metric_sources(&args.metrics)?;
             let window_given = cli.global.since.is_some() || cli.global.from.is_some() || cli.global.to.is_some();
             let read = ReadArgs {
                 limits: sources::bundle::Limits {
@@ -155,7 +157,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 },
                 redact: !args.no_redact,
             };
-            let report = analyze_paths(&args.paths, &settings, assume_tz, !window_given, Some(&args.metrics), &read)?;
+            let report = analyze_paths(&args.paths, &settings, assume_tz, !window_given, &metrics, &read)?;
             emit(&report, &settings, args.details || cli.details, analysed_root(&args.paths))
         }
         Some(Command::ProbeDisk(args)) => {
@@ -209,13 +211,14 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                     return Err(RunError::Usage(cli::UsageError { flag: "--out-dir", why }).into());
                 }
             }
+            // Every flag is checked before anything is written.
+            let opts = live_options(&cli, &args.live, &args.metrics, &settings, true)?;
             let parent = target.parent();
             let staging = tempfile::Builder::new()
                 .prefix(".etcd-triage-")
                 .tempdir_in(&parent)
                 .with_context(|| format!("creating a temporary folder in {}", parent.display()))?;
             let _staging_guard = cleanup::remove_on_signal(staging.path());
-            let opts = live_options(&cli, &args.live, &args.metrics, &settings, true)?;
             let manifest = collect_interruptibly(&opts, staging.path())?;
             let (files, bytes) = (manifest.files.len(), manifest.files.iter().map(|f| f.bytes).sum::<u64>());
             let written = match &target {
@@ -247,17 +250,17 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         None => {
             let settings = live_settings(&cli, cli.output, now)?;
+            let opts = live_options(&cli, &cli.live, &cli.metrics, &settings, false)?;
             let staging = tempfile::Builder::new()
                 .prefix("etcd-triage-")
                 .tempdir()
                 .context("creating a temporary folder for collected evidence")?;
             let _staging_guard = cleanup::remove_on_signal(staging.path());
-            let opts = live_options(&cli, &cli.live, &cli.metrics, &settings, false)?;
             collect_interruptibly(&opts, staging.path())?;
             // Read back exactly as `analyze BUNDLE` would: one reader, one report.
             let read = ReadArgs { limits: sources::bundle::Limits::default(), redact: !cli.live.no_redact };
             let staged = [staging.path().to_path_buf()];
-            let report = analyze_paths(&staged, &settings, chrono_tz::UTC, true, None, &read)?;
+            let report = analyze_paths(&staged, &settings, chrono_tz::UTC, true, &MetricSources::default(), &read)?;
             emit(&report, &settings, cli.details, analysed_root(&staged))
         }
     }
@@ -315,7 +318,7 @@ fn live_options(
     settings: &Settings,
     checksums: bool,
 ) -> anyhow::Result<sources::cluster::LiveOptions> {
-    let (prometheus, etcd_metrics) = metric_options(metrics)?;
+    let MetricSources { prometheus, etcd: etcd_metrics } = metric_options(metrics)?;
     use std::io::IsTerminal;
     let w = &settings.window;
     let to = w.to.unwrap_or(settings.now);
@@ -341,6 +344,11 @@ fn live_options(
     }
     cli.connection.check().map_err(RunError::from)?;
     let deadline = parse_flag_duration("--deadline", &live.deadline)?;
+    if deadline.is_zero() {
+        return Err(
+            RunError::Usage(cli::UsageError { flag: "--deadline", why: "must be longer than 0s".into() }).into()
+        );
+    }
     let c = &cli.connection;
     let connect = sources::kubeconfig::ConnectOptions {
         kubeconfig: cli.global.kubeconfig.clone(),
@@ -415,7 +423,7 @@ fn analyze_paths(
     settings: &Settings,
     assume_tz: chrono_tz::Tz,
     use_collection_window: bool,
-    metrics: Option<&cli::MetricsArgs>,
+    metrics: &MetricSources,
     read: &ReadArgs,
 ) -> anyhow::Result<Report> {
     let opts = sources::files::ReadOptions { assume_tz, fallback_now: settings.now };
@@ -434,7 +442,7 @@ fn analyze_paths(
             now = collection.collected_at;
         }
     }
-    if let Some(m) = metrics.filter(|m| m.any()) {
+    if metrics.any() {
         // The metric window: the flags', else the evidence's own span, else the last hour.
         let span = evidence.span();
         let to = window.to.or(span.map(|s| s.1)).unwrap_or(now);
@@ -443,7 +451,7 @@ fn analyze_paths(
             .or(window.since.map(|d| to - d))
             .or(span.map(|s| s.0))
             .unwrap_or(to - chrono::Duration::hours(1));
-        evidence.extend(collect_metrics(m, from, to)?);
+        evidence.extend(collect_metrics(metrics, from, to)?);
     }
     // Secrets and terminal control characters never reach a report, whatever its format; `--no-redact` keeps the
     // secrets (control characters are neutralised regardless).
@@ -452,15 +460,40 @@ fn analyze_paths(
     Ok(analyze::analyze(&evidence, &analyze::Params { now, window, thresholds: settings.thresholds.clone() }))
 }
 
+/// The metric sources the flags name, resolved and validated (before any I/O).
+#[derive(Debug, Default)]
+struct MetricSources {
+    prometheus: Option<sources::metrics::PrometheusOptions>,
+    etcd: Option<sources::metrics::EtcdOptions>,
+}
+
+impl MetricSources {
+    fn any(&self) -> bool {
+        self.prometheus.is_some() || self.etcd.is_some()
+    }
+}
+
+/// The metric sources `analyze` may use: `--prometheus-service` needs the API server, so it is refused here.
+fn offline_metric_sources(m: &cli::MetricsArgs) -> Result<MetricSources, RunError> {
+    let sources = metric_options(m)?;
+    if m.prometheus_service.is_some() {
+        let why = "reaches Prometheus through the API server: use it with the live run or collect".to_string();
+        return Err(RunError::Usage(cli::UsageError { flag: "--prometheus-service", why }));
+    }
+    Ok(sources)
+}
+
 /// The metric sources the flags name.
-fn metric_options(
-    m: &cli::MetricsArgs,
-) -> anyhow::Result<(Option<sources::metrics::PrometheusOptions>, Option<sources::metrics::EtcdOptions>)> {
+fn metric_options(m: &cli::MetricsArgs) -> Result<MetricSources, RunError> {
     if m.metric_disk_ms.is_nan() || m.metric_disk_ms <= 0.0 {
         let why = "must be a positive number".to_string();
-        return Err(RunError::Usage(cli::UsageError { flag: "--metric-disk-ms", why }).into());
+        return Err(RunError::Usage(cli::UsageError { flag: "--metric-disk-ms", why }));
     }
     let interval = parse_flag_duration("--scrape-interval", &m.scrape_interval)?;
+    if interval.is_zero() {
+        let why = "must be longer than 0s (a rate needs two scrapes apart)".to_string();
+        return Err(RunError::Usage(cli::UsageError { flag: "--scrape-interval", why }));
+    }
     let timeout = std::time::Duration::from_secs(30);
     let service_url = match &m.prometheus_service {
         Some(service) => Some(sources::metrics::service_proxy_path(service).ok_or_else(|| {
@@ -488,28 +521,24 @@ fn metric_options(
         timeout,
         disk_ms: m.metric_disk_ms,
     });
-    Ok((prometheus, etcd))
+    Ok(MetricSources { prometheus, etcd })
 }
 
 /// Queries the metric sources the flags name.
 fn collect_metrics(
-    m: &cli::MetricsArgs,
+    m: &MetricSources,
     from: chrono::DateTime<chrono::Utc>,
     to: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<evidence::Evidence> {
-    let (prometheus, etcd) = metric_options(m)?;
-    if m.prometheus_service.is_some() {
-        let why = "reaches Prometheus through the API server: use it with the live run or collect".to_string();
-        return Err(RunError::Usage(cli::UsageError { flag: "--prometheus-service", why }).into());
-    }
+    let MetricSources { prometheus, etcd } = m;
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
     let mut out = evidence::Evidence::default();
     runtime.block_on(async {
-        if let Some(p) = &prometheus {
+        if let Some(p) = prometheus {
             out.extend(sources::metrics::prometheus(p, from, to).await);
         }
-        if let Some(e) = &etcd {
+        if let Some(e) = etcd {
             out.extend(sources::metrics::etcd_direct(e).await);
         }
     });

@@ -30,6 +30,32 @@ fn help_documents_usage_exit_codes_and_read_only() {
     assert!(help.contains("Read-only"));
 }
 
+/// `--help` groups the flags under headings, each flag under the one it belongs to.
+#[test]
+fn help_groups_flags_under_headings() {
+    let help = text(&run(&["--help"]).stdout);
+    let heading_of = |flag: &str| {
+        let at = help.find(&format!(" {flag} ")).unwrap_or_else(|| panic!("{flag} missing:\n{help}"));
+        help[..at].lines().rfind(|l| l.ends_with(':') && !l.starts_with(' ')).unwrap_or("").to_string()
+    };
+    for (flag, heading) in [
+        ("--deadline", "Collection (live run and collect):"),
+        ("--namespace", "Collection (live run and collect):"),
+        ("--prometheus-url", "Metrics:"),
+        ("--etcd-endpoints", "Metrics:"),
+        ("--since", "Window:"),
+        ("--apply-severe-ms", "Thresholds:"),
+        ("--causal-window", "Thresholds:"),
+        ("--output", "Output:"),
+        ("--fail-on", "Output:"),
+        ("--server", "Connection (kubectl's flags; override the kubeconfig):"),
+    ] {
+        assert_eq!(heading_of(flag), heading, "{flag}");
+    }
+    let analyze = text(&run(&["analyze", "--help"]).stdout);
+    assert!(analyze.contains("Metrics:") && analyze.contains("Thresholds:"), "{analyze}");
+}
+
 #[test]
 fn missing_path_exits_3_naming_it() {
     let out = run(&["analyze", "/nonexistent/etcd-node1.log"]);
@@ -46,6 +72,70 @@ fn bad_flag_value_exits_2_naming_the_flag() {
     let out = run(&["analyze", dir.path().to_str().unwrap(), "-o", "yaml"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("yaml"));
+}
+
+/// Every flag is resolved and checked before any input is read: a bad flag on a path that does not exist is a
+/// usage error (2) naming the flag, not the missing path's input error (3).
+#[test]
+fn analyze_refuses_bad_and_live_only_flags_before_reading_inputs() {
+    let missing = "/nonexistent/etcd-node1.log";
+    for (args, flag, why) in [
+        (vec!["--prometheus-service", "monitoring/prometheus-k8s:9090"], "--prometheus-service", "live run or collect"),
+        (vec!["--prometheus-service", "prometheus"], "--prometheus-service", "NAMESPACE/SERVICE:PORT"),
+        (vec!["--metric-disk-ms", "0"], "--metric-disk-ms", "positive"),
+        (vec!["--scrape-interval", "0s"], "--scrape-interval", "longer than 0s"),
+        (vec!["--scrape-interval", "often"], "--scrape-interval", "often"),
+        (vec!["--stall-ms=-5"], "--stall-ms", "positive"),
+        (vec!["--causal-window", "soon"], "--causal-window", "soon"),
+        (vec!["--causal-window", "0s"], "--causal-window", "longer than 0s"),
+        (vec!["--since", "0s"], "--since", "longer than 0s"),
+        (vec!["--assume-tz", "Mars/Olympus"], "--assume-tz", "IANA"),
+        (vec!["--from", "2026-11-25T14:00:00Z", "--to", "2026-11-25T13:00:00Z"], "--from", "not before --to"),
+        (vec!["--since", "2h", "--from", "2026-11-25T14:00:00Z"], "--since", "--from"),
+    ] {
+        let mut all = vec!["analyze", missing];
+        all.extend(&args);
+        let out = run(&all);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(flag) && err.contains(why), "{args:?}: {err}");
+        assert!(!err.contains(missing), "{args:?} read the inputs first: {err}");
+    }
+}
+
+/// `collect` and the live run check their flags before connecting or writing anything.
+#[test]
+fn live_flags_are_refused_before_anything_is_written() {
+    let parent = tempfile::tempdir().unwrap();
+    let bundle = parent.path().join("incident.tar.gz");
+    let bundle = bundle.to_str().unwrap();
+    for (args, flag, why) in [
+        (vec!["--deadline", "0s"], "--deadline", "longer than 0s"),
+        (vec!["--deadline", "eventually"], "--deadline", "eventually"),
+        (vec!["--concurrency", "0"], "--concurrency", "at least 1"),
+        (vec!["--log-tail", "0"], "--log-tail", "at least 1"),
+        (vec!["--page-size", "0"], "--page-size", "at least 1"),
+        (vec!["--request-timeout", "soon"], "--request-timeout", "soon"),
+        (vec!["--scrape-interval", "0s"], "--scrape-interval", "longer than 0s"),
+        (vec!["--as-group", "admins"], "--as-group", "needs --as"),
+        (vec!["-n", "kube-system", "-A"], "--namespace", "--all-namespaces"),
+    ] {
+        let mut collect = vec!["collect", "-o", bundle];
+        collect.extend(&args);
+        // No cluster is reachable at this address: a refusal that came after connecting would be exit 3.
+        collect.extend(["--server", "https://127.0.0.1:1"]);
+        let out = run(&collect);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "collect {args:?}: {err}");
+        assert!(err.contains(flag) && err.contains(why), "collect {args:?}: {err}");
+        let left: Vec<_> = std::fs::read_dir(parent.path()).unwrap().collect();
+        assert!(left.is_empty(), "collect {args:?} left {left:?}");
+        let mut live = args.clone();
+        live.extend(["--server", "https://127.0.0.1:1"]);
+        let out = run(&live);
+        assert_eq!(out.status.code(), Some(2), "live {args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(flag), "live {args:?}: {}", text(&out.stderr));
+    }
 }
 
 #[test]

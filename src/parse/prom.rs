@@ -37,17 +37,38 @@ pub fn parse_text(text: &str) -> (Vec<Sample>, Vec<ParseError>) {
         }
         match parse_line(line) {
             Ok(s) => samples.push(s),
-            Err(message) => errors.push(ParseError { line: i as u64 + 1, message }),
+            Err(e) => errors.push(ParseError { line: i as u64 + 1, message: e.to_string() }),
         }
     }
     (samples, errors)
 }
 
-fn parse_line(line: &str) -> Result<Sample, String> {
-    let name_end = line.find(|c: char| c == '{' || c.is_whitespace()).ok_or("no value")?;
+/// What is wrong with one exposition line.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum LineError {
+    #[error("no value")]
+    NoValue,
+    #[error("bad metric name {0:?}")]
+    Name(String),
+    #[error("unterminated label set")]
+    LabelSet,
+    #[error("label {0} has no quoted value")]
+    Unquoted(String),
+    #[error("unterminated escape")]
+    Escape,
+    #[error("unterminated label value")]
+    LabelValue,
+    #[error("bad value {0:?}")]
+    Value(String),
+    #[error("bad timestamp {0:?}")]
+    Timestamp(String),
+}
+
+fn parse_line(line: &str) -> Result<Sample, LineError> {
+    let name_end = line.find(|c: char| c == '{' || c.is_whitespace()).ok_or(LineError::NoValue)?;
     let name = &line[..name_end];
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
-        return Err(format!("bad metric name {name:?}"));
+        return Err(LineError::Name(name.to_string()));
     }
     let mut rest = &line[name_end..];
     let mut labels = Vec::new();
@@ -63,7 +84,7 @@ fn parse_line(line: &str) -> Result<Sample, String> {
                     break;
                 }
             }
-            let Some(&(start, c)) = chars.peek() else { return Err("unterminated label set".into()) };
+            let Some(&(start, c)) = chars.peek() else { return Err(LineError::LabelSet) };
             if c == '}' {
                 end = start + 1;
                 break;
@@ -79,7 +100,7 @@ fn parse_line(line: &str) -> Result<Sample, String> {
             let key = after[start..key_end].trim().to_string();
             chars.next(); // '='
             if chars.next().map(|(_, c)| c) != Some('"') {
-                return Err(format!("label {key} has no quoted value"));
+                return Err(LineError::Unquoted(key));
             }
             let mut value = String::new();
             loop {
@@ -87,11 +108,11 @@ fn parse_line(line: &str) -> Result<Sample, String> {
                     Some((_, '\\')) => match chars.next() {
                         Some((_, 'n')) => value.push('\n'),
                         Some((_, c)) => value.push(c),
-                        None => return Err("unterminated escape".into()),
+                        None => return Err(LineError::Escape),
                     },
                     Some((_, '"')) => break,
                     Some((_, c)) => value.push(c),
-                    None => return Err("unterminated label value".into()),
+                    None => return Err(LineError::LabelValue),
                 }
             }
             labels.push((key, value));
@@ -99,10 +120,10 @@ fn parse_line(line: &str) -> Result<Sample, String> {
         rest = &after[end..];
     }
     let mut parts = rest.split_whitespace();
-    let value = parts.next().ok_or("no value")?;
-    let value = parse_value(value).ok_or_else(|| format!("bad value {value:?}"))?;
+    let value = parts.next().ok_or(LineError::NoValue)?;
+    let value = parse_value(value).ok_or_else(|| LineError::Value(value.to_string()))?;
     let timestamp_ms = match parts.next() {
-        Some(t) => Some(t.parse::<i64>().map_err(|_| format!("bad timestamp {t:?}"))?),
+        Some(t) => Some(t.parse::<i64>().map_err(|_| LineError::Timestamp(t.to_string()))?),
         None => None,
     };
     Ok(Sample { name: name.to_string(), labels, value, timestamp_ms })

@@ -190,16 +190,25 @@ pub fn in_cluster(dir: &Path) -> Result<kube::Config, ConfigError> {
     Ok(config)
 }
 
+/// Why a CA file gave no certificates.
+#[derive(Debug, thiserror::Error)]
+enum PemError {
+    #[error("not PEM: {0}")]
+    NotPem(#[source] rustls::pki_types::pem::Error),
+    #[error("no PEM CERTIFICATE in it")]
+    Empty,
+}
+
 /// The CERTIFICATE blocks of a PEM file, as DER.
-fn pem_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+fn pem_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, PemError> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject as _;
     let mut out = Vec::new();
     for cert in CertificateDer::pem_slice_iter(pem) {
-        out.push(cert.map_err(|e| format!("not PEM: {e}"))?.to_vec());
+        out.push(cert.map_err(PemError::NotPem)?.to_vec());
     }
     if out.is_empty() {
-        return Err("no PEM CERTIFICATE in it".into());
+        return Err(PemError::Empty);
     }
     Ok(out)
 }
@@ -222,7 +231,8 @@ fn apply_flags(config: &mut kube::Config, opts: &ConnectOptions) -> Result<(), C
             value: value.clone(),
             why: format!("cannot read it: {e}"),
         })?;
-        config.root_cert = Some(pem_certificates(&pem).map_err(|why| ConfigError::Flag { flag, value, why })?);
+        config.root_cert =
+            Some(pem_certificates(&pem).map_err(|e| ConfigError::Flag { flag, value, why: e.to_string() })?);
         config.accept_invalid_certs = false;
     }
     if opts.insecure_skip_tls_verify {

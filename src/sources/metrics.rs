@@ -50,38 +50,105 @@ pub struct EtcdOptions {
     pub disk_ms: f64,
 }
 
+/// Why a metric source's HTTPS client could not be built (a gap's `why`).
+#[derive(Debug, thiserror::Error)]
+enum ClientError {
+    #[error("reading {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Ca {
+        path: PathBuf,
+        #[source]
+        source: rustls::Error,
+    },
+    #[error("{}: not a PEM private key: {source}", path.display())]
+    Key {
+        path: PathBuf,
+        #[source]
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error(transparent)]
+    Tls(#[from] rustls::Error),
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+}
+
+/// `url::ParseError` (reqwest does not re-export it).
+type UrlParseError = <reqwest::Url as std::str::FromStr>::Err;
+
+/// Why a Prometheus range query got no usable answer.
+#[derive(Debug, thiserror::Error)]
+enum QueryError {
+    #[error("bad --prometheus-url: {0}")]
+    Url(#[source] UrlParseError),
+    #[error("{}", error_chain(.0))]
+    Http(#[source] reqwest::Error),
+    #[error("{0}")]
+    Request(#[source] http::Error),
+    #[error("{}", error_chain(.0))]
+    Kube(#[source] kube::Error),
+    #[error("no answer within the timeout")]
+    Timeout,
+    #[error("the answer stalled")]
+    Stalled,
+    #[error("HTTP {status}: not a Prometheus API answer ({source})")]
+    NotPrometheus {
+        status: u16,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("HTTP {status}: {error}")]
+    Failed { status: u16, error: String },
+}
+
+/// Why scraping an etcd endpoint failed.
+#[derive(Debug, thiserror::Error)]
+enum ScrapeError {
+    #[error("{url}: {}", error_chain(source))]
+    Http {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("{url}: HTTP {status}")]
+    Status { url: String, status: reqwest::StatusCode },
+}
+
 fn client(
     ca: Option<&PathBuf>,
     identity: Option<(&PathBuf, &PathBuf)>,
     timeout: Duration,
-) -> Result<reqwest::Client, String> {
+) -> Result<reqwest::Client, ClientError> {
+    let read = |path: &PathBuf| std::fs::read(path).map_err(|source| ClientError::Read { path: path.clone(), source });
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     if let Some(ca) = ca {
-        let pem = std::fs::read(ca).map_err(|e| format!("reading {}: {e}", ca.display()))?;
+        let pem = read(ca)?;
         for cert in rustls_pemfile_certs(&pem) {
-            roots.add(cert).map_err(|e| format!("{}: {e}", ca.display()))?;
+            roots.add(cert).map_err(|source| ClientError::Ca { path: ca.clone(), source })?;
         }
     } else {
         roots.add_parsable_certificates(system_roots());
     }
     let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
+        .with_safe_default_protocol_versions()?
         .with_root_certificates(roots);
     let tls = match identity {
         Some((cert, key)) => {
-            let certs =
-                rustls_pemfile_certs(&std::fs::read(cert).map_err(|e| format!("reading {}: {e}", cert.display()))?);
-            let key_pem = std::fs::read(key).map_err(|e| format!("reading {}: {e}", key.display()))?;
+            let certs = rustls_pemfile_certs(&read(cert)?);
+            let key_pem = read(key)?;
             use rustls::pki_types::pem::PemObject as _;
             let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(&key_pem)
-                .map_err(|e| format!("{}: not a PEM private key: {e}", key.display()))?;
-            builder.with_client_auth_cert(certs, key).map_err(|e| e.to_string())?
+                .map_err(|source| ClientError::Key { path: key.clone(), source })?;
+            builder.with_client_auth_cert(certs, key)?
         }
         None => builder.with_no_client_auth(),
     };
-    reqwest::Client::builder().tls_backend_preconfigured(tls).timeout(timeout).build().map_err(|e| e.to_string())
+    Ok(reqwest::Client::builder().tls_backend_preconfigured(tls).timeout(timeout).build()?)
 }
 
 fn rustls_pemfile_certs(pem: &[u8]) -> Vec<rustls::pki_types::CertificateDer<'static>> {
@@ -264,7 +331,7 @@ pub async fn capture_prometheus(opts: &PrometheusOptions, from: Timestamp, to: T
     let base = opts.url.trim_end_matches('/').to_string();
     let http = match client(opts.ca.as_ref(), None, opts.timeout) {
         Ok(c) => c,
-        Err(why) => return (Vec::new(), vec![prom_gap(&base, why)]),
+        Err(why) => return (Vec::new(), vec![prom_gap(&base, why.to_string())]),
     };
     let transport = Transport::Http { client: http, token: opts.token.clone() };
     capture_prometheus_via(&transport, opts, from, to).await
@@ -572,7 +639,7 @@ async fn query_range(
     to: Timestamp,
     step: i64,
     timeout: Duration,
-) -> Result<Vec<PromSeries>, String> {
+) -> Result<Vec<PromSeries>, QueryError> {
     let absolute = if base.starts_with('/') { format!("http://api-server{base}") } else { base.to_string() };
     let url = reqwest::Url::parse_with_params(
         &format!("{absolute}/api/v1/query_range"),
@@ -583,36 +650,36 @@ async fn query_range(
             ("step", format!("{step}s")),
         ],
     )
-    .map_err(|e| format!("bad --prometheus-url: {e}"))?;
+    .map_err(QueryError::Url)?;
     let (status, body) = match transport {
         Transport::Http { client, token } => {
             let mut req = client.get(url);
             if let Some(t) = token {
                 req = req.bearer_auth(t);
             }
-            let resp = req.send().await.map_err(|e| error_chain(&e))?;
+            let resp = req.send().await.map_err(QueryError::Http)?;
             let status = resp.status().as_u16();
-            (status, resp.bytes().await.map_err(|e| error_chain(&e))?.to_vec())
+            (status, resp.bytes().await.map_err(QueryError::Http)?.to_vec())
         }
         Transport::Kube(client) => {
             let path_and_query = format!("{}?{}", url.path(), url.query().unwrap_or(""));
-            let req = http::Request::get(path_and_query).body(Vec::new()).map_err(|e| e.to_string())?;
+            let req = http::Request::get(path_and_query).body(Vec::new()).map_err(QueryError::Request)?;
             let answer = tokio::time::timeout(timeout, client.send(req.map(kube::client::Body::from)))
                 .await
-                .map_err(|_| "no answer within the timeout".to_string())?
-                .map_err(|e| error_chain(&e))?;
+                .map_err(|_| QueryError::Timeout)?
+                .map_err(QueryError::Kube)?;
             let status = answer.status().as_u16();
             let body = tokio::time::timeout(timeout, answer.into_body().collect_bytes())
                 .await
-                .map_err(|_| "the answer stalled".to_string())?
-                .map_err(|e| error_chain(&e))?;
+                .map_err(|_| QueryError::Stalled)?
+                .map_err(QueryError::Kube)?;
             (status, body.to_vec())
         }
     };
     let parsed: PromResponse =
-        serde_json::from_slice(&body).map_err(|e| format!("HTTP {status}: not a Prometheus API answer ({e})"))?;
+        serde_json::from_slice(&body).map_err(|source| QueryError::NotPrometheus { status, source })?;
     if parsed.status != "success" {
-        return Err(format!("HTTP {status}: {}", parsed.error.unwrap_or_default()));
+        return Err(QueryError::Failed { status, error: parsed.error.unwrap_or_default() });
     }
     Ok(parsed.data.map(|d| d.result).unwrap_or_default())
 }
@@ -636,7 +703,7 @@ pub async fn capture_etcd(opts: &EtcdOptions) -> (Vec<Capture>, Vec<Gap>) {
         Err(why) => {
             let gap = Gap {
                 what: "etcd /metrics".into(),
-                why,
+                why: why.to_string(),
                 impact: "etcd's disk histograms are not seen".into(),
                 remedy: "check --etcd-cacert / --etcd-cert / --etcd-key".into(),
             };
@@ -669,7 +736,7 @@ pub async fn capture_etcd(opts: &EtcdOptions) -> (Vec<Capture>, Vec<Gap>) {
             }),
             Err(why) => gaps.push(Gap {
                 what: format!("etcd {url}/metrics"),
-                why,
+                why: why.to_string(),
                 impact: "this member's disk histograms are not seen".into(),
                 remedy: "check --etcd-endpoints and the client certificates (on kubeadm: /etc/kubernetes/pki/etcd)"
                     .into(),
@@ -791,17 +858,17 @@ fn etcd_evidence(
 }
 
 type Scrapes = (String, Timestamp, String, Timestamp, String);
-async fn scrape_twice(http: &reqwest::Client, url: &str, interval: Duration) -> Result<Scrapes, String> {
+async fn scrape_twice(http: &reqwest::Client, url: &str, interval: Duration) -> Result<Scrapes, ScrapeError> {
     let get = |path: &str| {
         let url = format!("{url}{path}");
         async move {
-            let resp = http.get(&url).send().await.map_err(|e| format!("{url}: {}", error_chain(&e)))?;
+            let resp = http.get(&url).send().await.map_err(|source| ScrapeError::Http { url: url.clone(), source })?;
             let status = resp.status();
-            let text = resp.text().await.map_err(|e| format!("{url}: {}", error_chain(&e)))?;
+            let text = resp.text().await.map_err(|source| ScrapeError::Http { url: url.clone(), source })?;
             if !status.is_success() && !url.ends_with("/health") {
-                return Err(format!("{url}: HTTP {status}"));
+                return Err(ScrapeError::Status { url, status });
             }
-            Ok::<_, String>(text)
+            Ok::<_, ScrapeError>(text)
         }
     };
     let health = get("/health").await.map(|h| h.trim().to_string()).unwrap_or_else(|e| format!("unknown ({e})"));
@@ -892,5 +959,22 @@ mod tests {
         assert_eq!(b.out[0].count, 2);
         assert_eq!(b.out[0].kind.latency_ms(), Some(900.0));
         assert_eq!(b.out[0].class(), crate::evidence::SignalClass::SlowWalSync);
+    }
+
+    /// A client that cannot be built says which file and why, with the I/O or TLS error as its source.
+    #[test]
+    fn client_errors_name_the_file_and_keep_their_source() {
+        use std::error::Error as _;
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("ca.pem");
+        let e = client(Some(&missing), None, Duration::from_secs(1)).unwrap_err();
+        assert!(e.to_string().starts_with(&format!("reading {}: ", missing.display())), "{e}");
+        assert!(e.source().is_some_and(|s| s.is::<std::io::Error>()), "{e:?}");
+        let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        std::fs::write(&cert, "").unwrap();
+        std::fs::write(&key, "not a key").unwrap();
+        let e = client(None, Some((&cert, &key)), Duration::from_secs(1)).unwrap_err();
+        assert!(e.to_string().starts_with(&format!("{}: not a PEM private key: ", key.display())), "{e}");
+        assert!(e.source().is_some(), "{e:?}");
     }
 }

@@ -1,0 +1,361 @@
+//! The API client of a collection: each GET under the `--concurrency` permits, `--request-timeout` and the
+//! deadline; what a failed request says; answers written (redacted) into the staging folder and recorded.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use http_body_util::BodyExt as _;
+use sha2::Digest as _;
+use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::time::Instant;
+
+use crate::evidence::Gap;
+use crate::sources::bundle::FileEntry;
+use crate::sources::redact::{Redactor, StreamState};
+
+use super::{LiveOptions, error_chain, lost_collector};
+
+/// The remedy of a gap whose request got 401 after `/version` succeeded: the credentials ran out during the run
+/// (a short-lived token, a rotated service-account token), so no permission is missing.
+pub(super) const CREDENTIALS_REJECTED: &str = "the API server rejected the credentials (401): they may have expired during the \
+     run; refresh the token or kubeconfig (e.g. re-run your cloud's get-credentials command) and re-run";
+
+/// The remedy for a failed request, by what went wrong: fresh credentials on a 401, `grant` (the permission to
+/// add) on a 403, and for answers that are not about permissions (no answer in time, a 5xx, a 404) what fits those.
+pub(super) fn remedy_for(f: &Failure, grant: &str) -> String {
+    match f.status {
+        Some(401) => CREDENTIALS_REJECTED.to_string(),
+        Some(403) => grant.to_string(),
+        Some(404) => "the API server does not serve it (the resource or API group is absent on this cluster);                       nothing to grant"
+            .to_string(),
+        Some(code) if code >= 500 => format!(
+            "the API server failed the request ({code}), which is common while etcd itself is in trouble: re-run              later, or collect on the node with `kubectl etcd-triage analyze /var/log/pods`"
+        ),
+        Some(code) => format!("the API server refused the request ({code}); {grant}"),
+        None => "no usable answer in time: re-run, raise --request-timeout or --deadline, or collect on the node \
+                 with `kubectl etcd-triage analyze /var/log/pods`"
+            .to_string(),
+    }
+}
+
+/// Status bodies and error answers are read up to this much.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Why a request got no HTTP answer at all.
+#[derive(Debug, Clone)]
+pub(super) enum Transport {
+    /// Connection refused: nothing listens there.
+    Refused,
+    /// No answer (or no connection) in time.
+    TimedOut,
+    /// The server's certificate was refused.
+    Tls(rustls::Error),
+    /// Anything else (DNS, reset, protocol).
+    Other,
+}
+
+impl Transport {
+    /// Classifies a client error by the errors in its chain (rustls' and the OS's), never by its wording.
+    pub(super) fn of(e: &(dyn std::error::Error + 'static)) -> Transport {
+        let mut current = Some(e);
+        let mut found = Transport::Other;
+        while let Some(err) = current {
+            if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+                return Transport::Tls(tls.clone());
+            }
+            // io::Error hides its inner error from source() (and hyper-rustls wraps tokio-rustls' io::Error in
+            // another one): look inside each.
+            let mut io = err.downcast_ref::<std::io::Error>();
+            while let Some(e) = io {
+                match e.kind() {
+                    std::io::ErrorKind::ConnectionRefused => found = Transport::Refused,
+                    std::io::ErrorKind::TimedOut => found = Transport::TimedOut,
+                    _ => {}
+                }
+                let inner = e.get_ref();
+                if let Some(tls) = inner.and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                    return Transport::Tls(tls.clone());
+                }
+                io = inner.and_then(|i| i.downcast_ref::<std::io::Error>());
+            }
+            current = err.source();
+        }
+        found
+    }
+}
+
+/// Why a request gave nothing (or only part).
+#[derive(Debug, Clone)]
+pub(super) struct Failure {
+    pub(super) status: Option<u16>,
+    pub(super) message: String,
+    /// Set when there was no HTTP answer.
+    pub(super) transport: Option<Transport>,
+}
+
+impl Failure {
+    pub(super) fn describe(&self) -> String {
+        match self.status {
+            Some(code) => format!("{code} {}: {}", reason_phrase(code), self.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
+fn reason_phrase(code: u16) -> &'static str {
+    http::StatusCode::from_u16(code).ok().and_then(|c| c.canonical_reason()).unwrap_or("")
+}
+
+pub(super) struct Ctx {
+    pub(super) client: kube::Client,
+    pub(super) opts: LiveOptions,
+    pub(super) dir: PathBuf,
+    pub(super) sem: Semaphore,
+    pub(super) redactor: Option<Redactor>,
+    pub(super) deadline: Instant,
+    pub(super) files: Mutex<Vec<FileEntry>>,
+    pub(super) gaps: Mutex<Vec<Gap>>,
+    pub(super) requests: AtomicU64,
+    pub(super) bytes: AtomicU64,
+    pub(super) progress: indicatif::ProgressBar,
+}
+
+/// A gap from its four parts.
+pub(super) fn new_gap(what: &str, why: String, impact: &str, remedy: &str) -> Gap {
+    Gap { what: what.to_string(), why, impact: impact.to_string(), remedy: remedy.to_string() }
+}
+
+impl Ctx {
+    pub(super) fn gap(&self, what: &str, why: String, impact: &str, remedy: &str) {
+        self.push_gap(new_gap(what, why, impact, remedy));
+    }
+
+    pub(super) fn push_gap(&self, gap: Gap) {
+        self.gaps.lock().unwrap_or_else(|e| e.into_inner()).push(gap);
+    }
+
+    /// A first-round collector's result; one that panicked gives a gap and an empty result.
+    pub(super) fn joined<T: Default>(&self, name: &str, r: Result<T, tokio::task::JoinError>) -> T {
+        r.unwrap_or_else(|e| {
+            self.push_gap(lost_collector(name, e));
+            T::default()
+        })
+    }
+
+    fn tick(&self, what: &str) {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        let mib = self.bytes.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0);
+        self.progress.set_message(format!("collecting: {n} requests, {mib:.1} MiB; {what}"));
+    }
+
+    /// Sends one GET and returns the response when it is a success, with the `--concurrency` permit the caller
+    /// holds until it has read the body (a streaming log is a request in flight too); the time to the answer's
+    /// head is bounded by `--request-timeout` and the deadline.
+    pub(super) async fn send(
+        &self,
+        req: http::Request<Vec<u8>>,
+    ) -> Result<(http::Response<kube::client::Body>, SemaphorePermit<'_>), Failure> {
+        debug_assert_eq!(req.method(), http::Method::GET, "etcd-triage only reads");
+        let permit = self.sem.acquire().await.map_err(|_| Failure {
+            status: None,
+            message: "shut down".into(),
+            transport: None,
+        })?;
+        self.tick(req.uri().path());
+        let limit = (Instant::now() + self.opts.request_timeout).min(self.deadline);
+        let answer = tokio::time::timeout_at(limit, self.client.send(req.map(kube::client::Body::from))).await;
+        let response = match answer {
+            Err(_) if Instant::now() >= self.deadline => {
+                let message = "not answered before the --deadline".into();
+                return Err(Failure { status: None, message, transport: Some(Transport::TimedOut) });
+            }
+            Err(_) => {
+                let t = humantime::format_duration(self.opts.request_timeout);
+                let message = format!("no answer within --request-timeout {t}");
+                return Err(Failure { status: None, message, transport: Some(Transport::TimedOut) });
+            }
+            Ok(Err(e)) => {
+                let transport = Some(Transport::of(&e));
+                return Err(Failure { status: None, message: error_chain(&e), transport });
+            }
+            Ok(Ok(r)) => r,
+        };
+        if response.status().is_success() {
+            return Ok((response, permit));
+        }
+        let status = response.status().as_u16();
+        let mut body = Vec::new();
+        let mut stream = response.into_body();
+        while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(limit, stream.frame()).await {
+            if let Some(data) = frame.data_ref() {
+                body.extend_from_slice(data);
+            }
+            if body.len() > MAX_ERROR_BODY {
+                break;
+            }
+        }
+        let message = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
+            .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(300)]).trim().to_string());
+        Err(Failure { status: Some(status), message, transport: None })
+    }
+
+    /// A small answer (`/version`, a list page) in memory.
+    pub(super) async fn get_bytes(&self, path: &str, req: Option<http::Request<Vec<u8>>>) -> Result<Vec<u8>, Failure> {
+        let req = match req {
+            Some(r) => r,
+            None => http::Request::get(path).body(Vec::new()).map_err(|e| Failure {
+                status: None,
+                message: e.to_string(),
+                transport: None,
+            })?,
+        };
+        let (response, _permit) = self.send(req).await?;
+        let mut body = response.into_body();
+        let mut out = Vec::new();
+        loop {
+            let limit = (Instant::now() + self.opts.request_timeout).min(self.deadline);
+            match tokio::time::timeout_at(limit, body.frame()).await {
+                Err(_) => {
+                    let message = "the answer stalled (timeout)".into();
+                    return Err(Failure { status: None, message, transport: Some(Transport::TimedOut) });
+                }
+                Ok(None) => break,
+                Ok(Some(Err(e))) => return Err(Failure { status: None, message: error_chain(&e), transport: None }),
+                Ok(Some(Ok(frame))) => {
+                    if let Some(data) = frame.data_ref() {
+                        out.extend_from_slice(data);
+                        self.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes `bytes` (redacted) to `rel` inside the staging folder and records it.
+    pub(super) fn write_file(&self, rel: &str, request: &str, bytes: &[u8], truncated: bool) -> std::io::Result<()> {
+        // Env values and last-applied-configuration are secrets as structure, not as text lines.
+        let structured =
+            self.redactor.as_ref().and_then(|_| crate::sources::kube_objects::redact_structured_secrets(bytes));
+        let bytes = structured.as_deref().unwrap_or(bytes);
+        let mut writer = self.create(rel)?;
+        let mut state = StreamState::default();
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            writer.write_line(line, &mut state)?;
+        }
+        if structured.is_some() {
+            writer.redacted_lines = writer.redacted_lines.max(1); // the rewritten document is one line
+        }
+        self.finish(writer, rel, request, truncated)
+    }
+
+    pub(super) fn create(&self, rel: &str) -> std::io::Result<FileWriter<'_>> {
+        let path = self.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let file = std::fs::File::create(&path)?;
+        Ok(FileWriter {
+            out: std::io::BufWriter::with_capacity(256 * 1024, file),
+            redactor: self.redactor.as_ref(),
+            hash: self.opts.checksums.then(sha2::Sha256::new),
+            bytes: 0,
+            redacted_lines: 0,
+            carry: Vec::new(),
+        })
+    }
+
+    pub(super) fn finish(
+        &self,
+        mut w: FileWriter<'_>,
+        rel: &str,
+        request: &str,
+        truncated: bool,
+    ) -> std::io::Result<()> {
+        let mut state = StreamState::default();
+        if !w.carry.is_empty() {
+            let carry = std::mem::take(&mut w.carry);
+            w.write_line(&carry, &mut state)?;
+        }
+        w.out.flush()?;
+        let entry = FileEntry {
+            path: rel.to_string(),
+            request: format!("GET {request}"),
+            bytes: w.bytes,
+            sha256: w.hash.map(|h| hex(&h.finalize())),
+            redacted_lines: w.redacted_lines,
+            truncated,
+        };
+        self.files.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
+        Ok(())
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A collected file being written: redacts line by line, hashes what it writes.
+pub(super) struct FileWriter<'a> {
+    out: std::io::BufWriter<std::fs::File>,
+    redactor: Option<&'a Redactor>,
+    hash: Option<sha2::Sha256>,
+    bytes: u64,
+    redacted_lines: u64,
+    /// A line split across chunks.
+    carry: Vec<u8>,
+}
+
+impl FileWriter<'_> {
+    /// Writes one line (with its newline, when it has one).
+    fn write_line(&mut self, line: &[u8], state: &mut StreamState) -> std::io::Result<()> {
+        let (body, newline): (&[u8], &[u8]) = match line.strip_suffix(b"\n") {
+            Some(b) => (b, b"\n"),
+            None => (line, b""),
+        };
+        let redacted = match self.redactor {
+            Some(r) => r.line(body, state),
+            None => std::borrow::Cow::Borrowed(body),
+        };
+        if matches!(redacted, std::borrow::Cow::Owned(_)) {
+            self.redacted_lines += 1;
+        }
+        for part in [&redacted[..], newline] {
+            self.out.write_all(part)?;
+            if let Some(h) = &mut self.hash {
+                h.update(part);
+            }
+            self.bytes += part.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Writes a chunk of a stream: complete lines now, the unfinished tail when the next chunk completes it.
+    pub(super) fn write_chunk(&mut self, chunk: &[u8], state: &mut StreamState) -> std::io::Result<()> {
+        let mut rest = chunk;
+        if !self.carry.is_empty() {
+            match memchr::memchr(b'\n', rest) {
+                Some(i) => {
+                    let mut line = std::mem::take(&mut self.carry);
+                    line.extend_from_slice(&rest[..=i]);
+                    self.write_line(&line, state)?;
+                    rest = &rest[i + 1..];
+                }
+                None => {
+                    self.carry.extend_from_slice(rest);
+                    return Ok(());
+                }
+            }
+        }
+        let cut = memchr::memrchr(b'\n', rest).map_or(0, |i| i + 1);
+        for line in rest[..cut].split_inclusive(|&b| b == b'\n') {
+            self.write_line(line, state)?;
+        }
+        self.carry.extend_from_slice(&rest[cut..]);
+        Ok(())
+    }
+}

@@ -1,0 +1,527 @@
+//! What is collected: list pages (nodes, events, pods), the control plane's discovery, container logs and metrics.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use http_body_util::BodyExt as _;
+use k8s_openapi::api::core::v1::Pod;
+use kube::core::Request;
+use kube::core::params::ListParams;
+use kube::core::subresource::LogParams;
+use tokio::time::Instant;
+
+use crate::evidence::Timestamp;
+use crate::sources::redact::StreamState;
+
+use super::client::{CREDENTIALS_REJECTED, Ctx, Failure, remedy_for};
+use super::error_chain;
+
+/// Where the distributions put etcd and kube-apiserver pods, tried in order.
+const ETCD_PLACES: &[(&str, &str)] = &[
+    ("kube-system", "component=etcd"), // kubeadm, RKE2 static pods
+    ("karmada-system", "app=etcd"),    // Karmada's own etcd (StatefulSet)
+    ("openshift-etcd", "app=etcd"),    // OpenShift
+];
+const APISERVER_PLACES: &[(&str, &str)] = &[
+    ("kube-system", "component=kube-apiserver"),
+    ("karmada-system", "app=karmada-apiserver"),
+    ("openshift-kube-apiserver", "app=openshift-kube-apiserver"),
+];
+/// What a restarted container needs for its logs.
+#[derive(Debug, Clone)]
+pub(super) struct Restarted {
+    pub(super) namespace: String,
+    pub(super) pod: String,
+    pub(super) uid: String,
+    pub(super) container: String,
+    pub(super) restart_count: i32,
+    pub(super) running: bool,
+    pub(super) crash_looping: bool,
+}
+
+/// An etcd or kube-apiserver pod found by discovery.
+#[derive(Debug, Clone)]
+pub(super) struct ControlPlanePod {
+    pub(super) namespace: String,
+    pub(super) pod: String,
+    pub(super) uid: String,
+    pub(super) containers: Vec<(String, i32)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    Etcd,
+    ApiServer,
+    Workload,
+}
+
+impl Role {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Role::Etcd => "etcd",
+            Role::ApiServer => "kube-apiserver",
+            Role::Workload => "workload",
+        }
+    }
+}
+
+/// One log to fetch, and where it goes: `logs/<ns>_<pod>_<uid>/<container>/<run>.log` like the kubelet's
+/// `/var/log/pods`, so the reader knows whose log it is and which run.
+#[derive(Debug, Clone)]
+pub(super) struct LogTarget {
+    pub(super) namespace: String,
+    pub(super) pod: String,
+    pub(super) uid: String,
+    pub(super) container: String,
+    pub(super) run: i32,
+    pub(super) previous: bool,
+}
+
+impl From<&Restarted> for LogTarget {
+    fn from(r: &Restarted) -> Self {
+        LogTarget {
+            namespace: r.namespace.clone(),
+            pod: r.pod.clone(),
+            uid: r.uid.clone(),
+            container: r.container.clone(),
+            run: r.restart_count,
+            previous: false,
+        }
+    }
+}
+
+impl ControlPlanePod {
+    pub(super) fn into_target(self, container: &str, restarts: i32, previous: bool) -> LogTarget {
+        LogTarget {
+            namespace: self.namespace,
+            pod: self.pod,
+            uid: self.uid,
+            container: container.to_string(),
+            run: if previous { (restarts - 1).max(0) } else { restarts },
+            previous,
+        }
+    }
+}
+
+/// The answer to a list, page by page (limit / continue), written as `<stem>-0001.json`, ...; returns the pages'
+/// bytes to `on_page` before they are dropped.
+async fn list_pages_with(
+    ctx: Arc<Ctx>,
+    path: String,
+    stem: String,
+    what: &str,
+    label_selector: Option<String>,
+    write: bool,
+    mut on_page: impl FnMut(&[u8]),
+) -> Result<usize, Failure> {
+    let mut params = ListParams { label_selector, limit: Some(ctx.opts.page_size), ..Default::default() };
+    let mut page = 0usize;
+    let mut items = 0usize;
+    loop {
+        page += 1;
+        let req = Request::new(&path).list(&params).map_err(|e| Failure {
+            status: None,
+            message: e.to_string(),
+            transport: None,
+        })?;
+        let request = req.uri().to_string();
+        let body = match ctx.get_bytes(&path, Some(req)).await {
+            Ok(b) => b,
+            Err(f) if page > 1 => {
+                // Earlier pages were kept; the rest is missing.
+                ctx.gap(
+                    &format!("{what} after page {} ({path})", page - 1),
+                    f.describe(),
+                    "the list is incomplete; objects on later pages are not part of the analysis",
+                    &remedy_for(&f, "re-run; if it persists raise --request-timeout or --deadline"),
+                );
+                return Ok(items);
+            }
+            Err(f) => return Err(f),
+        };
+        #[derive(serde::Deserialize)]
+        struct Head {
+            #[serde(default)]
+            metadata: Meta,
+            #[serde(default)]
+            items: Vec<serde::de::IgnoredAny>,
+        }
+        #[derive(serde::Deserialize, Default)]
+        struct Meta {
+            #[serde(rename = "continue", default)]
+            continue_: Option<String>,
+        }
+        let head: Head = serde_json::from_slice(&body).map_err(|e| Failure {
+            status: None,
+            message: format!("the answer is not a Kubernetes list: {e}"),
+            transport: None,
+        })?;
+        items += head.items.len();
+        if write {
+            let rel = format!("{stem}-{page:04}.json");
+            ctx.write_file(&rel, &request, &body, false).map_err(|e| Failure {
+                status: None,
+                message: format!("writing {rel}: {e}"),
+                transport: None,
+            })?;
+        }
+        on_page(&body);
+        match head.metadata.continue_.filter(|c| !c.is_empty()) {
+            Some(token) => params.continue_token = Some(token),
+            None => return Ok(items),
+        }
+    }
+}
+
+pub(super) async fn list_pages(ctx: Arc<Ctx>, path: String, stem: String, what: &'static str) {
+    if let Err(f) = list_pages_with(ctx.clone(), path.clone(), stem, what, None, true, |_| {}).await {
+        let (impact, remedy) = match what {
+            "nodes" => (
+                "node conditions (DiskPressure, Ready transitions) are not on the timeline",
+                "grant list on nodes (deploy/rbac.yaml)",
+            ),
+            "events.k8s.io events" => (
+                "none when core/v1 events were read (the same objects); otherwise BackOff / OOMKilling history is unknown",
+                "grant list on events.k8s.io events (deploy/rbac.yaml)",
+            ),
+            _ => (
+                "BackOff / Unhealthy / OOMKilling history is unknown; restart histories rest on pod status and logs; confidence is lowered",
+                "grant list on events (deploy/rbac.yaml)",
+            ),
+        };
+        ctx.gap(&format!("{what} ({path})"), f.describe(), impact, &remedy_for(&f, remedy));
+    }
+}
+
+/// Lists the workload pods and returns the restarted containers among them (only those are kept in memory).
+pub(super) async fn list_workload_pods(ctx: Arc<Ctx>) -> Vec<Restarted> {
+    let (path, stem) = match &ctx.opts.namespace {
+        Some(ns) => (format!("/api/v1/namespaces/{ns}/pods"), format!("objects/pods-{ns}")),
+        None => ("/api/v1/pods".to_string(), "objects/pods-all".to_string()),
+    };
+    let mut restarted = Vec::new();
+    let from = ctx.opts.window_from;
+    let result = list_pages_with(ctx.clone(), path.clone(), stem, "pods", None, true, |page| {
+        restarted.extend(restarted_containers(page, from));
+    })
+    .await;
+    if let Err(f) = result {
+        ctx.gap(
+            &format!("pods ({path})"),
+            f.describe(),
+            "restart counts, exit codes and termination reasons (e.g. OOMKilled) are unknown; no restarted container can be examined; confidence is lowered",
+            &remedy_for(&f, "grant list on pods (deploy/rbac.yaml)"),
+        );
+    }
+    restarted
+}
+
+/// Restarted containers in one pod-list page: restarted at all within the window, or crash-looping now.
+fn restarted_containers(page: &[u8], from: Timestamp) -> Vec<Restarted> {
+    let Ok(list) = serde_json::from_slice::<k8s_openapi::List<Pod>>(page) else { return Vec::new() };
+    let mut out = Vec::new();
+    for pod in list.items {
+        let meta = &pod.metadata;
+        let (Some(namespace), Some(name)) = (meta.namespace.clone(), meta.name.clone()) else { continue };
+        let uid = meta.uid.clone().unwrap_or_default();
+        let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref());
+        for cs in statuses.into_iter().flatten() {
+            let state = cs.state.as_ref();
+            let crash_looping = state
+                .and_then(|s| s.waiting.as_ref())
+                .and_then(|w| w.reason.as_deref())
+                .is_some_and(|r| r == "CrashLoopBackOff");
+            let last_finished = cs
+                .last_state
+                .as_ref()
+                .and_then(|s| s.terminated.as_ref())
+                .and_then(|t| t.finished_at.as_ref())
+                .and_then(|t| crate::sources::kube_objects::to_chrono(&t.0));
+            let recent = last_finished.is_some_and(|t| t >= from);
+            if cs.restart_count > 0 && (crash_looping || recent) {
+                out.push(Restarted {
+                    namespace: namespace.clone(),
+                    pod: name.clone(),
+                    uid: uid.clone(),
+                    container: cs.name.clone(),
+                    restart_count: cs.restart_count,
+                    running: state.is_some_and(|s| s.running.is_some()),
+                    crash_looping,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Finds etcd or kube-apiserver pods where the distributions put them (or where the flags say).
+pub(super) async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>, String) {
+    let places: Vec<(String, String)> = match (role, &ctx.opts.etcd_place, &ctx.opts.apiserver_place) {
+        (Role::Etcd, Some(p), _) | (Role::ApiServer, _, Some(p)) => vec![p.clone()],
+        (Role::Etcd, None, _) => ETCD_PLACES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect(),
+        _ => APISERVER_PLACES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect(),
+    };
+    let mut found = Vec::new();
+    let mut notes = Vec::new();
+    let mut failures: Vec<(String, Failure)> = Vec::new();
+    for (ns, selector) in &places {
+        // Pods in the workload scope are already in the pod list; others are written as evidence here.
+        let covered = ctx.opts.namespace.as_ref().is_none_or(|w| w == ns);
+        let path = format!("/api/v1/namespaces/{ns}/pods");
+        let stem = format!("objects/{}-pods-{ns}", role.name());
+        let mut pods = Vec::new();
+        let result = list_pages_with(ctx.clone(), path, stem, "pods", Some(selector.clone()), !covered, |page| {
+            if let Ok(list) = serde_json::from_slice::<k8s_openapi::List<Pod>>(page) {
+                pods.extend(list.items.into_iter().filter_map(control_plane_pod));
+            }
+        })
+        .await;
+        match result {
+            Ok(_) if !pods.is_empty() => {
+                notes.push(format!("{}: {} pod(s) with {selector} in {ns}", role.name(), pods.len()));
+                found.extend(pods);
+            }
+            Ok(_) => {}
+            Err(f) => failures.push((format!("{selector} in {ns}"), f)),
+        }
+    }
+    if found.is_empty() {
+        let tried: Vec<String> = places.iter().map(|(n, s)| format!("{s} in {n}")).collect();
+        let (what, impact, remedy, note) = match role {
+            Role::Etcd => (
+                "etcd member logs",
+                "no etcd logs: the verdict rests on API-server errors and the crashed containers' own errors; storage latency can be neither confirmed nor ruled out",
+                "on an etcd node run `kubectl etcd-triage analyze /var/log/pods` (kubeadm) or save `journalctl -u etcd` / `journalctl -u k3s` and analyze it; or point --etcd-namespace/--etcd-selector at the etcd pods",
+                "etcd: not visible as pods (k3s embedded etcd, a managed control plane or external etcd); evidence used instead: kube-apiserver logs and metrics, the crashed containers' own errors",
+            ),
+            _ => (
+                "kube-apiserver logs",
+                "the API server's view of etcd (timeouts, `etcdserver: request timed out`) is not seen",
+                "point --apiserver-namespace/--apiserver-selector at the kube-apiserver pods, or analyze its log files on a control-plane node",
+                "kube-apiserver: not visible as pods (managed control plane?); evidence used instead: its /metrics when permitted",
+            ),
+        };
+        let why = if failures.is_empty() {
+            format!("no pod matched {}", tried.join(", "))
+        } else {
+            let described: Vec<String> =
+                failures.iter().map(|(place, f)| format!("{place}: {}", f.describe())).collect();
+            format!("no pod found; tried {}; failures: {}", tried.join(", "), described.join("; "))
+        };
+        let rejected = failures.iter().any(|(_, f)| f.status == Some(401));
+        ctx.gap(what, why, impact, if rejected { CREDENTIALS_REJECTED } else { remedy });
+        return (found, note.to_string());
+    }
+    for (place, f) in failures {
+        ctx.gap(
+            &format!("{} discovery", role.name()),
+            format!("{place}: {}", f.describe()),
+            "pods in that place are not examined",
+            &remedy_for(&f, "grant list on pods (deploy/rbac.yaml)"),
+        );
+    }
+    (found, notes.join("; "))
+}
+
+fn control_plane_pod(pod: Pod) -> Option<ControlPlanePod> {
+    let meta = pod.metadata;
+    let spec_containers: Vec<String> =
+        pod.spec.map(|s| s.containers.into_iter().map(|c| c.name).collect()).unwrap_or_default();
+    let restarts = |name: &str| {
+        pod.status
+            .as_ref()
+            .and_then(|s| s.container_statuses.as_ref())
+            .and_then(|cs| cs.iter().find(|c| c.name == name))
+            .map_or(0, |c| c.restart_count)
+    };
+    let containers = spec_containers.iter().map(|c| (c.clone(), restarts(c))).collect();
+    Some(ControlPlanePod { namespace: meta.namespace?, pod: meta.name?, uid: meta.uid.unwrap_or_default(), containers })
+}
+
+/// Streams one container log to `logs/<ns>_<pod>_<uid>/<container>/<run>.log`.
+pub(super) async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timestamp>, tail: Option<i64>, role: Role) {
+    let params = LogParams {
+        container: Some(t.container.clone()),
+        previous: t.previous,
+        timestamps: true,
+        since_time: since
+            .and_then(|s| k8s_openapi::jiff::Timestamp::from_nanosecond(s.timestamp_nanos_opt()? as i128).ok()),
+        tail_lines: tail,
+        ..Default::default()
+    };
+    let which = if t.previous { "previous log" } else { "log" };
+    let what = format!("{which} of {}/{} container {}", t.namespace, t.pod, t.container);
+    let path = format!("/api/v1/namespaces/{}/pods", t.namespace);
+    let req = match Request::new(&path).logs(&t.pod, &params) {
+        Ok(r) => r,
+        Err(e) => return ctx.gap(&what, e.to_string(), "not collected", ""),
+    };
+    let request = req.uri().to_string();
+    let rel = format!("logs/{}_{}_{}/{}/{}.log", t.namespace, t.pod, t.uid, t.container, t.run);
+    // The permit is held while the log streams, so --concurrency bounds the streams too.
+    let (response, _permit) = match ctx.send(req).await {
+        Ok(r) => r,
+        Err(f) => {
+            // A container that never ran (waiting) or was just replaced has no log: nothing is missing.
+            let no_previous = f.status == Some(400) && t.previous && f.message.contains("not found");
+            let waiting = f.status == Some(400) && !t.previous && f.message.contains("waiting to start");
+            if waiting {
+                return;
+            }
+            let (impact, remedy) = log_gap_text(role, &f, no_previous);
+            return ctx.gap(&what, f.describe(), impact, remedy);
+        }
+    };
+    let mut writer = match ctx.create(&rel) {
+        Ok(w) => w,
+        Err(e) => return ctx.gap(&what, format!("cannot write {rel}: {e}"), "not collected", ""),
+    };
+    let mut body = response.into_body();
+    let mut state = StreamState::default();
+    let mut truncated = None;
+    loop {
+        let limit = (Instant::now() + ctx.opts.request_timeout).min(ctx.deadline);
+        match tokio::time::timeout_at(limit, body.frame()).await {
+            Err(_) if Instant::now() >= ctx.deadline => {
+                truncated = Some("cut short by the --deadline".to_string());
+                break;
+            }
+            Err(_) => {
+                truncated = Some("the stream stalled for --request-timeout".to_string());
+                break;
+            }
+            Ok(None) => break,
+            Ok(Some(Err(e))) => {
+                truncated = Some(format!("the stream broke: {}", error_chain(&e)));
+                break;
+            }
+            Ok(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    ctx.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+                    if let Err(e) = writer.write_chunk(data, &mut state) {
+                        truncated = Some(format!("writing {rel}: {e}"));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    if let Some(why) = &truncated {
+        ctx.gap(
+            &format!("the end of the {what}"),
+            why.clone(),
+            "the log is kept up to where it stopped; later lines are not part of the analysis",
+            "raise --deadline / --request-timeout, or narrow --since",
+        );
+    }
+    if let Err(e) = ctx.finish(writer, &rel, &request, truncated.is_some()) {
+        ctx.gap(&what, format!("cannot write {rel}: {e}"), "not collected", "");
+    }
+}
+
+fn log_gap_text(role: Role, f: &Failure, no_previous: bool) -> (&'static str, &'static str) {
+    if no_previous {
+        return (
+            "the run before the last restart is not visible (the kubelet keeps one previous log); earlier restarts rest on events and status",
+            "",
+        );
+    }
+    let remedy = match f.status {
+        Some(401) => CREDENTIALS_REJECTED,
+        Some(403) => "grant get on pods/log (deploy/rbac.yaml)",
+        None | Some(500..) => {
+            "the kubelet may be unreachable: on the node, run `kubectl etcd-triage analyze /var/log/pods`"
+        }
+        _ => "",
+    };
+    let impact = match role {
+        Role::Etcd => {
+            "no disk or consensus evidence from this etcd member: a slow leader could go unseen; confidence is lowered"
+        }
+        Role::ApiServer => "the API server's view of etcd (timeouts, etcdserver errors) is not seen",
+        Role::Workload => "its own lease / timeout errors cannot be seen, so the chain to the crash is incomplete",
+    };
+    (impact, remedy)
+}
+
+/// The API server's own `/metrics` (its etcd request latency histograms), when permitted.
+pub(super) async fn fetch_metrics(ctx: Arc<Ctx>) {
+    match ctx.get_bytes("/metrics", None).await {
+        Ok(body) => {
+            if let Err(e) = ctx.write_file("metrics/kube-apiserver.prom", "/metrics", &body, false) {
+                ctx.gap("kube-apiserver /metrics", format!("cannot write it: {e}"), "not collected", "");
+            }
+        }
+        Err(f) => ctx.gap(
+            "kube-apiserver /metrics",
+            f.describe(),
+            "the API server's etcd request latency histograms are not seen (logs still are)",
+            &remedy_for(&f, "grant get on the non-resource URL /metrics (deploy/rbac.yaml)"),
+        ),
+    }
+}
+
+/// Prometheus and etcd /metrics answers, when asked for, kept raw for the reader.
+pub(super) async fn fetch_captures(ctx: Arc<Ctx>) {
+    let mut captures = Vec::new();
+    let mut gaps = Vec::new();
+    if let Some(p) = &ctx.opts.prometheus {
+        let (from, to) = (ctx.opts.window_from, ctx.opts.window_to);
+        let (c, g) = if p.service.is_some() {
+            let transport = crate::sources::metrics::Transport::Kube(ctx.client.clone());
+            crate::sources::metrics::capture_prometheus_via(&transport, p, from, to).await
+        } else {
+            crate::sources::metrics::capture_prometheus(p, from, to).await
+        };
+        captures.extend(c);
+        gaps.extend(g);
+    }
+    if let Some(e) = &ctx.opts.etcd_metrics {
+        let (c, g) = crate::sources::metrics::capture_etcd(e).await;
+        captures.extend(c);
+        gaps.extend(g);
+    }
+    ctx.gaps.lock().unwrap_or_else(|e| e.into_inner()).extend(gaps);
+    for c in captures {
+        let rel = format!("metrics/{}.json", c.file_stem());
+        let request = match &c.etcd_triage_capture {
+            crate::sources::metrics::CaptureKind::PrometheusRange { url, query, .. }
+            | crate::sources::metrics::CaptureKind::PrometheusValues { url, query, .. } => {
+                format!("{url}/api/v1/query_range?query={query}")
+            }
+            crate::sources::metrics::CaptureKind::EtcdScrapes { url, .. } => {
+                format!("{url}/metrics (twice) and /health")
+            }
+        };
+        match serde_json::to_vec(&c) {
+            Ok(bytes) => {
+                if let Err(e) = ctx.write_file(&rel, &request, &bytes, false) {
+                    ctx.gap(&rel, format!("cannot write it: {e}"), "these metrics are not part of the analysis", "");
+                }
+            }
+            Err(e) => ctx.gap(&rel, e.to_string(), "these metrics are not part of the analysis", ""),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_401_asks_for_fresh_credentials_and_other_failures_keep_their_remedy() {
+        let failure = |status| Failure { status, message: "x".into(), transport: None };
+        let grant = "grant list on nodes (deploy/rbac.yaml)";
+        assert_eq!(remedy_for(&failure(Some(401)), grant), CREDENTIALS_REJECTED);
+        assert_eq!(remedy_for(&failure(Some(403)), grant), grant);
+        // Not about permissions: no grant is suggested for a timeout, a 5xx or a 404.
+        for status in [None, Some(500), Some(503), Some(404)] {
+            let remedy = remedy_for(&failure(status), grant);
+            assert!(!remedy.contains("grant list"), "{status:?}: {remedy}");
+        }
+        assert!(remedy_for(&failure(None), grant).contains("--request-timeout"));
+        assert!(remedy_for(&failure(Some(503)), grant).contains("/var/log/pods"));
+        let (_, log_remedy) = log_gap_text(Role::Etcd, &failure(Some(401)), false);
+        assert_eq!(log_remedy, CREDENTIALS_REJECTED);
+    }
+}

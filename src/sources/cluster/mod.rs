@@ -1,0 +1,455 @@
+//! Live source: collects from a running cluster (kube-rs, read-only) into a bundle-shaped staging folder.
+//!
+//! Every answer is written raw (secrets redacted unless `--no-redact`) under the layout a bundle uses, and the run
+//! ends by writing `manifest.json`. The live report is then read from that folder with the same reader `analyze`
+//! uses for a bundle, so a live run and `analyze incident.tar.gz` of the bundle it wrote give the same report by
+//! construction, and memory stays bounded (logs stream to disk, never into memory).
+//!
+//! Only GET requests are made. Whatever cannot be collected (403, 401, timeouts, missing previous logs, the
+//! deadline) becomes a [`Gap`] with what is missing, why, how it lowers confidence and how to get it.
+//!
+//! Files by job: this one runs a collection in named steps ([`collect`]) and turns a panicked collector into a
+//! gap; `client` sends the GETs and writes the answers; `collectors` holds what is collected (lists, discovery,
+//! logs, metrics).
+
+mod client;
+mod collectors;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+use crate::evidence::{Collection, Gap, Timestamp};
+use crate::sources::bundle::{self, Manifest};
+use crate::sources::redact::Redactor;
+
+use client::{Ctx, Failure, Transport, new_gap};
+use collectors::{
+    ControlPlanePod, LogTarget, Restarted, Role, discover, fetch_captures, fetch_log, fetch_metrics, list_pages,
+    list_workload_pods,
+};
+
+/// How to collect.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    /// Where and how to connect (kubectl's flags over the kubeconfig).
+    pub connect: super::kubeconfig::ConnectOptions,
+    /// Workload namespace; `None` examines all namespaces.
+    pub namespace: Option<String>,
+    pub window_from: Timestamp,
+    pub window_to: Timestamp,
+    pub window_basis: String,
+    pub now: Timestamp,
+    pub request_timeout: Duration,
+    /// The whole collection's budget; what is unfinished then becomes a gap.
+    pub deadline: Duration,
+    pub concurrency: usize,
+    pub page_size: u32,
+    pub etcd_place: Option<(String, String)>,
+    pub apiserver_place: Option<(String, String)>,
+    /// Lines of a crash-looping container's previous (and current) log.
+    pub log_tail: i64,
+    /// At most this many restarted containers get their logs fetched (most restarted first).
+    pub max_container_logs: usize,
+    pub redact: bool,
+    pub checksums: bool,
+    /// Show a spinner on stderr (only when it is a terminal).
+    pub progress: bool,
+    /// Metric sources queried alongside, their raw answers kept as `metrics/*.json`.
+    pub prometheus: Option<super::metrics::PrometheusOptions>,
+    pub etcd_metrics: Option<super::metrics::EtcdOptions>,
+}
+
+/// Collection cannot start or the API server cannot be used at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error(transparent)]
+    Config(#[from] super::kubeconfig::ConfigError),
+    /// Connection refused or no answer in time: only these suggest that the API server is down.
+    #[error(
+        "cannot reach the API server at {server}: {why}\n\
+         When etcd itself is failing the API server often cannot answer. On a control-plane node, read the etcd \
+         and kube-apiserver logs directly:\n  sudo kubectl etcd-triage analyze /var/log/pods"
+    )]
+    Unreachable { server: String, why: String },
+    /// The API server answered but its certificate was refused.
+    #[error("the API server at {server} is not trusted: {reason}\nTo connect: {advice}\n(TLS error: {detail})")]
+    Tls { server: String, reason: String, advice: &'static str, detail: String },
+    /// Any other failure to talk to it (a name that does not resolve, a reset, plain HTTP to an HTTPS port).
+    #[error(
+        "cannot connect to the API server at {server}: {why}\nCheck the server address (--server, or the cluster's \
+         server in the kubeconfig) and any proxy or tunnel in between"
+    )]
+    Connect { server: String, why: String },
+    #[error(
+        "the API server at {server} rejected the credentials (401 Unauthorized: {why}); the token may have \
+         expired: refresh it (e.g. re-run your cloud's get-credentials command) or pass --kubeconfig/--context. \
+         On a control-plane node: sudo kubectl etcd-triage analyze /var/log/pods"
+    )]
+    Unauthorized { server: String, why: String },
+    #[error("writing collected evidence to {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Collects into `dir` (an empty folder) and writes its manifest. Returns the manifest.
+///
+/// The steps: connect, ask `/version` (which tells whether the API server can be used at all), run the first
+/// round of independent collectors side by side, then fetch events and logs for what it found, and write the
+/// manifest. A collector that panics becomes a gap naming it, never silence.
+pub async fn collect(opts: &LiveOptions, dir: &Path) -> Result<Manifest, CollectError> {
+    let (ctx, server, context) = connect(opts, dir).await?;
+    let cluster_version = first_request(&ctx, &server).await?;
+    let found = first_round(&ctx).await;
+    let mut collectors = Collectors::default();
+    spawn_event_lists(&ctx, &mut collectors, &found);
+    spawn_control_plane_logs(&ctx, &mut collectors, &found);
+    spawn_restarted_logs(&ctx, &mut collectors, found.restarted);
+    for gap in collectors.join_all().await {
+        ctx.push_gap(gap);
+    }
+    ctx.progress.finish_and_clear();
+    let mut discovery = vec![found.etcd_note, found.apiserver_note];
+    discovery.retain(|d| !d.is_empty());
+    write_manifest(&ctx, dir, Collected { server, context, cluster_version, discovery })
+}
+
+/// Connects and builds the shared collection context.
+async fn connect(opts: &LiveOptions, dir: &Path) -> Result<(Arc<Ctx>, String, String), CollectError> {
+    let mut connect = opts.connect.clone();
+    connect.connect_timeout = opts.request_timeout.min(Duration::from_secs(10));
+    let super::kubeconfig::Connection { client, server, context } = super::kubeconfig::connect(&connect).await?;
+    let progress = if opts.progress {
+        let p = indicatif::ProgressBar::new_spinner();
+        p.enable_steady_tick(Duration::from_millis(120));
+        p
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let ctx = Arc::new(Ctx {
+        client,
+        opts: opts.clone(),
+        dir: dir.to_path_buf(),
+        sem: Semaphore::new(opts.concurrency.max(1)),
+        redactor: opts.redact.then(Redactor::new),
+        deadline: Instant::now() + opts.deadline,
+        files: Mutex::new(Vec::new()),
+        gaps: Mutex::new(Vec::new()),
+        requests: AtomicU64::new(0),
+        bytes: AtomicU64::new(0),
+        progress,
+    });
+    Ok((ctx, server, context))
+}
+
+/// The first request tells whether the API server can be used at all; its answer is the cluster's version.
+async fn first_request(ctx: &Ctx, server: &str) -> Result<Option<String>, CollectError> {
+    let cluster_version = match ctx.get_bytes("/version", None).await {
+        Ok(body) => serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("gitVersion").and_then(|g| g.as_str()).map(str::to_string)),
+        Err(f) if f.status == Some(401) => {
+            return Err(CollectError::Unauthorized { server: server.to_string(), why: f.message });
+        }
+        Err(f) if f.status.is_none() => return Err(unusable(server.to_string(), f)),
+        Err(f) => {
+            ctx.gap("cluster version (/version)", f.describe(), "none on the verdict; the manifest lacks it", "");
+            None
+        }
+    };
+    Ok(cluster_version)
+}
+
+/// What the first round of collectors found: the control plane's pods and the restarted containers.
+#[derive(Default)]
+struct FirstRound {
+    etcd: Vec<ControlPlanePod>,
+    etcd_note: String,
+    apiservers: Vec<ControlPlanePod>,
+    apiserver_note: String,
+    restarted: Vec<Restarted>,
+}
+
+/// Discovery, workloads, nodes and metrics are independent: run them side by side.
+async fn first_round(ctx: &Arc<Ctx>) -> FirstRound {
+    let etcd_task = tokio::spawn(discover(ctx.clone(), Role::Etcd));
+    let apiserver_task = tokio::spawn(discover(ctx.clone(), Role::ApiServer));
+    let pods_task = tokio::spawn(list_workload_pods(ctx.clone()));
+    let nodes_task = tokio::spawn(list_pages(ctx.clone(), "/api/v1/nodes".into(), "objects/nodes".into(), "nodes"));
+    let metrics_task = tokio::spawn(fetch_metrics(ctx.clone()));
+    let captures_task = tokio::spawn(fetch_captures(ctx.clone()));
+    let (etcd, etcd_note) = ctx.joined("etcd discovery", etcd_task.await);
+    let (apiservers, apiserver_note) = ctx.joined("kube-apiserver discovery", apiserver_task.await);
+    let restarted = ctx.joined("workload pod list", pods_task.await);
+    ctx.joined("node list", nodes_task.await);
+    ctx.joined("metrics", metrics_task.await);
+    ctx.joined("metric captures", captures_task.await);
+    FirstRound { etcd, etcd_note, apiservers, apiserver_note, restarted }
+}
+
+/// Events: the workload scope plus wherever etcd and kube-apiserver run.
+fn spawn_event_lists(ctx: &Arc<Ctx>, tasks: &mut Collectors, found: &FirstRound) {
+    let mut event_namespaces: BTreeSet<Option<String>> = BTreeSet::new();
+    match &ctx.opts.namespace {
+        None => {
+            event_namespaces.insert(None);
+        }
+        Some(ns) => {
+            event_namespaces.insert(Some(ns.clone()));
+            for p in found.etcd.iter().chain(&found.apiservers) {
+                event_namespaces.insert(Some(p.namespace.clone()));
+            }
+        }
+    }
+    for ns in event_namespaces {
+        let (core, group, tag) = match &ns {
+            None => ("/api/v1/events".to_string(), "/apis/events.k8s.io/v1/events".to_string(), "all".to_string()),
+            Some(ns) => (
+                format!("/api/v1/namespaces/{ns}/events"),
+                format!("/apis/events.k8s.io/v1/namespaces/{ns}/events"),
+                ns.clone(),
+            ),
+        };
+        tasks.spawn(format!("list {core}"), list_pages(ctx.clone(), core, format!("objects/events-{tag}"), "events"));
+        tasks.spawn(
+            format!("list {group}"),
+            list_pages(ctx.clone(), group, format!("objects/events.k8s.io-{tag}"), "events.k8s.io events"),
+        );
+    }
+}
+
+/// Logs of every etcd and kube-apiserver container (current and previous).
+fn spawn_control_plane_logs(ctx: &Arc<Ctx>, tasks: &mut Collectors, found: &FirstRound) {
+    let since = Some(ctx.opts.window_from);
+    let pods = found.etcd.iter().map(|p| (p, Role::Etcd)).chain(found.apiservers.iter().map(|p| (p, Role::ApiServer)));
+    for (pod, role) in pods {
+        for (container, restarts) in &pod.containers {
+            tasks.spawn_log(ctx, pod.clone().into_target(container, *restarts, false), since, None, role);
+            if *restarts > 0 {
+                tasks.spawn_log(ctx, pod.clone().into_target(container, *restarts, true), since, None, role);
+            }
+        }
+    }
+}
+
+/// Logs of restarted containers, most restarted and crash-looping first, up to `--max-container-logs`; the rest
+/// is a gap naming them.
+fn spawn_restarted_logs(ctx: &Arc<Ctx>, tasks: &mut Collectors, mut restarted: Vec<Restarted>) {
+    let opts = &ctx.opts;
+    restarted.sort_by(|a, b| {
+        (b.crash_looping, b.restart_count, &a.namespace, &a.pod).cmp(&(
+            a.crash_looping,
+            a.restart_count,
+            &b.namespace,
+            &b.pod,
+        ))
+    });
+    let skipped = restarted.len().saturating_sub(opts.max_container_logs);
+    if skipped > 0 {
+        let names: Vec<String> =
+            restarted[opts.max_container_logs..].iter().take(5).map(|r| format!("{}/{}", r.namespace, r.pod)).collect();
+        ctx.gap(
+            &format!(
+                "logs of {skipped} more restarted containers ({}{})",
+                names.join(", "),
+                if skipped > 5 { ", ..." } else { "" }
+            ),
+            format!(
+                "--max-container-logs {} reached (most restarted and crash-looping first)",
+                opts.max_container_logs
+            ),
+            "their own lease / timeout errors are not seen; their restarts are attributed from status and events only",
+            "raise --max-container-logs, or narrow the scope with -n",
+        );
+    }
+    for r in restarted.into_iter().take(opts.max_container_logs) {
+        let target = LogTarget {
+            namespace: r.namespace.clone(),
+            pod: r.pod.clone(),
+            uid: r.uid.clone(),
+            container: r.container.clone(),
+            run: (r.restart_count - 1).max(0),
+            previous: true,
+        };
+        tasks.spawn_log(ctx, target, None, Some(opts.log_tail), Role::Workload);
+        if r.running {
+            let target = LogTarget { run: r.restart_count, previous: false, ..LogTarget::from(&r) };
+            tasks.spawn_log(ctx, target, None, Some(opts.log_tail), Role::Workload);
+        }
+    }
+}
+
+/// What the manifest records about the collection besides files and gaps.
+struct Collected {
+    server: String,
+    context: String,
+    cluster_version: Option<String>,
+    discovery: Vec<String>,
+}
+
+/// Writes `manifest.json` with every file and gap the collectors recorded.
+fn write_manifest(ctx: &Ctx, dir: &Path, c: Collected) -> Result<Manifest, CollectError> {
+    let opts = &ctx.opts;
+    let Collected { server, context, cluster_version, discovery } = c;
+    let scope = match &opts.namespace {
+        Some(ns) => format!("namespace {ns}"),
+        None => "all namespaces".to_string(),
+    };
+    let mut files = std::mem::take(&mut *ctx.files.lock().unwrap_or_else(|e| e.into_inner()));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut gaps = std::mem::take(&mut *ctx.gaps.lock().unwrap_or_else(|e| e.into_inner()));
+    gaps.sort();
+    let manifest = Manifest {
+        schema: bundle::SCHEMA.into(),
+        collection: Collection {
+            context,
+            server,
+            cluster_version,
+            collected_at: opts.now,
+            window_from: opts.window_from,
+            window_to: opts.window_to,
+            window_basis: opts.window_basis.clone(),
+            scope,
+            discovery,
+            redacted: opts.redact,
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+        },
+        gaps,
+        files,
+        requests: ctx.requests.load(Ordering::Relaxed),
+    };
+    bundle::write_manifest(dir, &manifest)
+        .map_err(|source| CollectError::Io { path: dir.join(bundle::MANIFEST), source })?;
+    Ok(manifest)
+}
+
+/// The second round's collectors (event lists, logs), each named so that one that panics becomes a gap saying
+/// which.
+#[derive(Default)]
+struct Collectors {
+    set: tokio::task::JoinSet<()>,
+    names: HashMap<tokio::task::Id, String>,
+}
+
+impl Collectors {
+    fn spawn(&mut self, name: String, task: impl Future<Output = ()> + Send + 'static) {
+        let handle = self.set.spawn(task);
+        self.names.insert(handle.id(), name);
+    }
+
+    fn spawn_log(&mut self, ctx: &Arc<Ctx>, t: LogTarget, since: Option<Timestamp>, tail: Option<i64>, role: Role) {
+        let name = format!(
+            "{} log of {}/{}/{}{}",
+            role.name(),
+            t.namespace,
+            t.pod,
+            t.container,
+            if t.previous { " (previous)" } else { "" }
+        );
+        self.spawn(name, fetch_log(ctx.clone(), t, since, tail, role));
+    }
+
+    /// Waits for every collector; one that panicked (or was cancelled) gives a gap.
+    async fn join_all(mut self) -> Vec<Gap> {
+        let mut gaps = Vec::new();
+        while let Some(joined) = self.set.join_next().await {
+            if let Err(e) = joined {
+                let name = self.names.get(&e.id()).cloned().unwrap_or_else(|| "(unnamed)".into());
+                gaps.push(lost_collector(&name, e));
+            }
+        }
+        gaps
+    }
+}
+
+/// The gap for a collector task that did not finish: `collector X panicked: msg`.
+fn lost_collector(name: &str, e: tokio::task::JoinError) -> Gap {
+    let why = if e.is_panic() {
+        let payload = e.into_panic();
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".into());
+        format!("collector {name} panicked: {msg}")
+    } else {
+        format!("collector {name} was cancelled")
+    };
+    new_gap(
+        name,
+        why,
+        "what it would have collected is missing; the report is built from the rest",
+        "report this as a bug with the message above; a rerun may collect it",
+    )
+}
+
+/// Why the first request got no answer, as the error the user sees: only a refused connection or a timeout is
+/// "unreachable" (and suggests the node-local way); a refused certificate says which flag fits.
+fn unusable(server: String, f: Failure) -> CollectError {
+    match f.transport {
+        Some(Transport::Tls(e)) => {
+            let (reason, advice) = super::tls::advice(&e);
+            CollectError::Tls { server, reason, advice, detail: e.to_string() }
+        }
+        Some(Transport::Refused) | Some(Transport::TimedOut) => CollectError::Unreachable { server, why: f.message },
+        Some(Transport::Other) | None => CollectError::Connect { server, why: f.message },
+    }
+}
+
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A collector task that panics is a gap naming it and quoting the panic; the others' results stay.
+    #[tokio::test]
+    async fn a_panicked_collector_is_a_gap_not_silence() {
+        let mut tasks = Collectors::default();
+        let done = Arc::new(AtomicU64::new(0));
+        let d = done.clone();
+        tasks.spawn("list /api/v1/events".into(), async move {
+            d.fetch_add(1, Ordering::Relaxed);
+        });
+        tasks.spawn("etcd log of kube-system/etcd-a/etcd".into(), async { panic!("index out of range") });
+        tasks.spawn("kube-apiserver log of kube-system/kube-apiserver-a/kube-apiserver".into(), async {
+            std::panic::panic_any(format!("bad {}", 42))
+        });
+        let mut gaps = tasks.join_all().await;
+        gaps.sort();
+        assert_eq!(done.load(Ordering::Relaxed), 1, "the healthy collector ran");
+        let whys: Vec<&str> = gaps.iter().map(|g| g.why.as_str()).collect();
+        assert_eq!(
+            whys,
+            [
+                "collector etcd log of kube-system/etcd-a/etcd panicked: index out of range",
+                "collector kube-apiserver log of kube-system/kube-apiserver-a/kube-apiserver panicked: bad 42",
+            ]
+        );
+        assert_eq!(gaps[0].what, "etcd log of kube-system/etcd-a/etcd");
+        // A first-round collector (awaited on its own handle) is named the same way.
+        let joined: Result<(), _> = tokio::spawn(async { panic!("discovery broke") }).await;
+        let gap = lost_collector("etcd discovery", joined.unwrap_err());
+        assert_eq!(gap.why, "collector etcd discovery panicked: discovery broke");
+    }
+}

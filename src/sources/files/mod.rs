@@ -1,0 +1,305 @@
+//! Offline source: files and folders (plain logs, CRI files under `/var/log/pods`, `kubectl logs --timestamps`
+//! output, `kubectl get -o json` dumps, `kubectl cluster-info dump` folders, `.gz` files).
+//!
+//! Recognises inputs by content, not name; the path only names the subject (pod, container, member). Whatever
+//! cannot be read becomes a [`Gap`] or a counted malformed line, never a silent drop.
+//!
+//! Files by job: `walk` (the files under a path, opening one), `sniff` (what a file holds, from its content),
+//! `naming` (whose file it is, from its path), `pipeline` (reading a log line by line), `placer` (times without
+//! zone or year), `fold` (signals into bursts), `whole` (files read whole: dumps, pastes, `kubectl` output).
+
+mod fold;
+#[cfg(test)]
+mod format_tests;
+mod naming;
+mod pipeline;
+mod placer;
+mod sniff;
+mod walk;
+mod whole;
+
+use std::io::{self, BufReader};
+use std::path::PathBuf;
+
+use crate::evidence::{Evidence, Gap, InputSummary, Timestamp};
+use crate::parse;
+use crate::sources::bundle;
+
+use naming::path_hint;
+use pipeline::read_log_file;
+use placer::Placer;
+use sniff::{FileKind, first_line, sniff};
+use walk::{collect_files, open};
+use whole::{disk_paste_evidence, read_etcdctl, read_kube_file, read_kubectl_text, read_text, unreadable};
+
+/// How lines fold into bursts: the constants of the one burst folder, in the thresholds module.
+pub use crate::model::thresholds::bursts::{FOLD_GAP_SECS, MAX_BURST_SECS};
+
+/// Errors that stop the run (everything else becomes a gap).
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// A path given on the command line does not exist or cannot be listed.
+    #[error("cannot read {path}: {source}")]
+    Path {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// How to read offline inputs.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Zone assumed for timestamps that carry none (capnslog, klog, journald).
+    pub assume_tz: chrono_tz::Tz,
+    /// Used only when no input carries a year: the instant whose year is assumed.
+    pub fallback_now: Timestamp,
+}
+
+/// Whose log a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Etcd,
+    ApiServer,
+    Other,
+}
+
+/// Reads every file under `paths` into evidence. A path that is a bundle (`collect`'s folder or `.tar.gz`) is read
+/// with paths shown relative to the bundle, and its manifest adds the collection's gaps and window.
+pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, SourceError> {
+    read_paths_limited(paths, opts, &bundle::Limits::default())
+}
+
+/// [`read_paths`] with caps on what archives unpack to.
+pub fn read_paths_limited(
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    limits: &bundle::Limits,
+) -> Result<Evidence, SourceError> {
+    let mut evidence = Evidence::default();
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    // Unpacked archives live until everything was read.
+    let mut unpacked: Vec<(tempfile::TempDir, crate::cleanup::Guard)> = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|source| SourceError::Path { path: p.clone(), source })?;
+        let root = if meta.is_file() && bundle::is_tar_archive(p) {
+            let into = tempfile::tempdir().map_err(|source| SourceError::Path { path: p.clone(), source })?;
+            let guard = crate::cleanup::remove_on_signal(into.path());
+            let done = bundle::unpack(p, into.path(), limits);
+            let done = done.map_err(|source| SourceError::Path { path: p.clone(), source })?;
+            evidence.gaps.extend(done.gaps);
+            unpacked.push((into, guard));
+            Some(done.root)
+        } else if meta.is_dir() {
+            Some(p.clone())
+        } else {
+            None
+        };
+        let manifest = match &root {
+            Some(r) => bundle::read_manifest(r).map_err(|source| SourceError::Path { path: p.clone(), source })?,
+            None => None,
+        };
+        let mut found = Vec::new();
+        match (&root, &manifest) {
+            (Some(r), Some(m)) => {
+                collect_files(r, &mut found)?;
+                found.retain(|f| f != &r.join(bundle::MANIFEST));
+                evidence.gaps.extend(m.gaps.iter().cloned());
+                evidence.gaps.extend(bundle::verify(r, m));
+                evidence.collections.push(m.collection.clone());
+                for f in found {
+                    let shown = f.strip_prefix(r).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+                    files.push((f, shown));
+                }
+            }
+            (Some(r), None) if meta.is_file() => {
+                // An archive without a manifest: read what it holds, named inside the archive.
+                collect_files(r, &mut found)?;
+                for f in found {
+                    let inner = f.strip_prefix(r).unwrap_or(&f).to_string_lossy().into_owned();
+                    files.push((f, format!("{}:{inner}", p.display())));
+                }
+            }
+            _ => {
+                collect_files(p, &mut found)?;
+                files.extend(found.into_iter().map(|f| {
+                    let shown = f.display().to_string();
+                    (f, shown)
+                }));
+            }
+        }
+    }
+    // Sniff everything first so that dated inputs are read before undated ones can be placed against them.
+    let mut sniffed: Vec<(PathBuf, String, FileKind)> = Vec::new();
+    for (path, shown) in files {
+        match sniff(&path) {
+            Ok(kind) => sniffed.push((path, shown, kind)),
+            Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+        }
+    }
+    sniffed.sort_by_key(|(_, shown, k)| {
+        let rank = match k {
+            FileKind::KubeJson => 0,
+            FileKind::Log { exact_times: true, .. } => 1,
+            FileKind::Log { exact_times: false, .. } => 2,
+            FileKind::KubectlText | FileKind::Etcdctl(_) => 0,
+            FileKind::Metrics
+            | FileKind::ObjectCounts
+            | FileKind::MetricCapture
+            | FileKind::ProbeReport
+            | FileKind::DiskPaste
+            | FileKind::Iostat
+            | FileKind::Documentation
+            | FileKind::Unrecognised => 3,
+        };
+        (rank, shown.clone())
+    });
+    let mut placer = Placer { latest_exact: None, opts: opts.clone() };
+    for (path, shown, kind) in sniffed {
+        match kind {
+            FileKind::KubeJson => read_kube_file(&path, &shown, &mut evidence, &mut placer),
+            FileKind::Log { role, shape, .. } => {
+                let hint = path_hint(&path);
+                let read = read_log_file(&path, &shown, role, shape, &hint, &mut placer, &mut evidence);
+                if let Err(e) = read {
+                    evidence.gaps.push(unreadable(&shown, &e));
+                }
+            }
+            FileKind::DiskPaste => match read_text(&path, &shown, &mut evidence) {
+                Ok(text) => {
+                    let paste = parse::diskpaste::parse(&text);
+                    let format = disk_paste_evidence(&paste, &shown, &mut evidence);
+                    let mut input = InputSummary::without_lines(shown, format, paste.malformed.len() as u64);
+                    input.lines = text.lines().count() as u64;
+                    input.matched = paste.readings.len() as u64 + u64::from(paste.fio.is_some());
+                    input.malformed_lines = paste.malformed.iter().take(20).copied().collect();
+                    evidence.inputs.push(input);
+                }
+                Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+            },
+            FileKind::Metrics => match read_text(&path, &shown, &mut evidence) {
+                Ok(text) => {
+                    let paste = parse::diskpaste::parse(&text);
+                    let dump = disk_paste_evidence(&paste, &shown, &mut evidence);
+                    let (summary, errors) = super::metrics::apiserver_summary(&text);
+                    let format = summary
+                        .or((!paste.readings.is_empty()).then_some(dump))
+                        .unwrap_or_else(|| "Prometheus metrics (text exposition)".to_string());
+                    let mut input = InputSummary::without_lines(shown, format, errors.len() as u64);
+                    input.lines = text.lines().count() as u64;
+                    input.malformed_lines = errors.iter().take(20).map(|e| e.line).collect();
+                    evidence.inputs.push(input);
+                }
+                Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+            },
+            FileKind::MetricCapture => {
+                let read = open(&path).and_then(|r| {
+                    serde_json::from_reader::<_, super::metrics::Capture>(BufReader::new(r)).map_err(io::Error::other)
+                });
+                match read {
+                    Ok(capture) => evidence.extend(super::metrics::capture_evidence(&capture, Some(&shown))),
+                    Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+                }
+            }
+            FileKind::ProbeReport => {
+                let read = open(&path).and_then(|r| {
+                    serde_json::from_reader::<_, super::probe::ProbeReport>(BufReader::new(r)).map_err(io::Error::other)
+                });
+                match read {
+                    Ok(p) => {
+                        let format = format!(
+                            "etcd disk probe of {}{} at {}: fdatasync p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} IOPS: {}",
+                            p.dir,
+                            p.host.as_deref().map(|h| format!(" on {h}")).unwrap_or_default(),
+                            p.started_at.format("%Y-%m-%d %H:%M:%SZ"),
+                            p.fdatasync_ms.p50,
+                            p.fdatasync_ms.p99,
+                            p.fdatasync_ms.max,
+                            p.iops,
+                            p.assessment
+                        );
+                        // A memory-backed folder's figures are memory's, not a disk's: listed, not weighed.
+                        let weighed = !p.memory_backed;
+                        evidence.disk_probes.extend(weighed.then(|| crate::evidence::DiskProbe {
+                            host: p.host.clone(),
+                            dir: p.dir.clone(),
+                            at: Some(p.started_at),
+                            fdatasync_p50_ms: Some(p.fdatasync_ms.p50),
+                            fdatasync_p99_ms: Some(p.fdatasync_ms.p99),
+                            fdatasync_max_ms: Some(p.fdatasync_ms.max),
+                            iops: Some(p.iops),
+                            origin: crate::evidence::Origin::new(shown.as_str(), None),
+                        }));
+                        let mut input = InputSummary::without_lines(shown, format, 0);
+                        input.lines = p.writes;
+                        input.matched = 1;
+                        evidence.inputs.push(input);
+                    }
+                    Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+                }
+            }
+            FileKind::KubectlText => read_kubectl_text(&path, &shown, &mut evidence, &mut placer),
+            FileKind::Etcdctl(kind) => read_etcdctl(kind, &path, &shown, &mut evidence),
+            FileKind::Iostat => match read_text(&path, &shown, &mut evidence) {
+                Ok(text) => {
+                    let format = match parse::diskpaste::iostat_write_await(&text) {
+                        Some((device, ms)) => format!(
+                            "iostat -x device table: highest w_await {ms:.1} ms on {device} (a device mean over the \
+                             interval, not etcd's fsync latency; not weighed)"
+                        ),
+                        None => "iostat -x device table (no w_await column; not weighed)".to_string(),
+                    };
+                    let mut input = InputSummary::without_lines(shown, format, 0);
+                    input.lines = text.lines().count() as u64;
+                    evidence.inputs.push(input);
+                }
+                Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+            },
+            FileKind::ObjectCounts => match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let counts = parse::etcdctl::object_counts(&text).unwrap_or_default();
+                    let total: u64 = counts.iter().map(|c| c.1).sum();
+                    let top: Vec<String> = counts.iter().take(5).map(|(w, n)| format!("{w} {n}")).collect();
+                    let mut input = InputSummary::without_lines(
+                        shown,
+                        format!("etcd key counts per resource: {total} keys; largest {}", top.join(", ")),
+                        0,
+                    );
+                    input.lines = counts.len() as u64;
+                    evidence.inputs.push(input);
+                }
+                Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+            },
+            FileKind::Documentation => {
+                evidence.inputs.push(InputSummary::without_lines(shown, "documentation (not evidence)", 0))
+            }
+            FileKind::Unrecognised => {
+                let first = first_line(&path).unwrap_or_default();
+                evidence.gaps.push(Gap {
+                    what: format!("file {shown}"),
+                    why: format!(
+                        "not a recognised etcd, klog, journald or container log, Kubernetes JSON or kubectl output; \
+                         its first line: \"{first}\""
+                    ),
+                    impact: "its content is not part of the analysis".into(),
+                    remedy: String::new(),
+                });
+                evidence.inputs.push(InputSummary::without_lines(shown, "unrecognised", 0));
+            }
+        }
+    }
+    drop(unpacked);
+    Ok(evidence)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_path_is_an_error_naming_it() {
+        let opts = ReadOptions { assume_tz: chrono_tz::UTC, fallback_now: Timestamp::default() };
+        let err = read_paths(&[PathBuf::from("/nonexistent/etcd.log")], &opts).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/etcd.log"), "{err}");
+    }
+}

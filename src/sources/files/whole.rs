@@ -1,0 +1,274 @@
+//! Files read whole (not line by line): metric dumps, disk pastes, `kubectl get -o json` dumps, `etcdctl -w json`
+//! output and `kubectl` text.
+
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+
+use crate::evidence::{Evidence, Gap, InputSummary};
+use crate::parse;
+use crate::sources::kube_objects;
+
+use super::placer::Placer;
+use super::walk::open;
+
+/// Metric dumps, disk pastes and iostat tables are read whole into memory, up to this many bytes: a real one is
+/// kilobytes to a few MiB; anything past the cap is reported as a gap, not read.
+const MAX_TEXT_BYTES: u64 = 64 << 20;
+
+/// A (possibly gzipped) text file, at most `limit` bytes of it; true when it was cut there.
+pub(super) fn read_text_limited(path: &Path, limit: u64) -> io::Result<(String, bool)> {
+    let mut bytes = Vec::new();
+    open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    let cut = bytes.len() as u64 > limit;
+    bytes.truncate(limit as usize);
+    Ok((String::from_utf8_lossy(&bytes).into_owned(), cut))
+}
+
+/// [`read_text_limited`] at [`MAX_TEXT_BYTES`], recording a gap when the file was cut.
+pub(super) fn read_text(path: &Path, shown: &str, evidence: &mut Evidence) -> io::Result<String> {
+    let (text, cut) = read_text_limited(path, MAX_TEXT_BYTES)?;
+    if cut {
+        evidence.gaps.push(Gap {
+            what: format!("file {shown} past its first {} MiB", MAX_TEXT_BYTES >> 20),
+            why: "larger than a metrics dump or disk paste is".into(),
+            impact: "figures past the cut are not part of the analysis".into(),
+            remedy: "give the relevant part of the file".into(),
+        });
+    }
+    Ok(text)
+}
+
+/// Puts a paste's readings and fio result into the evidence; returns the input's format description.
+pub(super) fn disk_paste_evidence(paste: &parse::diskpaste::DiskPaste, shown: &str, evidence: &mut Evidence) -> String {
+    use crate::evidence::{DiskProbe, DiskReading, Origin};
+    for r in &paste.readings {
+        evidence.disk_readings.push(DiskReading {
+            member: r.member.clone(),
+            metric: r.metric.name().to_string(),
+            quantile: r.quantile,
+            value_ms: r.value_ms,
+            bucket_ms: r.bucket_ms,
+            total_ops: r.total_ops,
+            slow_ops: r.slow_ops,
+            origin: Origin::new(shown, Some(r.line)),
+        });
+    }
+    if let Some(f) = &paste.fio {
+        evidence.disk_probes.push(DiskProbe {
+            host: None,
+            dir: f.directory.clone().unwrap_or_else(|| "(fio's directory)".into()),
+            at: None,
+            fdatasync_p50_ms: f.sync_p50_ms,
+            fdatasync_p99_ms: f.sync_p99_ms,
+            fdatasync_max_ms: f.sync_max_ms,
+            iops: f.iops,
+            origin: Origin::new(shown, Some(f.line)),
+        });
+    }
+    let mut parts: Vec<String> = paste
+        .readings
+        .iter()
+        .map(|r| {
+            let mut part = format!("{} p{:.0} {:.1} ms", r.metric.name(), r.quantile * 100.0, r.value_ms);
+            if let Some((lo, hi)) = r.bucket_ms {
+                part.push_str(&format!(" ({lo}..{hi} ms bucket"));
+                if let Some(n) = r.total_ops {
+                    part.push_str(&format!(", {n} observations since the process started"));
+                }
+                if let Some(slow) = r.slow_ops {
+                    part.push_str(&format!(", {slow} at 512 ms or more"));
+                }
+                part.push(')');
+            }
+            if let Some(m) = &r.member {
+                part.push_str(&format!(" on {m}"));
+            }
+            part
+        })
+        .collect();
+    if let Some(f) = &paste.fio {
+        parts.push(match (f.sync_p99_ms, f.iops) {
+            (Some(p99), _) => format!("fio fdatasync p99 {p99:.2} ms"),
+            (None, Some(iops)) => {
+                format!(
+                    "fio {iops:.0} IOPS (this fio prints no fdatasync percentiles; its write clat excludes the sync)"
+                )
+            }
+            (None, None) => "fio output without figures".to_string(),
+        });
+    }
+    format!("etcd disk figures pasted as text (no time): {}", parts.join("; "))
+}
+
+pub(super) fn unreadable(shown: &str, e: &io::Error) -> Gap {
+    Gap {
+        what: format!("file {shown}"),
+        why: format!("could not be read: {e}"),
+        impact: "its content is not part of the analysis".into(),
+        remedy: String::new(),
+    }
+}
+
+pub(super) fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, placer: &mut Placer) {
+    let reader = match open(path) {
+        Ok(r) => BufReader::with_capacity(256 * 1024, r),
+        Err(e) => {
+            evidence.gaps.push(unreadable(shown, &e));
+            return;
+        }
+    };
+    match kube_objects::read_objects(reader, shown) {
+        Ok(objs) => {
+            for (index, why) in &objs.bad_items {
+                evidence.gaps.push(Gap {
+                    what: format!("{shown} item {index}"),
+                    why: why.clone(),
+                    impact: "this object is not part of the analysis".into(),
+                    remedy: String::new(),
+                });
+            }
+            let times = objs
+                .events
+                .iter()
+                .map(|e| e.last_at)
+                .chain(objs.containers.iter().filter_map(|c| c.last_termination.as_ref()?.finished_at));
+            for t in times {
+                placer.saw_exact(t);
+            }
+            let mut input = InputSummary::without_lines(shown, objs.describe(), objs.bad_items.len() as u64);
+            input.matched = objs.objects - objs.bad_items.len() as u64;
+            evidence.inputs.push(input);
+            evidence.containers.extend(objs.containers);
+            evidence.events.extend(objs.events);
+            evidence.nodes.extend(objs.nodes);
+        }
+        Err(e) => {
+            evidence.gaps.push(Gap {
+                what: format!("file {shown}"),
+                why: e.to_string(),
+                impact: "the Kubernetes objects in it are not part of the analysis".into(),
+                remedy: String::new(),
+            });
+            evidence.inputs.push(InputSummary::without_lines(shown, "Kubernetes JSON (invalid)", 1));
+        }
+    }
+}
+
+pub(super) fn read_etcdctl(kind: parse::etcdctl::EtcdctlKind, path: &Path, shown: &str, evidence: &mut Evidence) {
+    use parse::etcdctl::EtcdctlKind as K;
+    let mut bytes = Vec::new();
+    if let Err(e) = open(path).and_then(|mut r| r.read_to_end(&mut bytes)) {
+        evidence.gaps.push(unreadable(shown, &e));
+        return;
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let r = match parse::etcdctl::read(kind, &text, shown) {
+        Ok(r) => r,
+        Err(e) => {
+            evidence.gaps.push(Gap {
+                what: format!("file {shown}"),
+                why: format!("looks like etcdctl JSON output but could not be read: {e}"),
+                impact: "its content is not part of the analysis".into(),
+                remedy: String::new(),
+            });
+            evidence.inputs.push(InputSummary::without_lines(shown, "etcdctl JSON (invalid)", 1));
+            return;
+        }
+    };
+    let mb = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+    let format = match kind {
+        K::MemberList => {
+            let names: Vec<String> = r.members.iter().map(|m| format!("{} ({})", m.name, m.id)).collect();
+            format!("etcdctl member list: {}", names.join(", "))
+        }
+        K::EndpointStatus => {
+            let rows: Vec<String> = r
+                .status
+                .iter()
+                .map(|s| {
+                    let in_use = s.db_size_in_use_bytes.map(|u| format!(", {} in use", mb(u))).unwrap_or_default();
+                    let quota = s.db_size_quota_bytes.map(|q| format!(" of {} quota", mb(q))).unwrap_or_default();
+                    let errors =
+                        if s.errors.is_empty() { String::new() } else { format!(", errors: {}", s.errors.join("; ")) };
+                    format!(
+                        "{} v{}{}: db {}{in_use}{quota}, term {}{errors}",
+                        s.member_id,
+                        s.version,
+                        if s.is_leader() { " (leader)" } else { "" },
+                        mb(s.db_size_bytes),
+                        s.raft_term
+                    )
+                })
+                .collect();
+            format!("etcdctl endpoint status: {}", rows.join("; "))
+        }
+        K::EndpointHealth => {
+            let rows: Vec<String> = r
+                .health
+                .iter()
+                .map(|h| {
+                    let state = if h.healthy { "healthy" } else { "unhealthy" };
+                    let took = h.took_ms.map(|t| format!(" in {t:.1} ms")).unwrap_or_default();
+                    let error = h.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
+                    format!("{} {state}{took}{error}", h.endpoint)
+                })
+                .collect();
+            format!("etcdctl endpoint health: {}", rows.join("; "))
+        }
+        K::AlarmList => {
+            if r.alarms.is_empty() {
+                "etcdctl alarm list: no alarms".to_string()
+            } else {
+                let rows: Vec<String> = r.alarms.iter().map(|a| format!("{} on {}", a.alarm, a.member_id)).collect();
+                format!("etcdctl alarm list: {}", rows.join(", "))
+            }
+        }
+    };
+    let mut input = InputSummary::without_lines(shown, format, 0);
+    input.lines = text.lines().count() as u64;
+    input.matched = (r.members.len() + r.status.len() + r.health.len() + r.alarms.len()) as u64;
+    evidence.inputs.push(input);
+    evidence.member_ids.extend(r.members);
+    evidence.etcd_status.extend(r.status);
+    evidence.etcd_health.extend(r.health);
+    evidence.etcd_alarms.extend(r.alarms);
+}
+
+pub(super) fn read_kubectl_text(path: &Path, shown: &str, evidence: &mut Evidence, placer: &mut Placer) {
+    let mut bytes = Vec::new();
+    if let Err(e) = open(path).and_then(|mut r| r.read_to_end(&mut bytes)) {
+        evidence.gaps.push(unreadable(shown, &e));
+        return;
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let parsed = parse::kubectl::parse(&text);
+    let (records, notes) = kube_objects::kubectl_text_records(&parsed, shown);
+    for t in records.iter().filter_map(|c| c.last_termination.as_ref()?.finished_at) {
+        placer.saw_exact(t);
+    }
+    let kinds: Vec<&str> = parsed
+        .kinds
+        .iter()
+        .map(|k| match k {
+            parse::kubectl::KubectlKind::DescribePod => "kubectl describe pod",
+            parse::kubectl::KubectlKind::GetPods => "kubectl get pods",
+            parse::kubectl::KubectlKind::GetEvents => "kubectl get events",
+            parse::kubectl::KubectlKind::ComponentStatuses => "kubectl get componentstatuses",
+        })
+        .collect();
+    let restarts: u32 = records.iter().map(|c| c.restart_count).sum();
+    let mut parts = vec![format!("{} container(s), {restarts} restart(s)", records.len())];
+    if !parsed.events.is_empty() {
+        parts.push(format!("{} event row(s)", parsed.events.len()));
+    }
+    if !parsed.unhealthy_components.is_empty() {
+        let names: Vec<String> = parsed.unhealthy_components.iter().map(|(n, m)| format!("{n}: {m}")).collect();
+        parts.push(format!("unhealthy: {}", names.join("; ")));
+    }
+    let mut input = InputSummary::without_lines(shown, format!("{} ({})", kinds.join(" + "), parts.join(", ")), 0);
+    input.lines = text.lines().count() as u64;
+    input.matched = (records.len() + parsed.events.len()) as u64;
+    evidence.inputs.push(input);
+    evidence.assumptions.extend(notes);
+    evidence.containers.extend(records);
+}
