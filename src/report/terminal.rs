@@ -288,6 +288,12 @@ impl Renderer<'_> {
                 self.wrapped(out, "    - ", 6, 6, storage_settle_words(*t), cyan(), None)?;
             }
         }
+        self.restart_evidence_hint(out)
+    }
+
+    /// When storage leads for want of restarts: the commands that would add the restart history.
+    fn restart_evidence_hint(&self, out: &mut dyn Write) -> io::Result<()> {
+        let s = &self.report.storage;
         if self.report.headline.kind == HeadlineKind::Storage && s.verdict >= StorageVerdict::Degraded {
             writeln!(out, "  {}", self.p("No restart in the evidence; if pods restarted, add their history", bold()))?;
             for c in RESTART_EVIDENCE_COMMANDS {
@@ -725,13 +731,7 @@ impl Renderer<'_> {
         {
             self.wrapped(out, "  to settle: ", 13, 13, storage_settle_words(*t), cyan(), None)?;
         }
-        if self.report.headline.kind == HeadlineKind::Storage && s.verdict >= StorageVerdict::Degraded {
-            writeln!(out, "  {}", self.p("No restart in the evidence; if pods restarted, add their history", bold()))?;
-            for c in RESTART_EVIDENCE_COMMANDS {
-                self.wrapped(out, "    $ ", 6, 6, c, cyan(), None)?;
-            }
-        }
-        Ok(())
+        self.restart_evidence_hint(out)
     }
 
     /// The strongest cited facts, each on one line (the claim cut to fit) with its citation beside or under it.
