@@ -589,18 +589,135 @@ pub struct NodeCondition {
     pub last_transition: Option<Timestamp>,
 }
 
-/// Something the tool could not read or collect: it lowers confidence and is always reported.
+/// Something the tool could not read or collect: it lowers confidence and is always reported. The words for
+/// it are in `report::words::gaps`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Gap {
     /// What is missing (`file logs/etcd-0.log line 17`, `events in namespace karmada-system`).
     pub what: String,
+    /// The kind of evidence that is missing.
+    pub missing: EvidenceKind,
     /// Why (`not valid JSON: expected value at column 1`, `403 Forbidden`).
     pub why: String,
     /// How it affects the analysis.
-    pub impact: String,
-    /// How to get the missing evidence (`grant get on pods/log`, `run analyze /var/log/pods on the node`).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub remedy: String,
+    pub effect: GapEffect,
+    /// How to get the missing evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<Remedy>,
+}
+
+/// The kinds of evidence a gap can leave out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// etcd member logs (all of them, some members', or one member's).
+    EtcdLogs,
+    /// etcd's disk histograms (Prometheus or `/metrics`).
+    EtcdMetrics,
+    /// kube-apiserver logs.
+    ApiServerLogs,
+    /// kube-apiserver `/metrics`.
+    ApiServerMetrics,
+    /// The logs of a restarted container (its previous run, or the end of a streamed log).
+    ContainerLogs,
+    /// The run before a container's last restart, which the kubelet no longer keeps.
+    PreviousLogs,
+    /// Pod status (restart counts, termination reasons).
+    PodStatus,
+    /// Kubernetes events.
+    Events,
+    /// Node objects (conditions).
+    Nodes,
+    /// Kubernetes objects of a list or file.
+    Objects,
+    /// Lines of a log file (malformed or undated).
+    LogLines,
+    /// A file's content (unreadable, unrecognised, cut).
+    FileContent,
+    /// Cluster facts for the bundle's manifest (version).
+    ClusterInfo,
+}
+
+/// What a gap does to the analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GapEffect {
+    /// None on the verdict (the same evidence came another way, or it only fills the manifest).
+    None,
+    /// Not collected at all (the collector could not fetch or store it).
+    NotCollected,
+    /// Read but not part of the analysis (unreadable, unrecognised or invalid).
+    Unread,
+    /// Kept up to a cut; what follows is not part of the analysis.
+    Truncated,
+    /// The lines are not counted (malformed or undated).
+    LinesUncounted,
+    /// The lines cannot be placed in time and are not counted.
+    Undated,
+    /// Pods in one place (namespace and selector) are not examined.
+    PlaceSkipped,
+    /// The evidence is not seen; the analysis goes on without it.
+    NotSeen,
+    /// The chain from etcd to a crash is incomplete for a container.
+    ChainIncomplete,
+    /// Storage latency can be neither confirmed nor ruled out.
+    BlocksStorageVerdict,
+    /// The verdict's confidence is lowered.
+    LowersConfidence,
+}
+
+impl GapEffect {
+    /// Whether the gap lowers the verdict's confidence.
+    pub fn lowers_confidence(self) -> bool {
+        self == GapEffect::LowersConfidence
+    }
+}
+
+/// How to get missing evidence: fixed advice, with the names and figures it needs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Remedy {
+    /// Grant the RBAC permission (`verb` on `resource`), as deploy/rbac.yaml does.
+    Grant { verb: String, resource: String },
+    /// The API server rejected the credentials (401): refresh them and re-run.
+    RefreshCredentials,
+    /// The API server does not serve it (404): nothing to grant.
+    NotServed,
+    /// The API server failed the request (5xx): re-run later or collect on the node.
+    ServerFailed { status: u16 },
+    /// The API server refused the request with another status; the grant may help.
+    Refused { status: u16, then: Box<Remedy> },
+    /// No usable answer in time: re-run with longer timeouts, or collect on the node.
+    NoAnswer,
+    /// Re-run; if it persists raise the timeouts.
+    Rerun,
+    /// Raise `--deadline` / `--request-timeout`, or narrow `--since`.
+    RaiseDeadline,
+    /// Raise `--max-container-logs`, or narrow the scope with `-n`.
+    RaiseMaxContainerLogs,
+    /// The kubelet may be unreachable: analyse `/var/log/pods` on the node.
+    AnalyzeOnNode,
+    /// No etcd pods: analyse its logs on an etcd node, or point the etcd selector at its pods.
+    FindEtcdLogs,
+    /// No kube-apiserver pods: point the selector at them, or analyse its log files.
+    FindApiServerLogs,
+    /// Give the relevant part of a file that was cut.
+    GiveRelevantPart,
+    /// Check that Prometheus scrapes etcd's metrics URL.
+    CheckPrometheusScrape,
+    /// Check the Prometheus flags (URL, token, CA).
+    CheckPrometheusFlags,
+    /// Check the etcd client certificate flags.
+    CheckEtcdCerts,
+    /// Check `--etcd-endpoints` and the client certificates.
+    CheckEtcdEndpoints,
+}
+
+impl Remedy {
+    /// Grant `verb` on `resource`.
+    pub fn grant(verb: &str, resource: &str) -> Remedy {
+        Remedy::Grant { verb: verb.to_string(), resource: resource.to_string() }
+    }
 }
 
 /// What one input file contributed (for the report's evidence inventory).

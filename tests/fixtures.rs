@@ -224,7 +224,12 @@ fn a_frozen_leader_is_not_slow_disk_despite_the_heartbeat_wording() {
         .iter()
         .find(|a| a["cause"] == "storage_latency")
         .expect("storage is listed as a rejected alternative");
-    assert!(storage_alt["why_not"].as_str().unwrap().contains("WAL"), "{storage_alt}");
+    // Rejected for want of a slow WAL fdatasync (or of a chain from the ones logged), not for a minority of restarts.
+    let why_not = storage_alt["why_not"]["kind"].as_str().unwrap();
+    assert!(
+        ["no_disk_evidence", "applies_without_wal_sync", "wal_syncs_without_chain"].contains(&why_not),
+        "{storage_alt}"
+    );
 }
 
 #[test]

@@ -74,7 +74,15 @@ fn gaps(report: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|g| format!("{} | {} | {} | {}", g["what"], g["why"], g["impact"], g["remedy"]))
+        .map(|g| {
+            // The gap as a reader sees it: its data and the report's words for its effect and remedy.
+            let gap: kubectl_etcd_triage::evidence::Gap = serde_json::from_value(g.clone()).expect("a gap");
+            let words = (
+                kubectl_etcd_triage::report::words::gaps::impact(&gap),
+                kubectl_etcd_triage::report::words::gaps::remedy(&gap),
+            );
+            format!("{} | {} | {} | {}", g["what"], g["why"], words.0, words.1)
+        })
         .collect()
 }
 

@@ -324,7 +324,7 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
 
 /// Gaps that follow from what the evidence lacks (not from read errors).
 fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHistory]) -> Vec<crate::evidence::Gap> {
-    use crate::evidence::Gap;
+    use crate::evidence::{EvidenceKind, Gap, GapEffect};
     let mut gaps = Vec::new();
     let etcd_logged: std::collections::BTreeSet<&str> = evidence
         .inputs
@@ -337,32 +337,36 @@ fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHi
     if etcd_logged.is_empty() {
         gaps.push(Gap {
             what: "etcd member logs".into(),
+            missing: EvidenceKind::EtcdLogs,
             why: "no etcd log was among the inputs".into(),
-            impact: "storage latency can be neither confirmed nor ruled out; restarts cannot be tied to etcd".into(),
-            remedy: String::new(),
+            effect: GapEffect::BlocksStorageVerdict,
+            remedy: None,
         });
     } else if etcd.member_count > etcd_logged.len() {
         gaps.push(Gap {
             what: format!("logs of {} of {} etcd members", etcd.member_count - etcd_logged.len(), etcd.member_count),
+            missing: EvidenceKind::EtcdLogs,
             why: "pods or member ids show more members than logs were given for".into(),
-            impact: "a slow leader among the missing members would go unseen; confidence is lowered".into(),
-            remedy: String::new(),
+            effect: GapEffect::LowersConfidence,
+            remedy: None,
         });
     }
     if evidence.containers.is_empty() && !containers.is_empty() {
         gaps.push(Gap {
             what: "pod status".into(),
+            missing: EvidenceKind::PodStatus,
             why: "no pod list was among the inputs".into(),
-            impact: "restart counts, exit codes and termination reasons (e.g. OOMKilled) are unknown; restarts are placed from logs only".into(),
-            remedy: String::new(),
+            effect: GapEffect::NotSeen,
+            remedy: None,
         });
     }
     if evidence.events.is_empty() && !containers.is_empty() {
         gaps.push(Gap {
             what: "Kubernetes events".into(),
+            missing: EvidenceKind::Events,
             why: "no event list was among the inputs".into(),
-            impact: "BackOff / Unhealthy / OOMKilling history is unknown".into(),
-            remedy: String::new(),
+            effect: GapEffect::NotSeen,
+            remedy: None,
         });
     }
     for c in containers {
@@ -372,9 +376,10 @@ fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHi
         if !has_logs && c.restart_count.unwrap_or(1) > 0 {
             gaps.push(Gap {
                 what: format!("previous logs of {}", c.label()),
+                missing: EvidenceKind::ContainerLogs,
                 why: "no log of this container was among the inputs".into(),
-                impact: "its own lease / timeout errors cannot be seen, so the chain to the crash is incomplete".into(),
-                remedy: String::new(),
+                effect: GapEffect::ChainIncomplete,
+                remedy: None,
             });
         }
     }

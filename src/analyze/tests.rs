@@ -266,7 +266,7 @@ fn without_etcd_logs_storage_is_neither_confirmed_nor_ruled_out() {
     let r = analyze_now(&e);
     assert_eq!(r.verdict.outcome, Outcome::Inconclusive);
     assert!(r.gaps.iter().any(|g| g.what == "etcd member logs"), "{:?}", r.gaps);
-    assert!(r.verdict.to_settle.iter().any(|s| s.contains("etcd logs")));
+    assert!(r.verdict.to_settle.contains(&crate::model::VerdictSettle::EtcdLogs), "{:?}", r.verdict.to_settle);
 }
 
 #[test]
@@ -487,7 +487,7 @@ fn a_long_defragmentation_explains_the_slow_applies_inside_it() {
     let a = only_restart(&r);
     assert_eq!((a.cause, a.confidence), (Cause::Defragmentation, Confidence::Medium), "{}", a.summary);
     assert_eq!(r.verdict.outcome, Outcome::OtherCause);
-    assert!(r.verdict.to_settle.iter().any(|s| s.contains("defrag")), "{:?}", r.verdict.to_settle);
+    assert!(r.verdict.to_settle.contains(&crate::model::VerdictSettle::DefragSchedule), "{:?}", r.verdict.to_settle);
 }
 
 #[test]

@@ -146,7 +146,7 @@ impl Confidence {
     }
 }
 
-/// The overall answer, printed first.
+/// The overall answer, printed first. Its words are in `report::words::verdict`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
     /// `storage_latency`, `other_cause`, `inconclusive` or `no_restarts`.
@@ -156,16 +156,16 @@ pub struct Verdict {
     pub cause: Option<Cause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confidence: Option<Confidence>,
-    /// One line (`CrashLoopBackOff is caused by etcd storage latency (high confidence)`).
-    pub headline: String,
-    /// One paragraph of reasoning.
-    pub reasoning: String,
+    /// The one-line answer (`CrashLoopBackOff is caused by etcd storage latency (high confidence)`).
+    pub headline: VerdictHeadline,
+    /// The reasoning, in the order it is told.
+    pub reasoning: Vec<VerdictReason>,
     /// The strongest evidence, cited.
     pub evidence: Vec<Citation>,
     /// Causes considered and why they fit less well.
     pub alternatives: Vec<Alternative>,
     /// What evidence would settle an open question (always present when inconclusive).
-    pub to_settle: Vec<String>,
+    pub to_settle: Vec<VerdictSettle>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -177,10 +177,151 @@ pub enum Outcome {
     NoRestarts,
 }
 
+/// The verdict's one-line answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum VerdictHeadline {
+    /// No container restarted in the evidence.
+    NoRestarts,
+    /// Containers restarted, but no restart could be placed in time.
+    NonePlaced { containers: usize },
+    /// No restart could be explained.
+    NothingExplained,
+    /// Explained restarts disagree.
+    Mixed,
+    /// Most restarts were put down to `cause`.
+    Cause { cause: Cause, confidence: Confidence },
+}
+
+/// One step of the verdict's reasoning.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum VerdictReason {
+    /// No pod status, events or container logs show a restart.
+    NoRestartSeen,
+    /// Pod status counts restarts that nothing in the window places in time.
+    RestartsUnplaced { restarts: u32 },
+    /// How many containers restarted, how many restarts were placed, and what they were put down to.
+    Tally { containers: usize, restarts: u32, placed: usize, by_cause: Vec<CauseTally> },
+    /// What etcd's own logs show.
+    EtcdHealth { etcd: EtcdHealth },
+    /// The chain from the cause to the crashes, as etcd's lines show it.
+    Chain { cause: Cause },
+    /// Restarts without a cause of their own are not counted against the verdict.
+    UnexplainedNotCounted { restarts: usize },
+    /// Gaps that lower confidence, by what is missing.
+    GapsLowerConfidence { missing: Vec<String> },
+}
+
+/// Restarts put down to one cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CauseTally {
+    pub cause: Cause,
+    pub restarts: usize,
+    /// Median confidence of those attributions.
+    pub confidence: Confidence,
+}
+
+/// What etcd's logs show, over all members.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum EtcdHealth {
+    /// No etcd member log was available.
+    NoLogs,
+    Logged {
+        members: usize,
+        /// Members that logged a slow WAL fdatasync, the slowest, and the guidance it is held against.
+        wal_members: usize,
+        wal_max_ms: f64,
+        wal_guidance_ms: f64,
+        /// The slowest apply (0 when none).
+        apply_max_ms: f64,
+        late_heartbeats: u64,
+        /// The most leader changes one member saw.
+        leader_changes: u64,
+    },
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Alternative {
     pub cause: Cause,
-    pub why_not: String,
+    pub why_not: WhyNot,
+}
+
+/// Why a cause fits the restarts less well than the verdict's.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum WhyNot {
+    /// It explains some placed restarts, not most.
+    ExplainsFew {
+        restarts: usize,
+        placed: usize,
+    },
+    /// Slow WAL syncs were logged but not on the leader or a quorum before the restarts, or without a chain.
+    WalSyncsWithoutChain {
+        syncs: u64,
+    },
+    /// Severe applies without a slow WAL sync.
+    AppliesWithoutWalSync {
+        apply_max_ms: f64,
+    },
+    /// No slow WAL sync and no severe apply latency.
+    NoDiskEvidence,
+    /// No late heartbeat over 1 s without a slow fdatasync on the same member.
+    NoStall,
+    NoPeerErrors,
+    /// Peer errors coincide with disk latency or a stalled member.
+    PeerErrorsExplained {
+        errors: u64,
+    },
+    NoOomKill,
+    NoConfigError,
+    NoProbeKills,
+    NoNospaceAlarm,
+    NoClockDrift,
+    NoCertificateErrors,
+    /// No defragmentation over the blocking threshold.
+    NoDefrag {
+        blocking_ms: f64,
+    },
+    /// Defragmentations were logged, but not over the restarts' slow operations.
+    DefragsApart {
+        defrags: u64,
+    },
+    NoExpensiveRequests,
+    /// Expensive requests were logged, but too few, too fast, or beside slow WAL syncs.
+    ExpensiveTooFew {
+        requests: u64,
+    },
+    NoEtcdFailure,
+}
+
+/// What would settle the restart verdict or strengthen it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum VerdictSettle {
+    /// etcd logs of every member for the incident window.
+    EtcdLogs,
+    /// Pod status with lastState taken during the incident.
+    PodStatus,
+    /// Previous logs of the restarting containers.
+    PreviousLogs,
+    /// Events for the pods.
+    Events,
+    /// A gap's missing evidence: `what` and `why` from the gap.
+    Gap { what: String, why: String },
+    /// etcd's disk histograms for the window.
+    DiskMetrics,
+    /// The etcd fio test on the etcd data disk.
+    DiskProbe,
+    /// CPU throttling and steal of the stalled member's node and container.
+    MemberCpu,
+    /// CFS throttling of the etcd containers.
+    EtcdThrottling,
+    /// The defragmentation histogram and schedule.
+    DefragSchedule,
+    /// The API server's audit log, to name the clients listing whole resources.
+    AuditLog,
 }
 
 /// A claim and the record it rests on.

@@ -956,37 +956,47 @@ pub(crate) fn sample_report() -> Report {
             outcome: Outcome::StorageLatency,
             cause: Some(Cause::StorageLatency),
             confidence: Some(Confidence::High),
-            headline: "CrashLoopBackOff is caused by etcd storage latency (high confidence)".into(),
-            reasoning: "The etcd leader etcd-cp1 logged 12 WAL fdatasyncs over 1s (up to 3.0s) between 14:05:12 \
-                        and 14:05:52. Its heartbeats went out late, etcd-cp2 started an election, the API server \
-                        relayed 'request timed out', and both crash-looping controllers exited within 50s, \
-                        kube-controller-manager after losing its lease. No OOM kill, NOSPACE alarm, clock drift \
-                        or certificate error was seen, and the one peer probe failure coincides with the stall."
-                .into(),
+            headline: crate::model::VerdictHeadline::Cause {
+                cause: Cause::StorageLatency,
+                confidence: Confidence::High,
+            },
+            reasoning: vec![
+                crate::model::VerdictReason::Tally {
+                    containers: 2,
+                    restarts: 9,
+                    placed: 6,
+                    by_cause: vec![crate::model::CauseTally {
+                        cause: Cause::StorageLatency,
+                        restarts: 6,
+                        confidence: Confidence::High,
+                    }],
+                },
+                crate::model::VerdictReason::EtcdHealth {
+                    etcd: crate::model::EtcdHealth::Logged {
+                        members: 3,
+                        wal_members: 1,
+                        wal_max_ms: 3000.0,
+                        wal_guidance_ms: 10.0,
+                        apply_max_ms: 2400.0,
+                        late_heartbeats: 4,
+                        leader_changes: 1,
+                    },
+                },
+                crate::model::VerdictReason::Chain { cause: Cause::StorageLatency },
+            ],
             evidence: vec![fsync_burst, heartbeat, election, kcm_lease, kcm_lost, karmada_timeout],
             alternatives: vec![
-                Alternative {
-                    cause: Cause::EtcdStall,
-                    why_not: "the late heartbeats coincide with slow fdatasync on the same member, so the disk \
-                              explains the stall"
-                        .into(),
-                },
+                Alternative { cause: Cause::EtcdStall, why_not: crate::model::WhyNot::NoStall },
                 Alternative {
                     cause: Cause::ProbeFailure,
-                    why_not: "3 liveness failures, all during the storage stall; last termination reason is Error, \
-                              not a probe kill"
-                        .into(),
+                    why_not: crate::model::WhyNot::ExplainsFew { restarts: 1, placed: 6 },
                 },
                 Alternative {
                     cause: Cause::NetworkPartition,
-                    why_not: "a single peer probe failure (etcd-cp3 -> etcd-cp1) during the stall, none before".into(),
+                    why_not: crate::model::WhyNot::PeerErrorsExplained { errors: 1 },
                 },
             ],
-            to_settle: vec![
-                "node disk latency on cp1 (node-exporter disk_io_time or iostat) to confirm the device, not the \
-                 filesystem, was slow"
-                    .into(),
-            ],
+            to_settle: vec![crate::model::VerdictSettle::DiskMetrics],
         },
         containers: vec![kcm_history, karmada_history],
         members,
@@ -1056,15 +1066,16 @@ pub(crate) fn sample_report() -> Report {
             Gap {
                 what: "events in namespace karmada-system before 14:07".into(),
                 why: "events expire after 1h (kube-apiserver --event-ttl)".into(),
-                impact: "earlier BackOff cycles of the karmada manager cannot be placed; its confidence is medium"
-                    .into(),
-                remedy: String::new(),
+                missing: crate::evidence::EvidenceKind::Events,
+                effect: crate::evidence::GapEffect::NotSeen,
+                remedy: None,
             },
             Gap {
                 what: "node metrics for cp1".into(),
                 why: "no Prometheus URL given".into(),
-                impact: "the disk itself is not measured, only etcd's reports of it".into(),
-                remedy: String::new(),
+                missing: crate::evidence::EvidenceKind::EtcdMetrics,
+                effect: crate::evidence::GapEffect::NotSeen,
+                remedy: Some(crate::evidence::Remedy::CheckPrometheusFlags),
             },
         ],
         inputs: vec![

@@ -254,9 +254,9 @@ fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
     let v = &report.verdict;
     writeln!(out, "<section id=\"verdict\" class=\"verdict {}\">", outcome_key(v.outcome))?;
     writeln!(out, "<h2>Verdict: {}</h2>", escape(&fmt_verdict_tag(v)))?;
-    writeln!(out, "<p class=\"headline\">{}</p>", escape(&v.headline))?;
+    writeln!(out, "<p class=\"headline\">{}</p>", escape(&crate::report::words::verdict::verdict_headline(v)))?;
     if !v.reasoning.is_empty() {
-        writeln!(out, "<p class=\"reasoning\">{}</p>", escape(&v.reasoning))?;
+        writeln!(out, "<p class=\"reasoning\">{}</p>", escape(&crate::report::words::verdict::reasoning(v)))?;
     }
     if !v.evidence.is_empty() {
         writeln!(out, "<h3>Evidence</h3>\n<ol class=\"evidence\">")?;
@@ -268,14 +268,19 @@ fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
     if !v.alternatives.is_empty() {
         writeln!(out, "<h3>Alternatives considered</h3>\n<ul class=\"plain\">")?;
         for a in &v.alternatives {
-            writeln!(out, "<li><b>{}</b>: {}</li>", escape(a.cause.describe()), escape(&a.why_not))?;
+            writeln!(
+                out,
+                "<li><b>{}</b>: {}</li>",
+                escape(a.cause.describe()),
+                escape(&crate::report::words::verdict::why_not(&a.why_not))
+            )?;
         }
         writeln!(out, "</ul>")?;
     }
     if !v.to_settle.is_empty() {
         writeln!(out, "<h3>To settle</h3>\n<ul class=\"plain\">")?;
         for s in &v.to_settle {
-            writeln!(out, "<li>{}</li>", escape(s))?;
+            writeln!(out, "<li>{}</li>", escape(&crate::report::words::verdict::settle(s)))?;
         }
         writeln!(out, "</ul>")?;
     }
@@ -1294,8 +1299,8 @@ fn gaps(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&g.what),
                 escape(&g.why),
-                escape(&g.impact),
-                escape(&g.remedy)
+                escape(crate::report::words::gaps::impact(g)),
+                escape(&crate::report::words::gaps::remedy(g))
             )?;
         }
         table_end(out)?;
@@ -1370,7 +1375,9 @@ mod tests {
     fn evidence_text_cannot_inject_markup() {
         let mut report = sample_report();
         report.members[0].member = "etcd\"><script>alert(1)</script>".into();
-        report.verdict.reasoning = "</p><img src=x onerror=alert(1)>".into();
+        report.verdict.reasoning.push(crate::model::VerdictReason::GapsLowerConfidence {
+            missing: vec!["</p><img src=x onerror=alert(1)>".into()],
+        });
         report.containers[0].container = "c'<b>".into();
         report.inputs[0].source = "logs/<odd>&name.log".into();
         let html = render_to_string(&report, &berlin());
@@ -1397,7 +1404,7 @@ mod tests {
         assert!(html.contains("data-cause=\"storage_latency\""));
         // Times are in the display zone: 13:00 UTC is 14:00 in Berlin.
         assert!(html.contains(">14:"), "Berlin tick labels expected");
-        assert!(html.contains(&*escape(&report.verdict.headline)));
+        assert!(html.contains(&*escape(&crate::report::words::verdict::verdict_headline(&report.verdict))));
     }
 
     #[test]

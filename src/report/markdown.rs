@@ -118,9 +118,9 @@ fn citation(c: &Citation, clock: &Clock) -> String {
 fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
     let v = &report.verdict;
     writeln!(out, "## Verdict: {}\n", text(&fmt_verdict_tag(v)))?;
-    writeln!(out, "**{}**\n", text(&v.headline))?;
+    writeln!(out, "**{}**\n", text(&crate::report::words::verdict::verdict_headline(v)))?;
     if !v.reasoning.is_empty() {
-        writeln!(out, "{}\n", text(&v.reasoning))?;
+        writeln!(out, "{}\n", text(&crate::report::words::verdict::reasoning(v)))?;
     }
     if !v.evidence.is_empty() {
         writeln!(out, "Evidence:\n")?;
@@ -132,14 +132,19 @@ fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
     if !v.alternatives.is_empty() {
         writeln!(out, "Alternatives considered:\n")?;
         for a in &v.alternatives {
-            writeln!(out, "- **{}**: {}", text(a.cause.describe()), text(&a.why_not))?;
+            writeln!(
+                out,
+                "- **{}**: {}",
+                text(a.cause.describe()),
+                text(&crate::report::words::verdict::why_not(&a.why_not))
+            )?;
         }
         writeln!(out)?;
     }
     if !v.to_settle.is_empty() {
         writeln!(out, "To settle:\n")?;
         for s in &v.to_settle {
-            writeln!(out, "- {}", text(s))?;
+            writeln!(out, "- {}", text(&crate::report::words::verdict::settle(s)))?;
         }
         writeln!(out)?;
     }
@@ -376,9 +381,15 @@ fn gaps(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "- No gaps: every source that was asked for could be read.")?;
     }
     for g in &report.gaps {
-        write!(out, "- **Gap:** {}: {}. Impact: {}", text(&g.what), text(&g.why), text(&g.impact))?;
-        if !g.remedy.is_empty() {
-            write!(out, ". To get it: {}", text(&g.remedy))?;
+        write!(
+            out,
+            "- **Gap:** {}: {}. Impact: {}",
+            text(&g.what),
+            text(&g.why),
+            text(crate::report::words::gaps::impact(g))
+        )?;
+        if g.remedy.is_some() {
+            write!(out, ". To get it: {}", text(&crate::report::words::gaps::remedy(g)))?;
         }
         writeln!(out)?;
     }

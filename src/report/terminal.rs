@@ -191,10 +191,10 @@ impl Renderer<'_> {
             Outcome::OtherCause => yellow().bold(),
             Outcome::Inconclusive | Outcome::NoRestarts => cyan().bold(),
         };
-        self.wrapped(out, "  ", 2, 2, &v.headline, style, None)?;
+        self.wrapped(out, "  ", 2, 2, &crate::report::words::verdict::verdict_headline(v), style, None)?;
         if !v.reasoning.is_empty() {
             writeln!(out)?;
-            self.wrapped(out, "  ", 2, 2, &v.reasoning, plain(), None)?;
+            self.wrapped(out, "  ", 2, 2, &crate::report::words::verdict::reasoning(v), plain(), None)?;
         }
         if !v.evidence.is_empty() {
             writeln!(out, "\n  {}", self.p("Evidence", bold()))?;
@@ -207,13 +207,21 @@ impl Renderer<'_> {
             for a in &v.alternatives {
                 let lead = format!("    - {}: ", self.p(a.cause.describe(), yellow()));
                 let lead_width = 8 + a.cause.describe().chars().count();
-                self.wrapped(out, &lead, lead_width, 6, &a.why_not, plain(), None)?;
+                self.wrapped(
+                    out,
+                    &lead,
+                    lead_width,
+                    6,
+                    &crate::report::words::verdict::why_not(&a.why_not),
+                    plain(),
+                    None,
+                )?;
             }
         }
         if !v.to_settle.is_empty() {
             writeln!(out, "  {}", self.p("To settle", bold()))?;
             for s in &v.to_settle {
-                self.wrapped(out, "    - ", 6, 6, s, cyan(), None)?;
+                self.wrapped(out, "    - ", 6, 6, &crate::report::words::verdict::settle(s), cyan(), None)?;
             }
         }
         Ok(())
@@ -574,10 +582,10 @@ impl Renderer<'_> {
             let lead = format!("  {}  ", self.p("gap       ", yellow().bold()));
             self.wrapped(out, &lead, BODY, BODY, &format!("{}: {}", g.what, g.why), plain(), None)?;
             let lead = format!("{}-> ", " ".repeat(BODY));
-            self.wrapped(out, &lead, BODY + 3, BODY + 3, &g.impact, dim(), None)?;
-            if !g.remedy.is_empty() {
+            self.wrapped(out, &lead, BODY + 3, BODY + 3, crate::report::words::gaps::impact(g), dim(), None)?;
+            if g.remedy.is_some() {
                 let lead = format!("{}to get it: ", " ".repeat(BODY));
-                self.wrapped(out, &lead, BODY + 11, BODY + 11, &g.remedy, dim(), None)?;
+                self.wrapped(out, &lead, BODY + 11, BODY + 11, &crate::report::words::gaps::remedy(g), dim(), None)?;
             }
         }
         for a in &r.assumptions {

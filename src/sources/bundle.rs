@@ -170,9 +170,10 @@ mod tests {
             },
             gaps: vec![Gap {
                 what: "events.k8s.io/v1 events".into(),
+                missing: crate::evidence::EvidenceKind::Events,
                 why: "403 Forbidden".into(),
-                impact: "none; core/v1 events were read".into(),
-                remedy: "grant list on events.k8s.io events".into(),
+                effect: crate::evidence::GapEffect::None,
+                remedy: Some(crate::evidence::Remedy::grant("list", "events.k8s.io events")),
             }],
             files: vec![FileEntry {
                 path: "objects/pods-0001.json".into(),

@@ -25,6 +25,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
 use crate::evidence::{Collection, Gap, Timestamp};
+use crate::evidence::{EvidenceKind as Ek, GapEffect as Fx, Remedy};
 use crate::sources::bundle::{self, FileEntry, Manifest};
 use crate::sources::redact::{Redactor, StreamState};
 
@@ -41,25 +42,19 @@ const APISERVER_PLACES: &[(&str, &str)] = &[
 ];
 /// The remedy of a gap whose request got 401 after `/version` succeeded: the credentials ran out during the run
 /// (a short-lived token, a rotated service-account token), so no permission is missing.
-const CREDENTIALS_REJECTED: &str = "the API server rejected the credentials (401): they may have expired during the \
-     run; refresh the token or kubeconfig (e.g. re-run your cloud's get-credentials command) and re-run";
+const CREDENTIALS_REJECTED: Remedy = Remedy::RefreshCredentials;
 
 /// The remedy for a failed request, by what went wrong: fresh credentials on a 401, `grant` (the permission to
 /// add) on a 403, and for answers that are not about permissions (no answer in time, a 5xx, a 404) what fits those.
-fn remedy_for(f: &Failure, grant: &str) -> String {
-    match f.status {
-        Some(401) => CREDENTIALS_REJECTED.to_string(),
-        Some(403) => grant.to_string(),
-        Some(404) => "the API server does not serve it (the resource or API group is absent on this cluster);                       nothing to grant"
-            .to_string(),
-        Some(code) if code >= 500 => format!(
-            "the API server failed the request ({code}), which is common while etcd itself is in trouble: re-run              later, or collect on the node with `kubectl etcd-triage analyze /var/log/pods`"
-        ),
-        Some(code) => format!("the API server refused the request ({code}); {grant}"),
-        None => "no usable answer in time: re-run, raise --request-timeout or --deadline, or collect on the node \
-                 with `kubectl etcd-triage analyze /var/log/pods`"
-            .to_string(),
-    }
+fn remedy_for(f: &Failure, grant: Remedy) -> Option<Remedy> {
+    Some(match f.status {
+        Some(401) => CREDENTIALS_REJECTED,
+        Some(403) => grant,
+        Some(404) => Remedy::NotServed,
+        Some(code) if code >= 500 => Remedy::ServerFailed { status: code },
+        Some(code) => Remedy::Refused { status: code, then: Box::new(grant) },
+        None => Remedy::NoAnswer,
+    })
 }
 
 /// Status bodies and error answers are read up to this much.
@@ -265,7 +260,7 @@ pub async fn collect(opts: &LiveOptions, dir: &Path) -> Result<Manifest, Collect
         Err(f) if f.status == Some(401) => return Err(CollectError::Unauthorized { server, why: f.message }),
         Err(f) if f.status.is_none() => return Err(unusable(server, f)),
         Err(f) => {
-            ctx.gap("cluster version (/version)", f.describe(), "none on the verdict; the manifest lacks it", "");
+            ctx.gap("cluster version (/version)", Ek::ClusterInfo, f.describe(), Fx::None, None);
             None
         }
     };
@@ -355,12 +350,13 @@ pub async fn collect(opts: &LiveOptions, dir: &Path) -> Result<Manifest, Collect
                 names.join(", "),
                 if skipped > 5 { ", ..." } else { "" }
             ),
+            Ek::ContainerLogs,
             format!(
                 "--max-container-logs {} reached (most restarted and crash-looping first)",
                 opts.max_container_logs
             ),
-            "their own lease / timeout errors are not seen; their restarts are attributed from status and events only",
-            "raise --max-container-logs, or narrow the scope with -n",
+            Fx::NotSeen,
+            Some(Remedy::RaiseMaxContainerLogs),
         );
     }
     for r in restarted.into_iter().take(opts.max_container_logs) {
@@ -494,8 +490,8 @@ impl ControlPlanePod {
 }
 
 impl Ctx {
-    fn gap(&self, what: &str, why: String, impact: &str, remedy: &str) {
-        let gap = Gap { what: what.to_string(), why, impact: impact.to_string(), remedy: remedy.to_string() };
+    fn gap(&self, what: &str, missing: Ek, why: String, effect: Fx, remedy: Option<Remedy>) {
+        let gap = Gap { what: what.to_string(), missing, why, effect, remedy };
         self.gaps.lock().unwrap_or_else(|e| e.into_inner()).push(gap);
     }
 
@@ -730,9 +726,10 @@ async fn list_pages_with(
                 // Earlier pages were kept; the rest is missing.
                 ctx.gap(
                     &format!("{what} after page {} ({path})", page - 1),
+                    Ek::Objects,
                     f.describe(),
-                    "the list is incomplete; objects on later pages are not part of the analysis",
-                    &remedy_for(&f, "re-run; if it persists raise --request-timeout or --deadline"),
+                    Fx::Truncated,
+                    remedy_for(&f, Remedy::Rerun),
                 );
                 return Ok(items);
             }
@@ -774,21 +771,12 @@ async fn list_pages_with(
 
 async fn list_pages(ctx: Arc<Ctx>, path: String, stem: String, what: &'static str) {
     if let Err(f) = list_pages_with(ctx.clone(), path.clone(), stem, what, None, true, |_| {}).await {
-        let (impact, remedy) = match what {
-            "nodes" => (
-                "node conditions (DiskPressure, Ready transitions) are not on the timeline",
-                "grant list on nodes (deploy/rbac.yaml)",
-            ),
-            "events.k8s.io events" => (
-                "none when core/v1 events were read (the same objects); otherwise BackOff / OOMKilling history is unknown",
-                "grant list on events.k8s.io events (deploy/rbac.yaml)",
-            ),
-            _ => (
-                "BackOff / Unhealthy / OOMKilling history is unknown; restart histories rest on pod status and logs; confidence is lowered",
-                "grant list on events (deploy/rbac.yaml)",
-            ),
+        let (missing, effect, remedy) = match what {
+            "nodes" => (Ek::Nodes, Fx::NotSeen, Remedy::grant("list", "nodes")),
+            "events.k8s.io events" => (Ek::Events, Fx::None, Remedy::grant("list", "events.k8s.io events")),
+            _ => (Ek::Events, Fx::LowersConfidence, Remedy::grant("list", "events")),
         };
-        ctx.gap(&format!("{what} ({path})"), f.describe(), impact, &remedy_for(&f, remedy));
+        ctx.gap(&format!("{what} ({path})"), missing, f.describe(), effect, remedy_for(&f, remedy));
     }
 }
 
@@ -807,9 +795,10 @@ async fn list_workload_pods(ctx: Arc<Ctx>) -> Vec<Restarted> {
     if let Err(f) = result {
         ctx.gap(
             &format!("pods ({path})"),
+            Ek::PodStatus,
             f.describe(),
-            "restart counts, exit codes and termination reasons (e.g. OOMKilled) are unknown; no restarted container can be examined; confidence is lowered",
-            &remedy_for(&f, "grant list on pods (deploy/rbac.yaml)"),
+            Fx::LowersConfidence,
+            remedy_for(&f, Remedy::grant("list", "pods")),
         );
     }
     restarted
@@ -886,17 +875,19 @@ async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>, String) {
     }
     if found.is_empty() {
         let tried: Vec<String> = places.iter().map(|(n, s)| format!("{s} in {n}")).collect();
-        let (what, impact, remedy, note) = match role {
+        let (what, missing, effect, remedy, note) = match role {
             Role::Etcd => (
                 "etcd member logs",
-                "no etcd logs: the verdict rests on API-server errors and the crashed containers' own errors; storage latency can be neither confirmed nor ruled out",
-                "on an etcd node run `kubectl etcd-triage analyze /var/log/pods` (kubeadm) or save `journalctl -u etcd` / `journalctl -u k3s` and analyze it; or point --etcd-namespace/--etcd-selector at the etcd pods",
+                Ek::EtcdLogs,
+                Fx::BlocksStorageVerdict,
+                Remedy::FindEtcdLogs,
                 "etcd: not visible as pods (k3s embedded etcd, a managed control plane or external etcd); evidence used instead: kube-apiserver logs and metrics, the crashed containers' own errors",
             ),
             _ => (
                 "kube-apiserver logs",
-                "the API server's view of etcd (timeouts, `etcdserver: request timed out`) is not seen",
-                "point --apiserver-namespace/--apiserver-selector at the kube-apiserver pods, or analyze its log files on a control-plane node",
+                Ek::ApiServerLogs,
+                Fx::NotSeen,
+                Remedy::FindApiServerLogs,
                 "kube-apiserver: not visible as pods (managed control plane?); evidence used instead: its /metrics when permitted",
             ),
         };
@@ -908,15 +899,16 @@ async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>, String) {
             format!("no pod found; tried {}; failures: {}", tried.join(", "), described.join("; "))
         };
         let rejected = failures.iter().any(|(_, f)| f.status == Some(401));
-        ctx.gap(what, why, impact, if rejected { CREDENTIALS_REJECTED } else { remedy });
+        ctx.gap(what, missing, why, effect, Some(if rejected { CREDENTIALS_REJECTED } else { remedy }));
         return (found, note.to_string());
     }
     for (place, f) in failures {
         ctx.gap(
             &format!("{} discovery", role.name()),
+            logs_kind(role),
             format!("{place}: {}", f.describe()),
-            "pods in that place are not examined",
-            &remedy_for(&f, "grant list on pods (deploy/rbac.yaml)"),
+            Fx::PlaceSkipped,
+            remedy_for(&f, Remedy::grant("list", "pods")),
         );
     }
     (found, notes.join("; "))
@@ -953,7 +945,7 @@ async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timestamp>, tail: 
     let path = format!("/api/v1/namespaces/{}/pods", t.namespace);
     let req = match Request::new(&path).logs(&t.pod, &params) {
         Ok(r) => r,
-        Err(e) => return ctx.gap(&what, e.to_string(), "not collected", ""),
+        Err(e) => return ctx.gap(&what, logs_kind(role), e.to_string(), Fx::NotCollected, None),
     };
     let request = req.uri().to_string();
     let rel = format!("logs/{}_{}_{}/{}/{}.log", t.namespace, t.pod, t.uid, t.container, t.run);
@@ -967,13 +959,13 @@ async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timestamp>, tail: 
             if waiting {
                 return;
             }
-            let (impact, remedy) = log_gap_text(role, &f, no_previous);
-            return ctx.gap(&what, f.describe(), impact, remedy);
+            let (missing, effect, remedy) = log_gap_text(role, &f, no_previous);
+            return ctx.gap(&what, missing, f.describe(), effect, remedy);
         }
     };
     let mut writer = match ctx.create(&rel) {
         Ok(w) => w,
-        Err(e) => return ctx.gap(&what, format!("cannot write {rel}: {e}"), "not collected", ""),
+        Err(e) => return ctx.gap(&what, logs_kind(role), format!("cannot write {rel}: {e}"), Fx::NotCollected, None),
     };
     let mut body = response.into_body();
     let mut state = StreamState::default();
@@ -1008,39 +1000,42 @@ async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timestamp>, tail: 
     if let Some(why) = &truncated {
         ctx.gap(
             &format!("the end of the {what}"),
+            logs_kind(role),
             why.clone(),
-            "the log is kept up to where it stopped; later lines are not part of the analysis",
-            "raise --deadline / --request-timeout, or narrow --since",
+            Fx::Truncated,
+            Some(Remedy::RaiseDeadline),
         );
     }
     if let Err(e) = ctx.finish(writer, &rel, &request, truncated.is_some()) {
-        ctx.gap(&what, format!("cannot write {rel}: {e}"), "not collected", "");
+        ctx.gap(&what, logs_kind(role), format!("cannot write {rel}: {e}"), Fx::NotCollected, None);
     }
 }
 
-fn log_gap_text(role: Role, f: &Failure, no_previous: bool) -> (&'static str, &'static str) {
+fn log_gap_text(role: Role, f: &Failure, no_previous: bool) -> (Ek, Fx, Option<Remedy>) {
     if no_previous {
-        return (
-            "the run before the last restart is not visible (the kubelet keeps one previous log); earlier restarts rest on events and status",
-            "",
-        );
+        return (Ek::PreviousLogs, Fx::NotSeen, None);
     }
     let remedy = match f.status {
-        Some(401) => CREDENTIALS_REJECTED,
-        Some(403) => "grant get on pods/log (deploy/rbac.yaml)",
-        None | Some(500..) => {
-            "the kubelet may be unreachable: on the node, run `kubectl etcd-triage analyze /var/log/pods`"
-        }
-        _ => "",
+        Some(401) => Some(CREDENTIALS_REJECTED),
+        Some(403) => Some(Remedy::grant("get", "pods/log")),
+        None | Some(500..) => Some(Remedy::AnalyzeOnNode),
+        _ => None,
     };
-    let impact = match role {
-        Role::Etcd => {
-            "no disk or consensus evidence from this etcd member: a slow leader could go unseen; confidence is lowered"
-        }
-        Role::ApiServer => "the API server's view of etcd (timeouts, etcdserver errors) is not seen",
-        Role::Workload => "its own lease / timeout errors cannot be seen, so the chain to the crash is incomplete",
+    let effect = match role {
+        Role::Etcd => Fx::LowersConfidence,
+        Role::ApiServer => Fx::NotSeen,
+        Role::Workload => Fx::ChainIncomplete,
     };
-    (impact, remedy)
+    (logs_kind(role), effect, remedy)
+}
+
+/// The logs a role's pods write.
+fn logs_kind(role: Role) -> Ek {
+    match role {
+        Role::Etcd => Ek::EtcdLogs,
+        Role::ApiServer => Ek::ApiServerLogs,
+        Role::Workload => Ek::ContainerLogs,
+    }
 }
 
 /// The API server's own `/metrics` (its etcd request latency histograms), when permitted.
@@ -1048,14 +1043,21 @@ async fn fetch_metrics(ctx: Arc<Ctx>) {
     match ctx.get_bytes("/metrics", None).await {
         Ok(body) => {
             if let Err(e) = ctx.write_file("metrics/kube-apiserver.prom", "/metrics", &body, false) {
-                ctx.gap("kube-apiserver /metrics", format!("cannot write it: {e}"), "not collected", "");
+                ctx.gap(
+                    "kube-apiserver /metrics",
+                    Ek::ApiServerMetrics,
+                    format!("cannot write it: {e}"),
+                    Fx::NotCollected,
+                    None,
+                );
             }
         }
         Err(f) => ctx.gap(
             "kube-apiserver /metrics",
+            Ek::ApiServerMetrics,
             f.describe(),
-            "the API server's etcd request latency histograms are not seen (logs still are)",
-            &remedy_for(&f, "grant get on the non-resource URL /metrics (deploy/rbac.yaml)"),
+            Fx::NotSeen,
+            remedy_for(&f, Remedy::grant("get", "the non-resource URL /metrics")),
         ),
     }
 }
@@ -1093,10 +1095,10 @@ async fn fetch_captures(ctx: Arc<Ctx>) {
         match serde_json::to_vec(&c) {
             Ok(bytes) => {
                 if let Err(e) = ctx.write_file(&rel, &request, &bytes, false) {
-                    ctx.gap(&rel, format!("cannot write it: {e}"), "these metrics are not part of the analysis", "");
+                    ctx.gap(&rel, Ek::EtcdMetrics, format!("cannot write it: {e}"), Fx::NotCollected, None);
                 }
             }
-            Err(e) => ctx.gap(&rel, e.to_string(), "these metrics are not part of the analysis", ""),
+            Err(e) => ctx.gap(&rel, Ek::EtcdMetrics, e.to_string(), Fx::NotCollected, None),
         }
     }
 }
@@ -1108,17 +1110,17 @@ mod tests {
     #[test]
     fn a_401_asks_for_fresh_credentials_and_other_failures_keep_their_remedy() {
         let failure = |status| Failure { status, message: "x".into(), transport: None };
-        let grant = "grant list on nodes (deploy/rbac.yaml)";
-        assert_eq!(remedy_for(&failure(Some(401)), grant), CREDENTIALS_REJECTED);
-        assert_eq!(remedy_for(&failure(Some(403)), grant), grant);
+        let grant = Remedy::grant("list", "nodes");
+        assert_eq!(remedy_for(&failure(Some(401)), grant.clone()), Some(CREDENTIALS_REJECTED));
+        assert_eq!(remedy_for(&failure(Some(403)), grant.clone()), Some(grant.clone()));
         // Not about permissions: no grant is suggested for a timeout, a 5xx or a 404.
         for status in [None, Some(500), Some(503), Some(404)] {
-            let remedy = remedy_for(&failure(status), grant);
-            assert!(!remedy.contains("grant list"), "{status:?}: {remedy}");
+            let remedy = remedy_for(&failure(status), grant.clone());
+            assert!(!matches!(remedy, Some(Remedy::Grant { .. })), "{status:?}: {remedy:?}");
         }
-        assert!(remedy_for(&failure(None), grant).contains("--request-timeout"));
-        assert!(remedy_for(&failure(Some(503)), grant).contains("/var/log/pods"));
-        let (_, log_remedy) = log_gap_text(Role::Etcd, &failure(Some(401)), false);
-        assert_eq!(log_remedy, CREDENTIALS_REJECTED);
+        assert_eq!(remedy_for(&failure(None), grant.clone()), Some(Remedy::NoAnswer));
+        assert_eq!(remedy_for(&failure(Some(503)), grant), Some(Remedy::ServerFailed { status: 503 }));
+        let (_, _, log_remedy) = log_gap_text(Role::Etcd, &failure(Some(401)), false);
+        assert_eq!(log_remedy, Some(CREDENTIALS_REJECTED));
     }
 }

@@ -13,6 +13,7 @@ use chrono::{Datelike, NaiveDateTime, TimeZone};
 use crate::evidence::{
     Evidence, Gap, InputSummary, LatencyDigest, LogSpan, MemberId, Origin, Signal, SignalKind, Subject, Timestamp,
 };
+use crate::evidence::{EvidenceKind, GapEffect, Remedy};
 use crate::parse::{self, LineTime, Wrapper};
 use crate::sources::scan::Scanner;
 use crate::sources::{bundle, kube_objects};
@@ -319,8 +320,9 @@ pub fn read_paths(paths: &[PathBuf], opts: &ReadOptions) -> Result<Evidence, Sou
                         "not a recognised etcd, klog, journald or container log, Kubernetes JSON or kubectl output; \
                          its first line: \"{first}\""
                     ),
-                    impact: "its content is not part of the analysis".into(),
-                    remedy: String::new(),
+                    missing: EvidenceKind::FileContent,
+                    effect: GapEffect::Unread,
+                    remedy: None,
                 });
                 evidence.inputs.push(InputSummary::without_lines(shown, "unrecognised", 0));
             }
@@ -350,8 +352,9 @@ fn read_text(path: &Path, shown: &str, evidence: &mut Evidence) -> io::Result<St
         evidence.gaps.push(Gap {
             what: format!("file {shown} past its first {} MiB", MAX_TEXT_BYTES >> 20),
             why: "larger than a metrics dump or disk paste is".into(),
-            impact: "figures past the cut are not part of the analysis".into(),
-            remedy: "give the relevant part of the file".into(),
+            missing: EvidenceKind::FileContent,
+            effect: GapEffect::Truncated,
+            remedy: Some(Remedy::GiveRelevantPart),
         });
     }
     Ok(text)
@@ -423,8 +426,9 @@ fn unreadable(shown: &str, e: &io::Error) -> Gap {
     Gap {
         what: format!("file {shown}"),
         why: format!("could not be read: {e}"),
-        impact: "its content is not part of the analysis".into(),
-        remedy: String::new(),
+        missing: EvidenceKind::FileContent,
+        effect: GapEffect::Unread,
+        remedy: None,
     }
 }
 
@@ -817,8 +821,9 @@ fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, placer: &mu
                 evidence.gaps.push(Gap {
                     what: format!("{shown} item {index}"),
                     why: why.clone(),
-                    impact: "this object is not part of the analysis".into(),
-                    remedy: String::new(),
+                    missing: EvidenceKind::Objects,
+                    effect: GapEffect::Unread,
+                    remedy: None,
                 });
             }
             let times = objs
@@ -840,8 +845,9 @@ fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, placer: &mu
             evidence.gaps.push(Gap {
                 what: format!("file {shown}"),
                 why: e.to_string(),
-                impact: "the Kubernetes objects in it are not part of the analysis".into(),
-                remedy: String::new(),
+                missing: EvidenceKind::Objects,
+                effect: GapEffect::Unread,
+                remedy: None,
             });
             evidence.inputs.push(InputSummary::without_lines(shown, "Kubernetes JSON (invalid)", 1));
         }
@@ -862,8 +868,9 @@ fn read_etcdctl(kind: parse::etcdctl::EtcdctlKind, path: &Path, shown: &str, evi
             evidence.gaps.push(Gap {
                 what: format!("file {shown}"),
                 why: format!("looks like etcdctl JSON output but could not be read: {e}"),
-                impact: "its content is not part of the analysis".into(),
-                remedy: String::new(),
+                missing: EvidenceKind::FileContent,
+                effect: GapEffect::Unread,
+                remedy: None,
             });
             evidence.inputs.push(InputSummary::without_lines(shown, "etcdctl JSON (invalid)", 1));
             return;
@@ -1590,16 +1597,18 @@ fn read_log_file(
                 listed.join(", "),
                 if summary.malformed as usize > listed.len() { ", ..." } else { "" }
             ),
-            impact: "signals on those lines are not counted".into(),
-            remedy: String::new(),
+            missing: EvidenceKind::LogLines,
+            effect: GapEffect::LinesUncounted,
+            remedy: None,
         });
     }
     if undated > 0 {
         evidence.gaps.push(Gap {
             what: format!("{undated} line(s) in {shown} without a usable timestamp"),
             why: "no timestamp on the line or its wrapper".into(),
-            impact: "they cannot be placed on the timeline and are not counted".into(),
-            remedy: String::new(),
+            missing: EvidenceKind::LogLines,
+            effect: GapEffect::Undated,
+            remedy: None,
         });
     }
     if note.used_zone || note.used_year.is_some() {
