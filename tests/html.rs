@@ -150,7 +150,9 @@ fn shared_slow_page_is_self_contained_with_the_whole_chart() {
     }
     // Header: version, window basis, tables.
     assert!(page.contains(report.tool_version));
-    assert!(page.contains(&*html::escape(&report.window.basis)));
+    assert!(
+        page.contains(&*html::escape(&kubectl_etcd_triage::report::words::verdict::window_basis(&report.window.basis)))
+    );
     for id in ["verdict", "containers", "members", "timeline-table", "gaps", "inputs"] {
         assert!(page.contains(&format!("<section id=\"{id}\"")), "section {id} missing");
     }

@@ -15,7 +15,7 @@ use chrono::Duration;
 
 use crate::evidence::{EventRecord, Evidence, Signal, Subject, Timestamp};
 use crate::model::thresholds::Thresholds;
-use crate::model::{ContainerHistory, EventSummary, Report, RestartRecord, SCHEMA_VERSION, Window};
+use crate::model::{ContainerHistory, EventSummary, Report, RestartRecord, SCHEMA_VERSION, Window, WindowBasis};
 use members::EtcdView;
 
 /// Where `--since` counts back from.
@@ -56,12 +56,12 @@ fn resolve_window(
     spec: &WindowSpec,
     evidence: &Evidence,
     now: Timestamp,
-) -> (Option<Timestamp>, Option<Timestamp>, String) {
+) -> (Option<Timestamp>, Option<Timestamp>, WindowBasis) {
     let span = evidence.span();
     match (spec.from, spec.to, spec.since) {
         (None, None, None) => match span {
-            Some((a, b)) => (Some(a), Some(b), "the evidence's own time span".into()),
-            None => (None, None, "the evidence's own time span (no dated evidence)".into()),
+            Some((a, b)) => (Some(a), Some(b), WindowBasis::EvidenceSpan { dated: true }),
+            None => (None, None, WindowBasis::EvidenceSpan { dated: false }),
         },
         (from, to, Some(since)) if from.is_none() => {
             let anchor = match (to, spec.since_anchor) {
@@ -69,29 +69,17 @@ fn resolve_window(
                 (None, SinceAnchor::Now) => Some(now),
                 (None, SinceAnchor::LatestEvidence) => span.map(|(_, b)| b),
             };
+            let since_secs = since.num_seconds();
             let basis = match (to, spec.since_anchor) {
-                (Some(_), _) => format!("--since {} before --to", fmt_duration(since)),
-                (None, SinceAnchor::Now) => format!("--since {} before now", fmt_duration(since)),
-                (None, SinceAnchor::LatestEvidence) => {
-                    format!("--since {} before the latest evidence", fmt_duration(since))
-                }
+                (Some(_), _) => WindowBasis::SinceBeforeTo { since_secs },
+                (None, SinceAnchor::Now) => WindowBasis::SinceBeforeNow { since_secs },
+                (None, SinceAnchor::LatestEvidence) => WindowBasis::SinceBeforeLatest { since_secs },
             };
             (anchor.map(|a| a - since), anchor, basis)
         }
-        (from, to, _) => (from, to, spec.basis.clone().unwrap_or_else(|| "--from/--to".into())),
-    }
-}
-
-fn fmt_duration(d: Duration) -> String {
-    let s = d.num_seconds();
-    if s % 86400 == 0 && s > 0 {
-        format!("{}d", s / 86400)
-    } else if s % 3600 == 0 && s > 0 {
-        format!("{}h", s / 3600)
-    } else if s % 60 == 0 && s > 0 {
-        format!("{}m", s / 60)
-    } else {
-        format!("{s}s")
+        (from, to, _) => {
+            (from, to, spec.basis.clone().map_or(WindowBasis::FromTo, |basis| WindowBasis::Collection { basis }))
+        }
     }
 }
 

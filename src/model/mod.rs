@@ -58,10 +58,28 @@ pub struct Window {
     pub from: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<Timestamp>,
-    /// How the window was chosen (`the evidence's own span`, `--since 2h before the latest evidence`, ...).
-    pub basis: String,
+    /// How the window was chosen (the evidence's own span, `--since 2h` before the latest evidence, ...).
+    pub basis: WindowBasis,
     /// Signals and events left out because they fall outside the window.
     pub excluded: u64,
+}
+
+/// How the analysed window was chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum WindowBasis {
+    /// The evidence's own time span (`dated: false` when no evidence had a time).
+    EvidenceSpan { dated: bool },
+    /// `--since` before `--to`.
+    SinceBeforeTo { since_secs: i64 },
+    /// `--since` before now.
+    SinceBeforeNow { since_secs: i64 },
+    /// `--since` before the latest evidence.
+    SinceBeforeLatest { since_secs: i64 },
+    /// `--from` / `--to`.
+    FromTo,
+    /// A bundle's collection window, as its manifest states it.
+    Collection { basis: String },
 }
 
 /// What caused the restarts.
@@ -568,12 +586,60 @@ pub enum Severity {
     Error,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recommendation {
     /// `do` or `avoid`.
     pub kind: AdviceKind,
-    pub title: String,
-    pub detail: String,
+    /// What to do or avoid (its words are in `report::words::advice`).
+    pub advice: Advice,
+}
+
+/// One piece of advice, with the figures it quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Advice {
+    /// Give etcd a dedicated SSD/NVMe; etcd's guidance for WAL fsync p99.
+    DedicatedDisk { wal_fsync_p99_ms: f64 },
+    /// Put the WAL on its own device (`--wal-dir`).
+    SeparateWal,
+    /// Run the etcd fio test; its p99 fdatasync should stay under `fdatasync_p99_ms`.
+    FioTest { fdatasync_p99_ms: f64 },
+    /// Raise heartbeat interval and election timeout on slow hardware.
+    TuneTimeouts { heartbeat_interval_ms: u32, election_timeout_ms: u32 },
+    /// ZFS: a small recordsize for the etcd dataset is sound.
+    ZfsRecordsize { recordsize_kib: u32 },
+    /// Do not make fsync lie (ZFS `sync=disabled`, `nobarrier`, unsafe write caches).
+    NoFsyncShortcuts,
+    /// Find what froze or starved the etcd member.
+    FindStallCause,
+    /// Do not move etcd to new disks on a stall alone.
+    KeepDisksOnStall,
+    /// Check connectivity between etcd members.
+    CheckPeerNetwork,
+    /// Fix time synchronisation; etcd warns over `drift_warning_ms`.
+    FixTimeSync { drift_warning_ms: f64 },
+    /// Free etcd's backend quota and disarm the alarm.
+    FreeQuota,
+    /// Renew or fix etcd certificates.
+    RenewCertificates,
+    /// Find why etcd was down.
+    FindOutage,
+    /// Address the memory limit or leak.
+    FixMemory,
+    /// Fix the container's configuration.
+    FixConfig,
+    /// Review the liveness probe.
+    ReviewProbe,
+    /// Defragment one member at a time, off-peak.
+    StaggerDefrag,
+    /// Find the client that reads huge ranges.
+    FindExpensiveClient,
+    /// Repair the failing etcd member.
+    RepairMember,
+    /// Collect the missing evidence.
+    CollectEvidence,
+    /// Measure the etcd disk directly; p99 fdatasync should stay under `fdatasync_p99_ms`.
+    MeasureDisk { fdatasync_p99_ms: f64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -947,7 +947,7 @@ pub(crate) fn sample_report() -> Report {
         window: Window {
             from: Some(t(12, 30, 0)),
             to: Some(t(14, 30, 0)),
-            basis: "--since 2h before the latest evidence".into(),
+            basis: crate::model::WindowBasis::SinceBeforeLatest { since_secs: 7200 },
             excluded: 17,
         },
         headline: crate::model::Headline { kind: crate::model::HeadlineKind::Restarts, storage_latency: true },
@@ -1043,24 +1043,9 @@ pub(crate) fn sample_report() -> Report {
         nodes_omitted: 0,
         timeline,
         recommendations: vec![
-            Recommendation {
-                kind: AdviceKind::Do,
-                title: "Move etcd data to a dedicated low-latency disk on cp1".into(),
-                detail: "etcd needs WAL fsync p99 under 10ms; check with fio --fdatasync=1 (etcd docs) and the \
-                         etcd_disk_wal_fsync_duration_seconds histogram."
-                    .into(),
-            },
-            Recommendation {
-                kind: AdviceKind::Do,
-                title: "Look for noisy neighbours on the etcd disk".into(),
-                detail: "Backups, image pulls or log shipping on the same volume often cause fsync spikes.".into(),
-            },
-            Recommendation {
-                kind: AdviceKind::Avoid,
-                title: "Raising --election-timeout or the controllers' lease durations".into(),
-                detail: "It hides the stall instead of removing it and slows failover when a member really dies."
-                    .into(),
-            },
+            Recommendation { kind: AdviceKind::Do, advice: Advice::DedicatedDisk { wal_fsync_p99_ms: 10.0 } },
+            Recommendation { kind: AdviceKind::Do, advice: Advice::FioTest { fdatasync_p99_ms: 10.0 } },
+            Recommendation { kind: AdviceKind::Avoid, advice: Advice::NoFsyncShortcuts },
         ],
         gaps: vec![
             Gap {

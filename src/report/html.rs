@@ -174,7 +174,7 @@ fn header(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock
         out,
         "<p class=\"meta\"><b>Window</b> {} ({}{})</p>",
         escape(&window),
-        escape(&report.window.basis),
+        escape(&crate::report::words::verdict::window_basis(&report.window.basis)),
         escape(&excluded)
     )?;
     for c in &report.collections {
@@ -1279,8 +1279,8 @@ fn recommendations(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "<tr><td class=\"{class}\">{tag}</td><td>{}</td><td>{}</td></tr>",
-            escape(r.title.trim_end_matches('.')),
-            escape(&r.detail)
+            escape(crate::report::words::advice::title(r).trim_end_matches('.')),
+            escape(&crate::report::words::advice::detail(r))
         )?;
     }
     table_end(out)?;

@@ -106,7 +106,7 @@ fn header(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock
         fmt_time(report.generated_at, opts.tz),
         text(report.tool_version),
         clock.zone_label(report),
-        text(&report.window.basis),
+        text(&crate::report::words::verdict::window_basis(&report.window.basis)),
     )
 }
 
@@ -369,8 +369,9 @@ fn recommendations(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             AdviceKind::Do => "Do",
             AdviceKind::Avoid => "⚠ Avoid",
         };
-        let detail = if r.detail.is_empty() { String::new() } else { format!(" {}", text(&r.detail)) };
-        writeln!(out, "- **{tag}:** {}.{detail}", text(r.title.trim_end_matches('.')))?;
+        let detail = crate::report::words::advice::detail(r);
+        let detail = if detail.is_empty() { String::new() } else { format!(" {}", text(&detail)) };
+        writeln!(out, "- **{tag}:** {}.{detail}", text(crate::report::words::advice::title(r).trim_end_matches('.')))?;
     }
     writeln!(out)
 }

@@ -179,7 +179,7 @@ impl Renderer<'_> {
             0 => String::new(),
             n => format!("; {n} records outside"),
         };
-        let body = format!("{window} ({}{excluded})", r.window.basis);
+        let body = format!("{window} ({}{excluded})", crate::report::words::verdict::window_basis(&r.window.basis));
         self.wrapped(out, "window ", 7, 7, &body, plain(), None)
     }
 
@@ -563,9 +563,10 @@ impl Renderer<'_> {
                 AdviceKind::Avoid => ("⚠ avoid", red().bold()),
             };
             let lead = format!("  {}  ", self.p(&format!("{tag:<7}"), style));
-            self.wrapped(out, &lead, 11, 11, &r.title, style, None)?;
-            if !r.detail.is_empty() {
-                self.wrapped(out, &" ".repeat(11), 11, 11, &r.detail, plain(), None)?;
+            self.wrapped(out, &lead, 11, 11, &crate::report::words::advice::title(r), style, None)?;
+            let detail = crate::report::words::advice::detail(r);
+            if !detail.is_empty() {
+                self.wrapped(out, &" ".repeat(11), 11, 11, &detail, plain(), None)?;
             }
         }
         Ok(())

@@ -1,6 +1,6 @@
 //! Words for the report's verdict: its headline, reasoning, the alternatives it weighed and what would settle it.
 
-use crate::model::{Cause, EtcdHealth, Verdict, VerdictHeadline, VerdictReason, VerdictSettle, WhyNot};
+use crate::model::{Cause, EtcdHealth, Verdict, VerdictHeadline, VerdictReason, VerdictSettle, WhyNot, WindowBasis};
 use crate::report::format::fmt_ms;
 
 /// The one-line answer.
@@ -197,6 +197,34 @@ pub fn settle(s: &VerdictSettle) -> String {
     }
 }
 
+/// How the window was chosen (`--since 2h before the latest evidence`).
+pub fn window_basis(b: &WindowBasis) -> String {
+    match b {
+        WindowBasis::EvidenceSpan { dated: true } => "the evidence's own time span".into(),
+        WindowBasis::EvidenceSpan { dated: false } => "the evidence's own time span (no dated evidence)".into(),
+        WindowBasis::SinceBeforeTo { since_secs } => format!("--since {} before --to", flag_duration(*since_secs)),
+        WindowBasis::SinceBeforeNow { since_secs } => format!("--since {} before now", flag_duration(*since_secs)),
+        WindowBasis::SinceBeforeLatest { since_secs } => {
+            format!("--since {} before the latest evidence", flag_duration(*since_secs))
+        }
+        WindowBasis::FromTo => "--from/--to".into(),
+        WindowBasis::Collection { basis } => basis.clone(),
+    }
+}
+
+/// A duration as `--since` spells it (`2h`, `90m`, `1d`).
+fn flag_duration(s: i64) -> String {
+    if s % 86400 == 0 && s > 0 {
+        format!("{}d", s / 86400)
+    } else if s % 3600 == 0 && s > 0 {
+        format!("{}h", s / 3600)
+    } else if s % 60 == 0 && s > 0 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +318,20 @@ mod tests {
         ] {
             assert!(why_not(&w).starts_with("no "), "{w:?}");
         }
+    }
+
+    #[test]
+    fn window_basis_spells_the_flag_and_its_duration() {
+        assert_eq!(
+            window_basis(&WindowBasis::SinceBeforeLatest { since_secs: 7200 }),
+            "--since 2h before the latest evidence"
+        );
+        assert_eq!(window_basis(&WindowBasis::SinceBeforeNow { since_secs: 5400 }), "--since 90m before now");
+        assert_eq!(window_basis(&WindowBasis::SinceBeforeTo { since_secs: 86400 }), "--since 1d before --to");
+        assert_eq!(window_basis(&WindowBasis::SinceBeforeTo { since_secs: 45 }), "--since 45s before --to");
+        assert_eq!(window_basis(&WindowBasis::FromTo), "--from/--to");
+        assert!(window_basis(&WindowBasis::EvidenceSpan { dated: false }).contains("no dated evidence"));
+        assert_eq!(window_basis(&WindowBasis::Collection { basis: "as collected".into() }), "as collected");
     }
 
     #[test]
