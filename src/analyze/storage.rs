@@ -726,7 +726,7 @@ mod tests {
         assert_eq!(r.storage.affected_members.len(), 3);
         assert!(r.storage.to_settle.contains(&StorageSettle::CpuEvidence));
         let a = only_restart(&r);
-        assert_eq!(a.cause, Cause::StorageLatency, "{}", a.summary);
+        assert_eq!(a.cause, Cause::StorageLatency, "{:?}", a.summary);
         assert_eq!(r.verdict.outcome, Outcome::StorageLatency);
     }
 

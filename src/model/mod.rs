@@ -429,10 +429,117 @@ pub struct RestartRecord {
 pub struct Attribution {
     pub cause: Cause,
     pub confidence: Confidence,
-    /// One or two sentences.
-    pub summary: String,
+    /// What was found, in data (its words are in `report::words::verdict::attribution`).
+    pub summary: AttributionSummary,
     /// The chain as seen, oldest first (disk -> consensus -> API -> lease -> exit).
     pub evidence: Vec<Citation>,
+}
+
+/// What the attribution of one restart rests on: the container, how its run ended, and what was found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttributionSummary {
+    pub container: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_reason: Option<String>,
+    pub finding: Finding,
+}
+
+/// The finding an attribution rests on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Finding {
+    /// The container was OOM-killed.
+    OomKilled,
+    /// A configuration error at start-up, after `ran_secs` when known.
+    ConfigError {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ran_secs: Option<i64>,
+    },
+    /// TLS failures of the container itself or of the API server towards etcd.
+    OwnCertificateFailures,
+    /// etcd's NOSPACE alarm.
+    NospaceAlarm,
+    /// etcd itself failed in this run (corrupt db or membership error).
+    OwnEtcdFailure,
+    /// etcd panicked or exited fatally in this run, without disk latency before it.
+    OwnEtcdFatal,
+    /// The run ended after a storage stall; what followed it.
+    StorageStall {
+        /// From the latest stall to the exit (absent when the stall's time is unknown).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        stall_to_exit_secs: Option<i64>,
+        /// The causal window looked at before the exit.
+        window_secs: i64,
+        disk: DiskSeen,
+        consensus: bool,
+        api_errors: bool,
+        own_errors: bool,
+        /// Competing evidence in the same window lowers confidence.
+        competing: bool,
+    },
+    /// A defragmentation over `blocking_ms` blocked reads and writes.
+    Defragmentation { blocking_ms: f64 },
+    /// TLS failures between etcd and its clients or peers.
+    EtcdCertificateFailures,
+    /// The API server could not connect to etcd at all.
+    EtcdUnreachable,
+    /// Another etcd member was failing (panic, corrupt db or membership error).
+    EtcdMemberFailing,
+    /// etcd served requests with huge responses, with no slow WAL fdatasync.
+    ExpensiveRequests { requests: u64, slowest_ms: f64 },
+    /// One member alone sent heartbeats late and applied slowly, its followers calm.
+    LoneMemberStarved { member: String },
+    /// etcd was starved of CPU.
+    CpuStarved,
+    /// A member's raft loop stalled over `stall_ms` without a slow WAL fdatasync on it.
+    RaftStall { stall_ms: f64 },
+    /// etcd members could not reach each other, with no disk latency logged.
+    PeersUnreachable,
+    /// etcd reported clock drift between members.
+    ClockDrift,
+    /// Failed liveness probes, with no storage trouble.
+    ProbeKills,
+    /// The node was OOM-killing processes not shown to be this container's.
+    NodeOomKills,
+    /// The datastore is kine over `backend`, not etcd.
+    NotEtcd { backend: String },
+    /// The container lost its lease / timed out, but no etcd logs were given.
+    NoEtcdLogs,
+    /// etcd logged only moderately slow applies.
+    ModerateApplies { apply_max_ms: f64 },
+    /// etcd showed disk latency, but no link to this container.
+    DiskWithoutChain,
+    /// The container lost its lease / timed out, with no etcd-side cause visible.
+    LeaseLostNoCause,
+    /// The evidence shows no cause.
+    NoCause,
+}
+
+/// The disk evidence before a restart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiskSeen {
+    /// Members that logged slow WAL fdatasync, and the slowest.
+    pub wal_members: Vec<String>,
+    pub wal_max_ms: f64,
+    pub leader_affected: bool,
+    /// Members with severe applies, and the slowest.
+    pub apply_members: Vec<String>,
+    pub apply_max_ms: f64,
+    /// Members the evidence shows.
+    pub member_count: usize,
+    /// The moderate-latency shape, when that is the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape: Option<ApplyShapeSeen>,
+}
+
+/// Slow applies on `members` at once with late heartbeats of matching size on the leader.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ApplyShapeSeen {
+    pub members: usize,
+    pub apply_p50_ms: f64,
+    pub heartbeat_p50_ms: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -534,6 +534,31 @@ pub(crate) fn sample_report() -> Report {
         claim: claim.into(),
         origin,
     };
+    // An attribution to a storage stall on the leader, as the analysis words it.
+    let stalled = |container: &str, exit_code: Option<i32>, reason: Option<&str>, secs: i64, own_errors: bool| {
+        AttributionSummary {
+            container: container.into(),
+            exit_code,
+            exit_reason: reason.map(Into::into),
+            finding: Finding::StorageStall {
+                stall_to_exit_secs: Some(secs),
+                window_secs: 600,
+                disk: DiskSeen {
+                    wal_members: vec!["etcd-cp1".into()],
+                    wal_max_ms: 3000.0,
+                    leader_affected: true,
+                    apply_members: Vec::new(),
+                    apply_max_ms: 0.0,
+                    member_count: 3,
+                    shape: None,
+                },
+                consensus: true,
+                api_errors: true,
+                own_errors,
+                competing: false,
+            },
+        }
+    };
     let stats = |count: u64, p50: f64, p99: f64, max: f64| LatencyStats {
         count,
         p50_ms: Some(p50),
@@ -615,9 +640,7 @@ pub(crate) fn sample_report() -> Report {
                 attribution: Attribution {
                     cause: Cause::StorageLatency,
                     confidence: Confidence::Medium,
-                    summary: "Lease renewal timed out 25s after slow WAL syncs on the leader; exit time taken from \
-                              the last log line."
-                        .into(),
+                    summary: stalled("kube-controller-manager", None, None, 25, true),
                     evidence: vec![
                         cite(
                             t(12, 40, 38),
@@ -642,9 +665,7 @@ pub(crate) fn sample_report() -> Report {
                 attribution: Attribution {
                     cause: Cause::StorageLatency,
                     confidence: Confidence::High,
-                    summary: "Slow WAL fsync on the leader stalled raft; the lease renewal timed out and the \
-                              controller exited on leaderelection lost."
-                        .into(),
+                    summary: stalled("kube-controller-manager", Some(1), Some("Error"), 40, true),
                     evidence: vec![
                         fsync_burst.clone(),
                         heartbeat.clone(),
@@ -700,7 +721,7 @@ pub(crate) fn sample_report() -> Report {
             attribution: Attribution {
                 cause: Cause::StorageLatency,
                 confidence: Confidence::Medium,
-                summary: "Requests timed out in etcd during the same fsync stall; no lease error was logged.".into(),
+                summary: stalled("karmada-controller-manager", Some(255), Some("Error"), 50, false),
                 evidence: vec![fsync_burst.clone(), karmada_timeout.clone()],
             },
         }],

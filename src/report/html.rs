@@ -962,7 +962,7 @@ fn restart_title(label: &str, r: &RestartRecord, clock: &Clock) -> String {
         clock.time(r.ended_at),
         exit_text(r),
         fmt_attribution(a.cause, Some(a.confidence)),
-        a.summary,
+        crate::report::words::attribution::summary(&a.summary),
         r.origin
     )
 }
@@ -1173,7 +1173,7 @@ fn containers(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result
                 escape(&exit_text(r)),
                 cause_colour(a.cause),
                 escape(&fmt_attribution(a.cause, Some(a.confidence))),
-                escape(&a.summary)
+                escape(&crate::report::words::attribution::summary(&a.summary))
             )?;
         }
         table_end(out)?;

@@ -322,7 +322,7 @@ fn containers(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result
             ended,
             exit,
             fmt_attribution(a.cause, Some(a.confidence)),
-            text(&a.summary),
+            text(&crate::report::words::attribution::summary(&a.summary)),
             evidence.join(", "),
         ];
         writeln!(out, "{}", table_row(&row))?;

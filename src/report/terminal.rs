@@ -347,8 +347,9 @@ impl Renderer<'_> {
             self.p(&fmt_attribution(a.cause, Some(a.confidence)), cause_style(a.cause).bold()),
         )?;
         let pad = " ".repeat(body);
-        if !a.summary.is_empty() {
-            self.wrapped(out, &pad, body, body, &a.summary, plain(), Some(&short_origin(&r.origin)))?;
+        let summary = crate::report::words::attribution::summary(&a.summary);
+        if !summary.is_empty() {
+            self.wrapped(out, &pad, body, body, &summary, plain(), Some(&short_origin(&r.origin)))?;
         }
         for c in &a.evidence {
             self.citation(out, body, c)?;

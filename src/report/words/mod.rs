@@ -2,6 +2,7 @@
 //! every sentence a reader sees is built here, and nothing outside `report/` builds or inspects one.
 
 pub mod advice;
+pub mod attribution;
 pub mod gaps;
 pub mod members;
 pub mod nodes;
