@@ -67,7 +67,7 @@ impl Subject {
 /// What a log line (or a metric reading) says, normalised across versions and formats.
 ///
 /// Durations are in milliseconds (`f64`) whatever unit the source used.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SignalKind {
     // ---- direct storage evidence -------------------------------------------------------------

@@ -37,7 +37,10 @@ fn citations(r: &Value) -> Vec<(String, String)> {
                 .map(|c| {
                     let o = &c["origin"];
                     let origin = format!("{}:{}", o["source"].as_str().unwrap_or(""), o["line"].as_u64().unwrap_or(0));
-                    (c["claim"].as_str().unwrap_or("").to_string(), origin)
+                    // The claim as a reader sees it: the report's words for the typed claim.
+                    let claim: kubectl_etcd_triage::model::Claim =
+                        serde_json::from_value(c["claim"].clone()).expect("a typed claim");
+                    (kubectl_etcd_triage::report::words::claims::claim(&claim), origin)
                 })
                 .collect()
         })
@@ -183,7 +186,7 @@ fn oom_kills_are_not_blamed_on_storage() {
     assert_eq!((outcome, cause), ("other_cause", "out_of_memory"), "{:#}", r["verdict"]);
     assert!(restarts(&r).iter().all(|p| p["attribution"]["cause"] != "storage_latency"));
     assert!(citations(&r).iter().any(|(c, _)| c.contains("OOMKilled")), "{:#?}", citations(&r));
-    assert!(!r["recommendations"].to_string().contains("dedicated SSD"), "no storage advice for an OOM");
+    assert!(!r["recommendations"].to_string().contains("dedicated_disk"), "no storage advice for an OOM");
     // Pod status keeps only the last termination (OOMKilled, high). The three earlier ones are placed by their
     // log files; each has a node OOMKilling event naming the process the kernel killed, the same process as at
     // the status-confirmed kill, so they are OOM kills too, at medium confidence.

@@ -146,7 +146,8 @@ fn shared_slow_page_is_self_contained_with_the_whole_chart() {
         "reasoning missing"
     );
     for c in &report.verdict.evidence {
-        assert!(page.contains(&*html::escape(&c.claim)), "cited claim missing: {}", c.claim);
+        let claim = kubectl_etcd_triage::report::words::claims::citation(c);
+        assert!(page.contains(&*html::escape(&claim)), "cited claim missing: {claim}");
     }
     // Header: version, window basis, tables.
     assert!(page.contains(report.tool_version));

@@ -17,7 +17,8 @@ use crate::analyze::restarts::{ContainerCase, Run};
 use crate::evidence::{Signal, SignalClass, SignalKind, Timestamp};
 use crate::model::thresholds::{Thresholds, windows};
 use crate::model::{
-    ApplyShapeSeen, Attribution, AttributionSummary, Cause, Citation, Confidence, DiskSeen, Finding, Link,
+    ApplyShapeSeen, Attribution, AttributionSummary, Cause, Citation, Claim, Confidence, DiskSeen, EventNote, Finding,
+    Link,
 };
 
 /// Evidence shared by all attributions.
@@ -120,24 +121,20 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
             Citation {
                 at: Some(end),
                 link: Link::Kubelet,
-                claim: format!(
-                    "{} terminated with reason OOMKilled (exit {})",
-                    case.container,
-                    run.exit_code.unwrap_or(137)
-                ),
+                claim: Claim::OomKilled { container: case.container.clone(), exit_code: run.exit_code.unwrap_or(137) },
                 origin: run.origin.clone(),
             },
         );
     }
-    let event_citation = |e: &crate::evidence::EventRecord, note: &str| Citation {
+    let event_citation = |e: &crate::evidence::EventRecord, note: EventNote| Citation {
         at: Some(e.last_at),
         link: Link::Kubelet,
-        claim: format!("event {} x{}: {}{note}", e.reason, e.count, members::truncate(&e.message, 100)),
+        claim: Claim::Event { reason: e.reason.clone(), count: e.count, message: e.message.clone(), note },
         origin: e.origin.clone(),
     };
     let near_end = |e: &crate::evidence::EventRecord| e.last_at >= end - oom_window && e.first_at <= end + oom_window;
     for e in case.events.iter().filter(|e| e.reason.contains("OOM") && near_end(e)) {
-        oom.push(event_citation(e, ""));
+        oom.push(event_citation(e, EventNote::None));
     }
     // A node's OOM events name the killed process, not the pod: they count as this container's OOM kill only when
     // the process is the container's (its name, or the process the kernel killed when pod status recorded an
@@ -146,17 +143,15 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
     let mut node_oom_other = Vec::new();
     for e in case.node_oom_events.iter().filter(|e| near_end(e)) {
         match oom_victim(&e.message) {
-            Some(p) if process_is(&case.container, p) => {
-                oom.push(event_citation(e, &format!(" (node {}; process {p} is this container)", e.object_name)))
-            }
+            Some(p) if process_is(&case.container, p) => oom.push(event_citation(
+                e,
+                EventNote::NodeOwnProcess { node: e.object_name.clone(), process: p.to_string() },
+            )),
             Some(p) if own_processes.contains(&p) => oom.push(event_citation(
                 e,
-                &format!(
-                    " (node {}; {p} is the process killed when pod status recorded this container OOMKilled)",
-                    e.object_name
-                ),
+                EventNote::NodeStatusProcess { node: e.object_name.clone(), process: p.to_string() },
             )),
-            _ => node_oom_other.push(event_citation(e, &format!(" (node {})", e.object_name))),
+            _ => node_oom_other.push(event_citation(e, EventNote::Node { node: e.object_name.clone() })),
         }
     }
     let config: Vec<Citation> =
@@ -334,7 +329,12 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
         .map(|e| Citation {
             at: Some(e.last_at),
             link: Link::Kubelet,
-            claim: format!("event {} x{}: {}", e.reason, e.count, members::truncate(&e.message, 100)),
+            claim: Claim::Event {
+                reason: e.reason.clone(),
+                count: e.count,
+                message: e.message.clone(),
+                note: EventNote::None,
+            },
             origin: e.origin.clone(),
         })
         .collect();

@@ -9,7 +9,7 @@ use chrono::Duration;
 
 use crate::evidence::{Evidence, LatencyDigest, MetricSeries, Signal, SignalClass, SignalKind, Subject, Timestamp};
 use crate::model::thresholds::Thresholds;
-use crate::model::{Citation, DiskMetricSeries, LatencyStats, Link, MemberSignals};
+use crate::model::{Citation, Claim, DiskMetricSeries, LatencyStats, Link, MemberSignals};
 
 /// The etcd side of the evidence, indexed for questions over time ranges.
 pub struct EtcdView<'a> {
@@ -384,10 +384,7 @@ pub fn prevote_loops(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thres
                 .any(|l| l.class() == SignalClass::LeaderElected && l.first_at >= first && l.first_at <= last);
             if long && !elected {
                 let mut c = cite_signal(member, s);
-                c.claim = format!(
-                    "{member}: pre-votes at one term for {}s with no leader elected",
-                    (last - first).num_seconds()
-                );
+                c.claim = Claim::PreVoteLoop { member: member.clone(), secs: (last - first).num_seconds() };
                 out.push(c);
             }
         }
@@ -465,54 +462,7 @@ pub fn citations_for(
 
 /// A citation for a signal burst: `etcd-node1: 37x slow apply (max 2.4s)`.
 pub fn cite_signal(who: &str, s: &Signal) -> Citation {
-    let mut claim = if s.count > 1 {
-        format!("{who}: {}x {}", s.count, s.class().describe())
-    } else {
-        format!("{who}: {}", s.class().describe())
-    };
-    if let Some(d) = &s.latency {
-        if d.count > 0 {
-            claim.push_str(&format!(" (max {})", fmt_ms_plain(d.max_ms)));
-        }
-    }
-    match &s.kind {
-        SignalKind::LeaseRenewFailed { detail }
-        | SignalKind::ApiRequestTimeout { detail }
-        | SignalKind::ApiServerEtcdError { detail }
-        | SignalKind::ConfigError { detail }
-        | SignalKind::RequestTimeout { detail }
-        | SignalKind::OutOfMemory { detail }
-        | SignalKind::Fatal { detail }
-        | SignalKind::NoSpaceAlarm { detail }
-        | SignalKind::CertificateError { detail }
-        | SignalKind::BackendCorrupt { detail }
-        | SignalKind::MembershipError { detail }
-        | SignalKind::CpuStarved { detail } => claim.push_str(&format!(": {}", truncate(detail, 120))),
-        SignalKind::NotEtcdDatastore { backend } => claim.push_str(&format!(": {backend}")),
-        SignalKind::RaftMessageDropped { peer } => claim.push_str(&format!(": peer {peer}")),
-        SignalKind::PreVote { term, rejected } => {
-            claim.push_str(&format!(" at term {term}{}", if *rejected { " (rejected)" } else { "" }))
-        }
-        SignalKind::ExpensiveRequest { response_count, response_bytes, .. } => {
-            claim.push_str(&format!(": {response_count} keys, {} bytes in one response", response_bytes))
-        }
-        SignalKind::PeerUnreachable { peer, error } => {
-            claim.push_str(&format!(": peer {peer}: {}", truncate(error, 100)))
-        }
-        SignalKind::LeaderElected { leader_id, term } => claim.push_str(&format!(" ({leader_id} at term {term})")),
-        SignalKind::MetricQuantile { metric, quantile, value_ms, lower_ms, upper_ms } => {
-            let pct = quantile * 100.0;
-            claim = format!(
-                "{who}: {metric} p{pct:.0} {} (between the {}..{} buckets){}",
-                fmt_ms_plain(*value_ms),
-                fmt_ms_plain(*lower_ms),
-                if upper_ms.is_finite() { fmt_ms_plain(*upper_ms) } else { "+Inf".into() },
-                if s.count > 1 { format!(", {} intervals", s.count) } else { String::new() },
-            );
-        }
-        _ => {}
-    }
-    Citation { at: Some(s.first_at), link: link_of(s.class()), claim, origin: s.first.clone() }
+    Citation { at: Some(s.first_at), link: link_of(s.class()), claim: Claim::signal(who, s), origin: s.first.clone() }
 }
 
 /// The chain link a signal class belongs to.

@@ -349,10 +349,91 @@ pub struct Citation {
     pub at: Option<Timestamp>,
     /// Which link of the causal chain the record is.
     pub link: Link,
-    /// What the record shows (`etcd-node1: 12x slow WAL fdatasync, max 3.0s`).
-    pub claim: String,
+    /// What the record shows (`etcd-node1: 12x slow WAL fdatasync (max 3s)`; words in `report::words::claims`).
+    pub claim: Claim,
     /// `file:line` or API path.
     pub origin: Origin,
+}
+
+/// What a cited record shows, in data.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Claim {
+    /// A burst of `count` lines of one signal that `who` logged, with the slowest duration when it has one.
+    Signal {
+        who: String,
+        count: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_ms: Option<f64>,
+        signal: crate::evidence::SignalKind,
+    },
+    /// `member` pre-voted at one term for `secs` with no leader elected.
+    PreVoteLoop { member: String, secs: i64 },
+    /// Pod status recorded `container` terminated OOMKilled.
+    OomKilled { container: String, exit_code: i32 },
+    /// A Kubernetes event (`count` times), with what ties it to the container.
+    Event { reason: String, count: u32, message: String, note: EventNote },
+    /// A disk probe's result.
+    DiskProbe {
+        dir: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fdatasync_p99_ms: Option<f64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        iops: Option<f64>,
+    },
+    /// A disk histogram's quantile, pasted or scraped.
+    DiskReading {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        member: Option<String>,
+        metric: String,
+        quantile: f64,
+        value_ms: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        bucket_ms: Option<(f64, f64)>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        total_ops: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        slow_ops: Option<u64>,
+    },
+}
+
+impl Claim {
+    /// A claim for a signal burst `who` logged.
+    pub fn signal(who: &str, s: &crate::evidence::Signal) -> Claim {
+        Claim::Signal {
+            who: who.to_string(),
+            count: s.count,
+            max_ms: s.latency.as_ref().filter(|d| d.count > 0).map(|d| d.max_ms),
+            signal: s.kind.clone(),
+        }
+    }
+
+    /// Who the record is about (the member or subject that logged it), when the claim names one.
+    pub fn who(&self) -> Option<&str> {
+        match self {
+            Claim::Signal { who, .. } => Some(who),
+            Claim::PreVoteLoop { member, .. } => Some(member),
+            Claim::OomKilled { container, .. } => Some(container),
+            Claim::DiskReading { member, .. } => Some(member.as_deref().unwrap_or("etcd")),
+            Claim::Event { .. } | Claim::DiskProbe { .. } => None,
+        }
+    }
+}
+
+/// What ties a node's event to a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum EventNote {
+    /// The container's own event.
+    None,
+    /// A node's event, not shown to concern this container.
+    Node { node: String },
+    /// A node's OOM event whose killed process is named like this container.
+    NodeOwnProcess { node: String, process: String },
+    /// A node's OOM event whose process was killed when pod status recorded this container OOMKilled.
+    NodeStatusProcess { node: String, process: String },
 }
 
 /// The links of the chain from storage to a crash, and the records that stand outside it.

@@ -528,12 +528,14 @@ pub(crate) fn sample_report() -> Report {
 
     let t = |h: u32, mi: u32, s: u32| utc(2026, 11, 25, h, mi, s);
     let o = |file: &str, line: u64| Origin::new(file, Some(line));
-    let cite = |at: Timestamp, claim: &str, origin: Origin| Citation {
+    use crate::evidence::SignalKind as K;
+    let cite = |at: Timestamp, who: &str, count: u64, max_ms: Option<f64>, signal: K, origin: Origin| Citation {
         link: crate::model::Link::Disk,
         at: Some(at),
-        claim: claim.into(),
+        claim: Claim::Signal { who: who.into(), count, max_ms, signal },
         origin,
     };
+    let wal = || K::SlowWalSync { took_ms: 1500.0, expected_ms: 1000.0 };
     // An attribution to a storage stall on the leader, as the analysis words it.
     let stalled = |container: &str, exit_code: Option<i32>, reason: Option<&str>, secs: i64, own_errors: bool| {
         AttributionSummary {
@@ -594,30 +596,38 @@ pub(crate) fn sample_report() -> Report {
         last,
     };
 
-    let fsync_burst = cite(
-        t(13, 5, 12),
-        "etcd-cp1 (leader, term 7): 12x slow WAL fdatasync within 40s, max 3.0s",
-        o("logs/etcd-cp1.log", 1042),
-    );
+    let fsync_burst = cite(t(13, 5, 12), "etcd-cp1", 12, Some(3000.0), wal(), o("logs/etcd-cp1.log", 1042));
     let heartbeat = cite(
         t(13, 5, 20),
-        "etcd-cp1: 9x heartbeat sent late, up to 1.1s over the 100ms interval",
+        "etcd-cp1",
+        9,
+        Some(1100.0),
+        K::HeartbeatLate { exceeded_ms: 1100.0, heartbeat_interval_ms: Some(100.0) },
         o("logs/etcd-cp1.log", 1057),
     );
-    let election = cite(t(13, 5, 31), "etcd-cp2: lost leader, election started at term 8", o("logs/etcd-cp2.log", 877));
+    let election = cite(t(13, 5, 31), "etcd-cp2", 1, None, K::LeaderLost { term: 8 }, o("logs/etcd-cp2.log", 877));
     let kcm_lease = cite(
         t(13, 6, 28),
-        "kube-controller-manager: failed to renew lease kube-system/kube-controller-manager: timed out",
+        "kube-controller-manager",
+        1,
+        None,
+        K::LeaseRenewFailed { detail: "failed to renew lease kube-system/kube-controller-manager: timed out".into() },
         o("logs/kube-controller-manager-cp2.previous.log", 311),
     );
     let kcm_lost = cite(
         t(13, 6, 29),
-        "kube-controller-manager: leaderelection lost",
+        "kube-controller-manager",
+        1,
+        None,
+        K::LeaderElectionLost,
         o("logs/kube-controller-manager-cp2.previous.log", 312),
     );
     let karmada_timeout = cite(
         t(13, 6, 40),
-        "manager: etcdserver: request timed out (relayed by the API server)",
+        "manager",
+        1,
+        None,
+        K::ApiServerEtcdError { detail: "etcdserver: request timed out".into() },
         o("logs/karmada-controller-manager.previous.log", 2210),
     );
 
@@ -642,14 +652,13 @@ pub(crate) fn sample_report() -> Report {
                     confidence: Confidence::Medium,
                     summary: stalled("kube-controller-manager", None, None, 25, true),
                     evidence: vec![
-                        cite(
-                            t(12, 40, 38),
-                            "etcd-cp1 (leader): 4x slow WAL fdatasync, max 1.8s",
-                            o("logs/etcd-cp1.log", 611),
-                        ),
+                        cite(t(12, 40, 38), "etcd-cp1", 4, Some(1800.0), wal(), o("logs/etcd-cp1.log", 611)),
                         cite(
                             t(12, 41, 2),
-                            "kube-controller-manager: failed to renew lease: context deadline exceeded",
+                            "kube-controller-manager",
+                            1,
+                            None,
+                            K::LeaseRenewFailed { detail: "failed to renew lease: context deadline exceeded".into() },
                             o("logs/kube-controller-manager-cp2.1.log", 987),
                         ),
                     ],

@@ -223,7 +223,7 @@ fn citation(c: &Citation, clock: &Clock) -> String {
     format!(
         "<span class=\"link\">{}</span> {time}{} ({})",
         escape(link_word(c.link)),
-        escape(&c.claim),
+        escape(&crate::report::words::claims::citation(c)),
         origin_code(&c.origin)
     )
 }
@@ -245,7 +245,7 @@ fn compact_citation(c: &Citation, clock: &Clock) -> String {
     format!(
         "<span class=\"link small\">{}</span> {time}{} {}",
         escape(link_word(c.link)),
-        escape(&c.claim),
+        escape(&crate::report::words::claims::citation(c)),
         compact_origin_code(&c.origin)
     )
 }

@@ -112,7 +112,7 @@ fn header(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock
 
 fn citation(c: &Citation, clock: &Clock) -> String {
     let time = c.at.map(|t| format!("{} ", clock.time(t))).unwrap_or_default();
-    format!("{time}{} ({})", text(&c.claim), code(&c.origin.to_string()))
+    format!("{time}{} ({})", text(&crate::report::words::claims::citation(c)), code(&c.origin.to_string()))
 }
 
 fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {

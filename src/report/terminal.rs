@@ -160,7 +160,15 @@ impl Renderer<'_> {
         let gap = if time.is_empty() { "" } else { "  " };
         let lead = format!("{}- {}{gap}", " ".repeat(indent), self.p(&time, dim()));
         let lead_width = indent + 2 + time.chars().count() + gap.len();
-        self.wrapped(out, &lead, lead_width, lead_width, &c.claim, plain(), Some(&short_origin(&c.origin)))
+        self.wrapped(
+            out,
+            &lead,
+            lead_width,
+            lead_width,
+            &crate::report::words::claims::citation(c),
+            plain(),
+            Some(&short_origin(&c.origin)),
+        )
     }
 
     fn header(&self, out: &mut dyn Write) -> io::Result<()> {

@@ -3,6 +3,7 @@
 
 pub mod advice;
 pub mod attribution;
+pub mod claims;
 pub mod gaps;
 pub mod members;
 pub mod nodes;
