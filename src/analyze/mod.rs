@@ -15,7 +15,9 @@ use chrono::Duration;
 
 use crate::evidence::{EventRecord, Evidence, Signal, Subject, Timestamp};
 use crate::model::thresholds::Thresholds;
-use crate::model::{ContainerHistory, EventSummary, Report, RestartRecord, SCHEMA_VERSION, Window, WindowBasis};
+use crate::model::{
+    Assumption, ContainerHistory, EventSummary, Report, RestartRecord, SCHEMA_VERSION, Window, WindowBasis,
+};
 use members::EtcdView;
 
 /// Where `--since` counts back from.
@@ -297,12 +299,10 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
         inputs,
         collections: evidence.collections.clone(),
         assumptions: {
-            let mut a = evidence.assumptions.clone();
-            a.extend(alias_notes);
+            let stated = evidence.assumptions.iter().cloned().chain(alias_notes);
+            let mut a: Vec<Assumption> = stated.map(|note| Assumption::Stated { note }).collect();
             if duplicates > 0 {
-                a.push(format!(
-                    "{duplicates} signal bursts appeared identically in two inputs (e.g. a cluster-info dump logs.txt and the CRI file it was read from) and were counted once"
-                ));
+                a.push(Assumption::DuplicatesCountedOnce { bursts: duplicates });
             }
             a
         },

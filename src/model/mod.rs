@@ -46,9 +46,20 @@ pub struct Report {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub collections: Vec<Collection>,
     /// How undated / unzoned timestamps were placed, and other assumptions.
-    pub assumptions: Vec<String>,
+    pub assumptions: Vec<Assumption>,
     /// Thresholds in force (defaults cite their sources; flags may override).
     pub thresholds: Thresholds,
+}
+
+/// An assumption the analysis made (words in `report::words::verdict::assumption`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Assumption {
+    /// Stated where the evidence was read: how an undated or unzoned time was placed, which member a metrics
+    /// endpoint is. The readers word these themselves (not yet typed).
+    Stated { note: String },
+    /// Signal bursts that appeared identically in two inputs were counted once.
+    DuplicatesCountedOnce { bursts: usize },
 }
 
 /// The time window analysed.

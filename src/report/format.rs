@@ -1167,8 +1167,10 @@ pub(crate) fn sample_report() -> Report {
         ],
         collections: Vec::new(),
         assumptions: vec![
-            "klog lines in logs/kube-controller-manager-cp2.previous.log have no year: assumed 2026".into(),
-            "the first restart of kube-controller-manager is placed at its last log line (approximate)".into(),
+            Assumption::Stated {
+                note: "klog lines in logs/kube-controller-manager-cp2.previous.log have no year: assumed 2026".into(),
+            },
+            Assumption::DuplicatesCountedOnce { bursts: 2 },
         ],
         thresholds: Thresholds::default(),
     }

@@ -1307,7 +1307,7 @@ fn gaps(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "<ul class=\"plain\">")?;
     for a in &report.assumptions {
-        writeln!(out, "<li><b>Assumed:</b> {}</li>", escape(a))?;
+        writeln!(out, "<li><b>Assumed:</b> {}</li>", escape(&crate::report::words::verdict::assumption(a)))?;
     }
     writeln!(out, "<li><b>Thresholds in force:</b> {}</li>", escape(&fmt_thresholds(&report.thresholds)))?;
     writeln!(out, "</ul>\n</section>")

@@ -395,7 +395,7 @@ fn gaps(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
     }
     for a in &report.assumptions {
-        writeln!(out, "- **Assumed:** {}", text(a))?;
+        writeln!(out, "- **Assumed:** {}", text(&crate::report::words::verdict::assumption(a)))?;
     }
     writeln!(out, "- **Thresholds in force:** {}", text(&fmt_thresholds(&report.thresholds)))?;
     writeln!(out)

@@ -600,7 +600,7 @@ impl Renderer<'_> {
         }
         for a in &r.assumptions {
             let lead = format!("  {}  ", self.p("assumed   ", cyan()));
-            self.wrapped(out, &lead, BODY, BODY, a, plain(), None)?;
+            self.wrapped(out, &lead, BODY, BODY, &crate::report::words::verdict::assumption(a), plain(), None)?;
         }
         let lead = format!("  {}  ", self.p("thresholds", dim()));
         self.wrapped(out, &lead, BODY, BODY, &fmt_thresholds(&r.thresholds), dim(), None)

@@ -1,6 +1,8 @@
 //! Words for the report's verdict: its headline, reasoning, the alternatives it weighed and what would settle it.
 
-use crate::model::{Cause, EtcdHealth, Verdict, VerdictHeadline, VerdictReason, VerdictSettle, WhyNot, WindowBasis};
+use crate::model::{
+    Assumption, Cause, EtcdHealth, Verdict, VerdictHeadline, VerdictReason, VerdictSettle, WhyNot, WindowBasis,
+};
 use crate::report::format::fmt_ms;
 
 /// The one-line answer.
@@ -212,6 +214,17 @@ pub fn window_basis(b: &WindowBasis) -> String {
     }
 }
 
+/// An assumption the analysis made.
+pub fn assumption(a: &Assumption) -> String {
+    match a {
+        Assumption::Stated { note } => note.clone(),
+        Assumption::DuplicatesCountedOnce { bursts } => format!(
+            "{bursts} signal bursts appeared identically in two inputs (e.g. a cluster-info dump logs.txt and the CRI \
+             file it was read from) and were counted once"
+        ),
+    }
+}
+
 /// A duration as `--since` spells it (`2h`, `90m`, `1d`).
 fn flag_duration(s: i64) -> String {
     if s % 86400 == 0 && s > 0 {
@@ -332,6 +345,13 @@ mod tests {
         assert_eq!(window_basis(&WindowBasis::FromTo), "--from/--to");
         assert!(window_basis(&WindowBasis::EvidenceSpan { dated: false }).contains("no dated evidence"));
         assert_eq!(window_basis(&WindowBasis::Collection { basis: "as collected".into() }), "as collected");
+    }
+
+    #[test]
+    fn assumptions_give_their_counts() {
+        let a = assumption(&Assumption::DuplicatesCountedOnce { bursts: 12 });
+        assert!(a.starts_with("12 signal bursts") && a.ends_with("counted once"), "{a}");
+        assert_eq!(assumption(&Assumption::Stated { note: "year 2026 assumed".into() }), "year 2026 assumed");
     }
 
     #[test]
