@@ -592,6 +592,7 @@ pub struct NodeCondition {
 /// Something the tool could not read or collect: it lowers confidence and is always reported. The words for
 /// it are in `report::words::gaps`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(from = "GapWire")]
 pub struct Gap {
     /// What is missing (`file logs/etcd-0.log line 17`, `events in namespace karmada-system`).
     pub what: String,
@@ -604,6 +605,52 @@ pub struct Gap {
     /// How to get the missing evidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remedy: Option<Remedy>,
+}
+
+/// A gap as bundle manifests store it: typed since the gap effect was typed, sentences (`impact`, `remedy`) in
+/// bundles written before. An older manifest still reads: its gap keeps `what` and `why`, and lowers confidence
+/// when its impact said so.
+#[derive(serde::Deserialize)]
+struct GapWire {
+    what: String,
+    #[serde(default)]
+    missing: Option<EvidenceKind>,
+    why: String,
+    #[serde(default)]
+    effect: Option<GapEffect>,
+    #[serde(default)]
+    remedy: Option<RemedyWire>,
+    /// Bundles written before the gap effect was typed.
+    #[serde(default)]
+    impact: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum RemedyWire {
+    Typed(Remedy),
+    /// Advice worded by an older version; not kept.
+    Worded(serde::de::IgnoredAny),
+}
+
+impl From<GapWire> for Gap {
+    fn from(w: GapWire) -> Gap {
+        let legacy_effect = || match w.impact.as_deref() {
+            Some(impact) if impact.contains("confidence") => GapEffect::LowersConfidence,
+            Some(impact) if impact.starts_with("none") => GapEffect::None,
+            _ => GapEffect::NotCollected,
+        };
+        Gap {
+            effect: w.effect.unwrap_or_else(legacy_effect),
+            what: w.what,
+            missing: w.missing.unwrap_or(EvidenceKind::Unspecified),
+            why: w.why,
+            remedy: match w.remedy {
+                Some(RemedyWire::Typed(r)) => Some(r),
+                Some(RemedyWire::Worded(_)) | None => None,
+            },
+        }
+    }
 }
 
 /// The kinds of evidence a gap can leave out.
@@ -636,6 +683,8 @@ pub enum EvidenceKind {
     FileContent,
     /// Cluster facts for the bundle's manifest (version).
     ClusterInfo,
+    /// Not recorded (a gap from a bundle written before gaps were typed).
+    Unspecified,
 }
 
 /// What a gap does to the analysis.

@@ -232,4 +232,15 @@ mod tests {
         move_dir(staging, &fresh).unwrap();
         assert_eq!(std::fs::read_to_string(fresh.join("a")).unwrap(), "x");
     }
+
+    #[test]
+    fn a_manifest_written_before_gaps_were_typed_still_reads() {
+        let old = r#"{"what": "events (/api/v1/events)", "why": "403 Forbidden",
+            "impact": "BackOff history is unknown; confidence is lowered", "remedy": "grant list on events"}"#;
+        let gap: Gap = serde_json::from_str(old).unwrap();
+        assert_eq!(gap.what, "events (/api/v1/events)");
+        assert_eq!(gap.effect, crate::evidence::GapEffect::LowersConfidence);
+        assert_eq!(gap.missing, crate::evidence::EvidenceKind::Unspecified);
+        assert_eq!(gap.remedy, None);
+    }
 }

@@ -114,7 +114,7 @@ pub fn remedy_text(r: &Remedy) -> String {
 mod tests {
     use super::*;
 
-    const KINDS: [K; 13] = [
+    const KINDS: [K; 14] = [
         K::EtcdLogs,
         K::EtcdMetrics,
         K::ApiServerLogs,
@@ -128,6 +128,7 @@ mod tests {
         K::LogLines,
         K::FileContent,
         K::ClusterInfo,
+        K::Unspecified,
     ];
     const EFFECTS: [E; 11] = [
         E::None,
