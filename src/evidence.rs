@@ -67,7 +67,7 @@ impl Subject {
 /// What a log line (or a metric reading) says, normalised across versions and formats.
 ///
 /// Durations are in milliseconds (`f64`) whatever unit the source used.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SignalKind {
     // ---- direct storage evidence -------------------------------------------------------------
@@ -589,18 +589,198 @@ pub struct NodeCondition {
     pub last_transition: Option<Timestamp>,
 }
 
-/// Something the tool could not read or collect: it lowers confidence and is always reported.
+/// Something the tool could not read or collect: it lowers confidence and is always reported. The words for
+/// it are in `report::words::gaps`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(from = "GapWire")]
 pub struct Gap {
     /// What is missing (`file logs/etcd-0.log line 17`, `events in namespace karmada-system`).
     pub what: String,
+    /// The kind of evidence that is missing.
+    pub missing: EvidenceKind,
     /// Why (`not valid JSON: expected value at column 1`, `403 Forbidden`).
     pub why: String,
     /// How it affects the analysis.
-    pub impact: String,
-    /// How to get the missing evidence (`grant get on pods/log`, `run analyze /var/log/pods on the node`).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub remedy: String,
+    pub effect: GapEffect,
+    /// How to get the missing evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<Remedy>,
+}
+
+/// A gap as bundle manifests store it: typed since the gap effect was typed, sentences (`impact`, `remedy`) in
+/// bundles written before. An older manifest still reads: its gap keeps `what` and `why`, and lowers confidence
+/// when its impact said so.
+#[derive(serde::Deserialize)]
+struct GapWire {
+    what: String,
+    #[serde(default)]
+    missing: Option<EvidenceKind>,
+    why: String,
+    #[serde(default)]
+    effect: Option<GapEffect>,
+    #[serde(default)]
+    remedy: Option<RemedyWire>,
+    /// Bundles written before the gap effect was typed.
+    #[serde(default)]
+    impact: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum RemedyWire {
+    Typed(Remedy),
+    /// Advice worded by an older version; not kept.
+    Worded(serde::de::IgnoredAny),
+}
+
+impl From<GapWire> for Gap {
+    fn from(w: GapWire) -> Gap {
+        let legacy_effect = || match w.impact.as_deref() {
+            Some(impact) if impact.contains("confidence") => GapEffect::LowersConfidence,
+            Some(impact) if impact.starts_with("none") => GapEffect::None,
+            _ => GapEffect::NotCollected,
+        };
+        Gap {
+            effect: w.effect.unwrap_or_else(legacy_effect),
+            what: w.what,
+            missing: w.missing.unwrap_or(EvidenceKind::Unspecified),
+            why: w.why,
+            remedy: match w.remedy {
+                Some(RemedyWire::Typed(r)) => Some(r),
+                Some(RemedyWire::Worded(_)) | None => None,
+            },
+        }
+    }
+}
+
+/// The kinds of evidence a gap can leave out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// etcd member logs (all of them, some members', or one member's).
+    EtcdLogs,
+    /// etcd's disk histograms (Prometheus or `/metrics`).
+    EtcdMetrics,
+    /// kube-apiserver logs.
+    ApiServerLogs,
+    /// kube-apiserver `/metrics`.
+    ApiServerMetrics,
+    /// The logs of a restarted container (its previous run, or the end of a streamed log).
+    ContainerLogs,
+    /// The run before a container's last restart, which the kubelet no longer keeps.
+    PreviousLogs,
+    /// Pod status (restart counts, termination reasons).
+    PodStatus,
+    /// Kubernetes events.
+    Events,
+    /// Node objects (conditions).
+    Nodes,
+    /// Kubernetes objects of a list or file.
+    Objects,
+    /// Lines of a log file (malformed or undated).
+    LogLines,
+    /// A file's content (unreadable, unrecognised, cut).
+    FileContent,
+    /// Cluster facts for the bundle's manifest (version).
+    ClusterInfo,
+    /// What one live collector gathers (the collector is named in `what`).
+    Collector,
+    /// Entries of an archive given to `analyze` (refused links and devices, damage, past a cap).
+    ArchiveEntries,
+    /// Files a bundle's manifest lists, checked against their SHA-256 (edited, missing or added).
+    BundleFiles,
+    /// Not recorded (a gap from a bundle written before gaps were typed).
+    Unspecified,
+}
+
+/// What a gap does to the analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GapEffect {
+    /// None on the verdict (the same evidence came another way, or it only fills the manifest).
+    None,
+    /// Not collected at all (the collector could not fetch or store it).
+    NotCollected,
+    /// Read but not part of the analysis (unreadable, unrecognised or invalid).
+    Unread,
+    /// Kept up to a cut; what follows is not part of the analysis.
+    Truncated,
+    /// The lines are not counted (malformed or undated).
+    LinesUncounted,
+    /// The lines cannot be placed in time and are not counted.
+    Undated,
+    /// Pods in one place (namespace and selector) are not examined.
+    PlaceSkipped,
+    /// The evidence is not seen; the analysis goes on without it.
+    NotSeen,
+    /// The chain from etcd to a crash is incomplete for a container.
+    ChainIncomplete,
+    /// Storage latency can be neither confirmed nor ruled out.
+    BlocksStorageVerdict,
+    /// The verdict's confidence is lowered.
+    LowersConfidence,
+}
+
+impl GapEffect {
+    /// Whether the gap lowers the verdict's confidence.
+    pub fn lowers_confidence(self) -> bool {
+        self == GapEffect::LowersConfidence
+    }
+}
+
+/// How to get missing evidence: fixed advice, with the names and figures it needs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Remedy {
+    /// Grant the RBAC permission (`verb` on `resource`), as deploy/rbac.yaml does.
+    Grant { verb: String, resource: String },
+    /// The API server rejected the credentials (401): refresh them and re-run.
+    RefreshCredentials,
+    /// The API server does not serve it (404): nothing to grant.
+    NotServed,
+    /// The API server failed the request (5xx): re-run later or collect on the node.
+    ServerFailed { status: u16 },
+    /// The API server refused the request with another status; the grant may help.
+    Refused { status: u16, then: Box<Remedy> },
+    /// No usable answer in time: re-run with longer timeouts, or collect on the node.
+    NoAnswer,
+    /// Re-run; if it persists raise the timeouts.
+    Rerun,
+    /// Raise `--deadline` / `--request-timeout`, or narrow `--since`.
+    RaiseDeadline,
+    /// Raise `--max-container-logs`, or narrow the scope with `-n`.
+    RaiseMaxContainerLogs,
+    /// The kubelet may be unreachable: analyse `/var/log/pods` on the node.
+    AnalyzeOnNode,
+    /// No etcd pods: analyse its logs on an etcd node, or point the etcd selector at its pods.
+    FindEtcdLogs,
+    /// No kube-apiserver pods: point the selector at them, or analyse its log files.
+    FindApiServerLogs,
+    /// Give the relevant part of a file that was cut.
+    GiveRelevantPart,
+    /// Check that Prometheus scrapes etcd's metrics URL.
+    CheckPrometheusScrape,
+    /// Check the Prometheus flags (URL, token, CA).
+    CheckPrometheusFlags,
+    /// Check the etcd client certificate flags.
+    CheckEtcdCerts,
+    /// Check `--etcd-endpoints` and the client certificates.
+    CheckEtcdEndpoints,
+    /// The archive is damaged: check it (`tar -tzf`) and send it again.
+    CheckArchive,
+    /// Raise `--max-entries` if the archive is trusted, or unpack the relevant part.
+    RaiseMaxEntries,
+    /// Raise `--max-unpacked-bytes` if the archive is trusted, or unpack the relevant part.
+    RaiseMaxUnpackedBytes,
+    /// Send the complete bundle, as `collect` wrote it.
+    SendBundleAsCollected,
+}
+
+impl Remedy {
+    /// Grant `verb` on `resource`.
+    pub fn grant(verb: &str, resource: &str) -> Remedy {
+        Remedy::Grant { verb: verb.to_string(), resource: resource.to_string() }
+    }
 }
 
 /// What one input file contributed (for the report's evidence inventory).
@@ -1128,8 +1308,6 @@ impl Evidence {
         for g in &mut self.gaps {
             s.text(&mut g.what);
             s.text(&mut g.why);
-            s.text(&mut g.impact);
-            s.text(&mut g.remedy);
         }
         for i in &mut self.inputs {
             s.text(&mut i.source);
@@ -1287,9 +1465,10 @@ mod tests {
         });
         ev.gaps.push(Gap {
             what: "x".into(),
+            missing: EvidenceKind::FileContent,
             why: "first line: \"password=hunter2\"".into(),
-            impact: String::new(),
-            remedy: String::new(),
+            effect: GapEffect::None,
+            remedy: None,
         });
         ev.signals.push(Signal {
             subject: Subject::Container {
@@ -1316,9 +1495,10 @@ mod tests {
         let mut kept = Evidence::default();
         kept.gaps.push(Gap {
             what: "password=hunter2\u{7}".into(),
+            missing: EvidenceKind::FileContent,
             why: String::new(),
-            impact: String::new(),
-            remedy: String::new(),
+            effect: GapEffect::None,
+            remedy: None,
         });
         kept.scrub(None);
         assert_eq!(kept.gaps[0].what, "password=hunter2\\x07", "--no-redact keeps secrets, never controls");

@@ -137,14 +137,23 @@ fn shared_slow_page_is_self_contained_with_the_whole_chart() {
 
     // The verdict, its reasoning and cited evidence.
     assert_eq!(report.verdict.cause.map(html::cause_key), Some("storage_latency"));
-    assert!(page.contains(&*html::escape(&report.verdict.headline)), "headline missing");
-    assert!(page.contains(&*html::escape(&report.verdict.reasoning)), "reasoning missing");
+    assert!(
+        page.contains(&*html::escape(&kubectl_etcd_triage::report::words::verdict::verdict_headline(&report.verdict))),
+        "headline missing"
+    );
+    assert!(
+        page.contains(&*html::escape(&kubectl_etcd_triage::report::words::verdict::reasoning(&report.verdict))),
+        "reasoning missing"
+    );
     for c in &report.verdict.evidence {
-        assert!(page.contains(&*html::escape(&c.claim)), "cited claim missing: {}", c.claim);
+        let claim = kubectl_etcd_triage::report::words::claims::citation(c);
+        assert!(page.contains(&*html::escape(&claim)), "cited claim missing: {claim}");
     }
     // Header: version, window basis, tables.
     assert!(page.contains(report.tool_version));
-    assert!(page.contains(&*html::escape(&report.window.basis)));
+    assert!(
+        page.contains(&*html::escape(&kubectl_etcd_triage::report::words::verdict::window_basis(&report.window.basis)))
+    );
     for id in ["verdict", "containers", "members", "timeline-table", "gaps", "inputs"] {
         assert!(page.contains(&format!("<section id=\"{id}\"")), "section {id} missing");
     }

@@ -10,7 +10,7 @@ use std::process::Command;
 use chrono::{DateTime, Utc};
 use kubectl_etcd_triage::analyze::{self, Params, WindowSpec};
 use kubectl_etcd_triage::model::Report;
-use kubectl_etcd_triage::report::{RenderOpts, json, markdown, terminal};
+use kubectl_etcd_triage::report::{RenderOpts, json, markdown, terminal, words};
 use kubectl_etcd_triage::sources::files::{ReadOptions, read_paths};
 
 const EXAMPLE: &str = "examples/karmada-slow-storage";
@@ -80,7 +80,7 @@ fn the_default_view_of_the_example_fits_one_screen() {
     assert!(text.contains("STRONGEST EVIDENCE"));
     let facts = lines.iter().filter(|l| l.starts_with("  - ")).count();
     assert_eq!(facts, 5, "{text}");
-    assert!(text.contains(&report.recommendations[0].title));
+    assert!(text.contains(&words::advice::title(&report.recommendations[0])));
     assert_eq!(lines.iter().filter(|l| l.starts_with("GAPS")).count(), 1);
     // Citations relative to the analysed folder.
     assert!(text.contains("[kube-system/etcd-node1/logs.txt:"), "{text}");
@@ -109,11 +109,13 @@ fn details_print_every_section_and_citation() {
     ] {
         assert!(details.contains(heading), "--details lacks {heading}");
     }
-    assert!(details.contains(&report.verdict.reasoning[..40]));
+    let reasoning = words::verdict::reasoning(&report.verdict);
+    assert!(details.contains(&reasoning[..40]), "{reasoning}");
     let restarts: Vec<_> = report.containers.iter().flat_map(|c| &c.restarts).collect();
     assert_eq!(details.matches(" -> etcd storage latency (high)").count(), restarts.len());
     for r in &report.recommendations {
-        assert!(details.contains(&r.title), "recommendation {}", r.title);
+        let title = words::advice::title(r);
+        assert!(details.contains(&title), "recommendation {title}");
     }
     for i in &report.inputs {
         let rel = i.source.strip_prefix(&format!("{EXAMPLE}/")).unwrap_or(&i.source);

@@ -16,7 +16,10 @@ use crate::analyze::members::{self, DiskLevel, EtcdView, citations_for, cite_sig
 use crate::analyze::restarts::{ContainerCase, Run};
 use crate::evidence::{Signal, SignalClass, SignalKind, Timestamp};
 use crate::model::thresholds::{Thresholds, windows};
-use crate::model::{Attribution, Cause, Citation, Confidence, Link};
+use crate::model::{
+    ApplyShapeSeen, Attribution, AttributionSummary, Cause, Citation, Claim, Confidence, DiskSeen, EventNote, Finding,
+    Link,
+};
 
 /// Evidence shared by all attributions.
 pub struct Context<'a> {
@@ -118,24 +121,20 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
             Citation {
                 at: Some(end),
                 link: Link::Kubelet,
-                claim: format!(
-                    "{} terminated with reason OOMKilled (exit {})",
-                    case.container,
-                    run.exit_code.unwrap_or(137)
-                ),
+                claim: Claim::OomKilled { container: case.container.clone(), exit_code: run.exit_code.unwrap_or(137) },
                 origin: run.origin.clone(),
             },
         );
     }
-    let event_citation = |e: &crate::evidence::EventRecord, note: &str| Citation {
+    let event_citation = |e: &crate::evidence::EventRecord, note: EventNote| Citation {
         at: Some(e.last_at),
         link: Link::Kubelet,
-        claim: format!("event {} x{}: {}{note}", e.reason, e.count, members::truncate(&e.message, 100)),
+        claim: Claim::Event { reason: e.reason.clone(), count: e.count, message: e.message.clone(), note },
         origin: e.origin.clone(),
     };
     let near_end = |e: &crate::evidence::EventRecord| e.last_at >= end - oom_window && e.first_at <= end + oom_window;
     for e in case.events.iter().filter(|e| e.reason.contains("OOM") && near_end(e)) {
-        oom.push(event_citation(e, ""));
+        oom.push(event_citation(e, EventNote::None));
     }
     // A node's OOM events name the killed process, not the pod: they count as this container's OOM kill only when
     // the process is the container's (its name, or the process the kernel killed when pod status recorded an
@@ -144,17 +143,15 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
     let mut node_oom_other = Vec::new();
     for e in case.node_oom_events.iter().filter(|e| near_end(e)) {
         match oom_victim(&e.message) {
-            Some(p) if process_is(&case.container, p) => {
-                oom.push(event_citation(e, &format!(" (node {}; process {p} is this container)", e.object_name)))
-            }
+            Some(p) if process_is(&case.container, p) => oom.push(event_citation(
+                e,
+                EventNote::NodeOwnProcess { node: e.object_name.clone(), process: p.to_string() },
+            )),
             Some(p) if own_processes.contains(&p) => oom.push(event_citation(
                 e,
-                &format!(
-                    " (node {}; {p} is the process killed when pod status recorded this container OOMKilled)",
-                    e.object_name
-                ),
+                EventNote::NodeStatusProcess { node: e.object_name.clone(), process: p.to_string() },
             )),
-            _ => node_oom_other.push(event_citation(e, &format!(" (node {})", e.object_name))),
+            _ => node_oom_other.push(event_citation(e, EventNote::Node { node: e.object_name.clone() })),
         }
     }
     let config: Vec<Citation> =
@@ -332,7 +329,12 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
         .map(|e| Citation {
             at: Some(e.last_at),
             link: Link::Kubelet,
-            claim: format!("event {} x{}: {}", e.reason, e.count, members::truncate(&e.message, 100)),
+            claim: Claim::Event {
+                reason: e.reason.clone(),
+                count: e.count,
+                message: e.message.clone(),
+                note: EventNote::None,
+            },
             origin: e.origin.clone(),
         })
         .collect();
@@ -401,9 +403,22 @@ fn gather(case: &ContainerCase, run: &Run, ctx: &Context) -> Findings {
     }
 }
 
-fn attribution(cause: Cause, confidence: Confidence, summary: String, mut evidence: Vec<Citation>) -> Attribution {
+fn attribution(
+    case: &ContainerCase,
+    run: &Run,
+    cause: Cause,
+    confidence: Confidence,
+    finding: Finding,
+    mut evidence: Vec<Citation>,
+) -> Attribution {
     evidence.sort_by_key(|c| c.at);
     evidence.dedup();
+    let summary = AttributionSummary {
+        container: case.container.clone(),
+        exit_code: run.exit_code,
+        exit_reason: run.reason.clone(),
+        finding,
+    };
     Attribution { cause, confidence, summary, evidence }
 }
 
@@ -411,71 +426,36 @@ fn attribution(cause: Cause, confidence: Confidence, summary: String, mut eviden
 pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution {
     let f = gather(case, run, ctx);
     let th = ctx.thresholds;
-    let exit = match (&run.reason, run.exit_code) {
-        (Some(r), Some(c)) => format!("exited {c} ({r})"),
-        (None, Some(c)) => format!("exited {c}"),
-        (Some(r), None) => format!("ended ({r})"),
-        (None, None) => "ended".to_string(),
-    };
+    let attribution =
+        |cause, confidence, finding, evidence| attribution(case, run, cause, confidence, finding, evidence);
 
     if !f.oom.is_empty() {
         let conf = if f.oom_from_status { Confidence::High } else { Confidence::Medium };
-        return attribution(
-            Cause::OutOfMemory,
-            conf,
-            format!(
-                "{} {exit}: the container was OOM-killed; storage is not involved in this restart.",
-                case.container
-            ),
-            f.oom,
-        );
+        return attribution(Cause::OutOfMemory, conf, Finding::OomKilled, f.oom);
     }
     if !f.config.is_empty() {
         let conf = if f.short_run { Confidence::High } else { Confidence::Medium };
-        let ran = run.ran_secs().map(|s| format!(" after {s}s")).unwrap_or_default();
-        return attribution(
-            Cause::ConfigError,
-            conf,
-            format!("{} {exit}{ran} on a configuration error at start-up.", case.container),
-            f.config,
-        );
+        return attribution(Cause::ConfigError, conf, Finding::ConfigError { ran_secs: run.ran_secs() }, f.config);
     }
     if !f.decisive_certs.is_empty() {
         return attribution(
             Cause::CertificateError,
             Confidence::High,
-            format!(
-                "{} {exit} on TLS certificate failures (its own, or the API server's towards etcd): each request fails \
-                 at once, so disk latency cannot be what ended it. Check certificate expiry and the CA bundle.",
-                case.container
-            ),
+            Finding::OwnCertificateFailures,
             f.decisive_certs,
         );
     }
     if !f.nospace.is_empty() {
-        return attribution(Cause::NoSpaceAlarm, Confidence::Medium, "etcd raised its NOSPACE alarm (backend quota exceeded): writes fail until it is compacted, defragmented and disarmed. This is not disk latency.".into(), f.nospace);
+        return attribution(Cause::NoSpaceAlarm, Confidence::Medium, Finding::NospaceAlarm, f.nospace);
     }
 
     // A corrupt db or a wrong membership fails every start, whatever the disk does.
     if !f.own_etcd_failure.is_empty() {
-        return attribution(
-            Cause::EtcdFailure,
-            Confidence::High,
-            format!("{} {exit}: etcd itself failed in this run (corrupt db or membership error).", case.container),
-            f.own_etcd_failure,
-        );
+        return attribution(Cause::EtcdFailure, Confidence::High, Finding::OwnEtcdFailure, f.own_etcd_failure);
     }
     // A panic explains the exit when the disk does not.
     if !f.own_etcd_fatal.is_empty() && f.disk.level < DiskLevel::Moderate {
-        return attribution(
-            Cause::EtcdFailure,
-            Confidence::Medium,
-            format!(
-                "{} {exit}: etcd panicked or exited fatally in this run, with no disk latency before it.",
-                case.container
-            ),
-            f.own_etcd_fatal,
-        );
+        return attribution(Cause::EtcdFailure, Confidence::Medium, Finding::OwnEtcdFatal, f.own_etcd_fatal);
     }
 
     let chain_links =
@@ -511,26 +491,15 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         if competing {
             conf = conf.lower();
         }
-        let where_ = describe_disk(disk, ctx.etcd.member_count);
-        let mut summary = format!(
-            "{} {exit} {} after the latest storage stall (in the {} before: {where_})",
-            case.container,
-            ago(disk.last_at, run.ended_at),
-            fmt_window(th.causal_window_secs)
-        );
-        if !f.consensus.is_empty() {
-            summary.push_str(", followed by etcd consensus trouble");
-        }
-        if !f.api.is_empty() {
-            summary.push_str(", API-server errors towards etcd");
-        }
-        if !f.own_chain.is_empty() {
-            summary.push_str(", and its own lease-renewal / timeout errors");
-        }
-        summary.push('.');
-        if competing {
-            summary.push_str(" Competing evidence (network, clock, certificates, etcd unavailability or failure, OOM kills on the node, defragmentation, CPU starvation or expensive requests) in the same window lowers confidence.");
-        }
+        let summary = Finding::StorageStall {
+            stall_to_exit_secs: disk.last_at.map(|t| (run.ended_at - t).num_seconds().max(0)),
+            window_secs: th.causal_window_secs,
+            disk: disk_seen(disk, ctx.etcd.member_count),
+            consensus: !f.consensus.is_empty(),
+            api_errors: !f.api.is_empty(),
+            own_errors: !f.own_chain.is_empty(),
+            competing,
+        };
         // The strongest record of each link: the slowest disk bursts, the busiest consensus trouble, and the
         // container's own lines closest to its exit.
         // disk.citations lists slow WAL syncs (slowest burst per member) before slow applies.
@@ -549,29 +518,15 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         return attribution(
             Cause::Defragmentation,
             conf,
-            format!(
-                "{} {exit} after an etcd defragmentation of over {} blocked reads and writes; the disk symptoms fall inside it.",
-                case.container,
-                members::fmt_ms_plain(th.defrag_blocking_ms)
-            ),
+            Finding::Defragmentation { blocking_ms: th.defrag_blocking_ms },
             evidence,
         );
     }
     if !f.certs.is_empty() {
-        return attribution(
-            Cause::CertificateError,
-            Confidence::Medium,
-            "TLS certificate failures between etcd and its clients or peers precede the restart.".into(),
-            f.certs,
-        );
+        return attribution(Cause::CertificateError, Confidence::Medium, Finding::EtcdCertificateFailures, f.certs);
     }
     if !f.unavailable.is_empty() {
-        return attribution(
-            Cause::EtcdUnavailable,
-            Confidence::Medium,
-            "The API server could not connect to etcd at all (connection refused): etcd was down, not slow.".into(),
-            f.unavailable,
-        );
+        return attribution(Cause::EtcdUnavailable, Confidence::Medium, Finding::EtcdUnreachable, f.unavailable);
     }
     if !f.etcd_failure.is_empty() && chain_seen {
         let mut evidence = f.etcd_failure.clone();
@@ -579,15 +534,7 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         evidence.extend(f.api.iter().take(1).cloned());
         evidence.extend(f.own_chain.iter().rev().take(2).cloned());
         let conf = if full_chain { Confidence::Medium } else { Confidence::Low };
-        return attribution(
-            Cause::EtcdFailure,
-            conf,
-            format!(
-                "{} {exit} while an etcd member was failing (panic, corrupt db or membership error).",
-                case.container
-            ),
-            evidence,
-        );
+        return attribution(Cause::EtcdFailure, conf, Finding::EtcdMemberFailing, evidence);
     }
     if expensive_significant && chain_seen && disk.wal_members.is_empty() {
         let mut evidence = f.expensive.clone();
@@ -597,12 +544,7 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
         return attribution(
             Cause::ExpensiveRequests,
             conf,
-            format!(
-                "{} {exit} while etcd served {} request(s) with huge responses (slowest {}), with no slow WAL fdatasync.",
-                case.container,
-                f.expensive_count,
-                members::fmt_ms_plain(f.expensive_max_ms)
-            ),
+            Finding::ExpensiveRequests { requests: f.expensive_count, slowest_ms: f.expensive_max_ms },
             evidence,
         );
     }
@@ -632,101 +574,45 @@ pub fn attribute(case: &ContainerCase, run: &Run, ctx: &Context) -> Attribution 
             };
             evidence.extend(f.heartbeat_citations.iter().cloned());
             let summary = match &f.lone_heartbeats {
-                Some(who) if lone => format!(
-                    "{} {exit} while {who} alone sent heartbeats late and applied slowly, its followers calm, with no slow WAL fdatasync: a CPU-starved or paused member, not the disks.",
-                    case.container
-                ),
-                _ => format!(
-                    "{} {exit} while etcd was starved of CPU (throttling or soft lockups) and slow, with no slow WAL fdatasync.",
-                    case.container
-                ),
+                Some(who) if lone => Finding::LoneMemberStarved { member: who.clone() },
+                _ => Finding::CpuStarved,
             };
             return attribution(Cause::EtcdStall, conf, summary, evidence);
         }
-        let summary = format!(
-            "{} {exit} after an etcd member's raft loop stalled for over {} without any slow WAL fdatasync on that member: a frozen or CPU-starved process, not the disk. The heartbeat warning's 'likely from slow disk' wording is not evidence of disk latency here.",
-            case.container,
-            members::fmt_ms_plain(th.stall_without_fsync_ms)
-        );
+        let summary = Finding::RaftStall { stall_ms: th.stall_without_fsync_ms };
         return attribution(Cause::EtcdStall, conf, summary, evidence);
     }
     if !f.network.is_empty() && chain_seen {
         let mut evidence = f.network.clone();
         evidence.extend(f.consensus.iter().take(3).cloned());
         evidence.extend(f.own_chain.iter().take(2).cloned());
-        return attribution(
-            Cause::NetworkPartition,
-            Confidence::Medium,
-            format!(
-                "{} {exit} while etcd members could not reach each other, with no disk latency logged.",
-                case.container
-            ),
-            evidence,
-        );
+        return attribution(Cause::NetworkPartition, Confidence::Medium, Finding::PeersUnreachable, evidence);
     }
     if !f.clock.is_empty() && chain_seen {
-        return attribution(
-            Cause::ClockSkew,
-            Confidence::Low,
-            "etcd reported clock drift between members around the restart.".into(),
-            f.clock,
-        );
+        return attribution(Cause::ClockSkew, Confidence::Low, Finding::ClockDrift, f.clock);
     }
     if !f.probes.is_empty() && disk.level < DiskLevel::Moderate {
-        return attribution(
-            Cause::ProbeFailure,
-            Confidence::Medium,
-            format!(
-                "{} {exit} after failed liveness probes, with no storage trouble in the evidence: check the probe's timeout and thresholds.",
-                case.container
-            ),
-            f.probes,
-        );
+        return attribution(Cause::ProbeFailure, Confidence::Medium, Finding::ProbeKills, f.probes);
     }
     if !f.node_oom_other.is_empty() {
-        return attribution(
-            Cause::OutOfMemory,
-            Confidence::Low,
-            format!(
-                "{} {exit} while its node was OOM-killing processes; the killed process is not shown to be this \
-                 container, and no etcd-side cause is visible.",
-                case.container
-            ),
-            f.node_oom_other,
-        );
+        return attribution(Cause::OutOfMemory, Confidence::Low, Finding::NodeOomKills, f.node_oom_other);
     }
     // Nothing decisive: say what was and was not seen.
     let mut evidence = f.own_chain.clone();
     evidence.extend(f.consensus.iter().take(3).cloned());
     evidence.extend(disk.citations.iter().cloned());
     let summary = if let Some(backend) = ctx.datastore_not_etcd.as_deref().filter(|_| !ctx.have_etcd_logs) {
-        format!(
-            "{} {exit}; the datastore is kine over {backend}, not etcd, so etcd's storage evidence and thresholds do not apply.",
-            case.container
-        )
+        Finding::NotEtcd { backend: backend.to_string() }
     } else if !ctx.have_etcd_logs && !f.own_chain.is_empty() {
-        format!(
-            "{} {exit} after losing its lease / timing out towards the API server, but no etcd logs were provided, so storage cannot be confirmed or ruled out.",
-            case.container
-        )
+        Finding::NoEtcdLogs
     } else if disk.level == DiskLevel::Weak {
-        format!(
-            "{} {exit}; etcd logged only moderately slow applies (max {}), not enough to blame storage.",
-            case.container,
-            members::fmt_ms_plain(disk.max_apply_ms)
-        )
+        Finding::ModerateApplies { apply_max_ms: disk.max_apply_ms }
     } else if disk.level >= DiskLevel::Moderate && !chain_seen {
-        format!(
-            "{} {exit}; etcd showed disk latency, but no link from it to this container (no elections, API errors or lease errors) is visible.",
-            case.container
-        )
+        Finding::DiskWithoutChain
     } else if !f.own_chain.is_empty() {
-        format!(
-            "{} {exit} after losing its lease / timing out, but no etcd-side cause (disk, stall, network) is visible in the evidence.",
-            case.container
-        )
+        Finding::LeaseLostNoCause
     } else {
-        format!("{} {exit}; the evidence shows no cause.", case.container)
+        Finding::NoCause
     };
     attribution(Cause::Unexplained, Confidence::Low, summary, evidence)
 }
@@ -790,48 +676,18 @@ fn cpu_concerns_etcd(s: &Signal, etcd_members: &[&str]) -> bool {
     }
 }
 
-fn fmt_window(secs: i64) -> String {
-    crate::model::units::Millis::from_secs(secs).to_string()
-}
-
-fn ago(first: Option<Timestamp>, end: Timestamp) -> String {
-    match first {
-        Some(t) => {
-            let secs = (end - t).num_seconds().max(0);
-            if secs < 120 { format!("{secs}s") } else { format!("{}m", secs / 60) }
-        }
-        None => String::new(),
+fn disk_seen(d: &members::DiskFinding, member_count: usize) -> DiskSeen {
+    DiskSeen {
+        wal_members: d.wal_members.iter().cloned().collect(),
+        wal_max_ms: d.max_wal_ms,
+        leader_affected: d.leader_affected,
+        apply_members: d.severe_apply_members.iter().cloned().collect(),
+        apply_max_ms: d.max_apply_ms,
+        member_count,
+        shape: d.shape.map(|(members, apply_p50_ms, heartbeat_p50_ms)| ApplyShapeSeen {
+            members,
+            apply_p50_ms,
+            heartbeat_p50_ms,
+        }),
     }
-}
-
-fn describe_disk(d: &members::DiskFinding, members: usize) -> String {
-    let mut parts = Vec::new();
-    if !d.wal_members.is_empty() {
-        parts.push(format!(
-            "slow WAL fdatasync (max {}) on {}{}",
-            members::fmt_ms_plain(d.max_wal_ms),
-            list(&d.wal_members, members),
-            if d.leader_affected { " incl. the leader" } else { "" }
-        ));
-    }
-    if !d.severe_apply_members.is_empty() {
-        parts.push(format!(
-            "applies up to {} on {}",
-            members::fmt_ms_plain(d.max_apply_ms),
-            list(&d.severe_apply_members, members)
-        ));
-    }
-    if let Some((n, apply, hb)) = d.shape {
-        parts.push(format!(
-            "applies slow on {n} of {members} members at once (median {}) with late heartbeats of matching size on the leader (median {}), the shape of disk latency under etcd's 1s warning",
-            members::fmt_ms_plain(apply),
-            members::fmt_ms_plain(hb)
-        ));
-    }
-    parts.join(" and ")
-}
-
-fn list(names: &std::collections::BTreeSet<String>, total: usize) -> String {
-    let v: Vec<&str> = names.iter().map(String::as_str).collect();
-    if total > 1 { format!("{} of {total} members ({})", v.len(), v.join(", ")) } else { v.join(", ") }
 }

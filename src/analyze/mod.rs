@@ -16,7 +16,9 @@ use chrono::Duration;
 
 use crate::evidence::{EventRecord, Evidence, Signal, Subject, Timestamp};
 use crate::model::thresholds::Thresholds;
-use crate::model::{ContainerHistory, EventSummary, Report, RestartRecord, SCHEMA_VERSION, Window};
+use crate::model::{
+    Assumption, ContainerHistory, EventSummary, Report, RestartRecord, SCHEMA_VERSION, Window, WindowBasis,
+};
 use members::EtcdView;
 
 /// Where `--since` counts back from.
@@ -57,12 +59,12 @@ fn resolve_window(
     spec: &WindowSpec,
     evidence: &Evidence,
     now: Timestamp,
-) -> (Option<Timestamp>, Option<Timestamp>, String) {
+) -> (Option<Timestamp>, Option<Timestamp>, WindowBasis) {
     let span = evidence.span();
     match (spec.from, spec.to, spec.since) {
         (None, None, None) => match span {
-            Some((a, b)) => (Some(a), Some(b), "the evidence's own time span".into()),
-            None => (None, None, "the evidence's own time span (no dated evidence)".into()),
+            Some((a, b)) => (Some(a), Some(b), WindowBasis::EvidenceSpan { dated: true }),
+            None => (None, None, WindowBasis::EvidenceSpan { dated: false }),
         },
         (from, to, Some(since)) if from.is_none() => {
             let anchor = match (to, spec.since_anchor) {
@@ -70,21 +72,18 @@ fn resolve_window(
                 (None, SinceAnchor::Now) => Some(now),
                 (None, SinceAnchor::LatestEvidence) => span.map(|(_, b)| b),
             };
+            let since_secs = since.num_seconds();
             let basis = match (to, spec.since_anchor) {
-                (Some(_), _) => format!("--since {} before --to", fmt_duration(since)),
-                (None, SinceAnchor::Now) => format!("--since {} before now", fmt_duration(since)),
-                (None, SinceAnchor::LatestEvidence) => {
-                    format!("--since {} before the latest evidence", fmt_duration(since))
-                }
+                (Some(_), _) => WindowBasis::SinceBeforeTo { since_secs },
+                (None, SinceAnchor::Now) => WindowBasis::SinceBeforeNow { since_secs },
+                (None, SinceAnchor::LatestEvidence) => WindowBasis::SinceBeforeLatest { since_secs },
             };
             (anchor.map(|a| a - since), anchor, basis)
         }
-        (from, to, _) => (from, to, spec.basis.clone().unwrap_or_else(|| "--from/--to".into())),
+        (from, to, _) => {
+            (from, to, spec.basis.clone().map_or(WindowBasis::FromTo, |basis| WindowBasis::Collection { basis }))
+        }
     }
-}
-
-fn fmt_duration(d: Duration) -> String {
-    crate::model::units::Millis::from_duration(d).to_string()
 }
 
 /// The same container output read twice (a `cluster-info dump` logs.txt beside the CRI file it came from, or a
@@ -301,12 +300,10 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
         inputs,
         collections: evidence.collections.clone(),
         assumptions: {
-            let mut a = evidence.assumptions.clone();
-            a.extend(alias_notes);
+            let stated = evidence.assumptions.iter().cloned().chain(alias_notes);
+            let mut a: Vec<Assumption> = stated.map(|note| Assumption::Stated { note }).collect();
             if duplicates > 0 {
-                a.push(format!(
-                    "{duplicates} signal bursts appeared identically in two inputs (e.g. a cluster-info dump logs.txt and the CRI file it was read from) and were counted once"
-                ));
+                a.push(Assumption::DuplicatesCountedOnce { bursts: duplicates });
             }
             a
         },
@@ -316,7 +313,7 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
 
 /// Gaps that follow from what the evidence lacks (not from read errors).
 fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHistory]) -> Vec<crate::evidence::Gap> {
-    use crate::evidence::Gap;
+    use crate::evidence::{EvidenceKind, Gap, GapEffect};
     let mut gaps = Vec::new();
     let etcd_logged: std::collections::BTreeSet<&str> = evidence
         .inputs
@@ -329,32 +326,36 @@ fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHi
     if etcd_logged.is_empty() {
         gaps.push(Gap {
             what: "etcd member logs".into(),
+            missing: EvidenceKind::EtcdLogs,
             why: "no etcd log was among the inputs".into(),
-            impact: "storage latency can be neither confirmed nor ruled out; restarts cannot be tied to etcd".into(),
-            remedy: String::new(),
+            effect: GapEffect::BlocksStorageVerdict,
+            remedy: None,
         });
     } else if etcd.member_count > etcd_logged.len() {
         gaps.push(Gap {
             what: format!("logs of {} of {} etcd members", etcd.member_count - etcd_logged.len(), etcd.member_count),
+            missing: EvidenceKind::EtcdLogs,
             why: "pods or member ids show more members than logs were given for".into(),
-            impact: "a slow leader among the missing members would go unseen; confidence is lowered".into(),
-            remedy: String::new(),
+            effect: GapEffect::LowersConfidence,
+            remedy: None,
         });
     }
     if evidence.containers.is_empty() && !containers.is_empty() {
         gaps.push(Gap {
             what: "pod status".into(),
+            missing: EvidenceKind::PodStatus,
             why: "no pod list was among the inputs".into(),
-            impact: "restart counts, exit codes and termination reasons (e.g. OOMKilled) are unknown; restarts are placed from logs only".into(),
-            remedy: String::new(),
+            effect: GapEffect::NotSeen,
+            remedy: None,
         });
     }
     if evidence.events.is_empty() && !containers.is_empty() {
         gaps.push(Gap {
             what: "Kubernetes events".into(),
+            missing: EvidenceKind::Events,
             why: "no event list was among the inputs".into(),
-            impact: "BackOff / Unhealthy / OOMKilling history is unknown".into(),
-            remedy: String::new(),
+            effect: GapEffect::NotSeen,
+            remedy: None,
         });
     }
     for c in containers {
@@ -364,9 +365,10 @@ fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHi
         if !has_logs && c.restart_count.unwrap_or(1) > 0 {
             gaps.push(Gap {
                 what: format!("previous logs of {}", c.label()),
+                missing: EvidenceKind::ContainerLogs,
                 why: "no log of this container was among the inputs".into(),
-                impact: "its own lease / timeout errors cannot be seen, so the chain to the crash is incomplete".into(),
-                remedy: String::new(),
+                effect: GapEffect::ChainIncomplete,
+                remedy: None,
             });
         }
     }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 
+use crate::model::ContainerNow;
 use crate::model::thresholds::windows::SAME_RESTART_SECS;
 
 use crate::evidence::{
@@ -73,12 +74,12 @@ impl ContainerCase<'_> {
             || self.events.iter().any(|e| e.reason == "BackOff")
     }
 
-    pub fn state(&self) -> String {
+    pub fn state(&self) -> ContainerNow {
         match self.record.map(|r| &r.state) {
-            Some(ContainerState::Running { .. }) => "Running".into(),
-            Some(ContainerState::Waiting { reason, .. }) => format!("Waiting: {reason}"),
-            Some(ContainerState::Terminated(t)) => format!("Terminated: {}", t.reason.as_deref().unwrap_or("?")),
-            Some(ContainerState::Unknown) | None => "unknown (no pod status)".into(),
+            Some(ContainerState::Running { .. }) => ContainerNow::Running,
+            Some(ContainerState::Waiting { reason, .. }) => ContainerNow::Waiting { reason: reason.clone() },
+            Some(ContainerState::Terminated(t)) => ContainerNow::Terminated { reason: t.reason.clone() },
+            Some(ContainerState::Unknown) | None => ContainerNow::Unknown,
         }
     }
 

@@ -18,7 +18,6 @@ use crate::evidence::{
     DiskProbe, Evidence, LatencyDigest, MetricSeries, Signal, SignalClass, SignalKind, Subject, Timestamp,
 };
 use crate::model::thresholds::{Thresholds, windows};
-use crate::model::units::Millis;
 use crate::model::{
     Citation, Confidence, ConsensusTrouble, DiskBasis, Link, MemberStorage, StorageAssessment, StorageSettle,
     StorageVerdict,
@@ -501,7 +500,7 @@ pub fn assess(
     best.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut seen_members = BTreeSet::new();
     for (_, c) in best {
-        let who = c.claim.split(':').next().unwrap_or_default().to_string();
+        let who = c.claim.who().unwrap_or_default().to_string();
         if seen_members.insert(who) && evidence_out.len() < 3 {
             evidence_out.push(c);
         }
@@ -516,19 +515,18 @@ pub fn assess(
         if evidence_out.len() >= 5 {
             break;
         }
-        let figure = match (p.fdatasync_p99_ms, p.iops) {
-            (Some(p99), _) => format!("fdatasync p99 {}", Millis(p99)),
-            (None, Some(iops)) => format!("{iops:.0} write+fdatasync IOPS (no sync percentiles)"),
-            (None, None) => continue,
-        };
+        if p.fdatasync_p99_ms.is_none() && p.iops.is_none() {
+            continue;
+        }
         evidence_out.push(Citation {
             at: p.at,
             link: Link::Disk,
-            claim: format!(
-                "disk probe of {}{}: {figure}",
-                p.dir,
-                p.host.as_deref().map(|h| format!(" on {h}")).unwrap_or_default(),
-            ),
+            claim: crate::model::Claim::DiskProbe {
+                dir: p.dir.clone(),
+                host: p.host.clone(),
+                fdatasync_p99_ms: p.fdatasync_p99_ms,
+                iops: p.iops,
+            },
             origin: p.origin.clone(),
         });
     }
@@ -582,19 +580,15 @@ pub fn assess(
 
 /// `etcd_disk_wal_fsync_duration_seconds p99 2-4ms (367535 syncs, 48 at 512ms or more)`.
 fn reading_citation(origin: &crate::evidence::Origin, r: &crate::evidence::DiskReading) -> Citation {
-    let mut claim = format!(
-        "{}: {} p{:.0} {}",
-        r.member.as_deref().unwrap_or("etcd"),
-        r.metric,
-        r.quantile * 100.0,
-        Millis(r.value_ms)
-    );
-    if let Some((lo, hi)) = r.bucket_ms {
-        claim.push_str(&format!(" (between the {}..{} buckets)", Millis(lo), Millis(hi)));
-    }
-    if let (Some(total), Some(slow)) = (r.total_ops, r.slow_ops) {
-        claim.push_str(&format!(", {slow} of {total} at {} or more", Millis(512.0)));
-    }
+    let claim = crate::model::Claim::DiskReading {
+        member: r.member.clone(),
+        metric: r.metric.clone(),
+        quantile: r.quantile,
+        value_ms: r.value_ms,
+        bucket_ms: r.bucket_ms,
+        total_ops: r.total_ops,
+        slow_ops: r.slow_ops,
+    };
     Citation { at: None, link: Link::Disk, claim, origin: origin.clone() }
 }
 
@@ -726,7 +720,7 @@ mod tests {
         assert_eq!(r.storage.affected_members.len(), 3);
         assert!(r.storage.to_settle.contains(&StorageSettle::CpuEvidence));
         let a = only_restart(&r);
-        assert_eq!(a.cause, Cause::StorageLatency, "{}", a.summary);
+        assert_eq!(a.cause, Cause::StorageLatency, "{:?}", a.summary);
         assert_eq!(r.verdict.outcome, Outcome::StorageLatency);
     }
 

@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::analyze::members::fmt_ms_plain;
-use crate::evidence::{Gap, SignalClass};
+use crate::evidence::{EvidenceKind, Gap, SignalClass};
 use crate::model::thresholds::Thresholds;
 use crate::model::{
-    Alternative, Cause, Citation, Confidence, ContainerHistory, Link, MemberSignals, Outcome, RestartRecord, Verdict,
+    Alternative, Cause, CauseTally, Citation, Confidence, ContainerHistory, EtcdHealth, Link, MemberSignals, Outcome,
+    RestartRecord, Verdict, VerdictHeadline, VerdictReason, VerdictSettle, WhyNot,
 };
 
 /// The cause most of these restarts were put down to, with its typical confidence.
@@ -95,22 +95,18 @@ pub fn decide(
 ) -> Verdict {
     let restarts: Vec<&RestartRecord> = containers.iter().flat_map(|c| c.restarts.iter()).collect();
     let total_count: u32 = containers.iter().map(|c| c.restart_count.unwrap_or(c.restarts.len() as u32)).sum();
-    let etcd_health = etcd_health_sentence(members, th);
+    let etcd_health = VerdictReason::EtcdHealth { etcd: etcd_health(members, th) };
 
     if containers.is_empty() {
         return Verdict {
             outcome: Outcome::NoRestarts,
             cause: None,
             confidence: None,
-            headline: "No container restarts or crash loops in the evidence".into(),
-            reasoning: format!("No pod status, events or container logs in the window show a restart. {etcd_health}"),
+            headline: VerdictHeadline::NoRestarts,
+            reasoning: vec![VerdictReason::NoRestartSeen, etcd_health],
             evidence: Vec::new(),
             alternatives: Vec::new(),
-            to_settle: if have_etcd_logs {
-                Vec::new()
-            } else {
-                vec!["etcd member logs for the incident window".into()]
-            },
+            to_settle: if have_etcd_logs { Vec::new() } else { vec![VerdictSettle::EtcdLogs] },
         };
     }
     if restarts.is_empty() {
@@ -118,17 +114,11 @@ pub fn decide(
             outcome: Outcome::Inconclusive,
             cause: None,
             confidence: None,
-            headline: format!("{} container(s) restarted, but no restart could be placed in time", containers.len()),
-            reasoning: format!(
-                "Pod status reports {total_count} restarts, but there is no lastState.finishedAt, previous log or BackOff event inside the window to place them, so they cannot be correlated with etcd. {etcd_health}"
-            ),
+            headline: VerdictHeadline::NonePlaced { containers: containers.len() },
+            reasoning: vec![VerdictReason::RestartsUnplaced { restarts: total_count }, etcd_health],
             evidence: Vec::new(),
             alternatives: Vec::new(),
-            to_settle: vec![
-                "pod status with lastState (kubectl get pods -o json) taken during the incident".into(),
-                "previous logs of the restarting containers (kubectl logs --previous --timestamps)".into(),
-                "events for the pods (kubectl get events -o json)".into(),
-            ],
+            to_settle: vec![VerdictSettle::PodStatus, VerdictSettle::PreviousLogs, VerdictSettle::Events],
         };
     }
 
@@ -139,21 +129,20 @@ pub fn decide(
         Decision::Cause { cause, confidence } => (true, cause, confidence),
         Decision::Mixed | Decision::NothingExplained => (false, tallies[0].0, tallies[0].2),
     };
-    let material_gaps: Vec<&Gap> = gaps.iter().filter(|g| g.impact.contains("confidence")).collect();
+    let material_gaps: Vec<&Gap> = gaps.iter().filter(|g| g.effect.lowers_confidence()).collect();
     if majority && top == Cause::StorageLatency && !material_gaps.is_empty() && conf == Confidence::High {
         conf = Confidence::Medium;
     }
     let evidence = collect_evidence(&restarts, top, 12);
-    let breakdown = tallies
-        .iter()
-        .map(|(c, k, cf)| format!("{k} {} ({} confidence)", c.describe(), cf.word()))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let intro = format!(
-        "{} container(s) restarted {} time(s) in total; {n} restart(s) could be placed in time and attributed: {breakdown}.",
-        containers.len(),
-        total_count.max(n as u32)
-    );
+    let intro = VerdictReason::Tally {
+        containers: containers.len(),
+        restarts: total_count.max(n as u32),
+        placed: n,
+        by_cause: tallies
+            .iter()
+            .map(|&(cause, restarts, confidence)| CauseTally { cause, restarts, confidence })
+            .collect(),
+    };
     let alternatives = alternatives(top, &tallies, members, n, th);
     let unexplained = tallies.iter().find(|(c, _, _)| *c == Cause::Unexplained).map_or(0, |t| t.1);
     let to_settle = settle(top, conf, gaps, have_etcd_logs, majority);
@@ -164,53 +153,35 @@ pub fn decide(
             cause: None,
             confidence: None,
             headline: if matches!(decision, Decision::NothingExplained) {
-                "Inconclusive: the evidence explains none of the restarts".into()
+                VerdictHeadline::NothingExplained
             } else {
-                "Inconclusive: no single cause explains most restarts".into()
+                VerdictHeadline::Mixed
             },
-            reasoning: format!("{intro} {etcd_health}"),
+            reasoning: vec![intro, etcd_health],
             evidence,
             alternatives,
             to_settle,
         };
     }
-    let (outcome, headline) = if top == Cause::StorageLatency {
-        (
-            Outcome::StorageLatency,
-            format!("CrashLoopBackOff is caused by etcd storage latency ({} confidence)", conf.word()),
-        )
-    } else {
-        (Outcome::OtherCause, format!("Not storage: the restarts fit {} ({} confidence)", top.describe(), conf.word()))
-    };
-    let chain = match top {
-        Cause::StorageLatency => "The chain is visible: slow WAL/backend I/O on etcd blocks the raft loop, heartbeats go out late and leaders change, requests time out, and the controllers cannot renew their leader-election leases, exit, and are backed off by the kubelet.".to_string(),
-        Cause::EtcdStall => "etcd's heartbeat warnings say 'likely from slow disk', but no slow WAL fdatasync accompanies the stalls on the same member: the process was frozen or starved of CPU.".to_string(),
-        Cause::Defragmentation => "A defragmentation blocks a member's reads and writes for its whole duration; the slow operations fall inside it.".to_string(),
-        Cause::ExpensiveRequests => "Requests returning huge ranges keep etcd busy and the other requests queue behind them; no slow WAL fdatasync points at the disk.".to_string(),
-        _ => String::new(),
-    };
-    let unexplained_note = if unexplained > 0 {
-        format!(" {unexplained} restart(s) show no cause of their own and are not counted against it.")
-    } else {
-        String::new()
-    };
-    let gap_note = if material_gaps.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " Missing evidence lowers confidence: {}.",
-            material_gaps.iter().map(|g| g.what.as_str()).collect::<Vec<_>>().join("; ")
-        )
-    };
+    let outcome = if top == Cause::StorageLatency { Outcome::StorageLatency } else { Outcome::OtherCause };
+    let mut reasoning = vec![intro, etcd_health];
+    if matches!(top, Cause::StorageLatency | Cause::EtcdStall | Cause::Defragmentation | Cause::ExpensiveRequests) {
+        reasoning.push(VerdictReason::Chain { cause: top });
+    }
+    if unexplained > 0 {
+        reasoning.push(VerdictReason::UnexplainedNotCounted { restarts: unexplained });
+    }
+    if !material_gaps.is_empty() {
+        reasoning.push(VerdictReason::GapsLowerConfidence {
+            missing: material_gaps.iter().map(|g| g.what.clone()).collect(),
+        });
+    }
     Verdict {
         outcome,
         cause: Some(top),
         confidence: Some(conf),
-        headline,
-        reasoning: format!("{intro} {etcd_health} {chain}{unexplained_note}{gap_note}")
-            .replace("  ", " ")
-            .trim()
-            .to_string(),
+        headline: VerdictHeadline::Cause { cause: top, confidence: conf },
+        reasoning,
         evidence,
         alternatives,
         to_settle,
@@ -254,38 +225,20 @@ fn collect_evidence(restarts: &[&RestartRecord], cause: Cause, limit: usize) -> 
     out
 }
 
-fn etcd_health_sentence(members: &[MemberSignals], th: &Thresholds) -> String {
+fn etcd_health(members: &[MemberSignals], th: &Thresholds) -> EtcdHealth {
     if members.is_empty() {
-        return "No etcd member logs were available.".into();
+        return EtcdHealth::NoLogs;
     }
     let wal: Vec<&MemberSignals> = members.iter().filter(|m| m.slow_wal_sync.count > 0).collect();
-    let max_wal = wal.iter().filter_map(|m| m.slow_wal_sync.max_ms).fold(0.0, f64::max);
-    let max_apply = members.iter().filter_map(|m| m.slow_apply.max_ms).fold(0.0, f64::max);
-    let changes: u64 = members.iter().map(|m| m.leader_changes_seen).max().unwrap_or(0);
-    let hb: u64 = members.iter().map(|m| m.heartbeat_late.count).sum();
-    let mut s = if !wal.is_empty() {
-        format!(
-            "etcd logged slow WAL fdatasync on {} of {} members (max {}, {:.0}x the {} p99 guidance)",
-            wal.len(),
-            members.len(),
-            fmt_ms_plain(max_wal),
-            max_wal / th.wal_fsync_p99_ms,
-            fmt_ms_plain(th.wal_fsync_p99_ms)
-        )
-    } else {
-        format!("etcd logged no WAL fdatasync over 1s on its {} member(s)", members.len())
-    };
-    if max_apply > 0.0 {
-        s.push_str(&format!(", applies up to {}", fmt_ms_plain(max_apply)));
+    EtcdHealth::Logged {
+        members: members.len(),
+        wal_members: wal.len(),
+        wal_max_ms: wal.iter().filter_map(|m| m.slow_wal_sync.max_ms).fold(0.0, f64::max),
+        wal_guidance_ms: th.wal_fsync_p99_ms,
+        apply_max_ms: members.iter().filter_map(|m| m.slow_apply.max_ms).fold(0.0, f64::max),
+        late_heartbeats: members.iter().map(|m| m.heartbeat_late.count).sum(),
+        leader_changes: members.iter().map(|m| m.leader_changes_seen).max().unwrap_or(0),
     }
-    if hb > 0 {
-        s.push_str(&format!(", {hb} late heartbeats"));
-    }
-    if changes > 0 {
-        s.push_str(&format!(", and up to {changes} leader changes seen by a member"));
-    }
-    s.push('.');
-    s
 }
 
 fn alternatives(
@@ -325,82 +278,85 @@ fn alternatives(
         .iter()
         .filter(|c| **c != top)
         .filter(|c| in_play(**c) || tallies.iter().any(|(t, _, _)| t == *c))
-        .map(|&cause| {
+        .filter_map(|&cause| {
             let fits = tallies.iter().find(|(c, _, _)| *c == cause).map(|(_, k, _)| *k).unwrap_or(0);
             let why_not = if fits > 0 {
-                format!("explains {fits} of {n} placed restarts, not most of them")
+                WhyNot::ExplainsFew { restarts: fits, placed: n }
             } else {
                 match cause {
                     Cause::StorageLatency => {
                         let wal = sum(|m| m.slow_wal_sync.count);
                         let max_apply = members.iter().filter_map(|m| m.slow_apply.max_ms).fold(0.0, f64::max);
                         if wal > 0 {
-                            format!("{wal} slow WAL syncs were logged, but not on the leader or a quorum before the restarts, or with no visible chain to them")
+                            WhyNot::WalSyncsWithoutChain { syncs: wal }
                         } else if max_apply >= th.apply_severe_ms {
-                            format!("applies reached {} but no WAL fdatasync over 1s was logged; on their own they do not single out the disk", fmt_ms_plain(max_apply))
+                            WhyNot::AppliesWithoutWalSync { apply_max_ms: max_apply }
                         } else {
-                            "no slow WAL fdatasync and no severe apply latency in etcd's logs".into()
+                            WhyNot::NoDiskEvidence
                         }
                     }
-                    Cause::EtcdStall => "no late heartbeat over 1s without a slow fdatasync on the same member".into(),
+                    Cause::EtcdStall => WhyNot::NoStall,
                     Cause::NetworkPartition => match sum(|m| m.peer_unreachable) {
-                        0 => "no peer connectivity errors in etcd's logs".into(),
-                        k => format!(
-                            "{k} peer connectivity errors were logged, but they coincide with disk latency or a stalled member (a frozen member is unreachable to its peers), which fits the restarts better"
-                        ),
+                        0 => WhyNot::NoPeerErrors,
+                        k => WhyNot::PeerErrorsExplained { errors: k },
                     },
-                    Cause::OutOfMemory => "no restart ended OOMKilled and no OOM events or log lines".into(),
-                    Cause::ConfigError => "no configuration errors at start-up in the containers' logs".into(),
-                    Cause::ProbeFailure => "no liveness-probe kills without storage trouble".into(),
-                    Cause::NoSpaceAlarm => "no NOSPACE alarm or 'database space exceeded'".into(),
-                    Cause::ClockSkew => "no clock drift warnings between members".into(),
-                    Cause::CertificateError => "no TLS certificate errors".into(),
+                    Cause::OutOfMemory => WhyNot::NoOomKill,
+                    Cause::ConfigError => WhyNot::NoConfigError,
+                    Cause::ProbeFailure => WhyNot::NoProbeKills,
+                    Cause::NoSpaceAlarm => WhyNot::NoNospaceAlarm,
+                    Cause::ClockSkew => WhyNot::NoClockDrift,
+                    Cause::CertificateError => WhyNot::NoCertificateErrors,
                     Cause::Defragmentation => match count(SignalClass::Defrag) {
-                        0 => format!("no defragmentation over {} in etcd's logs", fmt_ms_plain(th.defrag_blocking_ms)),
-                        k => format!("{k} defragmentation(s) logged, but not over the restarts' slow operations"),
+                        0 => WhyNot::NoDefrag { blocking_ms: th.defrag_blocking_ms },
+                        k => WhyNot::DefragsApart { defrags: k },
                     },
                     Cause::ExpensiveRequests => match count(SignalClass::ExpensiveRequest) {
-                        0 => "no request with a huge response in etcd's logs".into(),
-                        k => format!("{k} request(s) with huge responses logged, too few or too fast to explain the restarts, or beside slow WAL syncs"),
+                        0 => WhyNot::NoExpensiveRequests,
+                        k => WhyNot::ExpensiveTooFew { requests: k },
                     },
-                    Cause::EtcdFailure => "no etcd panic, corrupt db or membership error".into(),
-                    _ => String::new(),
+                    Cause::EtcdFailure => WhyNot::NoEtcdFailure,
+                    Cause::EtcdUnavailable | Cause::Unexplained => return None,
                 }
             };
-            Alternative { cause, why_not }
+            Some(Alternative { cause, why_not })
         })
         .collect()
 }
 
-fn settle(top: Cause, conf: Confidence, gaps: &[Gap], have_etcd_logs: bool, majority: bool) -> Vec<String> {
+fn settle(top: Cause, conf: Confidence, gaps: &[Gap], have_etcd_logs: bool, majority: bool) -> Vec<VerdictSettle> {
     let mut out = Vec::new();
     if !have_etcd_logs {
-        out.push("etcd logs from every member for the incident window".into());
+        out.push(VerdictSettle::EtcdLogs);
     }
-    for g in
-        gaps.iter().filter(|g| g.what.contains("etcd") || g.what.starts_with("previous logs") || g.what == "pod status")
-    {
-        out.push(format!("{} ({})", g.what, g.why));
+    // Gaps in the evidence the chain rests on: etcd's own logs and metrics, the containers' logs, pod status.
+    for g in gaps.iter().filter(|g| {
+        matches!(
+            g.missing,
+            EvidenceKind::EtcdLogs
+                | EvidenceKind::EtcdMetrics
+                | EvidenceKind::ContainerLogs
+                | EvidenceKind::PreviousLogs
+                | EvidenceKind::PodStatus
+        )
+    }) {
+        out.push(VerdictSettle::Gap { what: g.what.clone(), why: g.why.clone() });
     }
     if !majority || conf < Confidence::High {
-        match top {
-            Cause::StorageLatency | Cause::EtcdStall | Cause::Unexplained => {
-                out.push("etcd disk metrics for the window: etcd_disk_wal_fsync_duration_seconds and etcd_disk_backend_commit_duration_seconds histograms (p99 over 10ms / 25ms confirms the disk)".into());
-                out.push("the etcd fio test on the etcd data disk (p99 fdatasync under 10ms is healthy)".into());
-            }
-            _ => {}
+        if matches!(top, Cause::StorageLatency | Cause::EtcdStall | Cause::Unexplained) {
+            out.push(VerdictSettle::DiskMetrics);
+            out.push(VerdictSettle::DiskProbe);
         }
         if top == Cause::EtcdStall {
-            out.push("CPU throttling and steal time of the etcd member's node and container for the window".into());
+            out.push(VerdictSettle::MemberCpu);
         }
         if matches!(top, Cause::StorageLatency | Cause::EtcdStall | Cause::Unexplained) {
-            out.push("container_cpu_cfs_throttled_periods_total / container_cpu_cfs_periods_total of the etcd containers for the window (throttling makes applies and heartbeats late without a slow disk)".into());
+            out.push(VerdictSettle::EtcdThrottling);
         }
         if top == Cause::Defragmentation {
-            out.push("etcd_disk_backend_defrag_duration_seconds and the defrag schedule: did a defrag run on several members at once?".into());
+            out.push(VerdictSettle::DefragSchedule);
         }
         if top == Cause::ExpensiveRequests {
-            out.push("the API server's audit log for the window, to name the clients listing whole resources".into());
+            out.push(VerdictSettle::AuditLog);
         }
     }
     out.dedup();

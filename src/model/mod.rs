@@ -47,9 +47,20 @@ pub struct Report {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub collections: Vec<Collection>,
     /// How undated / unzoned timestamps were placed, and other assumptions.
-    pub assumptions: Vec<String>,
+    pub assumptions: Vec<Assumption>,
     /// Thresholds in force (defaults cite their sources; flags may override).
     pub thresholds: Thresholds,
+}
+
+/// An assumption the analysis made (words in `report::words::verdict::assumption`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Assumption {
+    /// Stated where the evidence was read: how an undated or unzoned time was placed, which member a metrics
+    /// endpoint is. The readers word these themselves (not yet typed).
+    Stated { note: String },
+    /// Signal bursts that appeared identically in two inputs were counted once.
+    DuplicatesCountedOnce { bursts: usize },
 }
 
 /// The time window analysed.
@@ -59,10 +70,28 @@ pub struct Window {
     pub from: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<Timestamp>,
-    /// How the window was chosen (`the evidence's own span`, `--since 2h before the latest evidence`, ...).
-    pub basis: String,
+    /// How the window was chosen (the evidence's own span, `--since 2h` before the latest evidence, ...).
+    pub basis: WindowBasis,
     /// Signals and events left out because they fall outside the window.
     pub excluded: u64,
+}
+
+/// How the analysed window was chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum WindowBasis {
+    /// The evidence's own time span (`dated: false` when no evidence had a time).
+    EvidenceSpan { dated: bool },
+    /// `--since` before `--to`.
+    SinceBeforeTo { since_secs: i64 },
+    /// `--since` before now.
+    SinceBeforeNow { since_secs: i64 },
+    /// `--since` before the latest evidence.
+    SinceBeforeLatest { since_secs: i64 },
+    /// `--from` / `--to`.
+    FromTo,
+    /// A bundle's collection window, as its manifest states it.
+    Collection { basis: String },
 }
 
 /// What caused the restarts.
@@ -147,7 +176,7 @@ impl Confidence {
     }
 }
 
-/// The overall answer, printed first.
+/// The overall answer, printed first. Its words are in `report::words::verdict`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
     /// `storage_latency`, `other_cause`, `inconclusive` or `no_restarts`.
@@ -157,16 +186,16 @@ pub struct Verdict {
     pub cause: Option<Cause>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confidence: Option<Confidence>,
-    /// One line (`CrashLoopBackOff is caused by etcd storage latency (high confidence)`).
-    pub headline: String,
-    /// One paragraph of reasoning.
-    pub reasoning: String,
+    /// The one-line answer (`CrashLoopBackOff is caused by etcd storage latency (high confidence)`).
+    pub headline: VerdictHeadline,
+    /// The reasoning, in the order it is told.
+    pub reasoning: Vec<VerdictReason>,
     /// The strongest evidence, cited.
     pub evidence: Vec<Citation>,
     /// Causes considered and why they fit less well.
     pub alternatives: Vec<Alternative>,
     /// What evidence would settle an open question (always present when inconclusive).
-    pub to_settle: Vec<String>,
+    pub to_settle: Vec<VerdictSettle>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -178,10 +207,151 @@ pub enum Outcome {
     NoRestarts,
 }
 
+/// The verdict's one-line answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum VerdictHeadline {
+    /// No container restarted in the evidence.
+    NoRestarts,
+    /// Containers restarted, but no restart could be placed in time.
+    NonePlaced { containers: usize },
+    /// No restart could be explained.
+    NothingExplained,
+    /// Explained restarts disagree.
+    Mixed,
+    /// Most restarts were put down to `cause`.
+    Cause { cause: Cause, confidence: Confidence },
+}
+
+/// One step of the verdict's reasoning.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum VerdictReason {
+    /// No pod status, events or container logs show a restart.
+    NoRestartSeen,
+    /// Pod status counts restarts that nothing in the window places in time.
+    RestartsUnplaced { restarts: u32 },
+    /// How many containers restarted, how many restarts were placed, and what they were put down to.
+    Tally { containers: usize, restarts: u32, placed: usize, by_cause: Vec<CauseTally> },
+    /// What etcd's own logs show.
+    EtcdHealth { etcd: EtcdHealth },
+    /// The chain from the cause to the crashes, as etcd's lines show it.
+    Chain { cause: Cause },
+    /// Restarts without a cause of their own are not counted against the verdict.
+    UnexplainedNotCounted { restarts: usize },
+    /// Gaps that lower confidence, by what is missing.
+    GapsLowerConfidence { missing: Vec<String> },
+}
+
+/// Restarts put down to one cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CauseTally {
+    pub cause: Cause,
+    pub restarts: usize,
+    /// Median confidence of those attributions.
+    pub confidence: Confidence,
+}
+
+/// What etcd's logs show, over all members.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum EtcdHealth {
+    /// No etcd member log was available.
+    NoLogs,
+    Logged {
+        members: usize,
+        /// Members that logged a slow WAL fdatasync, the slowest, and the guidance it is held against.
+        wal_members: usize,
+        wal_max_ms: f64,
+        wal_guidance_ms: f64,
+        /// The slowest apply (0 when none).
+        apply_max_ms: f64,
+        late_heartbeats: u64,
+        /// The most leader changes one member saw.
+        leader_changes: u64,
+    },
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Alternative {
     pub cause: Cause,
-    pub why_not: String,
+    pub why_not: WhyNot,
+}
+
+/// Why a cause fits the restarts less well than the verdict's.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum WhyNot {
+    /// It explains some placed restarts, not most.
+    ExplainsFew {
+        restarts: usize,
+        placed: usize,
+    },
+    /// Slow WAL syncs were logged but not on the leader or a quorum before the restarts, or without a chain.
+    WalSyncsWithoutChain {
+        syncs: u64,
+    },
+    /// Severe applies without a slow WAL sync.
+    AppliesWithoutWalSync {
+        apply_max_ms: f64,
+    },
+    /// No slow WAL sync and no severe apply latency.
+    NoDiskEvidence,
+    /// No late heartbeat over 1 s without a slow fdatasync on the same member.
+    NoStall,
+    NoPeerErrors,
+    /// Peer errors coincide with disk latency or a stalled member.
+    PeerErrorsExplained {
+        errors: u64,
+    },
+    NoOomKill,
+    NoConfigError,
+    NoProbeKills,
+    NoNospaceAlarm,
+    NoClockDrift,
+    NoCertificateErrors,
+    /// No defragmentation over the blocking threshold.
+    NoDefrag {
+        blocking_ms: f64,
+    },
+    /// Defragmentations were logged, but not over the restarts' slow operations.
+    DefragsApart {
+        defrags: u64,
+    },
+    NoExpensiveRequests,
+    /// Expensive requests were logged, but too few, too fast, or beside slow WAL syncs.
+    ExpensiveTooFew {
+        requests: u64,
+    },
+    NoEtcdFailure,
+}
+
+/// What would settle the restart verdict or strengthen it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum VerdictSettle {
+    /// etcd logs of every member for the incident window.
+    EtcdLogs,
+    /// Pod status with lastState taken during the incident.
+    PodStatus,
+    /// Previous logs of the restarting containers.
+    PreviousLogs,
+    /// Events for the pods.
+    Events,
+    /// A gap's missing evidence: `what` and `why` from the gap.
+    Gap { what: String, why: String },
+    /// etcd's disk histograms for the window.
+    DiskMetrics,
+    /// The etcd fio test on the etcd data disk.
+    DiskProbe,
+    /// CPU throttling and steal of the stalled member's node and container.
+    MemberCpu,
+    /// CFS throttling of the etcd containers.
+    EtcdThrottling,
+    /// The defragmentation histogram and schedule.
+    DefragSchedule,
+    /// The API server's audit log, to name the clients listing whole resources.
+    AuditLog,
 }
 
 /// A claim and the record it rests on.
@@ -191,10 +361,91 @@ pub struct Citation {
     pub at: Option<Timestamp>,
     /// Which link of the causal chain the record is.
     pub link: Link,
-    /// What the record shows (`etcd-node1: 12x slow WAL fdatasync, max 3.0s`).
-    pub claim: String,
+    /// What the record shows (`etcd-node1: 12x slow WAL fdatasync (max 3s)`; words in `report::words::claims`).
+    pub claim: Claim,
     /// `file:line` or API path.
     pub origin: Origin,
+}
+
+/// What a cited record shows, in data.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Claim {
+    /// A burst of `count` lines of one signal that `who` logged, with the slowest duration when it has one.
+    Signal {
+        who: String,
+        count: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_ms: Option<f64>,
+        signal: crate::evidence::SignalKind,
+    },
+    /// `member` pre-voted at one term for `secs` with no leader elected.
+    PreVoteLoop { member: String, secs: i64 },
+    /// Pod status recorded `container` terminated OOMKilled.
+    OomKilled { container: String, exit_code: i32 },
+    /// A Kubernetes event (`count` times), with what ties it to the container.
+    Event { reason: String, count: u32, message: String, note: EventNote },
+    /// A disk probe's result.
+    DiskProbe {
+        dir: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fdatasync_p99_ms: Option<f64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        iops: Option<f64>,
+    },
+    /// A disk histogram's quantile, pasted or scraped.
+    DiskReading {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        member: Option<String>,
+        metric: String,
+        quantile: f64,
+        value_ms: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        bucket_ms: Option<(f64, f64)>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        total_ops: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        slow_ops: Option<u64>,
+    },
+}
+
+impl Claim {
+    /// A claim for a signal burst `who` logged.
+    pub fn signal(who: &str, s: &crate::evidence::Signal) -> Claim {
+        Claim::Signal {
+            who: who.to_string(),
+            count: s.count,
+            max_ms: s.latency.as_ref().filter(|d| d.count > 0).map(|d| d.max_ms),
+            signal: s.kind.clone(),
+        }
+    }
+
+    /// Who the record is about (the member or subject that logged it), when the claim names one.
+    pub fn who(&self) -> Option<&str> {
+        match self {
+            Claim::Signal { who, .. } => Some(who),
+            Claim::PreVoteLoop { member, .. } => Some(member),
+            Claim::OomKilled { container, .. } => Some(container),
+            Claim::DiskReading { member, .. } => Some(member.as_deref().unwrap_or("etcd")),
+            Claim::Event { .. } | Claim::DiskProbe { .. } => None,
+        }
+    }
+}
+
+/// What ties a node's event to a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum EventNote {
+    /// The container's own event.
+    None,
+    /// A node's event, not shown to concern this container.
+    Node { node: String },
+    /// A node's OOM event whose killed process is named like this container.
+    NodeOwnProcess { node: String, process: String },
+    /// A node's OOM event whose process was killed when pod status recorded this container OOMKilled.
+    NodeStatusProcess { node: String, process: String },
 }
 
 /// The links of the chain from storage to a crash, and the records that stand outside it.
@@ -215,6 +466,23 @@ pub enum Link {
     Competing,
 }
 
+/// A container's state in the last pod status read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ContainerNow {
+    Running,
+    /// Waiting, with the kubelet's reason (`CrashLoopBackOff`, `ContainerCreating`).
+    Waiting {
+        reason: String,
+    },
+    /// Terminated, with its reason when the status gives one (`Error`, `OOMKilled`).
+    Terminated {
+        reason: Option<String>,
+    },
+    /// No pod status was read for the container.
+    Unknown,
+}
+
 /// One container's reconstructed restart history.
 #[derive(Debug, Clone, Serialize)]
 pub struct ContainerHistory {
@@ -226,8 +494,8 @@ pub struct ContainerHistory {
     /// `restartCount` from pod status (absent when only logs were available).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_count: Option<u32>,
-    /// Current state (`CrashLoopBackOff`, `Running`).
-    pub state: String,
+    /// Current state, as the last pod status says.
+    pub state: ContainerNow,
     pub crash_loop: bool,
     /// Restarts whose time could be placed, oldest first.
     pub restarts: Vec<RestartRecord>,
@@ -271,10 +539,117 @@ pub struct RestartRecord {
 pub struct Attribution {
     pub cause: Cause,
     pub confidence: Confidence,
-    /// One or two sentences.
-    pub summary: String,
+    /// What was found, in data (its words are in `report::words::verdict::attribution`).
+    pub summary: AttributionSummary,
     /// The chain as seen, oldest first (disk -> consensus -> API -> lease -> exit).
     pub evidence: Vec<Citation>,
+}
+
+/// What the attribution of one restart rests on: the container, how its run ended, and what was found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttributionSummary {
+    pub container: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_reason: Option<String>,
+    pub finding: Finding,
+}
+
+/// The finding an attribution rests on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Finding {
+    /// The container was OOM-killed.
+    OomKilled,
+    /// A configuration error at start-up, after `ran_secs` when known.
+    ConfigError {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ran_secs: Option<i64>,
+    },
+    /// TLS failures of the container itself or of the API server towards etcd.
+    OwnCertificateFailures,
+    /// etcd's NOSPACE alarm.
+    NospaceAlarm,
+    /// etcd itself failed in this run (corrupt db or membership error).
+    OwnEtcdFailure,
+    /// etcd panicked or exited fatally in this run, without disk latency before it.
+    OwnEtcdFatal,
+    /// The run ended after a storage stall; what followed it.
+    StorageStall {
+        /// From the latest stall to the exit (absent when the stall's time is unknown).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        stall_to_exit_secs: Option<i64>,
+        /// The causal window looked at before the exit.
+        window_secs: i64,
+        disk: DiskSeen,
+        consensus: bool,
+        api_errors: bool,
+        own_errors: bool,
+        /// Competing evidence in the same window lowers confidence.
+        competing: bool,
+    },
+    /// A defragmentation over `blocking_ms` blocked reads and writes.
+    Defragmentation { blocking_ms: f64 },
+    /// TLS failures between etcd and its clients or peers.
+    EtcdCertificateFailures,
+    /// The API server could not connect to etcd at all.
+    EtcdUnreachable,
+    /// Another etcd member was failing (panic, corrupt db or membership error).
+    EtcdMemberFailing,
+    /// etcd served requests with huge responses, with no slow WAL fdatasync.
+    ExpensiveRequests { requests: u64, slowest_ms: f64 },
+    /// One member alone sent heartbeats late and applied slowly, its followers calm.
+    LoneMemberStarved { member: String },
+    /// etcd was starved of CPU.
+    CpuStarved,
+    /// A member's raft loop stalled over `stall_ms` without a slow WAL fdatasync on it.
+    RaftStall { stall_ms: f64 },
+    /// etcd members could not reach each other, with no disk latency logged.
+    PeersUnreachable,
+    /// etcd reported clock drift between members.
+    ClockDrift,
+    /// Failed liveness probes, with no storage trouble.
+    ProbeKills,
+    /// The node was OOM-killing processes not shown to be this container's.
+    NodeOomKills,
+    /// The datastore is kine over `backend`, not etcd.
+    NotEtcd { backend: String },
+    /// The container lost its lease / timed out, but no etcd logs were given.
+    NoEtcdLogs,
+    /// etcd logged only moderately slow applies.
+    ModerateApplies { apply_max_ms: f64 },
+    /// etcd showed disk latency, but no link to this container.
+    DiskWithoutChain,
+    /// The container lost its lease / timed out, with no etcd-side cause visible.
+    LeaseLostNoCause,
+    /// The evidence shows no cause.
+    NoCause,
+}
+
+/// The disk evidence before a restart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiskSeen {
+    /// Members that logged slow WAL fdatasync, and the slowest.
+    pub wal_members: Vec<String>,
+    pub wal_max_ms: f64,
+    pub leader_affected: bool,
+    /// Members with severe applies, and the slowest.
+    pub apply_members: Vec<String>,
+    pub apply_max_ms: f64,
+    /// Members the evidence shows.
+    pub member_count: usize,
+    /// The moderate-latency shape, when that is the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape: Option<ApplyShapeSeen>,
+}
+
+/// Slow applies on `members` at once with late heartbeats of matching size on the leader.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ApplyShapeSeen {
+    pub members: usize,
+    pub apply_p50_ms: f64,
+    pub heartbeat_p50_ms: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -554,12 +929,60 @@ pub enum Severity {
     Error,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recommendation {
     /// `do` or `avoid`.
     pub kind: AdviceKind,
-    pub title: String,
-    pub detail: String,
+    /// What to do or avoid (its words are in `report::words::advice`).
+    pub advice: Advice,
+}
+
+/// One piece of advice, with the figures it quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Advice {
+    /// Give etcd a dedicated SSD/NVMe; etcd's guidance for WAL fsync p99.
+    DedicatedDisk { wal_fsync_p99_ms: f64 },
+    /// Put the WAL on its own device (`--wal-dir`).
+    SeparateWal,
+    /// Run the etcd fio test; its p99 fdatasync should stay under `fdatasync_p99_ms`.
+    FioTest { fdatasync_p99_ms: f64 },
+    /// Raise heartbeat interval and election timeout on slow hardware.
+    TuneTimeouts { heartbeat_interval_ms: u32, election_timeout_ms: u32 },
+    /// ZFS: a small recordsize for the etcd dataset is sound.
+    ZfsRecordsize { recordsize_kib: u32 },
+    /// Do not make fsync lie (ZFS `sync=disabled`, `nobarrier`, unsafe write caches).
+    NoFsyncShortcuts,
+    /// Find what froze or starved the etcd member.
+    FindStallCause,
+    /// Do not move etcd to new disks on a stall alone.
+    KeepDisksOnStall,
+    /// Check connectivity between etcd members.
+    CheckPeerNetwork,
+    /// Fix time synchronisation; etcd warns over `drift_warning_ms`.
+    FixTimeSync { drift_warning_ms: f64 },
+    /// Free etcd's backend quota and disarm the alarm.
+    FreeQuota,
+    /// Renew or fix etcd certificates.
+    RenewCertificates,
+    /// Find why etcd was down.
+    FindOutage,
+    /// Address the memory limit or leak.
+    FixMemory,
+    /// Fix the container's configuration.
+    FixConfig,
+    /// Review the liveness probe.
+    ReviewProbe,
+    /// Defragment one member at a time, off-peak.
+    StaggerDefrag,
+    /// Find the client that reads huge ranges.
+    FindExpensiveClient,
+    /// Repair the failing etcd member.
+    RepairMember,
+    /// Collect the missing evidence.
+    CollectEvidence,
+    /// Measure the etcd disk directly; p99 fdatasync should stay under `fdatasync_p99_ms`.
+    MeasureDisk { fdatasync_p99_ms: f64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

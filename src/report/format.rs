@@ -484,11 +484,38 @@ pub(crate) fn sample_report() -> Report {
 
     let t = |h: u32, mi: u32, s: u32| utc(2026, 11, 25, h, mi, s);
     let o = |file: &str, line: u64| Origin::new(file, Some(line));
-    let cite = |at: Timestamp, claim: &str, origin: Origin| Citation {
+    use crate::evidence::SignalKind as K;
+    let cite = |at: Timestamp, who: &str, count: u64, max_ms: Option<f64>, signal: K, origin: Origin| Citation {
         link: crate::model::Link::Disk,
         at: Some(at),
-        claim: claim.into(),
+        claim: Claim::Signal { who: who.into(), count, max_ms, signal },
         origin,
+    };
+    let wal = || K::SlowWalSync { took_ms: 1500.0, expected_ms: 1000.0 };
+    // An attribution to a storage stall on the leader, as the analysis words it.
+    let stalled = |container: &str, exit_code: Option<i32>, reason: Option<&str>, secs: i64, own_errors: bool| {
+        AttributionSummary {
+            container: container.into(),
+            exit_code,
+            exit_reason: reason.map(Into::into),
+            finding: Finding::StorageStall {
+                stall_to_exit_secs: Some(secs),
+                window_secs: 600,
+                disk: DiskSeen {
+                    wal_members: vec!["etcd-cp1".into()],
+                    wal_max_ms: 3000.0,
+                    leader_affected: true,
+                    apply_members: Vec::new(),
+                    apply_max_ms: 0.0,
+                    member_count: 3,
+                    shape: None,
+                },
+                consensus: true,
+                api_errors: true,
+                own_errors,
+                competing: false,
+            },
+        }
     };
     let stats = |count: u64, p50: f64, p99: f64, max: f64| LatencyStats {
         count,
@@ -535,30 +562,38 @@ pub(crate) fn sample_report() -> Report {
         last,
     };
 
-    let fsync_burst = cite(
-        t(13, 5, 12),
-        "etcd-cp1 (leader, term 7): 12x slow WAL fdatasync within 40s, max 3.0s",
-        o("logs/etcd-cp1.log", 1042),
-    );
+    let fsync_burst = cite(t(13, 5, 12), "etcd-cp1", 12, Some(3000.0), wal(), o("logs/etcd-cp1.log", 1042));
     let heartbeat = cite(
         t(13, 5, 20),
-        "etcd-cp1: 9x heartbeat sent late, up to 1.1s over the 100ms interval",
+        "etcd-cp1",
+        9,
+        Some(1100.0),
+        K::HeartbeatLate { exceeded_ms: 1100.0, heartbeat_interval_ms: Some(100.0) },
         o("logs/etcd-cp1.log", 1057),
     );
-    let election = cite(t(13, 5, 31), "etcd-cp2: lost leader, election started at term 8", o("logs/etcd-cp2.log", 877));
+    let election = cite(t(13, 5, 31), "etcd-cp2", 1, None, K::LeaderLost { term: 8 }, o("logs/etcd-cp2.log", 877));
     let kcm_lease = cite(
         t(13, 6, 28),
-        "kube-controller-manager: failed to renew lease kube-system/kube-controller-manager: timed out",
+        "kube-controller-manager",
+        1,
+        None,
+        K::LeaseRenewFailed { detail: "failed to renew lease kube-system/kube-controller-manager: timed out".into() },
         o("logs/kube-controller-manager-cp2.previous.log", 311),
     );
     let kcm_lost = cite(
         t(13, 6, 29),
-        "kube-controller-manager: leaderelection lost",
+        "kube-controller-manager",
+        1,
+        None,
+        K::LeaderElectionLost,
         o("logs/kube-controller-manager-cp2.previous.log", 312),
     );
     let karmada_timeout = cite(
         t(13, 6, 40),
-        "manager: etcdserver: request timed out (relayed by the API server)",
+        "manager",
+        1,
+        None,
+        K::ApiServerEtcdError { detail: "etcdserver: request timed out".into() },
         o("logs/karmada-controller-manager.previous.log", 2210),
     );
 
@@ -568,7 +603,7 @@ pub(crate) fn sample_report() -> Report {
         container: "kube-controller-manager".into(),
         node: Some("cp2".into()),
         restart_count: Some(43),
-        state: "CrashLoopBackOff".into(),
+        state: crate::model::ContainerNow::Waiting { reason: "CrashLoopBackOff".into() },
         crash_loop: true,
         restarts: vec![
             RestartRecord {
@@ -581,18 +616,15 @@ pub(crate) fn sample_report() -> Report {
                 attribution: Attribution {
                     cause: Cause::StorageLatency,
                     confidence: Confidence::Medium,
-                    summary: "Lease renewal timed out 25s after slow WAL syncs on the leader; exit time taken from \
-                              the last log line."
-                        .into(),
+                    summary: stalled("kube-controller-manager", None, None, 25, true),
                     evidence: vec![
-                        cite(
-                            t(12, 40, 38),
-                            "etcd-cp1 (leader): 4x slow WAL fdatasync, max 1.8s",
-                            o("logs/etcd-cp1.log", 611),
-                        ),
+                        cite(t(12, 40, 38), "etcd-cp1", 4, Some(1800.0), wal(), o("logs/etcd-cp1.log", 611)),
                         cite(
                             t(12, 41, 2),
-                            "kube-controller-manager: failed to renew lease: context deadline exceeded",
+                            "kube-controller-manager",
+                            1,
+                            None,
+                            K::LeaseRenewFailed { detail: "failed to renew lease: context deadline exceeded".into() },
                             o("logs/kube-controller-manager-cp2.1.log", 987),
                         ),
                     ],
@@ -608,9 +640,7 @@ pub(crate) fn sample_report() -> Report {
                 attribution: Attribution {
                     cause: Cause::StorageLatency,
                     confidence: Confidence::High,
-                    summary: "Slow WAL fsync on the leader stalled raft; the lease renewal timed out and the \
-                              controller exited on leaderelection lost."
-                        .into(),
+                    summary: stalled("kube-controller-manager", Some(1), Some("Error"), 40, true),
                     evidence: vec![
                         fsync_burst.clone(),
                         heartbeat.clone(),
@@ -651,7 +681,7 @@ pub(crate) fn sample_report() -> Report {
         container: "manager".into(),
         node: Some("cp3".into()),
         restart_count: Some(12),
-        state: "CrashLoopBackOff".into(),
+        state: crate::model::ContainerNow::Waiting { reason: "CrashLoopBackOff".into() },
         crash_loop: true,
         restarts: vec![RestartRecord {
             ended_at: t(13, 6, 41),
@@ -666,7 +696,7 @@ pub(crate) fn sample_report() -> Report {
             attribution: Attribution {
                 cause: Cause::StorageLatency,
                 confidence: Confidence::Medium,
-                summary: "Requests timed out in etcd during the same fsync stall; no lease error was logged.".into(),
+                summary: stalled("karmada-controller-manager", Some(255), Some("Error"), 50, false),
                 evidence: vec![fsync_burst.clone(), karmada_timeout.clone()],
             },
         }],
@@ -934,7 +964,7 @@ pub(crate) fn sample_report() -> Report {
         window: Window {
             from: Some(t(12, 30, 0)),
             to: Some(t(14, 30, 0)),
-            basis: "--since 2h before the latest evidence".into(),
+            basis: crate::model::WindowBasis::SinceBeforeLatest { since_secs: 7200 },
             excluded: 17,
         },
         headline: crate::model::Headline { kind: crate::model::HeadlineKind::Restarts, storage_latency: true },
@@ -943,37 +973,47 @@ pub(crate) fn sample_report() -> Report {
             outcome: Outcome::StorageLatency,
             cause: Some(Cause::StorageLatency),
             confidence: Some(Confidence::High),
-            headline: "CrashLoopBackOff is caused by etcd storage latency (high confidence)".into(),
-            reasoning: "The etcd leader etcd-cp1 logged 12 WAL fdatasyncs over 1s (up to 3.0s) between 14:05:12 \
-                        and 14:05:52. Its heartbeats went out late, etcd-cp2 started an election, the API server \
-                        relayed 'request timed out', and both crash-looping controllers exited within 50s, \
-                        kube-controller-manager after losing its lease. No OOM kill, NOSPACE alarm, clock drift \
-                        or certificate error was seen, and the one peer probe failure coincides with the stall."
-                .into(),
+            headline: crate::model::VerdictHeadline::Cause {
+                cause: Cause::StorageLatency,
+                confidence: Confidence::High,
+            },
+            reasoning: vec![
+                crate::model::VerdictReason::Tally {
+                    containers: 2,
+                    restarts: 9,
+                    placed: 6,
+                    by_cause: vec![crate::model::CauseTally {
+                        cause: Cause::StorageLatency,
+                        restarts: 6,
+                        confidence: Confidence::High,
+                    }],
+                },
+                crate::model::VerdictReason::EtcdHealth {
+                    etcd: crate::model::EtcdHealth::Logged {
+                        members: 3,
+                        wal_members: 1,
+                        wal_max_ms: 3000.0,
+                        wal_guidance_ms: 10.0,
+                        apply_max_ms: 2400.0,
+                        late_heartbeats: 4,
+                        leader_changes: 1,
+                    },
+                },
+                crate::model::VerdictReason::Chain { cause: Cause::StorageLatency },
+            ],
             evidence: vec![fsync_burst, heartbeat, election, kcm_lease, kcm_lost, karmada_timeout],
             alternatives: vec![
-                Alternative {
-                    cause: Cause::EtcdStall,
-                    why_not: "the late heartbeats coincide with slow fdatasync on the same member, so the disk \
-                              explains the stall"
-                        .into(),
-                },
+                Alternative { cause: Cause::EtcdStall, why_not: crate::model::WhyNot::NoStall },
                 Alternative {
                     cause: Cause::ProbeFailure,
-                    why_not: "3 liveness failures, all during the storage stall; last termination reason is Error, \
-                              not a probe kill"
-                        .into(),
+                    why_not: crate::model::WhyNot::ExplainsFew { restarts: 1, placed: 6 },
                 },
                 Alternative {
                     cause: Cause::NetworkPartition,
-                    why_not: "a single peer probe failure (etcd-cp3 -> etcd-cp1) during the stall, none before".into(),
+                    why_not: crate::model::WhyNot::PeerErrorsExplained { errors: 1 },
                 },
             ],
-            to_settle: vec![
-                "node disk latency on cp1 (node-exporter disk_io_time or iostat) to confirm the device, not the \
-                 filesystem, was slow"
-                    .into(),
-            ],
+            to_settle: vec![crate::model::VerdictSettle::DiskMetrics],
         },
         containers: vec![kcm_history, karmada_history],
         members,
@@ -1027,38 +1067,24 @@ pub(crate) fn sample_report() -> Report {
         nodes_omitted: 0,
         timeline,
         recommendations: vec![
-            Recommendation {
-                kind: AdviceKind::Do,
-                title: "Move etcd data to a dedicated low-latency disk on cp1".into(),
-                detail: "etcd needs WAL fsync p99 under 10ms; check with fio --fdatasync=1 (etcd docs) and the \
-                         etcd_disk_wal_fsync_duration_seconds histogram."
-                    .into(),
-            },
-            Recommendation {
-                kind: AdviceKind::Do,
-                title: "Look for noisy neighbours on the etcd disk".into(),
-                detail: "Backups, image pulls or log shipping on the same volume often cause fsync spikes.".into(),
-            },
-            Recommendation {
-                kind: AdviceKind::Avoid,
-                title: "Raising --election-timeout or the controllers' lease durations".into(),
-                detail: "It hides the stall instead of removing it and slows failover when a member really dies."
-                    .into(),
-            },
+            Recommendation { kind: AdviceKind::Do, advice: Advice::DedicatedDisk { wal_fsync_p99_ms: 10.0 } },
+            Recommendation { kind: AdviceKind::Do, advice: Advice::FioTest { fdatasync_p99_ms: 10.0 } },
+            Recommendation { kind: AdviceKind::Avoid, advice: Advice::NoFsyncShortcuts },
         ],
         gaps: vec![
             Gap {
                 what: "events in namespace karmada-system before 14:07".into(),
                 why: "events expire after 1h (kube-apiserver --event-ttl)".into(),
-                impact: "earlier BackOff cycles of the karmada manager cannot be placed; its confidence is medium"
-                    .into(),
-                remedy: String::new(),
+                missing: crate::evidence::EvidenceKind::Events,
+                effect: crate::evidence::GapEffect::NotSeen,
+                remedy: None,
             },
             Gap {
                 what: "node metrics for cp1".into(),
                 why: "no Prometheus URL given".into(),
-                impact: "the disk itself is not measured, only etcd's reports of it".into(),
-                remedy: String::new(),
+                missing: crate::evidence::EvidenceKind::EtcdMetrics,
+                effect: crate::evidence::GapEffect::NotSeen,
+                remedy: Some(crate::evidence::Remedy::CheckPrometheusFlags),
             },
         ],
         inputs: vec![
@@ -1135,8 +1161,10 @@ pub(crate) fn sample_report() -> Report {
         ],
         collections: Vec::new(),
         assumptions: vec![
-            "klog lines in logs/kube-controller-manager-cp2.previous.log have no year: assumed 2026".into(),
-            "the first restart of kube-controller-manager is placed at its last log line (approximate)".into(),
+            Assumption::Stated {
+                note: "klog lines in logs/kube-controller-manager-cp2.previous.log have no year: assumed 2026".into(),
+            },
+            Assumption::DuplicatesCountedOnce { bursts: 2 },
         ],
         thresholds: Thresholds::default(),
     }

@@ -178,7 +178,7 @@ fn header(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock
         out,
         "<p class=\"meta\"><b>Window</b> {} ({}{})</p>",
         escape(&window),
-        escape(&report.window.basis),
+        escape(&crate::report::words::verdict::window_basis(&report.window.basis)),
         escape(&excluded)
     )?;
     for c in &report.collections {
@@ -201,7 +201,7 @@ fn summary(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Cloc
         "<p class=\"verdict {}\"><b>Verdict: {}.</b> {}</p>",
         outcome_key(v.outcome),
         escape(&fmt_verdict_tag(v)),
-        escape(&v.headline)
+        escape(&crate::report::words::verdict::headline(&v.headline))
     );
     let storage = format!(
         "<p class=\"storage\" data-storage=\"{}\"><b>Storage: {}.</b> {}</p>",
@@ -245,7 +245,7 @@ fn summary(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Cloc
             if let Some(cause) = c.cause {
                 facts.push(format!("mostly {}", fmt_attribution(cause, c.confidence)));
             }
-            facts.push(c.state.clone());
+            facts.push(crate::report::words::containers::state(&c.state));
             if let Some(node) = &c.node {
                 facts.push(format!("node {node}"));
             }
@@ -288,7 +288,11 @@ fn summary(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Cloc
                 AdviceKind::Do => ("do", "Do"),
                 AdviceKind::Avoid => ("avoid", "⚠ Avoid"),
             };
-            writeln!(out, "<li class=\"{kind}\"><b>{tag}:</b> {}</li>", escape(&r.title))?;
+            writeln!(
+                out,
+                "<li class=\"{kind}\"><b>{tag}:</b> {}</li>",
+                escape(&crate::report::words::advice::title(r))
+            )?;
         }
         writeln!(out, "</ul>")?;
     }
@@ -350,7 +354,7 @@ fn citation(c: &Citation, clock: &Clock) -> String {
     format!(
         "<span class=\"link\">{}</span> {time}{} ({})",
         escape(link_word(c.link)),
-        escape(&c.claim),
+        escape(&crate::report::words::claims::citation(c)),
         origin_code(&c.origin)
     )
 }
@@ -372,7 +376,7 @@ fn compact_citation(c: &Citation, clock: &Clock) -> String {
     format!(
         "<span class=\"link small\">{}</span> {time}{} {}",
         escape(link_word(c.link)),
-        escape(&c.claim),
+        escape(&crate::report::words::claims::citation(c)),
         compact_origin_code(&c.origin)
     )
 }
@@ -381,9 +385,9 @@ fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
     let v = &report.verdict;
     writeln!(out, "<section id=\"verdict\" class=\"verdict {}\">", outcome_key(v.outcome))?;
     writeln!(out, "<h2>Verdict: {}</h2>", escape(&fmt_verdict_tag(v)))?;
-    writeln!(out, "<p class=\"headline\">{}</p>", escape(&v.headline))?;
+    writeln!(out, "<p class=\"headline\">{}</p>", escape(&crate::report::words::verdict::verdict_headline(v)))?;
     if !v.reasoning.is_empty() {
-        writeln!(out, "<p class=\"reasoning\">{}</p>", escape(&v.reasoning))?;
+        writeln!(out, "<p class=\"reasoning\">{}</p>", escape(&crate::report::words::verdict::reasoning(v)))?;
     }
     if !v.evidence.is_empty() {
         writeln!(out, "<h3>Evidence</h3>\n<ol class=\"evidence\">")?;
@@ -395,14 +399,19 @@ fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
     if !v.alternatives.is_empty() {
         writeln!(out, "<h3>Alternatives considered</h3>\n<ul class=\"plain\">")?;
         for a in &v.alternatives {
-            writeln!(out, "<li><b>{}</b>: {}</li>", escape(a.cause.describe()), escape(&a.why_not))?;
+            writeln!(
+                out,
+                "<li><b>{}</b>: {}</li>",
+                escape(a.cause.describe()),
+                escape(&crate::report::words::verdict::why_not(&a.why_not))
+            )?;
         }
         writeln!(out, "</ul>")?;
     }
     if !v.to_settle.is_empty() {
         writeln!(out, "<h3>To settle</h3>\n<ul class=\"plain\">")?;
         for s in &v.to_settle {
-            writeln!(out, "<li>{}</li>", escape(s))?;
+            writeln!(out, "<li>{}</li>", escape(&crate::report::words::verdict::settle(s)))?;
         }
         writeln!(out, "</ul>")?;
     }
@@ -1093,7 +1102,7 @@ fn restart_title(label: &str, r: &RestartRecord, clock: &Clock) -> String {
         clock.time(r.ended_at),
         exit_text(r),
         fmt_attribution(a.cause, Some(a.confidence)),
-        a.summary,
+        crate::report::words::attribution::summary(&a.summary),
         r.origin
     )
 }
@@ -1262,8 +1271,12 @@ fn containers(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result
             escape(&c.label()),
             escape(c.node.as_deref().unwrap_or("")),
             c.restart_count.map(|n| n.to_string()).unwrap_or_else(|| "unknown".to_owned()),
-            escape(&c.state),
-            if c.crash_loop && c.state != "CrashLoopBackOff" { " (crash-looping)" } else { "" },
+            escape(&crate::report::words::containers::state(&c.state)),
+            if c.crash_loop && !crate::report::words::containers::says_crash_loop(&c.state) {
+                " (crash-looping)"
+            } else {
+                ""
+            },
             c.restarts.len(),
             c.unplaced_restarts,
             events.join("<br>")
@@ -1305,7 +1318,7 @@ fn containers(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result
                 escape(&exit_text(r)),
                 cause_colour(a.cause),
                 escape(&fmt_attribution(a.cause, Some(a.confidence))),
-                escape(&a.summary)
+                escape(&crate::report::words::attribution::summary(&a.summary))
             )?;
         }
         table_end(out)?;
@@ -1416,8 +1429,8 @@ fn recommendations(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "<tr><td class=\"{class}\">{tag}</td><td>{}</td><td>{}</td></tr>",
-            escape(r.title.trim_end_matches('.')),
-            escape(&r.detail)
+            escape(crate::report::words::advice::title(r).trim_end_matches('.')),
+            escape(&crate::report::words::advice::detail(r))
         )?;
     }
     table_end(out)?;
@@ -1436,15 +1449,15 @@ fn gaps(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&g.what),
                 escape(&g.why),
-                escape(&g.impact),
-                escape(&g.remedy)
+                escape(crate::report::words::gaps::impact(g)),
+                escape(&crate::report::words::gaps::remedy(g))
             )?;
         }
         table_end(out)?;
     }
     writeln!(out, "<ul class=\"plain\">")?;
     for a in &report.assumptions {
-        writeln!(out, "<li><b>Assumed:</b> {}</li>", escape(a))?;
+        writeln!(out, "<li><b>Assumed:</b> {}</li>", escape(&crate::report::words::verdict::assumption(a)))?;
     }
     writeln!(out, "<li><b>Thresholds in force:</b> {}</li>", escape(&fmt_thresholds(&report.thresholds)))?;
     writeln!(out, "</ul>\n</section>")
@@ -1512,7 +1525,9 @@ mod tests {
     fn evidence_text_cannot_inject_markup() {
         let mut report = sample_report();
         report.members[0].member = "etcd\"><script>alert(1)</script>".into();
-        report.verdict.reasoning = "</p><img src=x onerror=alert(1)>".into();
+        report.verdict.reasoning.push(crate::model::VerdictReason::GapsLowerConfidence {
+            missing: vec!["</p><img src=x onerror=alert(1)>".into()],
+        });
         report.containers[0].container = "c'<b>".into();
         report.inputs[0].source = "logs/<odd>&name.log".into();
         let html = render_to_string(&report, &berlin());
@@ -1539,7 +1554,7 @@ mod tests {
         assert!(html.contains("data-cause=\"storage_latency\""));
         // Times are in the display zone: 13:00 UTC is 14:00 in Berlin.
         assert!(html.contains(">14:"), "Berlin tick labels expected");
-        assert!(html.contains(&*escape(&report.verdict.headline)));
+        assert!(html.contains(&*escape(&crate::report::words::verdict::verdict_headline(&report.verdict))));
     }
 
     #[test]

@@ -77,7 +77,9 @@
 //!   (`schema/report.schema.json`, draft 2020-12, `title` = the schema version). The fields and their meaning
 //!   are those of v2; the version is bumped so that consumers pinning a schema can tell a report checked against
 //!   the published schema from one written before it. Fields the schema marks optional are still omitted rather
-//!   than `null`.
+//!   than `null`. Added within v3: each gap's `missing` (the kind of evidence, e.g. `etcd_logs`) and `effect`
+//!   (what it does to the analysis; `lowers_confidence` is the one that lowers the verdict), beside the words
+//!   `impact` and `remedy`.
 //! - v2 adds `headline` and `storage`; `--fail-on storage` now follows `headline.storage_latency` (also true
 //!   with no restarts and a `too_slow` storage verdict), and the new `--fail-on disk` follows
 //!   `storage.verdict == "too_slow"`. v1 fields keep their meaning.

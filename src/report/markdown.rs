@@ -100,7 +100,11 @@ impl Md<'_> {
     fn summary(&self, out: &mut dyn Write) -> io::Result<()> {
         let r = self.report;
         writeln!(out, "## Summary\n")?;
-        let verdict = format!("**Verdict: {}.** {}", text(&fmt_verdict_tag(&r.verdict)), text(&r.verdict.headline));
+        let verdict = format!(
+            "**Verdict: {}.** {}",
+            text(&fmt_verdict_tag(&r.verdict)),
+            text(&crate::report::words::verdict::headline(&r.verdict.headline))
+        );
         let storage =
             format!("**Storage: {}.** {}", text(&storage_tag(&r.storage)), text(&storage_headline(&r.storage)));
         if r.headline.kind == HeadlineKind::Storage {
@@ -113,7 +117,12 @@ impl Md<'_> {
             writeln!(out, "Strongest evidence:\n")?;
             for c in facts {
                 let time = c.at.map(|t| format!("{} ", self.clock.time(t))).unwrap_or_default();
-                writeln!(out, "- {time}{} {}", text(&c.claim), self.cites.refer(&c.origin))?;
+                writeln!(
+                    out,
+                    "- {time}{} {}",
+                    text(&crate::report::words::claims::claim(&c.claim)),
+                    self.cites.refer(&c.origin)
+                )?;
             }
             writeln!(out)?;
         }
@@ -134,7 +143,7 @@ impl Md<'_> {
                 if let Some(cause) = c.cause {
                     facts.push(format!("mostly {}", fmt_attribution(cause, c.confidence)));
                 }
-                facts.push(text(&c.state));
+                facts.push(text(&crate::report::words::containers::state(&c.state)));
                 if let Some(node) = &c.node {
                     facts.push(format!("node {}", text(node)));
                 }
@@ -155,7 +164,7 @@ impl Md<'_> {
                     AdviceKind::Do => "Do",
                     AdviceKind::Avoid => "⚠ Avoid",
                 };
-                writeln!(out, "- **{tag}:** {}", text(rec.title.trim_end_matches('.')))?;
+                writeln!(out, "- **{tag}:** {}", text(crate::report::words::advice::title(rec).trim_end_matches('.')))?;
             }
             writeln!(out)?;
         }
@@ -201,9 +210,9 @@ impl Md<'_> {
     fn verdict(&self, out: &mut dyn Write) -> io::Result<()> {
         let v = &self.report.verdict;
         writeln!(out, "## Verdict: {}\n", text(&fmt_verdict_tag(v)))?;
-        writeln!(out, "**{}**\n", text(&v.headline))?;
+        writeln!(out, "**{}**\n", text(&crate::report::words::verdict::headline(&v.headline)))?;
         if !v.reasoning.is_empty() {
-            writeln!(out, "{}\n", text(&v.reasoning))?;
+            writeln!(out, "{}\n", text(&crate::report::words::verdict::reasoning(v)))?;
         }
         if !v.evidence.is_empty() {
             writeln!(out, "Evidence: {}.\n", self.cites.refs(&v.evidence))?;
@@ -211,14 +220,19 @@ impl Md<'_> {
         if !v.alternatives.is_empty() {
             writeln!(out, "Alternatives considered:\n")?;
             for a in &v.alternatives {
-                writeln!(out, "- **{}**: {}", text(a.cause.describe()), text(&a.why_not))?;
+                writeln!(
+                    out,
+                    "- **{}**: {}",
+                    text(a.cause.describe()),
+                    text(&crate::report::words::verdict::why_not(&a.why_not))
+                )?;
             }
             writeln!(out)?;
         }
         if !v.to_settle.is_empty() {
             writeln!(out, "To settle:\n")?;
             for s in &v.to_settle {
-                writeln!(out, "- {}", text(s))?;
+                writeln!(out, "- {}", text(&crate::report::words::verdict::settle(s)))?;
             }
             writeln!(out)?;
         }
@@ -265,7 +279,13 @@ impl Md<'_> {
         for (i, (origin, c)) in self.cites.list.iter().enumerate() {
             let time = c.at.map(|t| format!("{} ", self.clock.time(t))).unwrap_or_default();
             let origin = relative_origin(origin, self.opts.root.as_deref());
-            writeln!(out, "- **[{}]** {time}{} ({})", i + 1, text(&c.claim), code(&origin.to_string()))?;
+            writeln!(
+                out,
+                "- **[{}]** {time}{} ({})",
+                i + 1,
+                text(&crate::report::words::claims::claim(&c.claim)),
+                code(&origin.to_string())
+            )?;
         }
         writeln!(out)
     }
@@ -297,7 +317,7 @@ impl Md<'_> {
                 code(&c.label()),
                 c.node.as_deref().map(text).unwrap_or_default(),
                 c.restart_count.map(|n| n.to_string()).unwrap_or_else(|| "unknown".to_owned()),
-                text(&c.state),
+                text(&crate::report::words::containers::state(&c.state)),
                 c.restarts.len().to_string(),
                 c.unplaced_restarts.to_string(),
                 c.cause.map(|cause| fmt_attribution(cause, c.confidence)).unwrap_or_default(),
@@ -336,7 +356,7 @@ impl Md<'_> {
                 ended,
                 exit,
                 fmt_attribution(a.cause, Some(a.confidence)),
-                text(&a.summary),
+                text(&crate::report::words::attribution::summary(&a.summary)),
                 self.cites.refer(&r.origin),
                 self.cites.refs(&a.evidence),
             ];
@@ -469,7 +489,7 @@ fn header(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock
         fmt_time(report.generated_at, opts.tz),
         text(report.tool_version),
         clock.zone_label(report),
-        text(&report.window.basis),
+        text(&crate::report::words::verdict::window_basis(&report.window.basis)),
     )
 }
 
@@ -563,8 +583,9 @@ fn recommendations(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             AdviceKind::Do => "Do",
             AdviceKind::Avoid => "⚠ Avoid",
         };
-        let detail = if r.detail.is_empty() { String::new() } else { format!(" {}", text(&r.detail)) };
-        writeln!(out, "- **{tag}:** {}.{detail}", text(r.title.trim_end_matches('.')))?;
+        let detail = crate::report::words::advice::detail(r);
+        let detail = if detail.is_empty() { String::new() } else { format!(" {}", text(&detail)) };
+        writeln!(out, "- **{tag}:** {}.{detail}", text(crate::report::words::advice::title(r).trim_end_matches('.')))?;
     }
     writeln!(out)
 }
@@ -575,14 +596,20 @@ fn gaps(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "- No gaps: every source that was asked for could be read.")?;
     }
     for g in &report.gaps {
-        write!(out, "- **Gap:** {}: {}. Impact: {}", text(&g.what), text(&g.why), text(&g.impact))?;
-        if !g.remedy.is_empty() {
-            write!(out, ". To get it: {}", text(&g.remedy))?;
+        write!(
+            out,
+            "- **Gap:** {}: {}. Impact: {}",
+            text(&g.what),
+            text(&g.why),
+            text(crate::report::words::gaps::impact(g))
+        )?;
+        if g.remedy.is_some() {
+            write!(out, ". To get it: {}", text(&crate::report::words::gaps::remedy(g)))?;
         }
         writeln!(out)?;
     }
     for a in &report.assumptions {
-        writeln!(out, "- **Assumed:** {}", text(a))?;
+        writeln!(out, "- **Assumed:** {}", text(&crate::report::words::verdict::assumption(a)))?;
     }
     writeln!(out, "- **Thresholds in force:** {}", text(&fmt_thresholds(&report.thresholds)))?;
     writeln!(out)

@@ -189,7 +189,15 @@ impl Renderer<'_> {
         let gap = if time.is_empty() { "" } else { "  " };
         let lead = format!("{}- {}{gap}", " ".repeat(indent), self.p(&time, dim()));
         let lead_width = indent + 2 + time.chars().count() + gap.len();
-        self.wrapped(out, &lead, lead_width, lead_width, &c.claim, plain(), Some(&self.origin(&c.origin)))
+        self.wrapped(
+            out,
+            &lead,
+            lead_width,
+            lead_width,
+            &crate::report::words::claims::citation(c),
+            plain(),
+            Some(&self.origin(&c.origin)),
+        )
     }
 
     fn header(&self, out: &mut dyn Write) -> io::Result<()> {
@@ -208,7 +216,7 @@ impl Renderer<'_> {
             0 => String::new(),
             n => format!("; {n} records outside"),
         };
-        let mut body = format!("{window} ({}{excluded})", r.window.basis);
+        let mut body = format!("{window} ({}{excluded})", crate::report::words::verdict::window_basis(&r.window.basis));
         if let Some(root) = self.root() {
             body.push_str(&format!("; paths relative to {}/", root.trim_end_matches('/')));
         }
@@ -223,10 +231,10 @@ impl Renderer<'_> {
             Outcome::OtherCause => yellow().bold(),
             Outcome::Inconclusive | Outcome::NoRestarts => cyan().bold(),
         };
-        self.wrapped(out, "  ", 2, 2, &v.headline, style, None)?;
+        self.wrapped(out, "  ", 2, 2, &crate::report::words::verdict::verdict_headline(v), style, None)?;
         if !v.reasoning.is_empty() {
             writeln!(out)?;
-            self.wrapped(out, "  ", 2, 2, &v.reasoning, plain(), None)?;
+            self.wrapped(out, "  ", 2, 2, &crate::report::words::verdict::reasoning(v), plain(), None)?;
         }
         if !v.evidence.is_empty() {
             writeln!(out, "\n  {}", self.p("Evidence", bold()))?;
@@ -239,13 +247,21 @@ impl Renderer<'_> {
             for a in &v.alternatives {
                 let lead = format!("    - {}: ", self.p(a.cause.describe(), yellow()));
                 let lead_width = 8 + a.cause.describe().chars().count();
-                self.wrapped(out, &lead, lead_width, 6, &a.why_not, plain(), None)?;
+                self.wrapped(
+                    out,
+                    &lead,
+                    lead_width,
+                    6,
+                    &crate::report::words::verdict::why_not(&a.why_not),
+                    plain(),
+                    None,
+                )?;
             }
         }
         if !v.to_settle.is_empty() {
             writeln!(out, "  {}", self.p("To settle", bold()))?;
             for s in &v.to_settle {
-                self.wrapped(out, "    - ", 6, 6, s, cyan(), None)?;
+                self.wrapped(out, "    - ", 6, 6, &crate::report::words::verdict::settle(s), cyan(), None)?;
             }
         }
         Ok(())
@@ -329,7 +345,11 @@ impl Renderer<'_> {
             None => facts.push("restartCount unknown".to_owned()),
         }
         let state_style = if c.crash_loop { magenta() } else { plain() };
-        let mut line = format!("    {} · {}", facts.join(" · "), self.p(&c.state, state_style));
+        let mut line = format!(
+            "    {} · {}",
+            facts.join(" · "),
+            self.p(&crate::report::words::containers::state(&c.state), state_style)
+        );
         if let Some(cause) = c.cause {
             let attr = fmt_attribution(cause, c.confidence);
             line.push_str(&format!(" · mostly {}", self.p(&attr, cause_style(cause))));
@@ -377,8 +397,9 @@ impl Renderer<'_> {
             self.p(&fmt_attribution(a.cause, Some(a.confidence)), cause_style(a.cause).bold()),
         )?;
         let pad = " ".repeat(body);
-        if !a.summary.is_empty() {
-            self.wrapped(out, &pad, body, body, &a.summary, plain(), Some(&self.origin(&r.origin)))?;
+        let summary = crate::report::words::attribution::summary(&a.summary);
+        if !summary.is_empty() {
+            self.wrapped(out, &pad, body, body, &summary, plain(), Some(&self.origin(&r.origin)))?;
         }
         for c in &a.evidence {
             self.citation(out, body, c)?;
@@ -594,9 +615,10 @@ impl Renderer<'_> {
                 AdviceKind::Avoid => ("⚠ avoid", red().bold()),
             };
             let lead = format!("  {}  ", self.p(&format!("{tag:<7}"), style));
-            self.wrapped(out, &lead, 11, 11, &r.title, style, None)?;
-            if !r.detail.is_empty() {
-                self.wrapped(out, &" ".repeat(11), 11, 11, &r.detail, plain(), None)?;
+            self.wrapped(out, &lead, 11, 11, &crate::report::words::advice::title(r), style, None)?;
+            let detail = crate::report::words::advice::detail(r);
+            if !detail.is_empty() {
+                self.wrapped(out, &" ".repeat(11), 11, 11, &detail, plain(), None)?;
             }
         }
         Ok(())
@@ -613,15 +635,15 @@ impl Renderer<'_> {
             let lead = format!("  {}  ", self.p("gap       ", yellow().bold()));
             self.wrapped(out, &lead, BODY, BODY, &format!("{}: {}", g.what, g.why), plain(), None)?;
             let lead = format!("{}-> ", " ".repeat(BODY));
-            self.wrapped(out, &lead, BODY + 3, BODY + 3, &g.impact, dim(), None)?;
-            if !g.remedy.is_empty() {
+            self.wrapped(out, &lead, BODY + 3, BODY + 3, crate::report::words::gaps::impact(g), dim(), None)?;
+            if g.remedy.is_some() {
                 let lead = format!("{}to get it: ", " ".repeat(BODY));
-                self.wrapped(out, &lead, BODY + 11, BODY + 11, &g.remedy, dim(), None)?;
+                self.wrapped(out, &lead, BODY + 11, BODY + 11, &crate::report::words::gaps::remedy(g), dim(), None)?;
             }
         }
         for a in &r.assumptions {
             let lead = format!("  {}  ", self.p("assumed   ", cyan()));
-            self.wrapped(out, &lead, BODY, BODY, a, plain(), None)?;
+            self.wrapped(out, &lead, BODY, BODY, &crate::report::words::verdict::assumption(a), plain(), None)?;
         }
         let lead = format!("  {}  ", self.p("thresholds", dim()));
         self.wrapped(out, &lead, BODY, BODY, &fmt_thresholds(&r.thresholds), dim(), None)
@@ -704,10 +726,10 @@ impl Renderer<'_> {
             Outcome::OtherCause => yellow().bold(),
             Outcome::Inconclusive | Outcome::NoRestarts => cyan().bold(),
         };
-        self.wrapped(out, "  ", 2, 2, &v.headline, style, None)?;
+        self.wrapped(out, "  ", 2, 2, &crate::report::words::verdict::headline(&v.headline), style, None)?;
         if v.outcome == Outcome::Inconclusive {
             for s in v.to_settle.iter().take(2) {
-                self.wrapped(out, "  to settle: ", 13, 13, s, cyan(), None)?;
+                self.wrapped(out, "  to settle: ", 13, 13, &crate::report::words::verdict::settle(s), cyan(), None)?;
             }
         }
         Ok(())
@@ -750,8 +772,9 @@ impl Renderer<'_> {
             let cite = truncate_middle(&self.origin(&c.origin), WIDTH - 4 - 2);
             // The claim keeps the citation beside it when both fit, else has the line to itself.
             let beside = WIDTH.saturating_sub(lead_width + 4 + cite.chars().count());
-            let room = if c.claim.chars().count() <= beside { beside } else { WIDTH - lead_width };
-            self.wrapped(out, &lead, lead_width, lead_width, &truncate(&c.claim, room), plain(), Some(&cite))?;
+            let claim = crate::report::words::claims::claim(&c.claim);
+            let room = if claim.chars().count() <= beside { beside } else { WIDTH - lead_width };
+            self.wrapped(out, &lead, lead_width, lead_width, &truncate(&claim, room), plain(), Some(&cite))?;
         }
         Ok(())
     }
@@ -816,7 +839,7 @@ impl Renderer<'_> {
             if let Some(cause) = c.cause {
                 parts.push(format!("mostly {}", fmt_attribution(cause, c.confidence)));
             }
-            parts.push(c.state.clone());
+            parts.push(crate::report::words::containers::state(&c.state));
             if let Some(node) = &c.node {
                 parts.push(format!("node {node}"));
             }
@@ -882,7 +905,7 @@ impl Renderer<'_> {
                 AdviceKind::Do => ("do", bold()),
                 AdviceKind::Avoid => ("⚠ avoid", red().bold()),
             };
-            let title = truncate(&r.title, WIDTH - 11);
+            let title = truncate(&crate::report::words::advice::title(r), WIDTH - 11);
             writeln!(out, "  {}  {}", self.p(&format!("{tag:<7}"), style), self.p(&title, style))?;
         }
         Ok(())

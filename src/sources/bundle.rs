@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::{Collection, Gap};
+use crate::evidence::{Collection, EvidenceKind, Gap, GapEffect, Remedy};
 
 /// The manifest's file name at the bundle's root.
 pub const MANIFEST: &str = "manifest.json";
@@ -138,9 +138,6 @@ pub struct Unpacked {
     pub entries: u64,
 }
 
-/// The gap's impact when an archive is not unpacked as it was packed.
-const ENTRY_IMPACT: &str = "its content is not part of the analysis; confidence is lowered";
-
 /// Unpacks a (gzip-compressed) tar archive into `into` (a fresh, empty folder), treating it as untrusted:
 /// - only regular files and folders are created; symbolic links, hard links, devices, FIFOs and other special
 ///   entries are never created nor followed, each becomes a gap naming it;
@@ -173,8 +170,9 @@ pub fn unpack(path: &Path, into: &Path, limits: &Limits) -> io::Result<Unpacked>
                 out.gaps.push(Gap {
                     what: format!("archive {shown} after {} entries", out.entries),
                     why: format!("the archive is damaged: {e}"),
-                    impact: "entries after the damage are not part of the analysis; confidence is lowered".into(),
-                    remedy: "check the archive (tar -tzf) and send it again".into(),
+                    missing: EvidenceKind::ArchiveEntries,
+                    effect: GapEffect::LowersConfidence,
+                    remedy: Some(Remedy::CheckArchive),
                 });
                 break;
             }
@@ -184,8 +182,9 @@ pub fn unpack(path: &Path, into: &Path, limits: &Limits) -> io::Result<Unpacked>
             out.gaps.push(Gap {
                 what: format!("archive {shown} past its first {} entries", limits.max_entries),
                 why: format!("more entries than --max-entries {} allows", limits.max_entries),
-                impact: "entries past the cap are not part of the analysis; confidence is lowered".into(),
-                remedy: "raise --max-entries if the archive is trusted, or unpack the relevant part".into(),
+                missing: EvidenceKind::ArchiveEntries,
+                effect: GapEffect::LowersConfidence,
+                remedy: Some(Remedy::RaiseMaxEntries),
             });
             out.entries -= 1;
             break;
@@ -219,15 +218,22 @@ pub fn unpack(path: &Path, into: &Path, limits: &Limits) -> io::Result<Unpacked>
             other => Some(format!("an entry of type {:?}, not a file or folder", other.as_byte() as char)),
         };
         if let Some(why) = refused {
-            out.gaps.push(Gap { what, why, impact: ENTRY_IMPACT.into(), remedy: String::new() });
+            out.gaps.push(Gap {
+                what,
+                missing: EvidenceKind::ArchiveEntries,
+                why,
+                effect: GapEffect::LowersConfidence,
+                remedy: None,
+            });
             continue;
         }
         let Some(rel) = entry.path().ok().and_then(|p| safe_relative(&p)) else {
             out.gaps.push(Gap {
                 what,
                 why: "its path is absolute or leaves the archive's folder (..); it was not unpacked".into(),
-                impact: ENTRY_IMPACT.into(),
-                remedy: String::new(),
+                missing: EvidenceKind::ArchiveEntries,
+                effect: GapEffect::LowersConfidence,
+                remedy: None,
             });
             continue;
         };
@@ -240,8 +246,9 @@ pub fn unpack(path: &Path, into: &Path, limits: &Limits) -> io::Result<Unpacked>
                 out.gaps.push(Gap {
                     what,
                     why: format!("cannot be unpacked: {e}"),
-                    impact: ENTRY_IMPACT.into(),
-                    remedy: String::new(),
+                    missing: EvidenceKind::ArchiveEntries,
+                    effect: GapEffect::LowersConfidence,
+                    remedy: None,
                 });
             }
             continue;
@@ -253,8 +260,9 @@ pub fn unpack(path: &Path, into: &Path, limits: &Limits) -> io::Result<Unpacked>
                 out.gaps.push(Gap {
                     what,
                     why: format!("cannot be unpacked: {e}"),
-                    impact: ENTRY_IMPACT.into(),
-                    remedy: String::new(),
+                    missing: EvidenceKind::ArchiveEntries,
+                    effect: GapEffect::LowersConfidence,
+                    remedy: None,
                 });
                 continue;
             }
@@ -267,10 +275,9 @@ pub fn unpack(path: &Path, into: &Path, limits: &Limits) -> io::Result<Unpacked>
                     "unpacking would write more than --max-unpacked-bytes {} allows; it stopped there",
                     limits.max_unpacked_bytes
                 ),
-                impact: "the rest of that entry and the entries after it are not part of the analysis; confidence \
-                         is lowered"
-                    .into(),
-                remedy: "raise --max-unpacked-bytes if the archive is trusted, or unpack the relevant part".into(),
+                missing: EvidenceKind::ArchiveEntries,
+                effect: GapEffect::LowersConfidence,
+                remedy: Some(Remedy::RaiseMaxUnpackedBytes),
             });
             break;
         }
@@ -333,8 +340,6 @@ fn bundle_root(into: &Path) -> io::Result<PathBuf> {
 pub fn verify(root: &Path, manifest: &Manifest) -> Vec<Gap> {
     use sha2::Digest as _;
     let mut gaps = Vec::new();
-    let impact =
-        "the bundle differs from what was collected, so its evidence may have been edited; confidence is lowered";
     let mut listed = std::collections::BTreeSet::new();
     for f in &manifest.files {
         let shown = crate::evidence::neutralise_controls(&f.path);
@@ -342,8 +347,9 @@ pub fn verify(root: &Path, manifest: &Manifest) -> Vec<Gap> {
             gaps.push(Gap {
                 what: format!("bundle file {shown}"),
                 why: "the manifest lists a path that is absolute or leaves the bundle (..)".into(),
-                impact: impact.into(),
-                remedy: String::new(),
+                missing: EvidenceKind::BundleFiles,
+                effect: GapEffect::LowersConfidence,
+                remedy: None,
             });
             continue;
         };
@@ -355,8 +361,9 @@ pub fn verify(root: &Path, manifest: &Manifest) -> Vec<Gap> {
                 gaps.push(Gap {
                     what: format!("bundle file {shown}"),
                     why: "listed in manifest.json but missing from the bundle".into(),
-                    impact: impact.into(),
-                    remedy: "send the complete bundle, as collect wrote it".into(),
+                    missing: EvidenceKind::BundleFiles,
+                    effect: GapEffect::LowersConfidence,
+                    remedy: Some(Remedy::SendBundleAsCollected),
                 });
                 continue;
             }
@@ -383,14 +390,16 @@ pub fn verify(root: &Path, manifest: &Manifest) -> Vec<Gap> {
                     meta.len(),
                     f.bytes
                 ),
-                impact: impact.into(),
-                remedy: "send the bundle as collect wrote it".into(),
+                missing: EvidenceKind::BundleFiles,
+                effect: GapEffect::LowersConfidence,
+                remedy: Some(Remedy::SendBundleAsCollected),
             }),
             Err(e) => gaps.push(Gap {
                 what: format!("bundle file {shown}"),
                 why: format!("its checksum cannot be checked: {e}"),
-                impact: impact.into(),
-                remedy: String::new(),
+                missing: EvidenceKind::BundleFiles,
+                effect: GapEffect::LowersConfidence,
+                remedy: None,
             }),
         }
     }
@@ -403,8 +412,9 @@ pub fn verify(root: &Path, manifest: &Manifest) -> Vec<Gap> {
         gaps.push(Gap {
             what: format!("bundle file {}", crate::evidence::neutralise_controls(&rel.to_string_lossy())),
             why: "in the bundle but not listed in manifest.json: it was added after collection".into(),
-            impact: impact.into(),
-            remedy: "send the bundle as collect wrote it".into(),
+            missing: EvidenceKind::BundleFiles,
+            effect: GapEffect::LowersConfidence,
+            remedy: Some(Remedy::SendBundleAsCollected),
         });
     }
     gaps
@@ -491,9 +501,10 @@ mod tests {
             },
             gaps: vec![Gap {
                 what: "events.k8s.io/v1 events".into(),
+                missing: crate::evidence::EvidenceKind::Events,
                 why: "403 Forbidden".into(),
-                impact: "none; core/v1 events were read".into(),
-                remedy: "grant list on events.k8s.io events".into(),
+                effect: crate::evidence::GapEffect::None,
+                remedy: Some(crate::evidence::Remedy::grant("list", "events.k8s.io events")),
             }],
             files: vec![FileEntry {
                 path: "objects/pods-0001.json".into(),
@@ -571,5 +582,16 @@ mod tests {
         std::fs::write(staging.path().join("a"), "x").unwrap();
         move_dir(staging, &fresh).unwrap();
         assert_eq!(std::fs::read_to_string(fresh.join("a")).unwrap(), "x");
+    }
+
+    #[test]
+    fn a_manifest_written_before_gaps_were_typed_still_reads() {
+        let old = r#"{"what": "events (/api/v1/events)", "why": "403 Forbidden",
+            "impact": "BackOff history is unknown; confidence is lowered", "remedy": "grant list on events"}"#;
+        let gap: Gap = serde_json::from_str(old).unwrap();
+        assert_eq!(gap.what, "events (/api/v1/events)");
+        assert_eq!(gap.effect, crate::evidence::GapEffect::LowersConfidence);
+        assert_eq!(gap.missing, crate::evidence::EvidenceKind::Unspecified);
+        assert_eq!(gap.remedy, None);
     }
 }

@@ -15,6 +15,7 @@ use crate::evidence::{
     Evidence, Gap, InputSummary, LatencyDigest, MemberAlias, MetricSeries, Origin, Signal, SignalKind, Subject,
     Timestamp,
 };
+use crate::evidence::{EvidenceKind, GapEffect, Remedy};
 use crate::parse::prom::{self, Histogram};
 
 /// Histograms whose p99 is disk evidence, with the guidance each is compared to (etcd docs / Red Hat: WAL fsync
@@ -610,9 +611,10 @@ fn prometheus_evidence(
     if series.is_empty() {
         evidence.gaps.push(Gap {
             what: format!("{metric} in Prometheus"),
+            missing: EvidenceKind::EtcdMetrics,
             why: "the query returned no series (etcd not scraped, or other metric names)".into(),
-            impact: "the disk is not measured by metrics; logs alone carry the storage evidence".into(),
-            remedy: "check that Prometheus scrapes etcd's --listen-metrics-urls".into(),
+            effect: GapEffect::NotSeen,
+            remedy: Some(Remedy::CheckPrometheusScrape),
         });
     }
     evidence
@@ -625,9 +627,10 @@ fn ms_text(seconds: f64) -> String {
 fn prom_gap(base: &str, why: String) -> Gap {
     Gap {
         what: format!("Prometheus at {base}"),
+        missing: EvidenceKind::EtcdMetrics,
         why,
-        impact: "disk latency histograms are not seen; storage evidence rests on logs".into(),
-        remedy: "check --prometheus-url / --prometheus-token / --prometheus-ca".into(),
+        effect: GapEffect::NotSeen,
+        remedy: Some(Remedy::CheckPrometheusFlags),
     }
 }
 
@@ -703,9 +706,10 @@ pub async fn capture_etcd(opts: &EtcdOptions) -> (Vec<Capture>, Vec<Gap>) {
         Err(why) => {
             let gap = Gap {
                 what: "etcd /metrics".into(),
+                missing: EvidenceKind::EtcdMetrics,
                 why: why.to_string(),
-                impact: "etcd's disk histograms are not seen".into(),
-                remedy: "check --etcd-cacert / --etcd-cert / --etcd-key".into(),
+                effect: GapEffect::NotSeen,
+                remedy: Some(Remedy::CheckEtcdCerts),
             };
             return (Vec::new(), vec![gap]);
         }
@@ -736,10 +740,10 @@ pub async fn capture_etcd(opts: &EtcdOptions) -> (Vec<Capture>, Vec<Gap>) {
             }),
             Err(why) => gaps.push(Gap {
                 what: format!("etcd {url}/metrics"),
+                missing: EvidenceKind::EtcdMetrics,
                 why: why.to_string(),
-                impact: "this member's disk histograms are not seen".into(),
-                remedy: "check --etcd-endpoints and the client certificates (on kubeadm: /etc/kubernetes/pki/etcd)"
-                    .into(),
+                effect: GapEffect::NotSeen,
+                remedy: Some(Remedy::CheckEtcdEndpoints),
             }),
         }
     }

@@ -3,8 +3,8 @@
 //! Pure; no I/O.
 
 use super::view::EtcdView;
-use crate::evidence::{Signal, SignalClass, SignalKind, Timestamp};
-use crate::model::{Citation, Link};
+use crate::evidence::{Signal, SignalClass, Timestamp};
+use crate::model::{Citation, Claim, Link};
 
 /// Citations for every signal of `class` over the range (at most `limit`, strongest first by count).
 pub fn citations_for(
@@ -21,54 +21,7 @@ pub fn citations_for(
 
 /// A citation for a signal burst: `etcd-node1: 37x slow apply (max 2.4s)`.
 pub fn cite_signal(who: &str, s: &Signal) -> Citation {
-    let mut claim = if s.count > 1 {
-        format!("{who}: {}x {}", s.count, s.class().describe())
-    } else {
-        format!("{who}: {}", s.class().describe())
-    };
-    if let Some(d) = &s.latency {
-        if d.count > 0 {
-            claim.push_str(&format!(" (max {})", fmt_ms_plain(d.max_ms)));
-        }
-    }
-    match &s.kind {
-        SignalKind::LeaseRenewFailed { detail }
-        | SignalKind::ApiRequestTimeout { detail }
-        | SignalKind::ApiServerEtcdError { detail }
-        | SignalKind::ConfigError { detail }
-        | SignalKind::RequestTimeout { detail }
-        | SignalKind::OutOfMemory { detail }
-        | SignalKind::Fatal { detail }
-        | SignalKind::NoSpaceAlarm { detail }
-        | SignalKind::CertificateError { detail }
-        | SignalKind::BackendCorrupt { detail }
-        | SignalKind::MembershipError { detail }
-        | SignalKind::CpuStarved { detail } => claim.push_str(&format!(": {}", truncate(detail, 120))),
-        SignalKind::NotEtcdDatastore { backend } => claim.push_str(&format!(": {backend}")),
-        SignalKind::RaftMessageDropped { peer } => claim.push_str(&format!(": peer {peer}")),
-        SignalKind::PreVote { term, rejected } => {
-            claim.push_str(&format!(" at term {term}{}", if *rejected { " (rejected)" } else { "" }))
-        }
-        SignalKind::ExpensiveRequest { response_count, response_bytes, .. } => {
-            claim.push_str(&format!(": {response_count} keys, {} bytes in one response", response_bytes))
-        }
-        SignalKind::PeerUnreachable { peer, error } => {
-            claim.push_str(&format!(": peer {peer}: {}", truncate(error, 100)))
-        }
-        SignalKind::LeaderElected { leader_id, term } => claim.push_str(&format!(" ({leader_id} at term {term})")),
-        SignalKind::MetricQuantile { metric, quantile, value_ms, lower_ms, upper_ms } => {
-            let pct = quantile * 100.0;
-            claim = format!(
-                "{who}: {metric} p{pct:.0} {} (between the {}..{} buckets){}",
-                fmt_ms_plain(*value_ms),
-                fmt_ms_plain(*lower_ms),
-                if upper_ms.is_finite() { fmt_ms_plain(*upper_ms) } else { "+Inf".into() },
-                if s.count > 1 { format!(", {} intervals", s.count) } else { String::new() },
-            );
-        }
-        _ => {}
-    }
-    Citation { at: Some(s.first_at), link: link_of(s.class()), claim, origin: s.first.clone() }
+    Citation { at: Some(s.first_at), link: link_of(s.class()), claim: Claim::signal(who, s), origin: s.first.clone() }
 }
 
 /// The chain link a signal class belongs to.
@@ -104,18 +57,4 @@ pub fn link_of(class: SignalClass) -> Link {
         | C::NotEtcdDatastore
         | C::CpuStarved => Link::Competing,
     }
-}
-
-pub fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(max).collect();
-        format!("{cut}...")
-    }
-}
-
-/// Duration text for claims: the one spelling, [`crate::model::units::Millis`]'s `Display`, as the renderers print.
-pub fn fmt_ms_plain(ms: f64) -> String {
-    crate::model::units::Millis(ms).to_string()
 }

@@ -11,8 +11,8 @@ use super::cite::cite_signal;
 use super::disk::{max_latency, slow_applied_counts};
 use super::view::EtcdView;
 use crate::evidence::{Signal, SignalClass, SignalKind, Timestamp};
-use crate::model::Citation;
 use crate::model::thresholds::Thresholds;
+use crate::model::{Citation, Claim};
 
 /// A stall of the raft loop that the WAL disk does not explain.
 pub struct Stall {
@@ -68,10 +68,7 @@ pub fn prevote_loops(view: &EtcdView, from: Timestamp, to: Timestamp, th: &Thres
                 .any(|l| l.class() == SignalClass::LeaderElected && l.first_at >= first && l.first_at <= last);
             if long && !elected {
                 let mut c = cite_signal(member, s);
-                c.claim = format!(
-                    "{member}: pre-votes at one term for {}s with no leader elected",
-                    (last - first).num_seconds()
-                );
+                c.claim = Claim::PreVoteLoop { member: member.clone(), secs: (last - first).num_seconds() };
                 out.push(c);
             }
         }

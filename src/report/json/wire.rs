@@ -644,9 +644,13 @@ pub enum Subject {
 pub struct Gap {
     /// What is missing (`file logs/etcd-0.log line 17`, `events in namespace karmada-system`).
     pub what: String,
+    /// Which kind of evidence is missing.
+    pub missing: EvidenceKind,
     /// Why (`not valid JSON: expected value at column 1`, `403 Forbidden`).
     pub why: String,
-    /// How it affects the analysis.
+    /// What the gap does to the analysis (`lowers_confidence` is the one that lowers the verdict's confidence).
+    pub effect: GapEffect,
+    /// The same in words.
     pub impact: String,
     /// How to get the missing evidence (`grant get on pods/log`, `run analyze /var/log/pods on the node`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -853,7 +857,7 @@ impl From<&model::Report> for Report {
             gaps: gaps.iter().map(Into::into).collect(),
             inputs: inputs.iter().map(Into::into).collect(),
             collections: collections.iter().map(Into::into).collect(),
-            assumptions: assumptions.clone(),
+            assumptions: assumptions.iter().map(crate::report::words::verdict::assumption).collect(),
             thresholds: thresholds.into(),
         }
     }
@@ -862,7 +866,7 @@ impl From<&model::Report> for Report {
 impl From<&model::Window> for Window {
     fn from(v: &model::Window) -> Self {
         let model::Window { from, to, basis, excluded } = v;
-        Window { from: *from, to: *to, basis: basis.clone(), excluded: *excluded }
+        Window { from: *from, to: *to, basis: crate::report::words::verdict::window_basis(basis), excluded: *excluded }
     }
 }
 
@@ -904,11 +908,11 @@ impl From<&model::Verdict> for Verdict {
             outcome: (*outcome).into(),
             cause: cause.map(Into::into),
             confidence: confidence.map(Into::into),
-            headline: headline.clone(),
-            reasoning: reasoning.clone(),
+            headline: crate::report::words::verdict::headline(headline),
+            reasoning: reasoning.iter().map(crate::report::words::verdict::reason).collect::<Vec<_>>().join(" "),
             evidence: evidence.iter().map(Into::into).collect(),
             alternatives: alternatives.iter().map(Into::into).collect(),
-            to_settle: to_settle.clone(),
+            to_settle: to_settle.iter().map(crate::report::words::verdict::settle).collect(),
         }
     }
 }
@@ -927,14 +931,19 @@ impl From<model::Outcome> for Outcome {
 impl From<&model::Alternative> for Alternative {
     fn from(v: &model::Alternative) -> Self {
         let model::Alternative { cause, why_not } = v;
-        Alternative { cause: (*cause).into(), why_not: why_not.clone() }
+        Alternative { cause: (*cause).into(), why_not: crate::report::words::verdict::why_not(why_not) }
     }
 }
 
 impl From<&model::Citation> for Citation {
     fn from(v: &model::Citation) -> Self {
         let model::Citation { at, link, claim, origin } = v;
-        Citation { at: *at, link: (*link).into(), claim: claim.clone(), origin: origin.into() }
+        Citation {
+            at: *at,
+            link: (*link).into(),
+            claim: crate::report::words::claims::claim(claim),
+            origin: origin.into(),
+        }
     }
 }
 
@@ -973,7 +982,7 @@ impl From<&model::ContainerHistory> for ContainerHistory {
             container: container.clone(),
             node: node.clone(),
             restart_count: *restart_count,
-            state: state.clone(),
+            state: crate::report::words::containers::state(state),
             crash_loop: *crash_loop,
             restarts: restarts.iter().map(Into::into).collect(),
             unplaced_restarts: *unplaced_restarts,
@@ -1005,7 +1014,7 @@ impl From<&model::Attribution> for Attribution {
         Attribution {
             cause: (*cause).into(),
             confidence: (*confidence).into(),
-            summary: summary.clone(),
+            summary: crate::report::words::attribution::summary(summary),
             evidence: evidence.iter().map(Into::into).collect(),
         }
     }
@@ -1149,8 +1158,12 @@ impl From<model::Severity> for Severity {
 
 impl From<&model::Recommendation> for Recommendation {
     fn from(v: &model::Recommendation) -> Self {
-        let model::Recommendation { kind, title, detail } = v;
-        Recommendation { kind: (*kind).into(), title: title.clone(), detail: detail.clone() }
+        let model::Recommendation { kind, advice } = v;
+        Recommendation {
+            kind: (*kind).into(),
+            title: crate::report::words::advice::advice_title(advice),
+            detail: crate::report::words::advice::advice_detail(advice),
+        }
     }
 }
 
@@ -1320,8 +1333,15 @@ impl From<&evidence::Origin> for Origin {
 
 impl From<&evidence::Gap> for Gap {
     fn from(v: &evidence::Gap) -> Self {
-        let evidence::Gap { what, why, impact, remedy } = v;
-        Gap { what: what.clone(), why: why.clone(), impact: impact.clone(), remedy: remedy.clone() }
+        let evidence::Gap { what, missing, why, effect, remedy } = v;
+        Gap {
+            what: what.clone(),
+            missing: (*missing).into(),
+            why: why.clone(),
+            effect: (*effect).into(),
+            impact: crate::report::words::gaps::impact_of(*missing, *effect).to_string(),
+            remedy: remedy.as_ref().map(crate::report::words::gaps::remedy_text).unwrap_or_default(),
+        }
     }
 }
 
@@ -1561,5 +1581,87 @@ impl From<model::RowLatency> for RowLatency {
     fn from(v: model::RowLatency) -> Self {
         let model::RowLatency { p99, max } = v;
         RowLatency { p99_ms: p99.map(|m| m.0), max_ms: max.0 }
+    }
+}
+
+/// Which kind of evidence a gap is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    EtcdLogs,
+    EtcdMetrics,
+    ApiServerLogs,
+    ApiServerMetrics,
+    ContainerLogs,
+    PreviousLogs,
+    PodStatus,
+    Events,
+    Nodes,
+    Objects,
+    LogLines,
+    FileContent,
+    ClusterInfo,
+    Collector,
+    ArchiveEntries,
+    BundleFiles,
+    Unspecified,
+}
+
+/// What a gap does to the analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GapEffect {
+    None,
+    NotCollected,
+    Unread,
+    Truncated,
+    LinesUncounted,
+    Undated,
+    PlaceSkipped,
+    NotSeen,
+    ChainIncomplete,
+    BlocksStorageVerdict,
+    LowersConfidence,
+}
+
+impl From<evidence::EvidenceKind> for EvidenceKind {
+    fn from(v: evidence::EvidenceKind) -> Self {
+        match v {
+            evidence::EvidenceKind::EtcdLogs => EvidenceKind::EtcdLogs,
+            evidence::EvidenceKind::EtcdMetrics => EvidenceKind::EtcdMetrics,
+            evidence::EvidenceKind::ApiServerLogs => EvidenceKind::ApiServerLogs,
+            evidence::EvidenceKind::ApiServerMetrics => EvidenceKind::ApiServerMetrics,
+            evidence::EvidenceKind::ContainerLogs => EvidenceKind::ContainerLogs,
+            evidence::EvidenceKind::PreviousLogs => EvidenceKind::PreviousLogs,
+            evidence::EvidenceKind::PodStatus => EvidenceKind::PodStatus,
+            evidence::EvidenceKind::Events => EvidenceKind::Events,
+            evidence::EvidenceKind::Nodes => EvidenceKind::Nodes,
+            evidence::EvidenceKind::Objects => EvidenceKind::Objects,
+            evidence::EvidenceKind::LogLines => EvidenceKind::LogLines,
+            evidence::EvidenceKind::FileContent => EvidenceKind::FileContent,
+            evidence::EvidenceKind::ClusterInfo => EvidenceKind::ClusterInfo,
+            evidence::EvidenceKind::Collector => EvidenceKind::Collector,
+            evidence::EvidenceKind::ArchiveEntries => EvidenceKind::ArchiveEntries,
+            evidence::EvidenceKind::BundleFiles => EvidenceKind::BundleFiles,
+            evidence::EvidenceKind::Unspecified => EvidenceKind::Unspecified,
+        }
+    }
+}
+
+impl From<evidence::GapEffect> for GapEffect {
+    fn from(v: evidence::GapEffect) -> Self {
+        match v {
+            evidence::GapEffect::None => GapEffect::None,
+            evidence::GapEffect::NotCollected => GapEffect::NotCollected,
+            evidence::GapEffect::Unread => GapEffect::Unread,
+            evidence::GapEffect::Truncated => GapEffect::Truncated,
+            evidence::GapEffect::LinesUncounted => GapEffect::LinesUncounted,
+            evidence::GapEffect::Undated => GapEffect::Undated,
+            evidence::GapEffect::PlaceSkipped => GapEffect::PlaceSkipped,
+            evidence::GapEffect::NotSeen => GapEffect::NotSeen,
+            evidence::GapEffect::ChainIncomplete => GapEffect::ChainIncomplete,
+            evidence::GapEffect::BlocksStorageVerdict => GapEffect::BlocksStorageVerdict,
+            evidence::GapEffect::LowersConfidence => GapEffect::LowersConfidence,
+        }
     }
 }

@@ -2,6 +2,9 @@
 //! every sentence a reader sees is built here, and nothing outside `report/` builds or inspects one.
 
 pub mod advice;
+pub mod attribution;
+pub mod claims;
+pub mod containers;
 pub mod gaps;
 pub mod members;
 pub mod nodes;

@@ -12,6 +12,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
 use crate::evidence::Gap;
+use crate::evidence::{EvidenceKind as Ek, GapEffect as Fx, Remedy};
 use crate::sources::bundle::FileEntry;
 use crate::sources::redact::{Redactor, StreamState};
 
@@ -19,25 +20,19 @@ use super::{LiveOptions, error_chain, lost_collector};
 
 /// The remedy of a gap whose request got 401 after `/version` succeeded: the credentials ran out during the run
 /// (a short-lived token, a rotated service-account token), so no permission is missing.
-pub(super) const CREDENTIALS_REJECTED: &str = "the API server rejected the credentials (401): they may have expired during the \
-     run; refresh the token or kubeconfig (e.g. re-run your cloud's get-credentials command) and re-run";
+pub(super) const CREDENTIALS_REJECTED: Remedy = Remedy::RefreshCredentials;
 
 /// The remedy for a failed request, by what went wrong: fresh credentials on a 401, `grant` (the permission to
 /// add) on a 403, and for answers that are not about permissions (no answer in time, a 5xx, a 404) what fits those.
-pub(super) fn remedy_for(f: &Failure, grant: &str) -> String {
-    match f.status {
-        Some(401) => CREDENTIALS_REJECTED.to_string(),
-        Some(403) => grant.to_string(),
-        Some(404) => "the API server does not serve it (the resource or API group is absent on this cluster);                       nothing to grant"
-            .to_string(),
-        Some(code) if code >= 500 => format!(
-            "the API server failed the request ({code}), which is common while etcd itself is in trouble: re-run              later, or collect on the node with `kubectl etcd-triage analyze /var/log/pods`"
-        ),
-        Some(code) => format!("the API server refused the request ({code}); {grant}"),
-        None => "no usable answer in time: re-run, raise --request-timeout or --deadline, or collect on the node \
-                 with `kubectl etcd-triage analyze /var/log/pods`"
-            .to_string(),
-    }
+pub(super) fn remedy_for(f: &Failure, grant: Remedy) -> Option<Remedy> {
+    Some(match f.status {
+        Some(401) => CREDENTIALS_REJECTED,
+        Some(403) => grant,
+        Some(404) => Remedy::NotServed,
+        Some(code) if code >= 500 => Remedy::ServerFailed { status: code },
+        Some(code) => Remedy::Refused { status: code, then: Box::new(grant) },
+        None => Remedy::NoAnswer,
+    })
 }
 
 /// Status bodies and error answers are read up to this much.
@@ -122,14 +117,14 @@ pub(super) struct Ctx {
     pub(super) progress: indicatif::ProgressBar,
 }
 
-/// A gap from its four parts.
-pub(super) fn new_gap(what: &str, why: String, impact: &str, remedy: &str) -> Gap {
-    Gap { what: what.to_string(), why, impact: impact.to_string(), remedy: remedy.to_string() }
+/// A gap from its parts.
+pub(super) fn new_gap(what: &str, missing: Ek, why: String, effect: Fx, remedy: Option<Remedy>) -> Gap {
+    Gap { what: what.to_string(), missing, why, effect, remedy }
 }
 
 impl Ctx {
-    pub(super) fn gap(&self, what: &str, why: String, impact: &str, remedy: &str) {
-        self.push_gap(new_gap(what, why, impact, remedy));
+    pub(super) fn gap(&self, what: &str, missing: Ek, why: String, effect: Fx, remedy: Option<Remedy>) {
+        self.push_gap(new_gap(what, missing, why, effect, remedy));
     }
 
     pub(super) fn push_gap(&self, gap: Gap) {

@@ -15,6 +15,7 @@ use crate::sources::redact::StreamState;
 
 use super::client::{CREDENTIALS_REJECTED, Ctx, Failure, remedy_for};
 use super::error_chain;
+use crate::evidence::{EvidenceKind as Ek, GapEffect as Fx, Remedy};
 
 /// Where the distributions put etcd and kube-apiserver pods, tried in order.
 const ETCD_PLACES: &[(&str, &str)] = &[
@@ -131,9 +132,10 @@ async fn list_pages_with(
                 // Earlier pages were kept; the rest is missing.
                 ctx.gap(
                     &format!("{what} after page {} ({path})", page - 1),
+                    Ek::Objects,
                     f.describe(),
-                    "the list is incomplete; objects on later pages are not part of the analysis",
-                    &remedy_for(&f, "re-run; if it persists raise --request-timeout or --deadline"),
+                    Fx::Truncated,
+                    remedy_for(&f, Remedy::Rerun),
                 );
                 return Ok(items);
             }
@@ -175,21 +177,12 @@ async fn list_pages_with(
 
 pub(super) async fn list_pages(ctx: Arc<Ctx>, path: String, stem: String, what: &'static str) {
     if let Err(f) = list_pages_with(ctx.clone(), path.clone(), stem, what, None, true, |_| {}).await {
-        let (impact, remedy) = match what {
-            "nodes" => (
-                "node conditions (DiskPressure, Ready transitions) are not on the timeline",
-                "grant list on nodes (deploy/rbac.yaml)",
-            ),
-            "events.k8s.io events" => (
-                "none when core/v1 events were read (the same objects); otherwise BackOff / OOMKilling history is unknown",
-                "grant list on events.k8s.io events (deploy/rbac.yaml)",
-            ),
-            _ => (
-                "BackOff / Unhealthy / OOMKilling history is unknown; restart histories rest on pod status and logs; confidence is lowered",
-                "grant list on events (deploy/rbac.yaml)",
-            ),
+        let (missing, effect, remedy) = match what {
+            "nodes" => (Ek::Nodes, Fx::NotSeen, Remedy::grant("list", "nodes")),
+            "events.k8s.io events" => (Ek::Events, Fx::None, Remedy::grant("list", "events.k8s.io events")),
+            _ => (Ek::Events, Fx::LowersConfidence, Remedy::grant("list", "events")),
         };
-        ctx.gap(&format!("{what} ({path})"), f.describe(), impact, &remedy_for(&f, remedy));
+        ctx.gap(&format!("{what} ({path})"), missing, f.describe(), effect, remedy_for(&f, remedy));
     }
 }
 
@@ -208,9 +201,10 @@ pub(super) async fn list_workload_pods(ctx: Arc<Ctx>) -> Vec<Restarted> {
     if let Err(f) = result {
         ctx.gap(
             &format!("pods ({path})"),
+            Ek::PodStatus,
             f.describe(),
-            "restart counts, exit codes and termination reasons (e.g. OOMKilled) are unknown; no restarted container can be examined; confidence is lowered",
-            &remedy_for(&f, "grant list on pods (deploy/rbac.yaml)"),
+            Fx::LowersConfidence,
+            remedy_for(&f, Remedy::grant("list", "pods")),
         );
     }
     restarted
@@ -287,17 +281,19 @@ pub(super) async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>
     }
     if found.is_empty() {
         let tried: Vec<String> = places.iter().map(|(n, s)| format!("{s} in {n}")).collect();
-        let (what, impact, remedy, note) = match role {
+        let (what, missing, effect, remedy, note) = match role {
             Role::Etcd => (
                 "etcd member logs",
-                "no etcd logs: the verdict rests on API-server errors and the crashed containers' own errors; storage latency can be neither confirmed nor ruled out",
-                "on an etcd node run `kubectl etcd-triage analyze /var/log/pods` (kubeadm) or save `journalctl -u etcd` / `journalctl -u k3s` and analyze it; or point --etcd-namespace/--etcd-selector at the etcd pods",
+                Ek::EtcdLogs,
+                Fx::BlocksStorageVerdict,
+                Remedy::FindEtcdLogs,
                 "etcd: not visible as pods (k3s embedded etcd, a managed control plane or external etcd); evidence used instead: kube-apiserver logs and metrics, the crashed containers' own errors",
             ),
             _ => (
                 "kube-apiserver logs",
-                "the API server's view of etcd (timeouts, `etcdserver: request timed out`) is not seen",
-                "point --apiserver-namespace/--apiserver-selector at the kube-apiserver pods, or analyze its log files on a control-plane node",
+                Ek::ApiServerLogs,
+                Fx::NotSeen,
+                Remedy::FindApiServerLogs,
                 "kube-apiserver: not visible as pods (managed control plane?); evidence used instead: its /metrics when permitted",
             ),
         };
@@ -309,15 +305,16 @@ pub(super) async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>
             format!("no pod found; tried {}; failures: {}", tried.join(", "), described.join("; "))
         };
         let rejected = failures.iter().any(|(_, f)| f.status == Some(401));
-        ctx.gap(what, why, impact, if rejected { CREDENTIALS_REJECTED } else { remedy });
+        ctx.gap(what, missing, why, effect, Some(if rejected { CREDENTIALS_REJECTED } else { remedy }));
         return (found, note.to_string());
     }
     for (place, f) in failures {
         ctx.gap(
             &format!("{} discovery", role.name()),
+            logs_kind(role),
             format!("{place}: {}", f.describe()),
-            "pods in that place are not examined",
-            &remedy_for(&f, "grant list on pods (deploy/rbac.yaml)"),
+            Fx::PlaceSkipped,
+            remedy_for(&f, Remedy::grant("list", "pods")),
         );
     }
     (found, notes.join("; "))
@@ -354,7 +351,7 @@ pub(super) async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timesta
     let path = format!("/api/v1/namespaces/{}/pods", t.namespace);
     let req = match Request::new(&path).logs(&t.pod, &params) {
         Ok(r) => r,
-        Err(e) => return ctx.gap(&what, e.to_string(), "not collected", ""),
+        Err(e) => return ctx.gap(&what, logs_kind(role), e.to_string(), Fx::NotCollected, None),
     };
     let request = req.uri().to_string();
     let rel = format!("logs/{}_{}_{}/{}/{}.log", t.namespace, t.pod, t.uid, t.container, t.run);
@@ -368,13 +365,13 @@ pub(super) async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timesta
             if waiting {
                 return;
             }
-            let (impact, remedy) = log_gap_text(role, &f, no_previous);
-            return ctx.gap(&what, f.describe(), impact, remedy);
+            let (missing, effect, remedy) = log_gap_text(role, &f, no_previous);
+            return ctx.gap(&what, missing, f.describe(), effect, remedy);
         }
     };
     let mut writer = match ctx.create(&rel) {
         Ok(w) => w,
-        Err(e) => return ctx.gap(&what, format!("cannot write {rel}: {e}"), "not collected", ""),
+        Err(e) => return ctx.gap(&what, logs_kind(role), format!("cannot write {rel}: {e}"), Fx::NotCollected, None),
     };
     let mut body = response.into_body();
     let mut state = StreamState::default();
@@ -409,39 +406,42 @@ pub(super) async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timesta
     if let Some(why) = &truncated {
         ctx.gap(
             &format!("the end of the {what}"),
+            logs_kind(role),
             why.clone(),
-            "the log is kept up to where it stopped; later lines are not part of the analysis",
-            "raise --deadline / --request-timeout, or narrow --since",
+            Fx::Truncated,
+            Some(Remedy::RaiseDeadline),
         );
     }
     if let Err(e) = ctx.finish(writer, &rel, &request, truncated.is_some()) {
-        ctx.gap(&what, format!("cannot write {rel}: {e}"), "not collected", "");
+        ctx.gap(&what, logs_kind(role), format!("cannot write {rel}: {e}"), Fx::NotCollected, None);
     }
 }
 
-fn log_gap_text(role: Role, f: &Failure, no_previous: bool) -> (&'static str, &'static str) {
+fn log_gap_text(role: Role, f: &Failure, no_previous: bool) -> (Ek, Fx, Option<Remedy>) {
     if no_previous {
-        return (
-            "the run before the last restart is not visible (the kubelet keeps one previous log); earlier restarts rest on events and status",
-            "",
-        );
+        return (Ek::PreviousLogs, Fx::NotSeen, None);
     }
     let remedy = match f.status {
-        Some(401) => CREDENTIALS_REJECTED,
-        Some(403) => "grant get on pods/log (deploy/rbac.yaml)",
-        None | Some(500..) => {
-            "the kubelet may be unreachable: on the node, run `kubectl etcd-triage analyze /var/log/pods`"
-        }
-        _ => "",
+        Some(401) => Some(CREDENTIALS_REJECTED),
+        Some(403) => Some(Remedy::grant("get", "pods/log")),
+        None | Some(500..) => Some(Remedy::AnalyzeOnNode),
+        _ => None,
     };
-    let impact = match role {
-        Role::Etcd => {
-            "no disk or consensus evidence from this etcd member: a slow leader could go unseen; confidence is lowered"
-        }
-        Role::ApiServer => "the API server's view of etcd (timeouts, etcdserver errors) is not seen",
-        Role::Workload => "its own lease / timeout errors cannot be seen, so the chain to the crash is incomplete",
+    let effect = match role {
+        Role::Etcd => Fx::LowersConfidence,
+        Role::ApiServer => Fx::NotSeen,
+        Role::Workload => Fx::ChainIncomplete,
     };
-    (impact, remedy)
+    (logs_kind(role), effect, remedy)
+}
+
+/// The logs a role's pods write.
+fn logs_kind(role: Role) -> Ek {
+    match role {
+        Role::Etcd => Ek::EtcdLogs,
+        Role::ApiServer => Ek::ApiServerLogs,
+        Role::Workload => Ek::ContainerLogs,
+    }
 }
 
 /// The API server's own `/metrics` (its etcd request latency histograms), when permitted.
@@ -449,14 +449,21 @@ pub(super) async fn fetch_metrics(ctx: Arc<Ctx>) {
     match ctx.get_bytes("/metrics", None).await {
         Ok(body) => {
             if let Err(e) = ctx.write_file("metrics/kube-apiserver.prom", "/metrics", &body, false) {
-                ctx.gap("kube-apiserver /metrics", format!("cannot write it: {e}"), "not collected", "");
+                ctx.gap(
+                    "kube-apiserver /metrics",
+                    Ek::ApiServerMetrics,
+                    format!("cannot write it: {e}"),
+                    Fx::NotCollected,
+                    None,
+                );
             }
         }
         Err(f) => ctx.gap(
             "kube-apiserver /metrics",
+            Ek::ApiServerMetrics,
             f.describe(),
-            "the API server's etcd request latency histograms are not seen (logs still are)",
-            &remedy_for(&f, "grant get on the non-resource URL /metrics (deploy/rbac.yaml)"),
+            Fx::NotSeen,
+            remedy_for(&f, Remedy::grant("get", "the non-resource URL /metrics")),
         ),
     }
 }
@@ -496,10 +503,10 @@ pub(super) async fn fetch_captures(ctx: Arc<Ctx>) {
         match serde_json::to_vec(&c) {
             Ok(bytes) => {
                 if let Err(e) = ctx.write_file(&rel, &request, &bytes, false) {
-                    ctx.gap(&rel, format!("cannot write it: {e}"), "these metrics are not part of the analysis", "");
+                    ctx.gap(&rel, Ek::EtcdMetrics, format!("cannot write it: {e}"), Fx::NotCollected, None);
                 }
             }
-            Err(e) => ctx.gap(&rel, e.to_string(), "these metrics are not part of the analysis", ""),
+            Err(e) => ctx.gap(&rel, Ek::EtcdMetrics, e.to_string(), Fx::NotCollected, None),
         }
     }
 }
@@ -511,17 +518,17 @@ mod tests {
     #[test]
     fn a_401_asks_for_fresh_credentials_and_other_failures_keep_their_remedy() {
         let failure = |status| Failure { status, message: "x".into(), transport: None };
-        let grant = "grant list on nodes (deploy/rbac.yaml)";
-        assert_eq!(remedy_for(&failure(Some(401)), grant), CREDENTIALS_REJECTED);
-        assert_eq!(remedy_for(&failure(Some(403)), grant), grant);
+        let grant = Remedy::grant("list", "nodes");
+        assert_eq!(remedy_for(&failure(Some(401)), grant.clone()), Some(CREDENTIALS_REJECTED));
+        assert_eq!(remedy_for(&failure(Some(403)), grant.clone()), Some(grant.clone()));
         // Not about permissions: no grant is suggested for a timeout, a 5xx or a 404.
         for status in [None, Some(500), Some(503), Some(404)] {
-            let remedy = remedy_for(&failure(status), grant);
-            assert!(!remedy.contains("grant list"), "{status:?}: {remedy}");
+            let remedy = remedy_for(&failure(status), grant.clone());
+            assert!(!matches!(remedy, Some(Remedy::Grant { .. })), "{status:?}: {remedy:?}");
         }
-        assert!(remedy_for(&failure(None), grant).contains("--request-timeout"));
-        assert!(remedy_for(&failure(Some(503)), grant).contains("/var/log/pods"));
-        let (_, log_remedy) = log_gap_text(Role::Etcd, &failure(Some(401)), false);
-        assert_eq!(log_remedy, CREDENTIALS_REJECTED);
+        assert_eq!(remedy_for(&failure(None), grant.clone()), Some(Remedy::NoAnswer));
+        assert_eq!(remedy_for(&failure(Some(503)), grant), Some(Remedy::ServerFailed { status: 503 }));
+        let (_, _, log_remedy) = log_gap_text(Role::Etcd, &failure(Some(401)), false);
+        assert_eq!(log_remedy, Some(CREDENTIALS_REJECTED));
     }
 }

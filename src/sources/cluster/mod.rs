@@ -25,6 +25,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::evidence::{Collection, Gap, Timestamp};
+use crate::evidence::{EvidenceKind as Ek, GapEffect as Fx, Remedy};
 use crate::sources::bundle::{self, Manifest};
 use crate::sources::redact::Redactor;
 
@@ -161,7 +162,7 @@ async fn first_request(ctx: &Ctx, server: &str) -> Result<Option<String>, Collec
         }
         Err(f) if f.status.is_none() => return Err(unusable(server.to_string(), f)),
         Err(f) => {
-            ctx.gap("cluster version (/version)", f.describe(), "none on the verdict; the manifest lacks it", "");
+            ctx.gap("cluster version (/version)", Ek::ClusterInfo, f.describe(), Fx::None, None);
             None
         }
     };
@@ -262,12 +263,13 @@ fn spawn_restarted_logs(ctx: &Arc<Ctx>, tasks: &mut Collectors, mut restarted: V
                 names.join(", "),
                 if skipped > 5 { ", ..." } else { "" }
             ),
+            Ek::ContainerLogs,
             format!(
                 "--max-container-logs {} reached (most restarted and crash-looping first)",
                 opts.max_container_logs
             ),
-            "their own lease / timeout errors are not seen; their restarts are attributed from status and events only",
-            "raise --max-container-logs, or narrow the scope with -n",
+            Fx::NotSeen,
+            Some(Remedy::RaiseMaxContainerLogs),
         );
     }
     for r in restarted.into_iter().take(opts.max_container_logs) {
@@ -383,12 +385,8 @@ fn lost_collector(name: &str, e: tokio::task::JoinError) -> Gap {
     } else {
         format!("collector {name} was cancelled")
     };
-    new_gap(
-        name,
-        why,
-        "what it would have collected is missing; the report is built from the rest",
-        "report this as a bug with the message above; a rerun may collect it",
-    )
+    // What it would have collected is missing; the report is built from the rest.
+    new_gap(name, Ek::Collector, why, Fx::LowersConfidence, Some(Remedy::Rerun))
 }
 
 /// Why the first request got no answer, as the error the user sees: only a refused connection or a timeout is

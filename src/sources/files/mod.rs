@@ -22,6 +22,7 @@ use std::io::{self, BufReader};
 use std::path::PathBuf;
 
 use crate::evidence::{Evidence, Gap, InputSummary, Timestamp};
+use crate::evidence::{EvidenceKind, GapEffect};
 use crate::parse;
 use crate::sources::bundle;
 
@@ -281,8 +282,9 @@ pub fn read_paths_limited(
                         "not a recognised etcd, klog, journald or container log, Kubernetes JSON or kubectl output; \
                          its first line: \"{first}\""
                     ),
-                    impact: "its content is not part of the analysis".into(),
-                    remedy: String::new(),
+                    missing: EvidenceKind::FileContent,
+                    effect: GapEffect::Unread,
+                    remedy: None,
                 });
                 evidence.inputs.push(InputSummary::without_lines(shown, "unrecognised", 0));
             }

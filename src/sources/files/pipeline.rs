@@ -5,6 +5,7 @@ use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 use crate::evidence::{Evidence, Gap, InputSummary, LogSpan, MemberId, Origin, Subject, Timestamp};
+use crate::evidence::{EvidenceKind, GapEffect};
 use crate::parse::{self, LineTime, Wrapper};
 use crate::sources::scan::Scanner;
 
@@ -472,16 +473,18 @@ pub(super) fn read_log_file(
                 listed.join(", "),
                 if summary.malformed as usize > listed.len() { ", ..." } else { "" }
             ),
-            impact: "signals on those lines are not counted".into(),
-            remedy: String::new(),
+            missing: EvidenceKind::LogLines,
+            effect: GapEffect::LinesUncounted,
+            remedy: None,
         });
     }
     if undated > 0 {
         evidence.gaps.push(Gap {
             what: format!("{undated} line(s) in {shown} without a usable timestamp"),
             why: "no timestamp on the line or its wrapper".into(),
-            impact: "they cannot be placed on the timeline and are not counted".into(),
-            remedy: String::new(),
+            missing: EvidenceKind::LogLines,
+            effect: GapEffect::Undated,
+            remedy: None,
         });
     }
     if note.used_zone || note.used_year.is_some() {

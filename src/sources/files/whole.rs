@@ -5,6 +5,7 @@ use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 use crate::evidence::{Evidence, Gap, InputSummary};
+use crate::evidence::{EvidenceKind, GapEffect, Remedy};
 use crate::parse;
 use crate::sources::kube_objects;
 
@@ -31,8 +32,9 @@ pub(super) fn read_text(path: &Path, shown: &str, evidence: &mut Evidence) -> io
         evidence.gaps.push(Gap {
             what: format!("file {shown} past its first {} MiB", MAX_TEXT_BYTES >> 20),
             why: "larger than a metrics dump or disk paste is".into(),
-            impact: "figures past the cut are not part of the analysis".into(),
-            remedy: "give the relevant part of the file".into(),
+            missing: EvidenceKind::FileContent,
+            effect: GapEffect::Truncated,
+            remedy: Some(Remedy::GiveRelevantPart),
         });
     }
     Ok(text)
@@ -104,8 +106,9 @@ pub(super) fn unreadable(shown: &str, e: &io::Error) -> Gap {
     Gap {
         what: format!("file {shown}"),
         why: format!("could not be read: {e}"),
-        impact: "its content is not part of the analysis".into(),
-        remedy: String::new(),
+        missing: EvidenceKind::FileContent,
+        effect: GapEffect::Unread,
+        remedy: None,
     }
 }
 
@@ -123,8 +126,9 @@ pub(super) fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, 
                 evidence.gaps.push(Gap {
                     what: format!("{shown} item {index}"),
                     why: why.clone(),
-                    impact: "this object is not part of the analysis".into(),
-                    remedy: String::new(),
+                    missing: EvidenceKind::Objects,
+                    effect: GapEffect::Unread,
+                    remedy: None,
                 });
             }
             let times = objs
@@ -146,8 +150,9 @@ pub(super) fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, 
             evidence.gaps.push(Gap {
                 what: format!("file {shown}"),
                 why: e.to_string(),
-                impact: "the Kubernetes objects in it are not part of the analysis".into(),
-                remedy: String::new(),
+                missing: EvidenceKind::Objects,
+                effect: GapEffect::Unread,
+                remedy: None,
             });
             evidence.inputs.push(InputSummary::without_lines(shown, "Kubernetes JSON (invalid)", 1));
         }
@@ -168,8 +173,9 @@ pub(super) fn read_etcdctl(kind: parse::etcdctl::EtcdctlKind, path: &Path, shown
             evidence.gaps.push(Gap {
                 what: format!("file {shown}"),
                 why: format!("looks like etcdctl JSON output but could not be read: {e}"),
-                impact: "its content is not part of the analysis".into(),
-                remedy: String::new(),
+                missing: EvidenceKind::FileContent,
+                effect: GapEffect::Unread,
+                remedy: None,
             });
             evidence.inputs.push(InputSummary::without_lines(shown, "etcdctl JSON (invalid)", 1));
             return;
