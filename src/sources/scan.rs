@@ -1,8 +1,9 @@
 //! Streaming candidate-line scanner: finds the lines that contain one of a set of needles without looking at the
 //! others, the way ripgrep does (search the buffer, then find the line around each hit).
 //!
-//! Memory is one buffer (1 MiB, or the longest line if longer), whatever the input size, plus, when joining CRI
-//! partial records, at most one capped line per stream. Line numbers are exact: newlines between hits are counted
+//! Memory is one buffer (1 MiB, or the longest line if longer, up to [`Scanner::capping_lines`]' cap: a longer
+//! line is skipped unread and counted in [`ScanOutcome::cut_lines`]), whatever the input size, plus, when joining
+//! CRI partial records, at most one capped line per stream. Line numbers are exact: newlines between hits are counted
 //! with memchr.
 //!
 //! CRI partial records are joined here, before the needle test, because a needle can straddle the split: partial
@@ -33,7 +34,17 @@ pub struct ScanOutcome {
     pub stats: ScanStats,
     pub first_line: Vec<u8>,
     pub last_line: Vec<u8>,
+    /// Physical lines longer than the line cap ([`Scanner::capping_lines`]), skipped unread.
+    pub cut_lines: u64,
+    /// The first [`MAX_LISTED_CUT`] of them (line numbers).
+    pub cut_line_numbers: Vec<u64>,
 }
+
+/// Cut line numbers listed in a [`ScanOutcome`] (all are counted).
+pub const MAX_LISTED_CUT: usize = 20;
+
+/// The first and last lines are kept for their timestamps: this much of each is enough.
+const EDGE_LINE_BYTES: usize = 4096;
 
 /// Needles that find CRI partial records (`<time> stdout P ...`). A joining scanner appends them to the caller's,
 /// so every partial record is a candidate whatever its content: a needle can straddle the split, or sit in a later
@@ -60,6 +71,8 @@ pub struct Scanner {
     json_records: bool,
     /// When set, CRI partial records are joined per stream into lines of at most this many bytes.
     join_max_bytes: Option<usize>,
+    /// A physical line longer than this is skipped (memory stays bounded whatever the input's shape).
+    max_line_bytes: usize,
 }
 
 /// Whether a line ends the way a JSON-per-line record does (or is empty, or a CRI partial line `... stdout P ...`).
@@ -100,7 +113,15 @@ impl Scanner {
             .match_kind(MatchKind::LeftmostFirst)
             .build(&patterns)
             .expect("needles are valid literals");
-        Scanner { searcher, needles: needles.len(), json_records: false, join_max_bytes }
+        Scanner { searcher, needles: needles.len(), json_records: false, join_max_bytes, max_line_bytes: usize::MAX }
+    }
+
+    /// Skips physical lines longer than `max_line_bytes` (without the newline) instead of growing the buffer to
+    /// hold them: each is counted in [`ScanOutcome::cut_lines`] (no callback sees it, and it is not checked as a
+    /// JSON record), so one 1 GiB line costs no more memory than a 1 MiB one. Lines up to the cap are read whole.
+    pub fn capping_lines(mut self, max_line_bytes: usize) -> Self {
+        self.max_line_bytes = max_line_bytes.max(1);
+        self
     }
 
     /// Also report lines that do not end like a JSON record (see [`Scanner::scan_checked`]).
@@ -127,7 +148,7 @@ impl Scanner {
         on_overlong: impl FnMut(u64),
     ) -> io::Result<ScanOutcome> {
         // `buf[..len]` holds unprocessed bytes; the buffer is zeroed once and reused (no per-chunk fill or drain).
-        let mut buf: Vec<u8> = vec![0; CHUNK];
+        let mut buf: Vec<u8> = vec![0; CHUNK.min(self.max_line_bytes.saturating_add(1))];
         let mut len = 0;
         let mut run =
             Run { scanner: self, stats: ScanStats::default(), open: [None, None], on_line, on_suspect, on_overlong };
@@ -135,10 +156,31 @@ impl Scanner {
         let mut last_line: Vec<u8> = Vec::new();
         let mut eof = false;
         let mut stopped = false;
+        let (mut cut_lines, mut cut_line_numbers) = (0u64, Vec::new());
         while !eof {
-            if buf.len() - len < CHUNK / 2 {
-                // The pending line is longer than half the buffer: grow it.
-                buf.resize(buf.len() * 2, 0);
+            // Invariant: `buf[..len]` holds no newline here (complete lines were handed on below), so it is the
+            // start of one pending line.
+            if len > self.max_line_bytes {
+                if first_line.is_none() {
+                    first_line = Some(buf[..len.min(EDGE_LINE_BYTES)].to_vec());
+                }
+                let (rest, at_eof) = skip_line(&mut reader, &mut buf)?;
+                run.stats.lines += 1;
+                cut_lines += 1;
+                if cut_line_numbers.len() < MAX_LISTED_CUT {
+                    cut_line_numbers.push(run.stats.lines);
+                }
+                len = rest;
+                eof = at_eof;
+                if eof && len == 0 {
+                    break;
+                }
+            }
+            // The pending line is longer than half the buffer: grow it, to at most one byte more than the line
+            // cap, so that a line longer than the cap never fits whole (the cut is exact).
+            let most = self.max_line_bytes.saturating_add(1);
+            if buf.len() - len < CHUNK / 2 && buf.len() < most {
+                buf.resize((buf.len() * 2).min(most), 0);
             }
             while len < buf.len() {
                 let n = match reader.read(&mut buf[len..]) {
@@ -162,11 +204,13 @@ impl Scanner {
             };
             let region = &buf[..region_end];
             if first_line.is_none() && !region.is_empty() {
-                first_line = Some(trim_line(region.split(|&b| b == b'\n').next().unwrap_or_default()).to_vec());
+                let first = trim_line(region.split(|&b| b == b'\n').next().unwrap_or_default());
+                first_line = Some(first[..first.len().min(EDGE_LINE_BYTES)].to_vec());
             }
             if let Some(last) = region.strip_suffix(b"\n").unwrap_or(region).rsplit(|&b| b == b'\n').next() {
                 if !region.is_empty() {
-                    last_line = trim_line(last).to_vec();
+                    let last = trim_line(last);
+                    last_line = last[..last.len().min(EDGE_LINE_BYTES)].to_vec();
                 }
             }
             if !run.region(region) {
@@ -179,7 +223,32 @@ impl Scanner {
         if !stopped {
             run.finish();
         }
-        Ok(ScanOutcome { stats: run.stats, first_line: first_line.unwrap_or_default(), last_line })
+        Ok(ScanOutcome {
+            stats: run.stats,
+            first_line: first_line.unwrap_or_default(),
+            last_line,
+            cut_lines,
+            cut_line_numbers,
+        })
+    }
+}
+
+/// Reads past the rest of an over-long line (through its newline) into `buf`, reusing it; moves what follows the
+/// newline to the front. Returns how many bytes that is, and whether the input ended.
+fn skip_line<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<(usize, bool)> {
+    loop {
+        let n = match reader.read(buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok((0, true));
+        }
+        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+            buf.copy_within(i + 1..n, 0);
+            return Ok((n - i - 1, false));
+        }
     }
 }
 
@@ -623,6 +692,34 @@ mod tests {
     #[test]
     fn the_reader_needles_and_the_partial_markers_fit_the_fast_prefilter() {
         assert!(parse::NEEDLES.len() + CRI_PARTIAL_MARKERS.len() <= MAX_FAST_NEEDLES);
+    }
+
+    #[test]
+    fn a_line_over_the_cap_is_skipped_counted_and_the_next_lines_read() {
+        for cap in [10, CHUNK, CHUNK + 5] {
+            let mut input = b"NEEDLE one\n".to_vec();
+            input.extend(std::iter::repeat_n(b'z', CHUNK * 3));
+            input.extend_from_slice(b"NEEDLE inside the long line\nNEEDLE after\n");
+            input.extend(std::iter::repeat_n(b'y', CHUNK * 2 + 3)); // a last line without newline, also too long
+            let scanner = Scanner::new(&["NEEDLE"]).capping_lines(cap);
+            let mut hits = Vec::new();
+            let out = scanner
+                .scan(Trickle(&input), |n, l| {
+                    hits.push((n, String::from_utf8_lossy(l).into_owned()));
+                    true
+                })
+                .unwrap();
+            // A line as long as the cap is read; one byte more is cut.
+            let mut expected = vec![(1, "NEEDLE one".to_string())];
+            if cap >= 12 {
+                expected.push((3, "NEEDLE after".into()));
+            }
+            assert_eq!(hits, expected, "cap {cap}");
+            assert_eq!(out.stats.lines, 4, "cap {cap}");
+            let cut: &[u64] = if cap < 12 { &[2, 3, 4] } else { &[2, 4] };
+            assert_eq!((out.cut_lines, out.cut_line_numbers.as_slice()), (cut.len() as u64, cut), "cap {cap}");
+            assert!(out.last_line.len() <= EDGE_LINE_BYTES);
+        }
     }
 
     #[test]

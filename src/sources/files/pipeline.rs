@@ -21,6 +21,9 @@ const MAX_LISTED_MALFORMED: usize = 20;
 /// The longest line joined from CRI partial records (containerd and CRI-O split at 16 KiB by default; etcd's
 /// records are well under 1 KiB). A longer one is counted as malformed at its first record's line, not kept.
 const MAX_JOINED_LINE_BYTES: usize = 1 << 20;
+/// The longest physical line read (the same bound as a joined one): a longer line is skipped unread and counted
+/// as malformed, so a file of one 1 GiB line costs about this much memory, not gigabytes.
+const MAX_LINE_BYTES: usize = MAX_JOINED_LINE_BYTES;
 
 /// One candidate line, classified (pure: done on worker threads).
 struct Classified {
@@ -252,7 +255,7 @@ pub(super) fn read_log_file(
     use std::sync::mpsc::sync_channel;
 
     let subject = subject_for(role, hint);
-    let scanner = Scanner::joining_cri_partials(parse::NEEDLES, MAX_JOINED_LINE_BYTES);
+    let scanner = Scanner::joining_cri_partials(parse::NEEDLES, MAX_JOINED_LINE_BYTES).capping_lines(MAX_LINE_BYTES);
     let scanner = if shape.json_records { scanner.expecting_json_records() } else { scanner };
     // Records spread over lines are joined in memory first (bounded by MAX_NORMALISE_BYTES at sniffing).
     let normalised = if shape.normalise {
@@ -410,9 +413,11 @@ pub(super) fn read_log_file(
     summary.subject = Some(subject.clone());
     let stats = outcome.stats;
     // Lines of a JSON-per-line log that do not end like a record are damaged (truncated, broken, glued).
-    summary.malformed += suspect_count + overlong_count;
+    summary.malformed += suspect_count + overlong_count + outcome.cut_lines;
     summary.malformed_lines.extend(suspects);
     summary.malformed_lines.extend(overlong.iter().copied());
+    let cut: Vec<u64> = outcome.cut_line_numbers.iter().map(|&n| map_line(n, &line_map)).collect();
+    summary.malformed_lines.extend(cut.iter().copied());
     summary.malformed_lines.sort_unstable();
     summary.malformed_lines.truncate(MAX_LISTED_MALFORMED);
     summary.lines = match &line_map {
@@ -466,10 +471,22 @@ pub(super) fn read_log_file(
                 MAX_JOINED_LINE_BYTES >> 20
             )
         };
+        let cut_short = if outcome.cut_lines == 0 {
+            String::new()
+        } else {
+            let lines: Vec<String> = cut.iter().map(u64::to_string).collect();
+            format!(
+                "; of these, {} line(s) ({}{}) are longer than the {} MiB line cap and were skipped unread",
+                outcome.cut_lines,
+                lines.join(", "),
+                if outcome.cut_lines as usize > lines.len() { ", ..." } else { "" },
+                MAX_LINE_BYTES >> 20
+            )
+        };
         evidence.gaps.push(Gap {
             what: format!("{} malformed line(s) in {shown}", summary.malformed),
             why: format!(
-                "lines {}{} look like log records but could not be parsed{too_long}",
+                "lines {}{} look like log records but could not be parsed{too_long}{cut_short}",
                 listed.join(", "),
                 if summary.malformed as usize > listed.len() { ", ..." } else { "" }
             ),
@@ -640,6 +657,22 @@ mod tests {
         let input = &from_split.inputs[0];
         assert_eq!((input.malformed, input.lines), (0, split.len() as u64), "{:?}", from_split.gaps);
         assert!(input.format.contains("zap JSON, CRI file"), "{}", input.format);
+    }
+
+    #[test]
+    fn a_line_over_the_cap_is_skipped_counted_and_named_in_the_gap() {
+        let real = captured_cri_lines();
+        let slow = real.iter().find(|l| l.contains("slow fdatasync")).unwrap();
+        // Constructed: a 3 MiB line (over the 1 MiB cap) holding a needle, between two real records.
+        let huge = format!("{} {}", &slow[..slow.find('{').unwrap()], "slow fdatasync ".repeat(3 << 16));
+        let lines = vec![real[0].clone(), huge, slow.clone()];
+        let dir = tempfile::tempdir().unwrap();
+        let e = read_one(dir.path(), &lines);
+        let input = &e.inputs[0];
+        assert_eq!((input.lines, input.malformed, input.malformed_lines.as_slice()), (3, 1, &[2][..]));
+        assert_eq!(wal_bursts(&e), vec![(3, 1)], "the record after it is read");
+        let gap = e.gaps.iter().find(|g| g.what.contains("malformed")).unwrap();
+        assert!(gap.why.contains("1 line(s) (2) are longer than the 1 MiB line cap"), "{}", gap.why);
     }
 
     #[test]
