@@ -265,45 +265,6 @@ impl SignalKind {
 }
 
 impl SignalClass {
-    /// Human wording used in timelines ("slow apply", "slow fdatasync").
-    pub fn describe(self) -> &'static str {
-        use SignalClass as C;
-        match self {
-            C::SlowWalSync => "slow WAL fdatasync",
-            C::SlowApply => "slow apply",
-            C::SlowBackend => "slow backend operation",
-            C::HeartbeatLate => "late heartbeat",
-            C::LeaderElected => "leader elected",
-            C::LeaderLost => "leader lost / election started",
-            C::ReadIndexSlow => "slow read index",
-            C::RequestTimeout => "request timed out",
-            C::MemberStarted => "etcd started",
-            C::PeerUnreachable => "peer unreachable",
-            C::ClockDrift => "clock drift",
-            C::NoSpaceAlarm => "NOSPACE alarm",
-            C::CertificateError => "certificate error",
-            C::Defrag => "defragmentation",
-            C::Compaction => "compaction",
-            C::ExpensiveRequest => "expensive request",
-            C::RaftMessageDropped => "raft message dropped (buffer full)",
-            C::PreVote => "pre-vote",
-            C::DbLocked => "db file locked",
-            C::BackendCorrupt => "corrupt backend db",
-            C::MembershipError => "membership error",
-            C::NotEtcdDatastore => "datastore is not etcd",
-            C::CpuStarved => "CPU starvation",
-            C::ApiServerEtcdError => "apiserver etcd error",
-            C::ApiServerSlowRequest => "apiserver slow request",
-            C::ApiServerEtcdUnreachable => "apiserver cannot reach etcd",
-            C::LeaseRenewFailed => "lease renewal failed",
-            C::LeaderElectionLost => "leader election lost",
-            C::ApiRequestTimeout => "API request timed out",
-            C::ConfigError => "configuration error",
-            C::Fatal => "fatal error",
-            C::OutOfMemory => "out of memory",
-        }
-    }
-
     /// Whether this class is direct evidence about the disk (as opposed to symptoms that other causes share).
     pub fn is_disk_specific(self) -> bool {
         matches!(self, SignalClass::SlowWalSync | SignalClass::SlowBackend)

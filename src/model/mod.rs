@@ -129,27 +129,6 @@ pub enum Cause {
     Unexplained,
 }
 
-impl Cause {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Cause::StorageLatency => "etcd storage latency",
-            Cause::EtcdStall => "etcd member stall (CPU starvation or frozen process, not disk)",
-            Cause::NetworkPartition => "etcd peer network failure",
-            Cause::ClockSkew => "clock skew between etcd members",
-            Cause::NoSpaceAlarm => "etcd NOSPACE alarm (backend quota exceeded)",
-            Cause::CertificateError => "TLS certificate failure",
-            Cause::EtcdUnavailable => "etcd unavailable (down or refusing connections)",
-            Cause::OutOfMemory => "OOM kill",
-            Cause::ConfigError => "configuration error at start-up",
-            Cause::ProbeFailure => "liveness probe failures (not storage)",
-            Cause::Defragmentation => "etcd defragmentation (stop-the-world)",
-            Cause::ExpensiveRequests => "expensive etcd requests (huge ranges)",
-            Cause::EtcdFailure => "etcd failure (panic, corrupt db or membership)",
-            Cause::Unexplained => "unexplained exit",
-        }
-    }
-}
-
 /// How sure the tool is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

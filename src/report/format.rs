@@ -32,8 +32,8 @@ pub fn confidence_word(c: Confidence) -> &'static str {
 /// A cause with its confidence, as printed next to restarts: `etcd storage latency (high)`.
 pub fn fmt_attribution(cause: Cause, confidence: Option<Confidence>) -> String {
     match confidence {
-        Some(c) => format!("{} ({})", cause.describe(), confidence_word(c)),
-        None => cause.describe().to_owned(),
+        Some(c) => format!("{} ({})", crate::report::words::cause(cause), confidence_word(c)),
+        None => crate::report::words::cause(cause).to_owned(),
     }
 }
 
@@ -41,8 +41,8 @@ pub fn fmt_attribution(cause: Cause, confidence: Option<Confidence>) -> String {
 /// confidence`, `inconclusive`, `no restarts`.
 pub fn fmt_verdict_tag(verdict: &Verdict) -> String {
     let what = match (verdict.outcome, verdict.cause) {
-        (Outcome::StorageLatency | Outcome::OtherCause, Some(cause)) => cause.describe(),
-        (Outcome::StorageLatency, None) => Cause::StorageLatency.describe(),
+        (Outcome::StorageLatency | Outcome::OtherCause, Some(cause)) => crate::report::words::cause(cause),
+        (Outcome::StorageLatency, None) => crate::report::words::cause(Cause::StorageLatency),
         (Outcome::OtherCause, None) => "other cause",
         (Outcome::Inconclusive, _) => "inconclusive",
         (Outcome::NoRestarts, _) => "no restarts",

@@ -402,7 +402,7 @@ fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
             writeln!(
                 out,
                 "<li><b>{}</b>: {}</li>",
-                escape(a.cause.describe()),
+                escape(crate::report::words::cause(a.cause)),
                 escape(&crate::report::words::verdict::why_not(&a.why_not))
             )?;
         }
@@ -1135,7 +1135,7 @@ fn legend(report: &Report, out: &mut dyn Write) -> io::Result<()> {
              <circle cx=\"6\" cy=\"6\" r=\"5\" fill=\"{}\" stroke=\"#1b1f24\"/></svg>restart: {}</li>",
             cause_key(cause),
             cause_colour(cause),
-            escape(cause.describe())
+            escape(crate::report::words::cause(cause))
         )?;
     }
     let with_metrics = report.members.iter().any(|m| m.disk_metric.is_some());

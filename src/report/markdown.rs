@@ -223,7 +223,7 @@ impl Md<'_> {
                 writeln!(
                     out,
                     "- **{}**: {}",
-                    text(a.cause.describe()),
+                    text(crate::report::words::cause(a.cause)),
                     text(&crate::report::words::verdict::why_not(&a.why_not))
                 )?;
             }

@@ -245,8 +245,8 @@ impl Renderer<'_> {
         if !v.alternatives.is_empty() {
             writeln!(out, "  {}", self.p("Alternatives considered", bold()))?;
             for a in &v.alternatives {
-                let lead = format!("    - {}: ", self.p(a.cause.describe(), yellow()));
-                let lead_width = 8 + a.cause.describe().chars().count();
+                let lead = format!("    - {}: ", self.p(crate::report::words::cause(a.cause), yellow()));
+                let lead_width = 8 + crate::report::words::cause(a.cause).chars().count();
                 self.wrapped(
                     out,
                     &lead,

@@ -56,7 +56,7 @@ pub fn claim(c: &Claim) -> String {
 
 /// A signal burst: `etcd-node1: 37x slow apply (max 2.4s)`, with the detail the line carries.
 fn signal_claim(who: &str, count: u64, max_ms: Option<f64>, kind: &SignalKind) -> String {
-    let describe = kind.class().describe();
+    let describe = super::signal_class(kind.class());
     let mut s = if count > 1 { format!("{who}: {count}x {describe}") } else { format!("{who}: {describe}") };
     if let Some(max) = max_ms {
         s.push_str(&format!(" (max {})", fmt_ms(max)));

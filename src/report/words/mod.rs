@@ -11,6 +11,66 @@ pub mod nodes;
 pub mod timeline;
 pub mod verdict;
 
+/// A cause as the report names it (`etcd storage latency`, `OOM kill`).
+pub fn cause(c: crate::model::Cause) -> &'static str {
+    use crate::model::Cause;
+    match c {
+        Cause::StorageLatency => "etcd storage latency",
+        Cause::EtcdStall => "etcd member stall (CPU starvation or frozen process, not disk)",
+        Cause::NetworkPartition => "etcd peer network failure",
+        Cause::ClockSkew => "clock skew between etcd members",
+        Cause::NoSpaceAlarm => "etcd NOSPACE alarm (backend quota exceeded)",
+        Cause::CertificateError => "TLS certificate failure",
+        Cause::EtcdUnavailable => "etcd unavailable (down or refusing connections)",
+        Cause::OutOfMemory => "OOM kill",
+        Cause::ConfigError => "configuration error at start-up",
+        Cause::ProbeFailure => "liveness probe failures (not storage)",
+        Cause::Defragmentation => "etcd defragmentation (stop-the-world)",
+        Cause::ExpensiveRequests => "expensive etcd requests (huge ranges)",
+        Cause::EtcdFailure => "etcd failure (panic, corrupt db or membership)",
+        Cause::Unexplained => "unexplained exit",
+    }
+}
+
+/// A signal class as timelines and claims name it (`slow WAL fdatasync`, `late heartbeat`).
+pub fn signal_class(c: crate::evidence::SignalClass) -> &'static str {
+    use crate::evidence::SignalClass as C;
+    match c {
+        C::SlowWalSync => "slow WAL fdatasync",
+        C::SlowApply => "slow apply",
+        C::SlowBackend => "slow backend operation",
+        C::HeartbeatLate => "late heartbeat",
+        C::LeaderElected => "leader elected",
+        C::LeaderLost => "leader lost / election started",
+        C::ReadIndexSlow => "slow read index",
+        C::RequestTimeout => "request timed out",
+        C::MemberStarted => "etcd started",
+        C::PeerUnreachable => "peer unreachable",
+        C::ClockDrift => "clock drift",
+        C::NoSpaceAlarm => "NOSPACE alarm",
+        C::CertificateError => "certificate error",
+        C::Defrag => "defragmentation",
+        C::Compaction => "compaction",
+        C::ExpensiveRequest => "expensive request",
+        C::RaftMessageDropped => "raft message dropped (buffer full)",
+        C::PreVote => "pre-vote",
+        C::DbLocked => "db file locked",
+        C::BackendCorrupt => "corrupt backend db",
+        C::MembershipError => "membership error",
+        C::NotEtcdDatastore => "datastore is not etcd",
+        C::CpuStarved => "CPU starvation",
+        C::ApiServerEtcdError => "apiserver etcd error",
+        C::ApiServerSlowRequest => "apiserver slow request",
+        C::ApiServerEtcdUnreachable => "apiserver cannot reach etcd",
+        C::LeaseRenewFailed => "lease renewal failed",
+        C::LeaderElectionLost => "leader election lost",
+        C::ApiRequestTimeout => "API request timed out",
+        C::ConfigError => "configuration error",
+        C::Fatal => "fatal error",
+        C::OutOfMemory => "out of memory",
+    }
+}
+
 /// Cuts `s` to at most `max` characters, marking the cut with `...`.
 pub fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

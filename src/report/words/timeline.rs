@@ -11,7 +11,9 @@ const EVENT_MESSAGE_CHARS: usize = 90;
 /// What a row records, in one phrase, its count included once.
 pub fn summary(row: &TimelineRow) -> String {
     match &row.kind {
-        RowKind::Signal { class } => format!("{}{}{}", times(row.count), class.describe(), latency(row.latency)),
+        RowKind::Signal { class } => {
+            format!("{}{}{}", times(row.count), super::signal_class(*class), latency(row.latency))
+        }
         RowKind::Restart { exit_code, reason, approximate, cause, confidence } => {
             let exit = exit_code.map(|e| format!(" exit {e}")).unwrap_or_default();
             let reason = reason.as_ref().map(|r| format!(" {r}")).unwrap_or_default();
@@ -19,7 +21,7 @@ pub fn summary(row: &TimelineRow) -> String {
             format!(
                 "{}restart{exit}{reason}{approx} -> {} ({} confidence)",
                 times(row.count),
-                cause.describe(),
+                super::cause(*cause),
                 confidence.word()
             )
         }

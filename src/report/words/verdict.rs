@@ -18,7 +18,7 @@ pub fn headline(h: &VerdictHeadline) -> String {
             format!("CrashLoopBackOff is caused by etcd storage latency ({} confidence)", confidence.word())
         }
         VerdictHeadline::Cause { cause, confidence } => {
-            format!("Not storage: the restarts fit {} ({} confidence)", cause.describe(), confidence.word())
+            format!("Not storage: the restarts fit {} ({} confidence)", super::cause(*cause), confidence.word())
         }
     }
 }
@@ -44,7 +44,7 @@ pub fn reason(r: &VerdictReason) -> String {
         VerdictReason::Tally { containers, restarts, placed, by_cause } => {
             let breakdown = by_cause
                 .iter()
-                .map(|t| format!("{} {} ({} confidence)", t.restarts, t.cause.describe(), t.confidence.word()))
+                .map(|t| format!("{} {} ({} confidence)", t.restarts, super::cause(t.cause), t.confidence.word()))
                 .collect::<Vec<_>>()
                 .join("; ");
             format!(
