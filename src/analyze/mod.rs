@@ -300,8 +300,9 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
         inputs,
         collections: evidence.collections.clone(),
         assumptions: {
-            let stated = evidence.assumptions.iter().cloned().chain(alias_notes);
-            let mut a: Vec<Assumption> = stated.map(|note| Assumption::Stated { note }).collect();
+            let mut a: Vec<Assumption> =
+                evidence.assumptions.iter().map(|note| Assumption::Stated { note: note.clone() }).collect();
+            a.extend(alias_notes);
             if duplicates > 0 {
                 a.push(Assumption::DuplicatesCountedOnce { bursts: duplicates });
             }

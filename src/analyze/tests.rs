@@ -324,7 +324,7 @@ fn metrics_named_by_instance_land_on_the_member_their_server_id_names() {
     assert_eq!(lone.disk_metric.as_ref().map(|d| d.points.len()), Some(2));
     assert!(matches!(lone.assessment, crate::model::MemberAssessment::MetricsOnly { .. }), "{:?}", lone.assessment);
     assert!(
-        r.assumptions.iter().any(|a| matches!(a, crate::model::Assumption::Stated { note } if note.contains("metrics for 10.0.0.1:2381 are etcd member etcd-a"))),
+        r.assumptions.iter().any(|a| matches!(a, crate::model::Assumption::MetricsAreMember { alias, member, .. } if alias == "10.0.0.1:2381" && member == "etcd-a")),
         "{:?}",
         r.assumptions
     );

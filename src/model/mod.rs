@@ -61,6 +61,11 @@ pub enum Assumption {
     Stated { note: String },
     /// Signal bursts that appeared identically in two inputs were counted once.
     DuplicatesCountedOnce { bursts: usize },
+    /// Metrics naming `alias` (a pod, instance or endpoint) are etcd member `member`: its `etcd_server_id` is
+    /// the member id the logs print.
+    MetricsAreMember { alias: String, member: String, id: String, source: String },
+    /// Metrics name `alias` for two etcd members; the first mapping was kept.
+    MetricsAliasAmbiguous { alias: String, kept: String, other: String },
 }
 
 /// The time window analysed.

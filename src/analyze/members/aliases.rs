@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 
 use crate::evidence::{Evidence, Subject};
+use crate::model::Assumption;
 
 /// Puts metric evidence on the member its logs name: metrics know a member by a Prometheus `pod` / `instance`
 /// label or an `--etcd-endpoints` name, logs by its `--name`, and etcd's `etcd_server_id` metric ties the first to
 /// the member id the logs print. Renames the subjects of signals, metric series and inputs, records an alias whose
 /// id no log names as that member's name (so leader lines, which carry ids, find it), and returns one statement
 /// per mapping for the report's assumptions.
-pub fn resolve_member_aliases(evidence: &mut Evidence) -> Vec<String> {
+pub fn resolve_member_aliases(evidence: &mut Evidence) -> Vec<Assumption> {
     let norm = |id: &str| id.trim_start_matches('0').to_ascii_lowercase();
     let names: BTreeMap<String, String> = evidence.member_ids.iter().map(|m| (norm(&m.id), m.name.clone())).collect();
     let mut aliases = evidence.member_aliases.clone();
@@ -24,17 +25,20 @@ pub fn resolve_member_aliases(evidence: &mut Evidence) -> Vec<String> {
             Some(name) if *name != a.alias => {
                 if let Some(earlier) = renames.get(&a.alias) {
                     if earlier != name {
-                        notes.push(format!(
-                            "metrics name {} for two etcd members ({earlier} and {name}); kept {earlier}",
-                            a.alias
-                        ));
+                        notes.push(Assumption::MetricsAliasAmbiguous {
+                            alias: a.alias.clone(),
+                            kept: earlier.clone(),
+                            other: name.clone(),
+                        });
                     }
                     continue;
                 }
-                notes.push(format!(
-                    "metrics for {} are etcd member {name} (etcd_server_id {} in {})",
-                    a.alias, a.id, a.origin.source
-                ));
+                notes.push(Assumption::MetricsAreMember {
+                    alias: a.alias.clone(),
+                    member: name.clone(),
+                    id: a.id.clone(),
+                    source: a.origin.source.to_string(),
+                });
                 renames.insert(a.alias.clone(), name.clone());
             }
             Some(_) => {}

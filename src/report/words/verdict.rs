@@ -218,6 +218,12 @@ pub fn window_basis(b: &WindowBasis) -> String {
 pub fn assumption(a: &Assumption) -> String {
     match a {
         Assumption::Stated { note } => note.clone(),
+        Assumption::MetricsAreMember { alias, member, id, source } => {
+            format!("metrics for {alias} are etcd member {member} (etcd_server_id {id} in {source})")
+        }
+        Assumption::MetricsAliasAmbiguous { alias, kept, other } => {
+            format!("metrics name {alias} for two etcd members ({kept} and {other}); kept {kept}")
+        }
         Assumption::DuplicatesCountedOnce { bursts } => format!(
             "{bursts} signal bursts appeared identically in two inputs (e.g. a cluster-info dump logs.txt and the CRI \
              file it was read from) and were counted once"
