@@ -104,8 +104,13 @@ impl ControlPlanePod {
     }
 }
 
+/// A list is read at most this many pages: past it (an API server that hands out a fresh `continue` token
+/// forever) paging stops with a gap. 1000 pages of the default 500 objects is 500,000 objects.
+pub(super) const MAX_LIST_PAGES: usize = 1000;
+
 /// The answer to a list, page by page (limit / continue), written as `<stem>-0001.json`, ...; returns the pages'
-/// bytes to `on_page` before they are dropped.
+/// bytes to `on_page` before they are dropped. A `continue` token seen before (the server would hand out the same
+/// pages again) or more than [`MAX_LIST_PAGES`] pages end paging with a gap; what was read is kept.
 async fn list_pages_with(
     ctx: Arc<Ctx>,
     path: String,
@@ -118,6 +123,7 @@ async fn list_pages_with(
     let mut params = ListParams { label_selector, limit: Some(ctx.opts.page_size), ..Default::default() };
     let mut page = 0usize;
     let mut items = 0usize;
+    let mut tokens = std::collections::HashSet::new();
     loop {
         page += 1;
         let req = Request::new(&path).list(&params).map_err(|e| Failure {
@@ -168,10 +174,29 @@ async fn list_pages_with(
             })?;
         }
         on_page(&body);
-        match head.metadata.continue_.filter(|c| !c.is_empty()) {
-            Some(token) => params.continue_token = Some(token),
-            None => return Ok(items),
+        let Some(token) = head.metadata.continue_.filter(|c| !c.is_empty()) else { return Ok(items) };
+        let why = if tokens.contains(&token) {
+            Some(format!(
+                "page {page} handed back a continue token the API server had already given (it would serve the same \
+                 pages again); paging stopped after {page} pages ({items} items kept)"
+            ))
+        } else if page >= MAX_LIST_PAGES {
+            Some(format!("the list did not end within {MAX_LIST_PAGES} pages; paging stopped ({items} items kept)"))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            ctx.gap(
+                &format!("{what} after page {page} ({path})"),
+                Ek::Objects,
+                why,
+                Fx::Truncated,
+                Some(Remedy::Rerun),
+            );
+            return Ok(items);
         }
+        tokens.insert(token.clone());
+        params.continue_token = Some(token);
     }
 }
 
