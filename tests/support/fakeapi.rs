@@ -681,14 +681,14 @@ async fn route(
                     false,
                 );
             }
-            Fault::Throttle { path_prefix, code, retry_after, times, served } if hit(path_prefix) => {
-                if served.fetch_add(1, Ordering::SeqCst) < *times {
-                    let mut answer = status_body(*code, "TooManyRequests", "the server has received too many requests");
-                    if let Some(secs) = retry_after {
-                        answer.headers_mut().insert("retry-after", secs.to_string().parse().unwrap());
-                    }
-                    return (answer, false);
+            Fault::Throttle { path_prefix, code, retry_after, times, served }
+                if hit(path_prefix) && served.fetch_add(1, Ordering::SeqCst) < *times =>
+            {
+                let mut answer = status_body(*code, "TooManyRequests", "the server has received too many requests");
+                if let Some(secs) = retry_after {
+                    answer.headers_mut().insert("retry-after", secs.to_string().parse().unwrap());
                 }
+                return (answer, false);
             }
             Fault::NotFound { path_prefix } if hit(path_prefix) => {
                 return (status_body(404, "NotFound", "the server could not find the requested resource"), false);
