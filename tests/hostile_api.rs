@@ -238,3 +238,79 @@ fn throttled_forever_gives_up_after_the_retries_with_a_gap() {
     assert!(gap_with(&gaps, &["API requests throttled", "1 request(s)"]).is_some(), "{gaps:#?}");
     assert_eq!(report["verdict"]["outcome"], "storage_latency", "{:#}", report["verdict"]);
 }
+
+/// Peak RSS of the binary on each hostile shape, for bench/hostile-rss.sh (nothing asserted; not a timed test).
+/// Sizes: ETCD_TRIAGE_HOSTILE_PAGE_MIB (one pod-list page, default 200), ETCD_TRIAGE_HOSTILE_CONTAINERS (one pod's
+/// containers, default 200000); ETCD_TRIAGE_HOSTILE_ONLY=TEXT runs only the shapes whose name contains TEXT;
+/// ETCD_TRIAGE_HOSTILE_ARGS adds flags; ETCD_TRIAGE_HOSTILE_BIN measures another build.
+#[test]
+#[ignore]
+fn hostile_rss() {
+    let bin = std::env::var("ETCD_TRIAGE_HOSTILE_BIN").unwrap_or_else(|_| BIN.to_string());
+    let size = |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    let page_mib = size("ETCD_TRIAGE_HOSTILE_PAGE_MIB", 200);
+    let containers = size("ETCD_TRIAGE_HOSTILE_CONTAINERS", 200_000);
+    type Shape = Box<dyn Fn(&mut Scenario)>;
+    let shapes: Vec<(String, Shape)> = vec![
+        (
+            format!("one {page_mib} MiB pod-list page"),
+            Box::new(move |s: &mut Scenario| {
+                let mut big = workload_pod("zz-big", "huge", 1, 0);
+                big["metadata"]["annotations"] = json!({"blob": "x".repeat(page_mib << 20)});
+                s.pods.push(big);
+            }),
+        ),
+        (
+            format!("one pod with {containers} containers"),
+            Box::new(move |s: &mut Scenario| s.pods.push(workload_pod("zz-wide", "wide", containers, 0))),
+        ),
+        (
+            "a repeated continue token".to_string(),
+            Box::new(|s: &mut Scenario| s.faults.push(Fault::StuckContinue { path_prefix: "/api/v1/pods".into() })),
+        ),
+        (
+            "endless log streams ignoring limitBytes".to_string(),
+            Box::new(|s: &mut Scenario| {
+                chatty(s);
+                s.faults.push(Fault::IgnoreLimitBytes { path_prefix: "/api/v1/namespaces/zz-noisy/".into() });
+            }),
+        ),
+    ];
+    let only = std::env::var("ETCD_TRIAGE_HOSTILE_ONLY").unwrap_or_default();
+    for (name, shape) in shapes.into_iter().filter(|(name, _)| name.contains(only.as_str())) {
+        let mut scenario = shared_slow();
+        shape(&mut scenario);
+        let api = FakeApi::start(scenario);
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("config");
+        api.write_kubeconfig(&kubeconfig, "edge-lab");
+        let started = std::time::Instant::now();
+        let out = Command::new("/usr/bin/time")
+            .arg("-v")
+            .arg(&bin)
+            .args(["-o", "json", "--page-size", "2", "--deadline", "60s", "--kubeconfig"])
+            .args(std::env::var("ETCD_TRIAGE_HOSTILE_ARGS").unwrap_or_default().split_whitespace())
+            .arg(&kubeconfig)
+            .args(["--now", NOW])
+            .env_remove("KUBECONFIG")
+            .output()
+            .expect("run /usr/bin/time");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let rss_kib: u64 = stderr
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        let verdict = report["verdict"]["outcome"].as_str().unwrap_or("(no report)").to_string();
+        let pages = api.requests().iter().filter(|r| r.path == "/api/v1/pods").count();
+        let log_bytes: u64 = api.requests().iter().filter(|r| r.path.ends_with("/log")).map(|r| r.bytes_sent).sum();
+        println!(
+            "rss {name}: peak {} MiB, {:.1}s, verdict {verdict}, {pages} pod-list requests, {} MiB of logs sent, {} gaps",
+            rss_kib / 1024,
+            started.elapsed().as_secs_f64(),
+            log_bytes >> 20,
+            report["gaps"].as_array().map_or(0, |g| g.len()),
+        );
+    }
+}
