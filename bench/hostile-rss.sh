@@ -5,9 +5,9 @@
 #
 # 1. `analyze` of one etcd log whose first line is LINE_MIB (default 1024) MiB long, followed by a real
 #    slow-fdatasync record: the over-long line is skipped (counted in a gap), the record after it is read.
-# 2. Live runs against the tests' fake API server serving a huge pod-list page, a pod with many containers, an
-#    ill-typed item, a repeated continue token and endless log streams (tests/hostile_api.rs, ignored test
-#    `hostile_rss`, sizes from ETCD_TRIAGE_HOSTILE_*); skipped while that file does not exist yet.
+# 2. Live runs against the tests' fake API server serving a huge pod-list page, a pod with many containers, a
+#    repeated continue token and endless log streams that ignore limitBytes (tests/hostile_api.rs, ignored test
+#    `hostile_rss`, sizes from ETCD_TRIAGE_HOSTILE_PAGE_MIB / _CONTAINERS; SKIP_LIVE=1 skips them).
 # Prints "Maximum resident set size" from /usr/bin/time -v for each; nothing is asserted here.
 # BIN=path/to/kubectl-etcd_triage measures another build (e.g. an older one for a before/after figure).
 set -euo pipefail

@@ -170,6 +170,15 @@ pub struct LiveArgs {
     /// Objects per list page (limit/continue).
     #[arg(long, value_name = "N", default_value_t = 500)]
     pub page_size: u32,
+    /// Most bytes read of each API answer (a list page, /version, /metrics); a larger one is reported as missing.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = crate::sources::bundle::parse_size)]
+    pub max_response_bytes: u64,
+    /// Most bytes read of each container log (also asked of the server as limitBytes); the rest is reported as cut.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = crate::sources::bundle::parse_size)]
+    pub max_log_bytes: u64,
+    /// Most bytes read of all container logs together; logs past it are cut or not fetched, and reported.
+    #[arg(long, value_name = "SIZE", default_value = "512MiB", value_parser = crate::sources::bundle::parse_size)]
+    pub max_total_log_bytes: u64,
     /// Namespace of the etcd pods (overrides discovery; with --etcd-selector).
     #[arg(long, value_name = "NS", requires = "etcd_selector")]
     pub etcd_namespace: Option<String>,

@@ -735,6 +735,12 @@ pub enum Remedy {
     RaiseMaxUnpackedBytes,
     /// Send the complete bundle, as `collect` wrote it.
     SendBundleAsCollected,
+    /// An API answer was larger than `--max-response-bytes`: lower `--page-size`, or raise the cap.
+    RaiseMaxResponseBytes,
+    /// A log was cut at `--max-log-bytes` / `--max-total-log-bytes`: raise them or narrow `--since`.
+    RaiseMaxLogBytes,
+    /// The API server throttled the requests (429 / 503 with Retry-After): re-run later or with less `--concurrency`.
+    Throttled,
 }
 
 impl Remedy {

@@ -339,6 +339,15 @@ fn live_options(
     if live.page_size == 0 {
         return Err(RunError::Usage(cli::UsageError { flag: "--page-size", why: "must be at least 1".into() }).into());
     }
+    for (flag, value) in [
+        ("--max-response-bytes", live.max_response_bytes),
+        ("--max-log-bytes", live.max_log_bytes),
+        ("--max-total-log-bytes", live.max_total_log_bytes),
+    ] {
+        if value == 0 {
+            return Err(RunError::Usage(cli::UsageError { flag, why: "must be at least 1 byte".into() }).into());
+        }
+    }
     if live.log_tail <= 0 {
         return Err(RunError::Usage(cli::UsageError { flag: "--log-tail", why: "must be at least 1".into() }).into());
     }
@@ -378,6 +387,9 @@ fn live_options(
         deadline,
         concurrency: live.concurrency,
         page_size: live.page_size,
+        max_response_bytes: live.max_response_bytes,
+        max_log_bytes: live.max_log_bytes,
+        max_total_log_bytes: live.max_total_log_bytes,
         etcd_place: live.etcd_namespace.clone().zip(live.etcd_selector.clone()),
         apiserver_place: live.apiserver_namespace.clone().zip(live.apiserver_selector.clone()),
         log_tail: live.log_tail,

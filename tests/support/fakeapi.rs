@@ -95,6 +95,35 @@ pub enum Fault {
         path_prefix: String,
         delay: Duration,
     },
+    /// Lists under the prefix hand back the `continue` token they were asked with (the next items, but the same
+    /// token again), as a broken or hostile server would: a client that follows it pages forever.
+    StuckContinue {
+        path_prefix: String,
+    },
+    /// Lists under the prefix never end: every page is the first page again, with a fresh `continue` token.
+    EndlessContinue {
+        path_prefix: String,
+    },
+    /// The first `times` requests under the prefix get `code` (429 or 503) with `Retry-After: <retry_after>`
+    /// seconds (no header when `None`); `usize::MAX` throttles forever. `served` counts the throttled answers.
+    Throttle {
+        path_prefix: String,
+        code: u16,
+        retry_after: Option<u64>,
+        times: usize,
+        served: AtomicUsize,
+    },
+    /// Log requests under the prefix ignore `limitBytes` (a hostile or broken server).
+    IgnoreLimitBytes {
+        path_prefix: String,
+    },
+}
+
+impl Fault {
+    /// Throttles the first `times` requests under `path_prefix` with 429 and `Retry-After: retry_after`.
+    pub fn throttle(path_prefix: &str, code: u16, retry_after: Option<u64>, times: usize) -> Fault {
+        Fault::Throttle { path_prefix: path_prefix.into(), code, retry_after, times, served: AtomicUsize::new(0) }
+    }
 }
 
 /// One request as the server saw it.
@@ -652,6 +681,15 @@ async fn route(
                     false,
                 );
             }
+            Fault::Throttle { path_prefix, code, retry_after, times, served }
+                if hit(path_prefix) && served.fetch_add(1, Ordering::SeqCst) < *times =>
+            {
+                let mut answer = status_body(*code, "TooManyRequests", "the server has received too many requests");
+                if let Some(secs) = retry_after {
+                    answer.headers_mut().insert("retry-after", secs.to_string().parse().unwrap());
+                }
+                return (answer, false);
+            }
             Fault::NotFound { path_prefix } if hit(path_prefix) => {
                 return (status_body(404, "NotFound", "the server could not find the requested resource"), false);
             }
@@ -739,11 +777,11 @@ async fn route(
                 .unwrap(),
             None => status_body(404, "NotFound", "the server could not find the requested resource"),
         },
-        ["api", "v1", resource] => list(s, resource, None, &q, false),
-        ["api", "v1", "namespaces", ns, resource] => list(s, resource, Some(ns), &q, false),
-        ["apis", "events.k8s.io", "v1", "events"] => list(s, "events", None, &q, true),
-        ["apis", "events.k8s.io", "v1", "namespaces", ns, "events"] => list(s, "events", Some(ns), &q, true),
-        ["api", "v1", "namespaces", ns, "pods", name, "log"] => log(s, ns, name, &q),
+        ["api", "v1", resource] => list(s, path, resource, None, &q, false),
+        ["api", "v1", "namespaces", ns, resource] => list(s, path, resource, Some(ns), &q, false),
+        ["apis", "events.k8s.io", "v1", "events"] => list(s, path, "events", None, &q, true),
+        ["apis", "events.k8s.io", "v1", "namespaces", ns, "events"] => list(s, path, "events", Some(ns), &q, true),
+        ["api", "v1", "namespaces", ns, "pods", name, "log"] => log(s, path, ns, name, &q),
         _ => status_body(404, "NotFound", "the server could not find the requested resource"),
     };
     (response, false)
@@ -873,6 +911,7 @@ fn sort_key(v: &Value) -> (String, String) {
 
 fn list(
     s: &Scenario,
+    path: &str,
     resource: &str,
     ns: Option<&str>,
     q: &HashMap<String, String>,
@@ -898,8 +937,16 @@ fn list(
         .filter(|i| q.get("fieldSelector").is_none_or(|sel| field_matches(i, sel)))
         .collect();
     items.sort_by_key(|i| sort_key(i));
-    let offset = match q.get("continue").filter(|c| !c.is_empty()) {
+    let hit = |f: &Fault| match f {
+        Fault::StuckContinue { path_prefix } => path.starts_with(path_prefix.as_str()).then_some(true),
+        Fault::EndlessContinue { path_prefix } => path.starts_with(path_prefix.as_str()).then_some(false),
+        _ => None,
+    };
+    let broken = s.faults.iter().find_map(hit);
+    let token = q.get("continue").filter(|c| !c.is_empty());
+    let offset = match token {
         None => 0,
+        Some(_) if broken == Some(false) => 0,
         Some(token) => match token.strip_prefix("o:").and_then(|n| n.parse::<usize>().ok()) {
             Some(n) if n <= items.len() => n,
             _ => return status_body(410, "Expired", "The provided continue parameter is too old or invalid"),
@@ -912,12 +959,20 @@ fn list(
         metadata["continue"] = json!(format!("o:{end}"));
         metadata["remainingItemCount"] = json!(items.len() - end);
     }
+    match (broken, token) {
+        (Some(true), Some(token)) => metadata["continue"] = json!(token),
+        (Some(false), _) => {
+            let n = q.get("continue").and_then(|t| t.strip_prefix("n:")?.parse::<u64>().ok()).unwrap_or(0);
+            metadata["continue"] = json!(format!("n:{}", n + 1));
+        }
+        _ => {}
+    }
     let api_version = if v1_events { "events.k8s.io/v1" } else { "v1" };
     let page = json!({"kind": kind, "apiVersion": api_version, "metadata": metadata, "items": &items[offset..end]});
     json_response(&page)
 }
 
-fn log(s: &Scenario, ns: &str, name: &str, q: &HashMap<String, String>) -> Response<ResBody> {
+fn log(s: &Scenario, path: &str, ns: &str, name: &str, q: &HashMap<String, String>) -> Response<ResBody> {
     let Some(pod) = s.pods.iter().find(|p| sort_key(p) == (ns.to_string(), name.to_string())) else {
         return status_body(404, "NotFound", &format!("pods \"{name}\" not found"));
     };
@@ -958,7 +1013,11 @@ fn log(s: &Scenario, ns: &str, name: &str, q: &HashMap<String, String>) -> Respo
             q.get("sinceSeconds").and_then(|s| s.parse::<i64>().ok()).map(|s| Utc::now() - chrono::Duration::seconds(s))
         });
     let tail = q.get("tailLines").and_then(|t| t.parse::<usize>().ok());
-    let limit = q.get("limitBytes").and_then(|t| t.parse::<u64>().ok());
+    let ignores_limit = s
+        .faults
+        .iter()
+        .any(|f| matches!(f, Fault::IgnoreLimitBytes { path_prefix } if path.starts_with(path_prefix.as_str())));
+    let limit = q.get("limitBytes").and_then(|t| t.parse::<u64>().ok()).filter(|_| !ignores_limit);
     let body: ResBody = match body {
         LogBody::Lines(lines) => {
             let kept: Vec<&(DateTime<Utc>, String)> =

@@ -120,6 +120,13 @@ pub fn remedy_text(r: &Remedy) -> String {
             "raise --max-unpacked-bytes if the archive is trusted, or unpack the relevant part".into()
         }
         Remedy::SendBundleAsCollected => "send the complete bundle, as collect wrote it".into(),
+        Remedy::RaiseMaxResponseBytes => {
+            "lower --page-size, or raise --max-response-bytes if the API server is trusted".into()
+        }
+        Remedy::RaiseMaxLogBytes => "raise --max-log-bytes / --max-total-log-bytes, or narrow --since".into(),
+        Remedy::Throttled => "the API server is shedding load (429/503): re-run later or with a lower --concurrency, \
+             or collect on the node with `kubectl etcd-triage analyze /var/log/pods`"
+            .into(),
     }
 }
 

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use http_body_util::BodyExt as _;
 use sha2::Digest as _;
@@ -25,7 +26,12 @@ pub(super) const CREDENTIALS_REJECTED: Remedy = Remedy::RefreshCredentials;
 /// The remedy for a failed request, by what went wrong: fresh credentials on a 401, `grant` (the permission to
 /// add) on a 403, and for answers that are not about permissions (no answer in time, a 5xx, a 404) what fits those.
 pub(super) fn remedy_for(f: &Failure, grant: Remedy) -> Option<Remedy> {
+    if let Some(Transport::TooLarge) = f.transport {
+        return Some(Remedy::RaiseMaxResponseBytes);
+    }
     Some(match f.status {
+        Some(429) => Remedy::Throttled,
+        Some(503) if f.throttled => Remedy::Throttled,
         Some(401) => CREDENTIALS_REJECTED,
         Some(403) => grant,
         Some(404) => Remedy::NotServed,
@@ -34,6 +40,11 @@ pub(super) fn remedy_for(f: &Failure, grant: Remedy) -> Option<Remedy> {
         None => Remedy::NoAnswer,
     })
 }
+
+/// A throttled request (429, or 503 with `Retry-After`) is retried at most this many times,
+pub(super) const MAX_RETRIES: u32 = 3;
+/// waiting at most this long each time, whatever `Retry-After` asks.
+pub(super) const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 
 /// Status bodies and error answers are read up to this much.
 const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -49,6 +60,8 @@ pub(super) enum Transport {
     Tls(rustls::Error),
     /// Anything else (DNS, reset, protocol).
     Other,
+    /// The answer was larger than `--max-response-bytes`; it was not read further.
+    TooLarge,
 }
 
 impl Transport {
@@ -86,8 +99,10 @@ impl Transport {
 pub(super) struct Failure {
     pub(super) status: Option<u16>,
     pub(super) message: String,
-    /// Set when there was no HTTP answer.
+    /// Set when there was no HTTP answer (or one too large to read).
     pub(super) transport: Option<Transport>,
+    /// The API server throttled it (429, or 503 with `Retry-After`) until the retries ran out.
+    pub(super) throttled: bool,
 }
 
 impl Failure {
@@ -114,6 +129,12 @@ pub(super) struct Ctx {
     pub(super) gaps: Mutex<Vec<Gap>>,
     pub(super) requests: AtomicU64,
     pub(super) bytes: AtomicU64,
+    /// Throttled answers (429, 503 with `Retry-After`), those that ran out of retries, and the time waited.
+    pub(super) throttled: AtomicU64,
+    pub(super) throttle_gave_up: AtomicU64,
+    pub(super) throttle_wait_ms: AtomicU64,
+    /// Log bytes reserved so far against `--max-total-log-bytes`.
+    pub(super) log_bytes: AtomicU64,
     pub(super) progress: indicatif::ProgressBar,
 }
 
@@ -147,16 +168,53 @@ impl Ctx {
 
     /// Sends one GET and returns the response when it is a success, with the `--concurrency` permit the caller
     /// holds until it has read the body (a streaming log is a request in flight too); the time to the answer's
-    /// head is bounded by `--request-timeout` and the deadline.
+    /// head is bounded by `--request-timeout` and the deadline. A throttled answer (429, or 503 with
+    /// `Retry-After`) is retried after the wait it asks for, at most [`MAX_RETRIES`] times and
+    /// [`MAX_RETRY_WAIT`] each, never past the deadline; each is counted for the run's throttling gap.
     pub(super) async fn send(
         &self,
         req: http::Request<Vec<u8>>,
     ) -> Result<(http::Response<kube::client::Body>, SemaphorePermit<'_>), Failure> {
+        let (parts, body) = req.into_parts();
+        let mut retries = 0u32;
+        loop {
+            let mut attempt = http::Request::new(body.clone());
+            *attempt.method_mut() = parts.method.clone();
+            *attempt.uri_mut() = parts.uri.clone();
+            *attempt.headers_mut() = parts.headers.clone();
+            let (mut failure, wait) = match self.send_once(attempt).await {
+                Ok(answer) => return Ok(answer),
+                Err((f, None)) => return Err(f),
+                Err((f, Some(wait))) => (f, wait),
+            };
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+            let wait = wait.min(MAX_RETRY_WAIT);
+            if retries >= MAX_RETRIES || Instant::now() + wait >= self.deadline {
+                self.throttle_gave_up.fetch_add(1, Ordering::Relaxed);
+                let why = if retries >= MAX_RETRIES {
+                    format!("still throttled after {retries} retries")
+                } else {
+                    format!("throttled; waiting {}s more would pass the --deadline", wait.as_secs())
+                };
+                failure.message = format!("{} ({why})", failure.message);
+                failure.throttled = true;
+                return Err(failure);
+            }
+            retries += 1;
+            self.throttle_wait_ms.fetch_add(wait.as_millis() as u64, Ordering::Relaxed);
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One attempt of [`Ctx::send`]; a throttled answer (429, or 503 with `Retry-After`) comes with the wait it
+    /// asked for.
+    async fn send_once(
+        &self,
+        req: http::Request<Vec<u8>>,
+    ) -> Result<(http::Response<kube::client::Body>, SemaphorePermit<'_>), (Failure, Option<Duration>)> {
         debug_assert_eq!(req.method(), http::Method::GET, "etcd-triage only reads");
-        let permit = self.sem.acquire().await.map_err(|_| Failure {
-            status: None,
-            message: "shut down".into(),
-            transport: None,
+        let permit = self.sem.acquire().await.map_err(|_| {
+            (Failure { status: None, message: "shut down".into(), transport: None, throttled: false }, None)
         })?;
         self.tick(req.uri().path());
         let limit = (Instant::now() + self.opts.request_timeout).min(self.deadline);
@@ -164,16 +222,22 @@ impl Ctx {
         let response = match answer {
             Err(_) if Instant::now() >= self.deadline => {
                 let message = "not answered before the --deadline".into();
-                return Err(Failure { status: None, message, transport: Some(Transport::TimedOut) });
+                return Err((
+                    Failure { status: None, message, transport: Some(Transport::TimedOut), throttled: false },
+                    None,
+                ));
             }
             Err(_) => {
                 let t = humantime::format_duration(self.opts.request_timeout);
                 let message = format!("no answer within --request-timeout {t}");
-                return Err(Failure { status: None, message, transport: Some(Transport::TimedOut) });
+                return Err((
+                    Failure { status: None, message, transport: Some(Transport::TimedOut), throttled: false },
+                    None,
+                ));
             }
             Ok(Err(e)) => {
                 let transport = Some(Transport::of(&e));
-                return Err(Failure { status: None, message: error_chain(&e), transport });
+                return Err((Failure { status: None, message: error_chain(&e), transport, throttled: false }, None));
             }
             Ok(Ok(r)) => r,
         };
@@ -181,6 +245,19 @@ impl Ctx {
             return Ok((response, permit));
         }
         let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let wait = match status {
+            // Too Many Requests without a Retry-After: wait a second.
+            429 => Some(retry_after.unwrap_or(Duration::from_secs(1))),
+            // A 503 is throttling only when it says when to come back; otherwise the server failed.
+            503 => retry_after,
+            _ => None,
+        };
         let mut body = Vec::new();
         let mut stream = response.into_body();
         while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(limit, stream.frame()).await {
@@ -195,7 +272,7 @@ impl Ctx {
             .ok()
             .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
             .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(300)]).trim().to_string());
-        Err(Failure { status: Some(status), message, transport: None })
+        Err((Failure { status: Some(status), message, transport: None, throttled: false }, wait))
     }
 
     /// A small answer (`/version`, a list page) in memory.
@@ -206,6 +283,7 @@ impl Ctx {
                 status: None,
                 message: e.to_string(),
                 transport: None,
+                throttled: false,
             })?,
         };
         let (response, _permit) = self.send(req).await?;
@@ -216,14 +294,32 @@ impl Ctx {
             match tokio::time::timeout_at(limit, body.frame()).await {
                 Err(_) => {
                     let message = "the answer stalled (timeout)".into();
-                    return Err(Failure { status: None, message, transport: Some(Transport::TimedOut) });
+                    return Err(Failure {
+                        status: None,
+                        message,
+                        transport: Some(Transport::TimedOut),
+                        throttled: false,
+                    });
                 }
                 Ok(None) => break,
-                Ok(Some(Err(e))) => return Err(Failure { status: None, message: error_chain(&e), transport: None }),
+                Ok(Some(Err(e))) => {
+                    return Err(Failure { status: None, message: error_chain(&e), transport: None, throttled: false });
+                }
                 Ok(Some(Ok(frame))) => {
                     if let Some(data) = frame.data_ref() {
-                        out.extend_from_slice(data);
                         self.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+                        let limit = self.opts.max_response_bytes;
+                        if (out.len() + data.len()) as u64 > limit {
+                            // Not read further (the connection is dropped): a cut JSON page is of no use anyway.
+                            let message = format!(
+                                "the answer is larger than --max-response-bytes {limit} bytes ({} read when it was \
+                                 dropped)",
+                                out.len() + data.len()
+                            );
+                            let transport = Some(Transport::TooLarge);
+                            return Err(Failure { status: None, message, transport, throttled: false });
+                        }
+                        out.extend_from_slice(data);
                     }
                 }
             }

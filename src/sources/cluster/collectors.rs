@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use http_body_util::BodyExt as _;
-use k8s_openapi::api::core::v1::Pod;
 use kube::core::Request;
 use kube::core::params::ListParams;
 use kube::core::subresource::LogParams;
@@ -104,8 +103,13 @@ impl ControlPlanePod {
     }
 }
 
+/// A list is read at most this many pages: past it (an API server that hands out a fresh `continue` token
+/// forever) paging stops with a gap. 1000 pages of the default 500 objects is 500,000 objects.
+pub(super) const MAX_LIST_PAGES: usize = 1000;
+
 /// The answer to a list, page by page (limit / continue), written as `<stem>-0001.json`, ...; returns the pages'
-/// bytes to `on_page` before they are dropped.
+/// bytes to `on_page` before they are dropped. A `continue` token seen before (the server would hand out the same
+/// pages again) or more than [`MAX_LIST_PAGES`] pages end paging with a gap; what was read is kept.
 async fn list_pages_with(
     ctx: Arc<Ctx>,
     path: String,
@@ -113,17 +117,19 @@ async fn list_pages_with(
     what: &str,
     label_selector: Option<String>,
     write: bool,
-    mut on_page: impl FnMut(&[u8]),
+    mut on_page: impl FnMut(usize, &[u8]),
 ) -> Result<usize, Failure> {
     let mut params = ListParams { label_selector, limit: Some(ctx.opts.page_size), ..Default::default() };
     let mut page = 0usize;
     let mut items = 0usize;
+    let mut tokens = std::collections::HashSet::new();
     loop {
         page += 1;
         let req = Request::new(&path).list(&params).map_err(|e| Failure {
             status: None,
             message: e.to_string(),
             transport: None,
+            throttled: false,
         })?;
         let request = req.uri().to_string();
         let body = match ctx.get_bytes(&path, Some(req)).await {
@@ -157,6 +163,7 @@ async fn list_pages_with(
             status: None,
             message: format!("the answer is not a Kubernetes list: {e}"),
             transport: None,
+            throttled: false,
         })?;
         items += head.items.len();
         if write {
@@ -165,18 +172,38 @@ async fn list_pages_with(
                 status: None,
                 message: format!("writing {rel}: {e}"),
                 transport: None,
+                throttled: false,
             })?;
         }
-        on_page(&body);
-        match head.metadata.continue_.filter(|c| !c.is_empty()) {
-            Some(token) => params.continue_token = Some(token),
-            None => return Ok(items),
+        on_page(page, &body);
+        let Some(token) = head.metadata.continue_.filter(|c| !c.is_empty()) else { return Ok(items) };
+        let why = if tokens.contains(&token) {
+            Some(format!(
+                "page {page} handed back a continue token the API server had already given (it would serve the same \
+                 pages again); paging stopped after {page} pages ({items} items kept)"
+            ))
+        } else if page >= MAX_LIST_PAGES {
+            Some(format!("the list did not end within {MAX_LIST_PAGES} pages; paging stopped ({items} items kept)"))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            ctx.gap(
+                &format!("{what} after page {page} ({path})"),
+                Ek::Objects,
+                why,
+                Fx::Truncated,
+                Some(Remedy::Rerun),
+            );
+            return Ok(items);
         }
+        tokens.insert(token.clone());
+        params.continue_token = Some(token);
     }
 }
 
 pub(super) async fn list_pages(ctx: Arc<Ctx>, path: String, stem: String, what: &'static str) {
-    if let Err(f) = list_pages_with(ctx.clone(), path.clone(), stem, what, None, true, |_| {}).await {
+    if let Err(f) = list_pages_with(ctx.clone(), path.clone(), stem, what, None, true, |_, _| {}).await {
         let (missing, effect, remedy) = match what {
             "nodes" => (Ek::Nodes, Fx::NotSeen, Remedy::grant("list", "nodes")),
             "events.k8s.io events" => (Ek::Events, Fx::None, Remedy::grant("list", "events.k8s.io events")),
@@ -194,8 +221,14 @@ pub(super) async fn list_workload_pods(ctx: Arc<Ctx>) -> Vec<Restarted> {
     };
     let mut restarted = Vec::new();
     let from = ctx.opts.window_from;
-    let result = list_pages_with(ctx.clone(), path.clone(), stem, "pods", None, true, |page| {
-        restarted.extend(restarted_containers(page, from));
+    let result = list_pages_with(ctx.clone(), path.clone(), stem, "pods", None, true, |n, page| {
+        let skipped = for_each_item::<PodItem>(page, |i, pod| match pod {
+            Ok(pod) => restarted.extend(restarted_containers(pod, from)),
+            Err(e) => ill_typed_item(&ctx, &path, n, i, &e),
+        });
+        if let Err(e) = skipped {
+            ill_typed_page(&ctx, &path, n, &e);
+        }
     })
     .await;
     if let Err(f) = result {
@@ -210,39 +243,188 @@ pub(super) async fn list_workload_pods(ctx: Arc<Ctx>) -> Vec<Restarted> {
     restarted
 }
 
-/// Restarted containers in one pod-list page: restarted at all within the window, or crash-looping now.
-fn restarted_containers(page: &[u8], from: Timestamp) -> Vec<Restarted> {
-    let Ok(list) = serde_json::from_slice::<k8s_openapi::List<Pod>>(page) else { return Vec::new() };
-    let mut out = Vec::new();
-    for pod in list.items {
-        let meta = &pod.metadata;
-        let (Some(namespace), Some(name)) = (meta.namespace.clone(), meta.name.clone()) else { continue };
-        let uid = meta.uid.clone().unwrap_or_default();
-        let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref());
-        for cs in statuses.into_iter().flatten() {
-            let state = cs.state.as_ref();
-            let crash_looping = state
-                .and_then(|s| s.waiting.as_ref())
-                .and_then(|w| w.reason.as_deref())
-                .is_some_and(|r| r == "CrashLoopBackOff");
-            let last_finished = cs
-                .last_state
-                .as_ref()
-                .and_then(|s| s.terminated.as_ref())
-                .and_then(|t| t.finished_at.as_ref())
-                .and_then(|t| crate::sources::kube_objects::to_chrono(&t.0));
-            let recent = last_finished.is_some_and(|t| t >= from);
-            if cs.restart_count > 0 && (crash_looping || recent) {
-                out.push(Restarted {
-                    namespace: namespace.clone(),
-                    pod: name.clone(),
-                    uid: uid.clone(),
-                    container: cs.name.clone(),
-                    restart_count: cs.restart_count,
-                    running: state.is_some_and(|s| s.running.is_some()),
-                    crash_looping,
-                });
+/// The parts of a pod the live collection uses; the whole object is in the written page for the reader. Read item
+/// by item (never the page's `Vec<Pod>`), so memory follows one pod, not the page.
+#[derive(serde::Deserialize)]
+struct PodItem {
+    #[serde(default)]
+    metadata: ItemMeta,
+    #[serde(default)]
+    spec: Option<ItemSpec>,
+    #[serde(default)]
+    status: Option<ItemStatus>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ItemMeta {
+    namespace: Option<String>,
+    name: Option<String>,
+    uid: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ItemSpec {
+    #[serde(default)]
+    containers: Option<Vec<ItemContainer>>,
+}
+
+#[derive(serde::Deserialize)]
+struct ItemContainer {
+    name: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemStatus {
+    #[serde(default)]
+    container_statuses: Option<Vec<ItemContainerStatus>>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemContainerStatus {
+    name: String,
+    #[serde(default)]
+    restart_count: i32,
+    #[serde(default)]
+    state: Option<ItemState>,
+    #[serde(default)]
+    last_state: Option<ItemState>,
+}
+
+#[derive(serde::Deserialize)]
+struct ItemState {
+    #[serde(default)]
+    waiting: Option<ItemWaiting>,
+    #[serde(default)]
+    running: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    terminated: Option<ItemTerminated>,
+}
+
+#[derive(serde::Deserialize)]
+struct ItemWaiting {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemTerminated {
+    #[serde(default)]
+    finished_at: Option<String>,
+}
+
+/// Calls `each` with every element of a Kubernetes list page's `items`, one at a time: each is borrowed raw from
+/// the page and deserialised on its own, so one ill-typed item is its own error and the others are read.
+/// Err when the page itself is not a list.
+fn for_each_item<T: serde::de::DeserializeOwned>(
+    page: &[u8],
+    mut each: impl FnMut(usize, Result<T, serde_json::Error>),
+) -> Result<(), serde_json::Error> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    struct ListVisitor<'f, F>(&'f mut F);
+    struct Items<'f, F>(&'f mut F);
+    impl<'de, F: FnMut(&'de serde_json::value::RawValue)> Visitor<'de> for ListVisitor<'_, F> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a Kubernetes list")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "items" {
+                    map.next_value_seed(Items(&mut *self.0))?;
+                } else {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
             }
+            Ok(())
+        }
+    }
+    impl<'de, F: FnMut(&'de serde_json::value::RawValue)> DeserializeSeed<'de> for Items<'_, F> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de, F: FnMut(&'de serde_json::value::RawValue)> Visitor<'de> for Items<'_, F> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of items")
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(()) // "items": null
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(raw) = seq.next_element::<&'de serde_json::value::RawValue>()? {
+                (self.0)(raw);
+            }
+            Ok(())
+        }
+    }
+    let mut index = 0usize;
+    let mut on_raw = |raw: &serde_json::value::RawValue| {
+        each(index, serde_json::from_str::<T>(raw.get()));
+        index += 1;
+    };
+    let mut de = serde_json::Deserializer::from_slice(page);
+    de.deserialize_map(ListVisitor(&mut on_raw))?;
+    de.end()
+}
+
+/// A list item that is not the object it should be: a gap naming it; the page's other items are read.
+fn ill_typed_item(ctx: &Ctx, path: &str, page: usize, index: usize, e: &serde_json::Error) {
+    ctx.gap(
+        &format!("pods page {page} items[{index}] ({path})"),
+        Ek::PodStatus,
+        format!("not a pod as Kubernetes writes it: {e}"),
+        Fx::LowersConfidence,
+        None,
+    );
+}
+
+/// A page whose `items` could not be walked to the end: what was read of it is kept.
+fn ill_typed_page(ctx: &Ctx, path: &str, page: usize, e: &serde_json::Error) {
+    ctx.gap(
+        &format!("pods page {page} ({path})"),
+        Ek::PodStatus,
+        format!("the page is not a Kubernetes list past a point: {e}"),
+        Fx::LowersConfidence,
+        None,
+    );
+}
+
+/// The restarted containers of one pod: restarted at all within the window, or crash-looping now.
+fn restarted_containers(pod: PodItem, from: Timestamp) -> Vec<Restarted> {
+    let mut out = Vec::new();
+    let meta = pod.metadata;
+    let (Some(namespace), Some(name)) = (meta.namespace, meta.name) else { return out };
+    let uid = meta.uid.unwrap_or_default();
+    let statuses = pod.status.and_then(|s| s.container_statuses);
+    for cs in statuses.into_iter().flatten() {
+        let state = cs.state.as_ref();
+        let crash_looping = state
+            .and_then(|s| s.waiting.as_ref())
+            .and_then(|w| w.reason.as_deref())
+            .is_some_and(|r| r == "CrashLoopBackOff");
+        let last_finished = cs
+            .last_state
+            .as_ref()
+            .and_then(|s| s.terminated.as_ref())
+            .and_then(|t| t.finished_at.as_deref())
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.to_utc());
+        let recent = last_finished.is_some_and(|t| t >= from);
+        if cs.restart_count > 0 && (crash_looping || recent) {
+            out.push(Restarted {
+                namespace: namespace.clone(),
+                pod: name.clone(),
+                uid: uid.clone(),
+                container: cs.name,
+                restart_count: cs.restart_count,
+                running: state.is_some_and(|s| s.running.is_some()),
+                crash_looping,
+            });
         }
     }
     out
@@ -264,12 +446,17 @@ pub(super) async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>
         let path = format!("/api/v1/namespaces/{ns}/pods");
         let stem = format!("objects/{}-pods-{ns}", role.name());
         let mut pods = Vec::new();
-        let result = list_pages_with(ctx.clone(), path, stem, "pods", Some(selector.clone()), !covered, |page| {
-            if let Ok(list) = serde_json::from_slice::<k8s_openapi::List<Pod>>(page) {
-                pods.extend(list.items.into_iter().filter_map(control_plane_pod));
+        let on_page = |n, page: &[u8]| {
+            let skipped = for_each_item::<PodItem>(page, |i, pod| match pod {
+                Ok(pod) => pods.extend(control_plane_pod(pod)),
+                Err(e) => ill_typed_item(&ctx, &path, n, i, &e),
+            });
+            if let Err(e) = skipped {
+                ill_typed_page(&ctx, &path, n, &e);
             }
-        })
-        .await;
+        };
+        let result =
+            list_pages_with(ctx.clone(), path.clone(), stem, "pods", Some(selector.clone()), !covered, on_page).await;
         match result {
             Ok(_) if !pods.is_empty() => {
                 notes.push(format!("{}: {} pod(s) with {selector} in {ns}", role.name(), pods.len()));
@@ -320,23 +507,52 @@ pub(super) async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>
     (found, notes.join("; "))
 }
 
-fn control_plane_pod(pod: Pod) -> Option<ControlPlanePod> {
+fn control_plane_pod(pod: PodItem) -> Option<ControlPlanePod> {
     let meta = pod.metadata;
     let spec_containers: Vec<String> =
-        pod.spec.map(|s| s.containers.into_iter().map(|c| c.name).collect()).unwrap_or_default();
-    let restarts = |name: &str| {
-        pod.status
-            .as_ref()
-            .and_then(|s| s.container_statuses.as_ref())
-            .and_then(|cs| cs.iter().find(|c| c.name == name))
-            .map_or(0, |c| c.restart_count)
-    };
-    let containers = spec_containers.iter().map(|c| (c.clone(), restarts(c))).collect();
+        pod.spec.and_then(|s| s.containers).map(|cs| cs.into_iter().map(|c| c.name).collect()).unwrap_or_default();
+    let restarts: std::collections::HashMap<String, i32> = pod
+        .status
+        .and_then(|s| s.container_statuses)
+        .into_iter()
+        .flatten()
+        .map(|c| (c.name, c.restart_count))
+        .collect();
+    let containers =
+        spec_containers.into_iter().map(|c| (restarts.get(&c).copied().unwrap_or(0), c)).map(|(r, c)| (c, r)).collect();
     Some(ControlPlanePod { namespace: meta.namespace?, pod: meta.name?, uid: meta.uid.unwrap_or_default(), containers })
 }
 
 /// Streams one container log to `logs/<ns>_<pod>_<uid>/<container>/<run>.log`.
 pub(super) async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timestamp>, tail: Option<i64>, role: Role) {
+    let which = if t.previous { "previous log" } else { "log" };
+    let what = format!("{which} of {}/{} container {}", t.namespace, t.pod, t.container);
+    // This log's share of --max-total-log-bytes is reserved up front (what it does not use is given back), so
+    // logs streaming side by side cannot pass the run's budget together.
+    let (max, total) = (ctx.opts.max_log_bytes, ctx.opts.max_total_log_bytes);
+    let reserved = ctx
+        .log_bytes
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| Some(used + max.min(total.saturating_sub(used))))
+        .map_or(0, |used| max.min(total.saturating_sub(used)));
+    if reserved == 0 {
+        let why = format!("not fetched: the run's logs reached --max-total-log-bytes {total} bytes");
+        return ctx.gap(&what, logs_kind(role), why, Fx::NotCollected, Some(Remedy::RaiseMaxLogBytes));
+    }
+    let read = fetch_log_within(&ctx, &t, since, tail, role, &what, reserved).await;
+    ctx.log_bytes.fetch_sub(reserved - read.min(reserved), Ordering::AcqRel);
+}
+
+/// Streams one log, reading at most `limit` bytes (also asked of the server as `limitBytes`, and cut here since a
+/// server may ignore it); returns the bytes read.
+async fn fetch_log_within(
+    ctx: &Arc<Ctx>,
+    t: &LogTarget,
+    since: Option<Timestamp>,
+    tail: Option<i64>,
+    role: Role,
+    what: &str,
+    cap: u64,
+) -> u64 {
     let params = LogParams {
         container: Some(t.container.clone()),
         previous: t.previous,
@@ -344,14 +560,17 @@ pub(super) async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timesta
         since_time: since
             .and_then(|s| k8s_openapi::jiff::Timestamp::from_nanosecond(s.timestamp_nanos_opt()? as i128).ok()),
         tail_lines: tail,
+        limit_bytes: Some(i64::try_from(cap).unwrap_or(i64::MAX)),
         ..Default::default()
     };
-    let which = if t.previous { "previous log" } else { "log" };
-    let what = format!("{which} of {}/{} container {}", t.namespace, t.pod, t.container);
+    let what = what.to_string();
     let path = format!("/api/v1/namespaces/{}/pods", t.namespace);
     let req = match Request::new(&path).logs(&t.pod, &params) {
         Ok(r) => r,
-        Err(e) => return ctx.gap(&what, logs_kind(role), e.to_string(), Fx::NotCollected, None),
+        Err(e) => {
+            ctx.gap(&what, logs_kind(role), e.to_string(), Fx::NotCollected, None);
+            return 0;
+        }
     };
     let request = req.uri().to_string();
     let rel = format!("logs/{}_{}_{}/{}/{}.log", t.namespace, t.pod, t.uid, t.container, t.run);
@@ -362,20 +581,25 @@ pub(super) async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timesta
             // A container that never ran (waiting) or was just replaced has no log: nothing is missing.
             let no_previous = f.status == Some(400) && t.previous && f.message.contains("not found");
             let waiting = f.status == Some(400) && !t.previous && f.message.contains("waiting to start");
-            if waiting {
-                return;
+            if !waiting {
+                let (missing, effect, remedy) = log_gap_text(role, &f, no_previous);
+                ctx.gap(&what, missing, f.describe(), effect, remedy);
             }
-            let (missing, effect, remedy) = log_gap_text(role, &f, no_previous);
-            return ctx.gap(&what, missing, f.describe(), effect, remedy);
+            return 0;
         }
     };
     let mut writer = match ctx.create(&rel) {
         Ok(w) => w,
-        Err(e) => return ctx.gap(&what, logs_kind(role), format!("cannot write {rel}: {e}"), Fx::NotCollected, None),
+        Err(e) => {
+            ctx.gap(&what, logs_kind(role), format!("cannot write {rel}: {e}"), Fx::NotCollected, None);
+            return 0;
+        }
     };
     let mut body = response.into_body();
     let mut state = StreamState::default();
     let mut truncated = None;
+    let mut read = 0u64;
+    let mut remedy = Remedy::RaiseDeadline;
     loop {
         let limit = (Instant::now() + ctx.opts.request_timeout).min(ctx.deadline);
         match tokio::time::timeout_at(limit, body.frame()).await {
@@ -387,7 +611,14 @@ pub(super) async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timesta
                 truncated = Some("the stream stalled for --request-timeout".to_string());
                 break;
             }
-            Ok(None) => break,
+            Ok(None) => {
+                if read >= cap {
+                    // The server stopped at limitBytes: the log goes on past the cap.
+                    truncated = Some(cut_at(cap, ctx.opts.max_log_bytes, false));
+                    remedy = Remedy::RaiseMaxLogBytes;
+                }
+                break;
+            }
             Ok(Some(Err(e))) => {
                 truncated = Some(format!("the stream broke: {}", error_chain(&e)));
                 break;
@@ -395,8 +626,17 @@ pub(super) async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timesta
             Ok(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
                     ctx.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-                    if let Err(e) = writer.write_chunk(data, &mut state) {
+                    let room = usize::try_from(cap - read).unwrap_or(usize::MAX);
+                    let kept = &data[..data.len().min(room)];
+                    read += kept.len() as u64;
+                    if let Err(e) = writer.write_chunk(kept, &mut state) {
                         truncated = Some(format!("writing {rel}: {e}"));
+                        break;
+                    }
+                    if kept.len() < data.len() {
+                        // The server sent past limitBytes: the rest is not read.
+                        truncated = Some(cut_at(cap, ctx.opts.max_log_bytes, true));
+                        remedy = Remedy::RaiseMaxLogBytes;
                         break;
                     }
                 }
@@ -404,17 +644,23 @@ pub(super) async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timesta
         }
     }
     if let Some(why) = &truncated {
-        ctx.gap(
-            &format!("the end of the {what}"),
-            logs_kind(role),
-            why.clone(),
-            Fx::Truncated,
-            Some(Remedy::RaiseDeadline),
-        );
+        ctx.gap(&format!("the end of the {what}"), logs_kind(role), why.clone(), Fx::Truncated, Some(remedy));
     }
     if let Err(e) = ctx.finish(writer, &rel, &request, truncated.is_some()) {
         ctx.gap(&what, logs_kind(role), format!("cannot write {rel}: {e}"), Fx::NotCollected, None);
     }
+    read
+}
+
+/// Why a log was cut at `limit` bytes: its own cap, or what was left of the run's.
+fn cut_at(limit: u64, max_log_bytes: u64, server_sent_more: bool) -> String {
+    let cap = if limit >= max_log_bytes {
+        format!("--max-log-bytes {max_log_bytes}")
+    } else {
+        format!("what was left ({limit} bytes) of --max-total-log-bytes")
+    };
+    let how = if server_sent_more { "; the server sent more although asked for limitBytes" } else { "" };
+    format!("cut after {limit} bytes at {cap}{how}")
 }
 
 fn log_gap_text(role: Role, f: &Failure, no_previous: bool) -> (Ek, Fx, Option<Remedy>) {
@@ -517,7 +763,7 @@ mod tests {
 
     #[test]
     fn a_401_asks_for_fresh_credentials_and_other_failures_keep_their_remedy() {
-        let failure = |status| Failure { status, message: "x".into(), transport: None };
+        let failure = |status| Failure { status, message: "x".into(), transport: None, throttled: false };
         let grant = Remedy::grant("list", "nodes");
         assert_eq!(remedy_for(&failure(Some(401)), grant.clone()), Some(CREDENTIALS_REJECTED));
         assert_eq!(remedy_for(&failure(Some(403)), grant.clone()), Some(grant.clone()));

@@ -51,6 +51,12 @@ pub struct LiveOptions {
     pub deadline: Duration,
     pub concurrency: usize,
     pub page_size: u32,
+    /// Each API answer (a list page, `/version`, `/metrics`) is read up to this many bytes; a larger one is a gap.
+    pub max_response_bytes: u64,
+    /// Each container log is read up to this many bytes (also sent as `limitBytes`); the rest is a gap.
+    pub max_log_bytes: u64,
+    /// All container logs of the run together are read up to this many bytes.
+    pub max_total_log_bytes: u64,
     pub etcd_place: Option<(String, String)>,
     pub apiserver_place: Option<(String, String)>,
     /// Lines of a crash-looping container's previous (and current) log.
@@ -117,10 +123,32 @@ pub async fn collect(opts: &LiveOptions, dir: &Path) -> Result<Manifest, Collect
     for gap in collectors.join_all().await {
         ctx.push_gap(gap);
     }
+    throttling_gap(&ctx);
     ctx.progress.finish_and_clear();
     let mut discovery = vec![found.etcd_note, found.apiserver_note];
     discovery.retain(|d| !d.is_empty());
     write_manifest(&ctx, dir, Collected { server, context, cluster_version, discovery })
+}
+
+/// When the API server throttled requests, one gap says how often, how long the run waited and how many gave up
+/// (those have their own gap saying what is missing).
+fn throttling_gap(ctx: &Ctx) {
+    let throttled = ctx.throttled.load(Ordering::Relaxed);
+    if throttled == 0 {
+        return;
+    }
+    let gave_up = ctx.throttle_gave_up.load(Ordering::Relaxed);
+    let waited = Duration::from_millis(ctx.throttle_wait_ms.load(Ordering::Relaxed));
+    let why = format!(
+        "the API server throttled {throttled} answer(s) (429 Too Many Requests, or 503 with Retry-After); the run \
+         waited {} in all as Retry-After asked (at most {} retries of at most {} each); {gave_up} request(s) \
+         still throttled were given up",
+        humantime::format_duration(Duration::from_secs(waited.as_secs())),
+        client::MAX_RETRIES,
+        humantime::format_duration(client::MAX_RETRY_WAIT),
+    );
+    let effect = if gave_up == 0 { Fx::None } else { Fx::NotCollected };
+    ctx.push_gap(new_gap("API requests throttled", Ek::Objects, why, effect, Some(Remedy::Throttled)));
 }
 
 /// Connects and builds the shared collection context.
@@ -146,6 +174,10 @@ async fn connect(opts: &LiveOptions, dir: &Path) -> Result<(Arc<Ctx>, String, St
         gaps: Mutex::new(Vec::new()),
         requests: AtomicU64::new(0),
         bytes: AtomicU64::new(0),
+        throttled: AtomicU64::new(0),
+        throttle_gave_up: AtomicU64::new(0),
+        throttle_wait_ms: AtomicU64::new(0),
+        log_bytes: AtomicU64::new(0),
         progress,
     });
     Ok((ctx, server, context))
@@ -160,7 +192,9 @@ async fn first_request(ctx: &Ctx, server: &str) -> Result<Option<String>, Collec
         Err(f) if f.status == Some(401) => {
             return Err(CollectError::Unauthorized { server: server.to_string(), why: f.message });
         }
-        Err(f) if f.status.is_none() => return Err(unusable(server.to_string(), f)),
+        Err(f) if f.status.is_none() && !matches!(f.transport, Some(Transport::TooLarge)) => {
+            return Err(unusable(server.to_string(), f));
+        }
         Err(f) => {
             ctx.gap("cluster version (/version)", Ek::ClusterInfo, f.describe(), Fx::None, None);
             None
@@ -398,7 +432,7 @@ fn unusable(server: String, f: Failure) -> CollectError {
             CollectError::Tls { server, reason, advice, detail: e.to_string() }
         }
         Some(Transport::Refused) | Some(Transport::TimedOut) => CollectError::Unreachable { server, why: f.message },
-        Some(Transport::Other) | None => CollectError::Connect { server, why: f.message },
+        Some(Transport::Other) | Some(Transport::TooLarge) | None => CollectError::Connect { server, why: f.message },
     }
 }
 
