@@ -797,6 +797,9 @@ pub struct InputSummary {
     /// Lines that looked relevant but could not be parsed; each is also listed in `malformed_lines` (first 20).
     pub malformed: u64,
     pub malformed_lines: Vec<u64>,
+    /// Lines read and not used (nothing relevant in them, or the continuation of a line split by the container
+    /// runtime, counted at its first record): `matched + malformed + ignored == lines` for a log file.
+    pub ignored: u64,
     /// Evidence outside the analysis window (counted, not used).
     pub outside_window: u64,
 }
@@ -812,6 +815,7 @@ impl InputSummary {
             matched: 0,
             malformed,
             malformed_lines: Vec::new(),
+            ignored: 0,
             outside_window: 0,
         }
     }
