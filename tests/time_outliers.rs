@@ -100,3 +100,38 @@ fn one_record_in_year_9999_or_1970_moves_nothing_and_is_a_gap() {
         assert!(html < clean_html * 2, "{ts}: HTML {html} bytes, {clean_html} without the outlier");
     }
 }
+
+/// One ill-typed item in a pod list (`status.containerStatuses` a string: synthesised, in the lab capture's
+/// pods.json) drops only that item: the page's restarted containers stay, and the item is a gap naming it.
+#[test]
+fn one_ill_typed_pod_item_is_a_gap_and_the_page_keeps_its_restarts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = clean_copy(tmp.path());
+    let clean = json(&original, &[]);
+    let other = tempfile::tempdir().unwrap();
+    let dir = clean_copy(other.path());
+    let pods = dir.join("pods.json");
+    let mut list: Value = serde_json::from_str(&std::fs::read_to_string(&pods).unwrap()).unwrap();
+    // Items 0 and 1 are the restarted controllers; item 3 is etcd-node2 (no restarts).
+    list["items"][3]["status"]["containerStatuses"] = Value::String("not a list".into());
+    std::fs::write(&pods, serde_json::to_vec_pretty(&list).unwrap()).unwrap();
+    let r = json(&dir, &[]);
+    assert_eq!(r["verdict"]["outcome"], clean["verdict"]["outcome"]);
+    let restarts = |r: &Value| -> Vec<(String, u64)> {
+        r["containers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["pod"].as_str().unwrap_or("").to_string(), c["restart_count"].as_u64().unwrap_or(0)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    };
+    assert!(!restarts(&clean).is_empty(), "the capture has restarted containers");
+    assert_eq!(restarts(&r), restarts(&clean), "the page's other restarted containers are kept");
+    let gaps = r["gaps"].as_array().unwrap();
+    let gap = gaps
+        .iter()
+        .find(|g| g["what"].as_str().unwrap_or("").contains("pods.json#items[3]"))
+        .unwrap_or_else(|| panic!("a gap naming pods.json#items[3] in {gaps:#?}"));
+    assert!(gap["why"].as_str().unwrap().starts_with("etcd-node2:"), "{gap}");
+}
