@@ -764,6 +764,9 @@ pub struct InputSummary {
     /// Lines that looked relevant but could not be parsed; each is also listed in `malformed_lines` (first 20).
     pub malformed: u64,
     pub malformed_lines: Vec<u64>,
+    /// Lines read and not used (nothing relevant in them, or the continuation of a line split by the container
+    /// runtime, counted at its first record): `matched + malformed + ignored == lines` for a log file.
+    pub ignored: u64,
     /// Evidence outside the analysis window (counted, not used).
     pub outside_window: u64,
 }
@@ -779,6 +782,7 @@ impl InputSummary {
             matched: 0,
             malformed,
             malformed_lines: Vec::new(),
+            ignored: 0,
             outside_window: 0,
         }
     }
@@ -1005,20 +1009,77 @@ impl Evidence {
 
     /// Earliest and latest timestamps across all evidence.
     pub fn span(&self) -> Option<(Timestamp, Timestamp)> {
-        let signal_times = self.signals.iter().flat_map(|s| [s.first_at, s.last_at]);
-        let event_times = self.events.iter().flat_map(|e| [e.first_at, e.last_at]);
-        let termination_times = self.containers.iter().flat_map(|c| {
-            c.last_termination.iter().flat_map(|t| [t.started_at, t.finished_at]).flatten().collect::<Vec<_>>()
-        });
-        let metric_times = self.metric_series.iter().flat_map(|m| m.points.iter().map(|(t, _)| *t));
+        let (lo, hi) = self.time_bulk()?;
         let mut span: Option<(Timestamp, Timestamp)> = None;
-        for t in signal_times.chain(event_times).chain(termination_times).chain(metric_times) {
+        for t in self.times().filter(|t| (lo..=hi).contains(t)) {
             span = Some(match span {
                 None => (t, t),
                 Some((a, b)) => (a.min(t), b.max(t)),
             });
         }
         span
+    }
+
+    /// Every time the evidence carries: signals, events, container terminations and metric points.
+    fn times(&self) -> impl Iterator<Item = Timestamp> + '_ {
+        let signal_times = self.signals.iter().flat_map(|s| [s.first_at, s.last_at]);
+        let event_times = self.events.iter().flat_map(|e| [e.first_at, e.last_at]);
+        let termination_times = self.containers.iter().flat_map(|c| {
+            c.last_termination.iter().flat_map(|t| [t.started_at, t.finished_at]).flatten().collect::<Vec<_>>()
+        });
+        let metric_times = self.metric_series.iter().flat_map(|m| m.points.iter().map(|(t, _)| *t));
+        signal_times.chain(event_times).chain(termination_times).chain(metric_times)
+    }
+
+    /// The times the bulk of the evidence lies in: within
+    /// [`TIME_OUTLIER_DAYS`](crate::model::thresholds::TIME_OUTLIER_DAYS) of the median of all its times (the
+    /// median moves by one place whatever one outlier says, so a single year-9999 line cannot drag it).
+    pub fn time_bulk(&self) -> Option<(Timestamp, Timestamp)> {
+        let mut all: Vec<Timestamp> = self.times().collect();
+        if all.is_empty() {
+            return None;
+        }
+        let mid = all.len() / 2;
+        let median = *all.select_nth_unstable(mid).1;
+        let reach = chrono::Duration::days(crate::model::thresholds::TIME_OUTLIER_DAYS);
+        let lo = median.checked_sub_signed(reach).unwrap_or(Timestamp::MIN_UTC);
+        let hi = median.checked_add_signed(reach).unwrap_or(Timestamp::MAX_UTC);
+        Some((lo, hi))
+    }
+
+    /// Records timed far from the bulk of the evidence ([`Evidence::time_bulk`]) become one gap naming the first
+    /// (file:line) and their count; they stay in the evidence (counted outside the window) but no longer move the
+    /// window, `--since` or the chart. The gap lowers nothing else.
+    pub fn note_time_outliers(&mut self) {
+        let Some((lo, hi)) = self.time_bulk() else { return };
+        let far = |t: &Timestamp| !(lo..=hi).contains(t);
+        let mut outliers: Vec<(&Origin, Timestamp)> = Vec::new();
+        for s in &self.signals {
+            if let Some(t) = [s.first_at, s.last_at].into_iter().find(far) {
+                outliers.push((&s.first, t));
+            }
+        }
+        for e in &self.events {
+            if let Some(t) = [e.first_at, e.last_at].into_iter().find(far) {
+                outliers.push((&e.origin, t));
+            }
+        }
+        let Some((first, at)) = outliers.first() else { return };
+        let gap = Gap {
+            what: format!(
+                "{} record(s) timed more than {} days away from the rest of the evidence, first at {first} ({})",
+                outliers.len(),
+                crate::model::thresholds::TIME_OUTLIER_DAYS,
+                at.format("%Y-%m-%dT%H:%M:%SZ")
+            ),
+            why: "their timestamps are far outside the evidence's own time span (a clock reset, or a damaged or \
+                  forged timestamp)"
+                .into(),
+            missing: EvidenceKind::LogLines,
+            effect: GapEffect::NotSeen,
+            remedy: None,
+        };
+        self.gaps.push(gap);
     }
 }
 

@@ -5,6 +5,12 @@
 
 use serde::Serialize;
 
+/// Evidence timed more than this many days from the median of all the evidence's times is an outlier (a clock
+/// reset to 1970, a corrupted or forged `ts` in year 9999): reported as a gap and kept out of the window and the
+/// chart. A year: an incident's evidence spans hours or days, and a must-gather's pod states rarely reach back
+/// further than the last restart, while the outliers seen in the wild are decades off. Our choice.
+pub const TIME_OUTLIER_DAYS: i64 = 366;
+
 /// Thresholds in force for one analysis.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Thresholds {

@@ -1096,6 +1096,7 @@ pub(crate) fn sample_report() -> Report {
                 matched: 412,
                 malformed: 2,
                 malformed_lines: vec![17, 230],
+                ignored: 47797,
                 outside_window: 9,
             },
             InputSummary {
@@ -1106,6 +1107,7 @@ pub(crate) fn sample_report() -> Report {
                 matched: 96,
                 malformed: 0,
                 malformed_lines: vec![],
+                ignored: 45006,
                 outside_window: 4,
             },
             InputSummary {
@@ -1116,6 +1118,7 @@ pub(crate) fn sample_report() -> Report {
                 matched: 31,
                 malformed: 0,
                 malformed_lines: vec![],
+                ignored: 44956,
                 outside_window: 4,
             },
             InputSummary {
@@ -1126,6 +1129,7 @@ pub(crate) fn sample_report() -> Report {
                 matched: 230,
                 malformed: 0,
                 malformed_lines: vec![],
+                ignored: 120203,
                 outside_window: 0,
             },
             InputSummary {
@@ -1136,6 +1140,7 @@ pub(crate) fn sample_report() -> Report {
                 matched: 6,
                 malformed: 0,
                 malformed_lines: vec![],
+                ignored: 2204,
                 outside_window: 0,
             },
             InputSummary {
@@ -1146,6 +1151,7 @@ pub(crate) fn sample_report() -> Report {
                 matched: 14,
                 malformed: 0,
                 malformed_lines: vec![],
+                ignored: 5106,
                 outside_window: 0,
             },
             InputSummary {
@@ -1156,6 +1162,7 @@ pub(crate) fn sample_report() -> Report {
                 matched: 9,
                 malformed: 0,
                 malformed_lines: vec![],
+                ignored: 831,
                 outside_window: 0,
             },
         ],

@@ -587,8 +587,15 @@ const TICK_STEPS_SECS: [i64; 21] = [
 ];
 const MAX_TICKS: i64 = 10;
 
+/// The spacing of the axis ticks: the first round step giving at most `MAX_TICKS`; past 30 days a whole number of
+/// 30-day steps, so that the tick count stays at most `MAX_TICKS` whatever the span (a span of centuries once drew
+/// 124,170 ticks).
 fn tick_step_secs(span_secs: i64) -> i64 {
-    TICK_STEPS_SECS.iter().copied().find(|step| span_secs / step <= MAX_TICKS).unwrap_or(TICK_STEPS_SECS[20])
+    let longest = TICK_STEPS_SECS[20];
+    TICK_STEPS_SECS.iter().copied().find(|step| span_secs / step <= MAX_TICKS).unwrap_or_else(|| {
+        let steps = span_secs.max(0) / longest / MAX_TICKS + 1;
+        longest.saturating_mul(steps)
+    })
 }
 
 /// Ticks on round local times in `tz` (whole minutes, quarter hours, local midnights) within `[start, end]`.
@@ -1503,6 +1510,19 @@ mod tests {
 
     fn render_to_string(report: &Report, opts: &RenderOpts) -> String {
         crate::report::render_to_string(render, report, opts)
+    }
+
+    #[test]
+    fn ticks_stay_few_whatever_the_span() {
+        // From a minute to 8,000 years (a 1970 or 9999 timestamp that got past the outlier check).
+        for span in [60, 3600, 86_400, 40 * 86_400, 400 * 86_400, 8_000 * 365 * 86_400, i64::MAX / 2] {
+            let step = tick_step_secs(span);
+            assert!(step > 0 && span / step <= MAX_TICKS, "span {span}s: step {step}s gives {} ticks", span / step);
+        }
+        let start = chrono::DateTime::from_timestamp(1, 0).unwrap();
+        let end = chrono::DateTime::from_timestamp(253_402_300_799, 0).unwrap(); // 9999-12-31T23:59:59Z
+        let (_, ticks) = ticks(start, end, chrono_tz::UTC);
+        assert!(ticks.len() as i64 <= MAX_TICKS + 1, "{} ticks", ticks.len());
     }
 
     fn berlin() -> RenderOpts {

@@ -25,6 +25,11 @@ pub struct ScanStats {
     pub lines: u64,
     /// Lines that contained a needle and were handed to the callback.
     pub candidates: u64,
+    /// Lines neither handed on nor reported suspect: read and not used.
+    pub passed: u64,
+    /// CRI records appended to a line begun on an earlier physical line (the line is handed on, or reported,
+    /// once, at its first record).
+    pub joined: u64,
 }
 
 /// A scan's counts plus the file's first and last lines (whatever they contain), so a caller can learn the time
@@ -86,6 +91,21 @@ fn ends_like_record(line: &[u8]) -> bool {
             matches!(stream, Some(b"stdout" | b"stderr")) && tag.is_some_and(|t| t.first() == Some(&b'P'))
         }
     }
+}
+
+/// Whether a line is a JSON record cut short: its content (after a CRI header, if any) opens like one (`{"`) but
+/// the line does not end like one. Checked in every file, whatever its mix of lines: a truncated zap record in a
+/// log that is mostly text (or mostly garbage) is still damaged, and counted.
+fn cut_record(line: &[u8]) -> bool {
+    let content = match line.first() {
+        Some(b'{') => line,
+        Some(b) if b.is_ascii_digit() => match parse::cri_header_unchecked(line) {
+            Some(h) => &line[h.content_at..],
+            None => return false,
+        },
+        _ => return false,
+    };
+    content.starts_with(b"{\"") && !ends_like_record(line)
 }
 
 impl Scanner {
@@ -324,8 +344,10 @@ where
         {
             self.stats.lines += 1; // final line without newline
             let last = trim_line(&rest[start..]);
-            if self.scanner.json_records && !ends_like_record(last) {
+            if self.suspect(last) {
                 (self.on_suspect)(self.stats.lines, last);
+            } else {
+                self.stats.passed += 1;
             }
         }
         true
@@ -353,6 +375,9 @@ where
     fn join(&mut self, line_no: u64, line: &[u8], h: parse::CriHeader, max: usize) -> bool {
         let content = &line[h.content_at..];
         let slot = &mut self.open[h.stream as usize];
+        if slot.is_some() {
+            self.stats.joined += 1;
+        }
         let p = slot.get_or_insert_with(|| {
             let stream: &[u8] = match h.stream {
                 parse::CriStream::Stdout => b" stdout F ",
@@ -396,10 +421,18 @@ where
             self.stats.candidates += 1;
             return (self.on_line)(line_no, line);
         }
-        if self.scanner.json_records && !ends_like_record(line) {
+        if self.suspect(line) {
             (self.on_suspect)(line_no, line);
+        } else {
+            self.stats.passed += 1;
         }
         true
+    }
+
+    /// A line no needle picked that is damaged: in a JSON-per-line log any line not ending like a record, in
+    /// any other a record cut short ([`cut_record`]).
+    fn suspect(&self, line: &[u8]) -> bool {
+        if self.scanner.json_records { !ends_like_record(line) } else { cut_record(line) }
     }
 
     fn has_needle(&self, line: &[u8]) -> bool {
@@ -421,16 +454,14 @@ where
 
     /// Counts the complete lines in `lines` (each ends with `\n`), checking their endings when asked to.
     fn count_lines(&mut self, lines: &[u8]) {
-        if !self.scanner.json_records {
-            self.stats.lines += memchr::memchr_iter(b'\n', lines).count() as u64;
-            return;
-        }
         let mut start = 0;
         for end in memchr::memchr_iter(b'\n', lines) {
             self.stats.lines += 1;
             let line = trim_line(&lines[start..end]);
-            if !ends_like_record(line) {
+            if self.suspect(line) {
                 (self.on_suspect)(self.stats.lines, line);
+            } else {
+                self.stats.passed += 1;
             }
             start = end + 1;
         }

@@ -60,7 +60,7 @@ pub(super) fn capnslog_line(
     if said.is_empty() && level == 'C' {
         said = Said::signal(SignalKind::Fatal { detail: clip(msg) });
     }
-    Ok(said.into_facts(time))
+    said.into_result(time)
 }
 
 /// `raft2026/11/24 22:58:07 INFO: bdae9bbc11dd390d became leader at term 2`.
@@ -74,5 +74,5 @@ pub(super) fn raft_std_line(
         Some(i) if rest[..i].bytes().all(|c| c.is_ascii_uppercase()) => &rest[i + 2..],
         _ => rest,
     };
-    Ok(etcd_text(strip_merged(msg), true).into_facts(Some(LineTime::NoZone(time))))
+    etcd_text(strip_merged(msg), true).into_result(Some(LineTime::NoZone(time)))
 }

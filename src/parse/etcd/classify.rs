@@ -164,7 +164,7 @@ pub(super) fn text_line(s: &str) -> Result<Option<LineFacts>, Malformed> {
     };
     let said = etcd_text(strip_merged(msg), server_context);
     if !said.is_empty() {
-        return Ok(said.into_facts(None));
+        return said.into_result(None);
     }
     Ok(klog::text_signal(s, None).map(|signal| LineFacts { signal: Some(signal), ..LineFacts::default() }))
 }

@@ -5,14 +5,14 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::parse::LineFacts;
 use crate::parse::duration::go_duration_ms;
 use crate::parse::klog::{self, clip, is_certificate_error, is_config_error};
 use crate::parse::time::LineTime;
+use crate::parse::{LineFacts, Malformed};
 
 use crate::evidence::SignalKind;
 
-use super::zap::{ZapRecord, count_field, duration_field, field};
+use super::zap::{Latency, ZapRecord, count_field, duration_field, field, latency_field};
 
 /// Below this a `took` on backend work (compaction, defrag, opening the db) or a failed apply is noise.
 const BACKEND_NOISE_MS: f64 = 100.0;
@@ -87,6 +87,9 @@ pub(super) struct Said {
     pub(super) signal: Option<SignalKind>,
     pub(super) local_member_id: Option<String>,
     pub(super) member_name: Option<String>,
+    /// The record names a latency it cannot give: a `took` that is not a non-negative Go duration (`-5s`,
+    /// `NaN`, `""`, `null`, `true`). The line is damaged: counted as malformed with this reason, never a signal.
+    pub(super) bad_value: Option<String>,
 }
 
 impl Said {
@@ -95,7 +98,23 @@ impl Said {
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.signal.is_none() && self.local_member_id.is_none() && self.member_name.is_none()
+        self.signal.is_none()
+            && self.local_member_id.is_none()
+            && self.member_name.is_none()
+            && self.bad_value.is_none()
+    }
+
+    /// A record whose latency does not parse.
+    fn bad(why: String) -> Self {
+        Said { bad_value: Some(why), ..Said::default() }
+    }
+
+    /// The facts, or the line as malformed when it named a latency it could not give.
+    pub(super) fn into_result(self, time: Option<LineTime>) -> Result<Option<LineFacts>, Malformed> {
+        match self.bad_value {
+            Some(why) => Err(Malformed(why)),
+            None => Ok(self.into_facts(time)),
+        }
     }
 
     pub(super) fn into_facts(self, time: Option<LineTime>) -> Option<LineFacts> {
@@ -156,7 +175,7 @@ fn raft_msg(msg: &str) -> Option<Said> {
     } else {
         None
     };
-    Some(Said { signal, local_member_id: Some(local), member_name: None })
+    Some(Said { signal, local_member_id: Some(local), member_name: None, bad_value: None })
 }
 
 /// Pre-vote lines (raft `raft.go` `campaign`/`Step`, same text in zap `msg`, capnslog and raft std-log):
@@ -181,6 +200,7 @@ fn prevote_msg(msg: &str) -> Option<Said> {
         signal: Some(SignalKind::PreVote { term, rejected }),
         local_member_id: Some(c.get(1)?.as_str().to_string()),
         member_name: None,
+        bad_value: None,
     })
 }
 
@@ -254,19 +274,28 @@ pub(super) fn etcd_text(msg: &str, server_context: bool) -> Said {
     if let Some(said) = raft_msg(msg) {
         return said;
     }
-    let took = |re: &Regex, i: usize| re.captures(msg).and_then(|c| c.get(i)).and_then(|m| go_duration_ms(m.as_str()));
+    // A latency the message prints but that is not a non-negative duration makes the line malformed (see
+    // `Said::bad_value`); `Err` carries the text.
+    let took = |re: &Regex, i: usize| {
+        re.captures(msg).and_then(|c| c.get(i)).map(|m| latency(m.as_str()).ok_or_else(|| m.as_str().to_string()))
+    };
+    let bad = |text: &str, what: &str| Said::bad(format!("{what} prints latency {text:?}, which is not a duration"));
     // ---- disk / apply / backend
     if msg.contains("sync duration of") {
         if let Some(c) = SYNC.captures(msg) {
-            let took_ms = c.get(1).and_then(|m| go_duration_ms(m.as_str()));
-            let expected_ms = c.get(2).and_then(|m| go_duration_ms(m.as_str())).unwrap_or(DEFAULT_WAL_WARN_MS);
-            if let Some(took_ms) = took_ms {
-                return Said::signal(SignalKind::SlowWalSync { took_ms, expected_ms });
-            }
+            let expected_ms = c.get(2).and_then(|m| latency(m.as_str())).unwrap_or(DEFAULT_WAL_WARN_MS);
+            return match took(&SYNC, 1) {
+                Some(Ok(took_ms)) => Said::signal(SignalKind::SlowWalSync { took_ms, expected_ms }),
+                Some(Err(text)) => bad(&text, "a WAL `sync duration of` line"),
+                None => Said::default(),
+            };
         }
     }
     if msg.contains("took too long") {
-        let hit = took(&TOOK_EXECUTE, 1).or_else(|| took(&APPLY_ENTRIES, 1));
+        let hit = match took(&TOOK_EXECUTE, 1).or_else(|| took(&APPLY_ENTRIES, 1)) {
+            Some(Err(text)) => return bad(&text, "a `took too long` line"),
+            hit => hit.and_then(Result::ok),
+        };
         if let Some(took_ms) = hit {
             // D4 with a huge result: the request's own size made it slow.
             if let Some(SignalKind::ExpensiveRequest { response_count, response_bytes, .. }) = range_response(msg) {
@@ -279,7 +308,11 @@ pub(super) fn etcd_text(msg: &str, server_context: bool) -> Said {
         }
     }
     if msg.contains("failed to apply request") {
-        if let Some(took_ms) = took(&FAILED_APPLY, 1).or_else(|| took(&FAILED_APPLY, 2)) {
+        let hit = match took(&FAILED_APPLY, 1).or_else(|| took(&FAILED_APPLY, 2)) {
+            Some(Err(text)) => return bad(&text, "a `failed to apply request` line"),
+            hit => hit.and_then(Result::ok),
+        };
+        if let Some(took_ms) = hit {
             if took_ms >= BACKEND_NOISE_MS {
                 return Said::signal(SignalKind::SlowApply {
                     took_ms,
@@ -291,7 +324,11 @@ pub(super) fn etcd_text(msg: &str, server_context: bool) -> Said {
     }
     // D7 (3.3 `mvcc/kvstore_compaction.go:54`, 3.4 capnslog `:70`).
     if msg.contains("finished scheduled compaction") {
-        if let Some(took_ms) = took(&COMPACTION, 1).filter(|t| *t >= BACKEND_NOISE_MS) {
+        let hit = match took(&COMPACTION, 1) {
+            Some(Err(text)) => return bad(&text, "a `finished scheduled compaction` line"),
+            hit => hit.and_then(Result::ok),
+        };
+        if let Some(took_ms) = hit.filter(|t| *t >= BACKEND_NOISE_MS) {
             return Said::signal(SignalKind::Compaction { took_ms, db_size_bytes: None, in_use_bytes: None });
         }
         return Said::default();
@@ -407,6 +444,18 @@ pub(super) fn etcd_text(msg: &str, server_context: bool) -> Said {
     Said::default()
 }
 
+/// zap messages whose `took` is what they report (a latency the verdict weighs): a value there that does not parse
+/// is a damaged record, counted as malformed rather than dropped (or read as a latency it is not). An SRE would
+/// rather see "1 malformed line: 412" than a slow fdatasync quietly missing from the tally, and a made-up latency
+/// (`-5s` as -5000 ms, NaN) would skew the percentiles the verdict reads.
+const TOOK_MESSAGES: &[&str] =
+    &["slow fdatasync", "apply request took too long", "failed to apply request", "finished scheduled compaction"];
+
+/// A text latency: a Go duration that is finite and not negative (etcd measures them on the monotonic clock).
+fn latency(text: &str) -> Option<f64> {
+    go_duration_ms(text).filter(|ms| *ms >= 0.0 && ms.is_finite())
+}
+
 /// The zap message rules (ETCD-SIGNALS §2), applied to a parsed record (JSON or console). `controller`: the
 /// record carries a controller phrase ([`has_controller_phrase`](super::zap::has_controller_phrase)).
 pub(super) fn zap_rules(map: &ZapRecord<'_>, controller: bool) -> Said {
@@ -429,7 +478,14 @@ pub(super) fn zap_rules(map: &ZapRecord<'_>, controller: bool) -> Said {
         });
     }
 
-    let took = duration_field(map, "took");
+    // The messages whose `took` is their point: present but not a non-negative duration makes the line malformed.
+    let took = match latency_field(map, "took") {
+        Latency::Bad(text) if TOOK_MESSAGES.contains(&msg) => {
+            return Said::bad(format!("\"{msg}\" record has \"took\": {text}, which is not a duration"));
+        }
+        Latency::Ms(ms) => Some(ms),
+        Latency::Bad(_) | Latency::Absent => None,
+    };
     let backend = |operation: &str| {
         took.filter(|t| *t >= BACKEND_NOISE_MS)
             .map(|took_ms| SignalKind::SlowBackend { operation: operation.into(), took_ms })
@@ -599,6 +655,57 @@ mod tests {
     use chrono::NaiveDate;
 
     // ---- D: disk / apply / backend ---------------------------------------------------------------------
+
+    /// The line as the reader sees it: the classifier's result on its unwrapped content.
+    fn read(line: &str) -> Result<Option<crate::parse::LineFacts>, crate::parse::Malformed> {
+        crate::parse::classify(&crate::parse::unwrap_line(line).content)
+    }
+
+    #[test]
+    fn a_took_that_is_not_a_duration_makes_the_line_malformed() {
+        // Adapted: real lab lines (D2 from tests/fixtures/shared-slow, D5 from etcd 3.4.23) with `took` replaced
+        // by each bad value; the replacements are synthetic.
+        let fdatasync = r#"{"level":"warn","ts":"2026-11-25T02:18:56.568Z","caller":"wal/wal.go:808","msg":"slow fdatasync","took":TOOK,"expected-duration":"1s"}"#;
+        let apply = r#"{"level":"warn","ts":"2026-11-25T02:18:57.105Z","caller":"etcdserver/util.go:163","msg":"apply request took too long","took":TOOK,"expected-duration":"100ms","prefix":"read-only range ","request":"key:\"/registry/health\" ","response":"range_response_count:0 size:5"}"#;
+        for base in [fdatasync, apply] {
+            for bad in [r#""-5s""#, r#""NaN""#, r#""""#, "null", "-5", "true", r#""1.5 s""#, r#""-0.1ms""#, "{}"] {
+                let line = base.replace("TOOK", bad);
+                let why = read(&line).expect_err(&line).0;
+                assert!(why.contains("took") && why.contains("not a duration"), "{why}");
+            }
+            // Well-formed values still give a latency; a number is seconds (pre-release zap).
+            for (good, ms) in [(r#""1.5s""#, 1500.0), (r#""0s""#, 0.0), ("2", 2000.0)] {
+                let facts = read(&base.replace("TOOK", good)).unwrap().unwrap();
+                let took = match facts.signal.unwrap() {
+                    SignalKind::SlowWalSync { took_ms, .. } | SignalKind::SlowApply { took_ms, .. } => took_ms,
+                    other => panic!("{other:?}"),
+                };
+                assert_eq!(took, ms);
+            }
+        }
+        // The console format (3.6) goes through the same rules.
+        let console = "2024-01-31T16:54:41.675186+0800\twarn\twal/wal.go:846\tslow fdatasync\t{\"took\": \"-5s\", \"expected-duration\": \"1s\"}";
+        assert!(read(console).is_err());
+        // An absent `took` is not a damaged value: the line names no latency and stays unmatched, as before.
+        let absent = fdatasync.replace(r#""took":TOOK,"#, "");
+        assert_eq!(read(&absent).unwrap().and_then(|f| f.signal), None);
+    }
+
+    #[test]
+    fn a_negative_text_latency_is_malformed_never_a_latency() {
+        // Adapted: real capnslog D1/D4/D7 shapes (etcd 3.3/3.4) with the duration made negative or NaN (synthetic).
+        for line in [
+            "2020-10-20 12:15:22.876237 W | wal: sync duration of -1.5s, expected less than 1s",
+            "2020-10-20 12:15:22.876237 W | wal: sync duration of NaNs, expected less than 1s",
+            r#"2020-10-20 12:15:22.876237 W | etcdserver: read-only range request "key:\"/registry/x\" " with result "range_response_count:1 size:5" took too long (-120ms) to execute"#,
+            "2020-10-20 12:15:22.876237 W | etcdserver: apply entries took too long [-3s for 1 entries]",
+            "2020-10-20 12:15:22.876237 I | mvcc: finished scheduled compaction at 100 (took -2s)",
+        ] {
+            assert!(read(line).is_err(), "{line}: {:?}", read(line));
+        }
+        let ok = "2020-10-20 12:15:22.876237 W | wal: sync duration of 1.5s, expected less than 1s";
+        assert!(matches!(signal(ok), Some(SignalKind::SlowWalSync { took_ms: 1500.0, .. })));
+    }
 
     #[test]
     fn d2_slow_fdatasync_zap_in_cri() {

@@ -29,7 +29,7 @@ pub(super) fn json_line(s: &str) -> Result<Option<LineFacts>, Malformed> {
     if s.contains("\"msg\":") {
         // Another key order: try it as a zap record, else read it as text.
         if let Ok(rec) = serde_json::from_str::<ZapRecord>(s) {
-            return Ok(zap_rules(&rec, has_controller_phrase(s)).into_facts(rec.time()));
+            return zap_rules(&rec, has_controller_phrase(s)).into_result(rec.time());
         }
     }
     Ok(klog::text_signal(s, None).map(|signal| LineFacts { signal: Some(signal), ..LineFacts::default() }))
@@ -193,7 +193,7 @@ fn zap_record(s: &str) -> Result<Option<LineFacts>, Malformed> {
         Some(rec) => rec,
         None => serde_json::from_str(s).map_err(|e| Malformed(format!("zap JSON record is not valid JSON: {e}")))?,
     };
-    Ok(zap_rules(&rec, controller).into_facts(rec.time()))
+    zap_rules(&rec, controller).into_result(rec.time())
 }
 
 /// A JSON value as zap writes it, read loosely: strings borrow from the line when they have no escapes, numbers
@@ -202,8 +202,11 @@ fn zap_record(s: &str) -> Result<Option<LineFacts>, Malformed> {
 enum Scalar<'a> {
     Str(Cow<'a, str>),
     Num(f64),
-    #[default]
+    /// Present but neither a string nor a number (`null`, `true`, an object).
     Other,
+    /// Not in the record.
+    #[default]
+    Absent,
 }
 
 impl Scalar<'_> {
@@ -219,7 +222,7 @@ impl Scalar<'_> {
         match self {
             Scalar::Str(s) => go_duration_ms(s),
             Scalar::Num(secs) => Some(secs * 1e3).filter(|ms| ms.is_finite()),
-            Scalar::Other => None,
+            Scalar::Other | Scalar::Absent => None,
         }
     }
 }
@@ -505,7 +508,7 @@ impl ZapRecord<'_> {
         match &self.ts {
             Scalar::Str(s) => iso8601(s),
             Scalar::Num(secs) => epoch_secs(*secs),
-            Scalar::Other => None,
+            Scalar::Other | Scalar::Absent => None,
         }
         .map(LineTime::Exact)
     }
@@ -521,6 +524,29 @@ pub(super) fn field<'r>(rec: &'r ZapRecord<'_>, key: &str) -> &'r str {
 
 pub(super) fn duration_field(rec: &ZapRecord<'_>, key: &str) -> Option<f64> {
     rec.scalar(key).and_then(Scalar::duration_ms)
+}
+
+/// A latency field as read: absent, a non-negative finite duration, or a value that is neither (`"-5s"`,
+/// `"NaN"`, `""`, `null`, `true`, `-5`), given as its JSON-ish text for the malformed-line reason.
+#[derive(Debug, PartialEq)]
+pub(super) enum Latency {
+    Absent,
+    Ms(f64),
+    Bad(String),
+}
+
+pub(super) fn latency_field(rec: &ZapRecord<'_>, key: &str) -> Latency {
+    let Some(value) = rec.scalar(key).filter(|v| **v != Scalar::Absent) else {
+        return Latency::Absent;
+    };
+    match value.duration_ms().filter(|ms| *ms >= 0.0 && ms.is_finite()) {
+        Some(ms) => Latency::Ms(ms),
+        None => Latency::Bad(match value {
+            Scalar::Str(s) => format!("{:?}", klog::clip(s)),
+            Scalar::Num(n) => n.to_string(),
+            Scalar::Other | Scalar::Absent => "a value that is not a string or a number".into(),
+        }),
+    }
 }
 
 /// A non-negative integer field (`response count`, `current-db-size-bytes`); etcd prints -1 for "not
@@ -564,7 +590,7 @@ pub(super) fn console_line(s: &str) -> Option<Result<Option<LineFacts>, Malforme
     if let Some(logger) = logger {
         rec.logger = Scalar::Str(Cow::Borrowed(logger));
     }
-    Some(Ok(zap_rules(&rec, has_controller_phrase(s)).into_facts(Some(LineTime::Exact(time)))))
+    Some(zap_rules(&rec, has_controller_phrase(s)).into_result(Some(LineTime::Exact(time))))
 }
 
 #[cfg(test)]

@@ -671,6 +671,9 @@ pub struct InputSummary {
     /// Lines that looked relevant but could not be parsed; each is also listed in `malformed_lines` (first 20).
     pub malformed: u64,
     pub malformed_lines: Vec<u64>,
+    /// Lines read and not used (nothing relevant, or a continuation of a line split by the container runtime):
+    /// `matched + malformed + ignored == lines` for a log file.
+    pub ignored: u64,
     /// Evidence outside the analysis window (counted, not used).
     pub outside_window: u64,
 }
@@ -1355,6 +1358,7 @@ impl From<&evidence::InputSummary> for InputSummary {
             matched,
             malformed,
             malformed_lines,
+            ignored,
             outside_window,
         } = v;
         InputSummary {
@@ -1365,6 +1369,7 @@ impl From<&evidence::InputSummary> for InputSummary {
             matched: *matched,
             malformed: *malformed,
             malformed_lines: malformed_lines.clone(),
+            ignored: *ignored,
             outside_window: *outside_window,
         }
     }

@@ -353,6 +353,7 @@ pub fn read_paths_limited(
         }
     }
     drop(unpacked);
+    evidence.note_time_outliers();
     Ok(evidence)
 }
 

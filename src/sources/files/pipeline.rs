@@ -196,7 +196,7 @@ impl FileState<'_> {
             self.file_ref = Some(*t);
         }
         match c.facts {
-            Ok(None) => {}
+            Ok(None) => self.summary.ignored += 1,
             Ok(Some(facts)) => {
                 let inner_exact = matches!(facts.time, Some(LineTime::Exact(_)));
                 // Prefer the line's own exact time; else the wrapper's; else place the inner partial time.
@@ -214,15 +214,19 @@ impl FileState<'_> {
                         self.member_ids.push((name.clone(), id));
                     }
                 }
-                if let Some(kind) = facts.signal {
-                    match at {
-                        Some(at) => {
-                            self.summary.matched += 1;
-                            let origin = Origin::new(self.source.clone(), Some(line_no));
-                            self.folder.add(&subject, kind, at, origin, assumed);
-                        }
-                        None => self.undated += 1,
+                match (facts.signal, at) {
+                    (Some(kind), Some(at)) => {
+                        self.summary.matched += 1;
+                        let origin = Origin::new(self.source.clone(), Some(line_no));
+                        self.folder.add(&subject, kind, at, origin, assumed);
                     }
+                    // Undated signals are read and not used (and named in their own gap).
+                    (Some(_), None) => {
+                        self.undated += 1;
+                        self.summary.ignored += 1;
+                    }
+                    // An identity line (member id, name): read, not evidence of its own.
+                    (None, _) => self.summary.ignored += 1,
                 }
             }
             Err(_malformed) => {
@@ -276,6 +280,7 @@ pub(super) fn read_log_file(
         matched: 0,
         malformed: 0,
         malformed_lines: Vec::new(),
+        ignored: 0,
         outside_window: 0,
     };
     let state = FileState {
@@ -308,6 +313,8 @@ pub(super) fn read_log_file(
     let reader = BufReader::with_capacity(1 << 16, reader);
     let mut suspects: Vec<u64> = Vec::new();
     let mut suspect_count = 0u64;
+    // Lines the ending check flagged that are dated text lines or dump markers: read, not damaged, not used.
+    let mut text_records = 0u64;
     let mut overlong: Vec<u64> = Vec::new();
     let mut overlong_count = 0u64;
     let (work_tx, work_rx) = sync_channel::<(u64, Batch)>(4);
@@ -374,7 +381,9 @@ pub(super) fn read_log_file(
                     content.starts_with("==== START logs for") || content.starts_with("==== END logs for");
                 let text_record =
                     dump_marker || (!content.starts_with('{') && parse::time::line_time(content).is_some());
-                if !text_record {
+                if text_record {
+                    text_records += 1;
+                } else {
                     suspect_count += 1;
                     if suspects.len() < MAX_LISTED_MALFORMED {
                         suspects.push(map_line(line_no, &line_map_copy));
@@ -424,6 +433,12 @@ pub(super) fn read_log_file(
         Some(m) => m.input_lines,
         None => stats.lines,
     };
+    // Every line read and not used: passed over by the scanner, a dated text line in a JSON log, a continuation
+    // of a split line, or (for a joined paste) an input line folded into a record begun on an earlier one.
+    summary.ignored += stats.passed + text_records + stats.joined;
+    if let Some(m) = &line_map {
+        summary.ignored += m.input_lines.saturating_sub(stats.lines);
+    }
     summary.format = formats.describe(role);
     // The file's first and last lines give its time span (a container run, for /var/log/pods files).
     let edge_time = |bytes: &[u8], placer: &Placer, note: &mut Placement| -> Option<Timestamp> {

@@ -124,7 +124,7 @@ pub(super) fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, 
         Ok(objs) => {
             for (index, why) in &objs.bad_items {
                 evidence.gaps.push(Gap {
-                    what: format!("{shown} item {index}"),
+                    what: format!("{shown}#items[{index}]"),
                     why: why.clone(),
                     missing: EvidenceKind::Objects,
                     effect: GapEffect::Unread,
