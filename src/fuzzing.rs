@@ -7,8 +7,11 @@ use std::path::Path;
 use crate::parse;
 use crate::sources;
 
+/// What a target runs: arbitrary bytes in, a panic on a broken invariant.
+pub type Target = fn(&[u8]);
+
 /// The targets, by name (`fuzz/fuzz_targets/<name>.rs`, `fuzz/regressions/<name>/`), and the function each runs.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("zap", zap),
     ("capnslog", capnslog),
     ("klog", klog),
