@@ -4,10 +4,10 @@
 # it to fuzz/regressions/<target>/ (tests/fuzz_regressions.rs replays those on stable) and fix the parser.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]    FUZZ_TARGETS="zap prom" limits the targets;
 #                                           FUZZ_TARGET_DIR=dir builds there instead of fuzz/target.
-# Needs cargo-fuzz (scripts/install-test-deps.sh installs the pinned version). Without a nightly toolchain it runs
-# `RUSTC_BOOTSTRAP=1 cargo fuzz` on stable: cargo-fuzz's defaults work there as they are (release build with debug
-# assertions and overflow checks, AddressSanitizer, libFuzzer from libfuzzer-sys); checked with rustc 1.95.0 and
-# cargo-fuzz 0.13.2 on x86_64 Linux. `-s none` is not needed (it only makes the build a little faster).
+# Needs cargo-fuzz (scripts/install-test-deps.sh installs the pinned version). It runs `RUSTC_BOOTSTRAP=1 cargo fuzz`
+# on the default (stable) toolchain, also where a nightly is installed (FUZZ_TOOLCHAIN=nightly picks that).
+# cargo-fuzz's defaults work on stable as they are (release build with debug assertions and overflow checks,
+# AddressSanitizer, libFuzzer from libfuzzer-sys); checked with rustc 1.95.0 and cargo-fuzz 0.13.2 on x86_64 Linux. `-s none` is not needed (it only makes the build a little faster).
 # Building the targets from cold takes about 9-10 minutes on 2 cores; a later run only rebuilds what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +16,8 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "cargo-fuzz is not installed (scripts/install-test-deps.sh, or cargo install cargo-fuzz --locked)" >&2
   exit 1
 fi
-if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
-  fuzz=(cargo +nightly fuzz)
+if [ -n "${FUZZ_TOOLCHAIN:-}" ]; then
+  fuzz=(cargo "+$FUZZ_TOOLCHAIN" fuzz)  # e.g. FUZZ_TOOLCHAIN=nightly (builds its own fuzz/target from cold)
 else
   export RUSTC_BOOTSTRAP=1
   fuzz=(cargo fuzz)
