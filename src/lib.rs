@@ -9,6 +9,8 @@ pub mod cleanup;
 pub mod cli;
 pub mod complete;
 pub mod evidence;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod parse;
 pub mod report;

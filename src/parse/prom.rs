@@ -208,6 +208,10 @@ impl Histogram {
         let rank = q * total;
         let i = self.buckets.iter().position(|(_, c)| *c >= rank)?;
         let (upper, count) = self.buckets[i];
+        if i == 0 && upper <= 0.0 {
+            // As PromQL: a lowest bucket bounded at or below zero has no lower edge (0 would lie above it).
+            return Some(Quantile { value: upper, lower: upper, upper });
+        }
         let (lower, below) = if i == 0 { (0.0, 0.0) } else { self.buckets[i - 1] };
         if upper.is_infinite() {
             let highest = self.buckets.iter().rev().find(|(le, _)| le.is_finite()).map_or(0.0, |b| b.0);
@@ -293,6 +297,21 @@ etcd_disk_wal_fsync_duration_seconds_count 100
         let q = histograms(&s, "x")[0].quantile(0.99).unwrap();
         assert_eq!(q.value, 1.0);
         assert!(q.upper.is_infinite());
+    }
+
+    #[test]
+    fn a_lowest_bucket_at_or_below_zero_is_its_own_bound() {
+        // Found by fuzzing (fuzz/regressions/prom/): a negative `le` gave lower 0 above upper -0.048.
+        let text = "x_bucket{le=\"-0.048\"} 5\nx_bucket{le=\"0.5\"} 8\nx_bucket{le=\"+Inf\"} 10\n";
+        let (s, _) = parse_text(text);
+        let h = &histograms(&s, "x")[0];
+        for q in [0.0, 0.3, 0.5] {
+            let x = h.quantile(q).unwrap();
+            assert_eq!((x.value, x.lower, x.upper), (-0.048, -0.048, -0.048), "q{q}");
+        }
+        let x = h.quantile(0.7).unwrap();
+        assert_eq!((x.lower, x.upper), (-0.048, 0.5));
+        assert!(x.lower <= x.value && x.value <= x.upper, "{x:?}");
     }
 
     #[test]
