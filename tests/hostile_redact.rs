@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
+use support::copy_dir;
 use support::fakeapi::{FakeApi, LogBody, Scenario};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kubectl-etcd_triage");
@@ -47,18 +48,6 @@ fn core(shape: usize, place: char) -> String {
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/karmada-slow-storage")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 const CM_LOG: &str = "var-log-pods/karmada-system_karmada-controller-manager-slkg5sm5x2-cfwh8_b1d4c3f8-ebcf-481b-9323-b62d6b861b23/karmada-controller-manager/0.log";

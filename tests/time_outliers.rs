@@ -1,10 +1,13 @@
 //! Outlier timestamps (issue 11, "quiet losses"): one record timed in year 9999 (or 1970) among a real incident's
 //! evidence is reported as a gap naming it, and moves neither the window, `--since`, the verdict nor the chart.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
+use support::copy_dir;
 
 const MEMBER_LOG: &str = "var/log/pods/kube-system_etcd-node1_1a05deda-4e5a-4b05-aba0-f0e4e9b455b5/etcd/0.log";
 
@@ -30,19 +33,6 @@ fn json(dir: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["-o", "json"];
     args.extend_from_slice(extra);
     serde_json::from_slice(&run(dir, &args)).expect("a JSON report")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// The fixture copied, with line `line_no` of etcd-node1's log given the zap `ts` `ts` (synthesised: the real line
