@@ -19,6 +19,19 @@ use crate::evidence::{
     ContainerRecord, ContainerState, EventRecord, NodeCondition, NodeInfo, NodeRecord, Origin, Termination, Timestamp,
 };
 
+/// The largest list item read, in bytes of JSON. etcd refuses a write larger than `--max-request-bytes` (1.5 MiB
+/// by default, raised to a few MiB at most in practice), so no object the API server stored is near this size; an
+/// item over it is hostile or corrupt, and parsing it would cost many times its size in memory. It is reported as
+/// a bad item, unread.
+pub const MAX_OBJECT_BYTES: usize = 8 << 20;
+
+/// Why an item over [`MAX_OBJECT_BYTES`] is not read.
+pub fn oversized_object(bytes: usize) -> String {
+    format!(
+        "object of {bytes} bytes, over the {MAX_OBJECT_BYTES}-byte cap (etcd stores no object of that size): not read"
+    )
+}
+
 /// Records read from one JSON document.
 #[derive(Debug, Default)]
 pub struct KubeObjects {
@@ -149,8 +162,21 @@ impl<'de> Visitor<'de> for ItemsSeed<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut index = 0;
-        while let Some(item) = seq.next_element::<Value>()? {
-            convert_item(self.out, self.source, index, item, self.list_item_kind.as_deref());
+        // Each item is taken raw first, so its size is known before it is parsed into a tree.
+        while let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
+            let len = raw.get().len();
+            if len > MAX_OBJECT_BYTES {
+                self.out.objects += 1;
+                self.out.bad_items.push((index, oversized_object(len)));
+            } else {
+                match serde_json::from_str::<Value>(raw.get()) {
+                    Ok(item) => convert_item(self.out, self.source, index, item, self.list_item_kind.as_deref()),
+                    Err(e) => {
+                        self.out.objects += 1;
+                        self.out.bad_items.push((index, e.to_string()));
+                    }
+                }
+            }
             index += 1;
         }
         Ok(())
@@ -638,6 +664,21 @@ mod tests {
         assert_eq!(e2.reason, "Unhealthy");
         assert_eq!(e2.namespace, "kube-system");
         assert_eq!(e2.first_at.timestamp_subsec_micros(), 123456);
+    }
+
+    #[test]
+    fn an_item_over_the_object_cap_is_a_bad_item_and_the_rest_is_read() {
+        let mut huge = serde_json::to_value(crashing_pod()).unwrap();
+        huge["metadata"]["name"] = "huge".into();
+        huge["metadata"]["annotations"] = serde_json::json!({"x": "a".repeat(MAX_OBJECT_BYTES)});
+        let text = kubectl_list(vec![huge, serde_json::to_value(crashing_pod()).unwrap()]);
+        let objs = read_objects(text.as_bytes(), "pods.json").unwrap();
+        assert_eq!(objs.objects, 2);
+        assert_eq!(objs.bad_items.len(), 1, "{:?}", objs.bad_items);
+        let (index, why) = &objs.bad_items[0];
+        assert_eq!(*index, 0);
+        assert!(why.contains("bytes, over the") && why.contains("not read"), "{why}");
+        assert!(!objs.containers.is_empty() && objs.containers.iter().all(|c| c.pod != "huge"));
     }
 
     #[test]

@@ -364,7 +364,13 @@ fn for_each_item<T: serde::de::DeserializeOwned>(
     }
     let mut index = 0usize;
     let mut on_raw = |raw: &serde_json::value::RawValue| {
-        each(index, serde_json::from_str::<T>(raw.get()));
+        let len = raw.get().len();
+        let item = if len > crate::sources::kube_objects::MAX_OBJECT_BYTES {
+            Err(<serde_json::Error as serde::de::Error>::custom(crate::sources::kube_objects::oversized_object(len)))
+        } else {
+            serde_json::from_str::<T>(raw.get())
+        };
+        each(index, item);
         index += 1;
     };
     let mut de = serde_json::Deserializer::from_slice(page);
