@@ -39,17 +39,8 @@ fn run(api: &FakeApi, args: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig: PathBuf = dir.path().join("config");
     api.write_kubeconfig(&kubeconfig, "edge-lab");
-    let out = Command::new(BIN)
-        .args(["-o", "json"])
-        .args(args)
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .args(["--now", NOW])
-        .env_remove("KUBECONFIG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run the plugin");
-    Run { out }
+    let args: Vec<&str> = ["-o", "json"].iter().chain(args).copied().collect();
+    Run { out: support::run_live(&args, &kubeconfig, NOW) }
 }
 
 fn gaps(report: &Value) -> Vec<String> {

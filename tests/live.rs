@@ -57,16 +57,7 @@ impl Run {
 }
 
 fn run(args: &[&str], kubeconfig: &Path) -> Run {
-    let out = Command::new(BIN)
-        .args(args)
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(["--now", NOW])
-        .env_remove("KUBECONFIG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run the plugin");
-    Run { out }
+    Run { out: support::run_live(args, kubeconfig, NOW) }
 }
 
 fn gaps(report: &Value) -> Vec<String> {

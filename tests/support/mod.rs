@@ -16,3 +16,17 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// Runs the plugin against a cluster named by `kubeconfig` (and no `KUBECONFIG`), at the live fixtures' fixed
+/// `now`, without colour.
+pub fn run_live(args: &[&str], kubeconfig: &std::path::Path, now: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-etcd_triage"))
+        .args(args)
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(["--now", now])
+        .env_remove("KUBECONFIG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the plugin")
+}
