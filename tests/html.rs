@@ -224,6 +224,29 @@ fn times_follow_the_display_zone() {
     assert!(!berlin.contains("restart at 02:19:00"));
 }
 
+#[test]
+fn citations_are_relative_to_the_analysed_folder_with_the_full_path_on_hover() {
+    let report = shared_slow_report();
+    let root = fixture("shared-slow").display().to_string();
+    let html = render(&report, &RenderOpts { root: Some(root.clone()), ..utc_opts() });
+    let shown: Vec<&str> = html
+        .match_indices("<code")
+        .map(|(i, _)| {
+            let rest = &html[i..];
+            let open_end = rest.find('>').expect("a closed tag") + 1;
+            &rest[open_end..rest.find("</code>").expect("a closing tag")]
+        })
+        .collect();
+    let cited: Vec<&&str> = shown.iter().filter(|t| t.contains(".log:") || t.contains(".txt:")).collect();
+    assert!(cited.len() >= 5, "citations with file:line in the page: {cited:?}");
+    assert!(cited.iter().all(|t| !t.contains(&root)), "no shown citation carries the folder: {cited:?}");
+    let titles = attribute_values(&html, "title");
+    assert!(titles.iter().any(|t| t.starts_with(&root)), "the full path stays on hover");
+    assert!(html.contains(&format!("relative to <code class=\"root\">{root}/</code>")), "the header names the folder");
+    let absolute = render(&report, &utc_opts());
+    assert!(!absolute.contains("class=\"root\""), "no folder, no relative note");
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // A real browser
 

@@ -24,7 +24,7 @@ use super::format::{
     member_counts, member_storage_line, node_facts, nodes_omitted_note, omitted_note, select_timeline, short_origin,
     storage_headline, storage_members, storage_settle_words, storage_tag, subject_label, subject_short,
 };
-use super::summary::{key_timeline, strongest_facts, top_recommendations};
+use super::summary::{key_timeline, relative, relative_origin, strongest_facts, top_recommendations};
 use crate::evidence::{Origin, SignalClass, Subject, Timestamp};
 use crate::model::{
     AdviceKind, Cause, Citation, ContainerHistory, HeadlineKind, Link, MemberSignals, Outcome, Report, RestartRecord,
@@ -34,6 +34,7 @@ use crate::model::{
 /// Writes the HTML report.
 pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Result<()> {
     let clock = Clock::for_report(report, opts.tz);
+    let root = opts.root.as_deref();
     let title = format!("etcd-triage: {}", fmt_verdict_tag(&report.verdict));
     writeln!(out, "<!DOCTYPE html>")?;
     writeln!(out, "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">")?;
@@ -44,14 +45,14 @@ pub fn render(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Re
     header(report, out, opts, &clock)?;
     summary(report, out, opts, &clock)?;
     if report.headline.kind == HeadlineKind::Storage {
-        storage(report, out, &clock)?;
-        verdict(report, out, &clock)?;
+        storage(report, out, &clock, root)?;
+        verdict(report, out, &clock, root)?;
     } else {
-        verdict(report, out, &clock)?;
-        storage(report, out, &clock)?;
+        verdict(report, out, &clock, root)?;
+        storage(report, out, &clock, root)?;
     }
     chart(report, out, opts, &clock)?;
-    containers(report, out, &clock)?;
+    containers(report, out, &clock, root)?;
     members(report, out)?;
     nodes(report, out)?;
     timeline(report, out, opts, &clock)?;
@@ -181,6 +182,13 @@ fn header(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock
         escape(&crate::report::words::verdict::window_basis(&report.window.basis)),
         escape(&excluded)
     )?;
+    if let Some(root) = opts.root.as_deref().map(|r| r.trim_end_matches('/')).filter(|r| !r.is_empty()) {
+        writeln!(
+            out,
+            "<p class=\"meta\"><b>Paths</b> relative to <code class=\"root\">{}/</code> (the full path on hover).</p>",
+            escape(root)
+        )?;
+    }
     for c in &report.collections {
         writeln!(
             out,
@@ -218,7 +226,7 @@ fn summary(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Cloc
     if !facts.is_empty() {
         writeln!(out, "<h3>Strongest evidence</h3>\n<ol class=\"facts\">")?;
         for c in facts {
-            writeln!(out, "<li>{}</li>", citation(c, clock))?;
+            writeln!(out, "<li>{}</li>", citation(c, clock, opts.root.as_deref()))?;
         }
         writeln!(out, "</ol>")?;
     }
@@ -338,10 +346,11 @@ fn link_word(link: Link) -> &'static str {
     }
 }
 
-/// A citation's source as code: the short form shown, the full path on hover.
-fn origin_code(o: &Origin) -> String {
+/// A citation's source as code: the short form shown (relative to the analysed folder `root`, pod UIDs
+/// shortened), the full path on hover.
+fn origin_code(o: &Origin, root: Option<&str>) -> String {
     let full = o.to_string();
-    let short = short_origin(o);
+    let short = short_origin(&relative_origin(o, root));
     if short == full {
         format!("<code>{}</code>", escape(&full))
     } else {
@@ -349,39 +358,39 @@ fn origin_code(o: &Origin) -> String {
     }
 }
 
-fn citation(c: &Citation, clock: &Clock) -> String {
+fn citation(c: &Citation, clock: &Clock, root: Option<&str>) -> String {
     let time = c.at.map(|t| format!("<time>{}</time> ", escape(&clock.time(t)))).unwrap_or_default();
     format!(
         "<span class=\"link\">{}</span> {time}{} ({})",
         escape(link_word(c.link)),
         escape(&crate::report::words::claims::citation(c)),
-        origin_code(&c.origin)
+        origin_code(&c.origin, root)
     )
 }
 
 /// The last three segments of a citation's path (`kube-system_etcd-node1_*/etcd/0.log:67`), the full path on
 /// hover: restart chains repeat their citations, and full paths would drown the table.
-fn compact_origin_code(o: &Origin) -> String {
-    let short = short_origin(o);
+fn compact_origin_code(o: &Origin, root: Option<&str>) -> String {
+    let short = short_origin(&relative_origin(o, root));
     let segments: Vec<&str> = short.rsplitn(4, '/').collect();
     if segments.len() < 4 {
-        return origin_code(o);
+        return origin_code(o, root);
     }
     let tail: Vec<&str> = segments[..3].iter().rev().copied().collect();
     format!("<code title=\"{}\">.../{}</code>", escape(&o.to_string()), escape(&tail.join("/")))
 }
 
-fn compact_citation(c: &Citation, clock: &Clock) -> String {
+fn compact_citation(c: &Citation, clock: &Clock, root: Option<&str>) -> String {
     let time = c.at.map(|t| format!("<time>{}</time> ", escape(&clock.time(t)))).unwrap_or_default();
     format!(
         "<span class=\"link small\">{}</span> {time}{} {}",
         escape(link_word(c.link)),
         escape(&crate::report::words::claims::citation(c)),
-        compact_origin_code(&c.origin)
+        compact_origin_code(&c.origin, root)
     )
 }
 
-fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
+fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock, root: Option<&str>) -> io::Result<()> {
     let v = &report.verdict;
     writeln!(out, "<section id=\"verdict\" class=\"verdict {}\">", outcome_key(v.outcome))?;
     writeln!(out, "<h2>Verdict: {}</h2>", escape(&fmt_verdict_tag(v)))?;
@@ -392,7 +401,7 @@ fn verdict(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
     if !v.evidence.is_empty() {
         writeln!(out, "<h3>Evidence</h3>\n<ol class=\"evidence\">")?;
         for c in &v.evidence {
-            writeln!(out, "<li>{}</li>", citation(c, clock))?;
+            writeln!(out, "<li>{}</li>", citation(c, clock, root))?;
         }
         writeln!(out, "</ol>")?;
     }
@@ -427,7 +436,7 @@ fn storage_key(v: StorageVerdict) -> &'static str {
     }
 }
 
-fn storage(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
+fn storage(report: &Report, out: &mut dyn Write, clock: &Clock, root: Option<&str>) -> io::Result<()> {
     let s = &report.storage;
     let tag = storage_tag(s);
     writeln!(out, "<section id=\"storage\" class=\"storage\" data-storage=\"{}\">", storage_key(s.verdict))?;
@@ -450,7 +459,7 @@ fn storage(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()
     if !s.evidence.is_empty() {
         writeln!(out, "<h3>Evidence</h3>\n<ol class=\"evidence\">")?;
         for c in &s.evidence {
-            writeln!(out, "<li>{}</li>", citation(c, clock))?;
+            writeln!(out, "<li>{}</li>", citation(c, clock, root))?;
         }
         writeln!(out, "</ol>")?;
     }
@@ -668,6 +677,7 @@ fn chart_times(report: &Report, rows: &[MemberRow]) -> Vec<Timestamp> {
 }
 
 fn chart(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock) -> io::Result<()> {
+    let root = opts.root.as_deref();
     writeln!(out, "<section id=\"chart\">\n<h2>Timeline chart</h2>")?;
     let rows: Vec<MemberRow> =
         report.members.iter().map(|m| MemberRow { member: m, leader_rows: leader_rows(report, &m.member) }).collect();
@@ -738,7 +748,7 @@ fn chart(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock)
         section_title(out, y, title)?;
         y += SECTION_TITLE;
         for (i, row) in rows.iter().enumerate() {
-            member_band(out, row, i, y, &xs, &ys, clock)?;
+            member_band(out, row, i, y, &xs, &ys, clock, root)?;
             y += MEMBER_BAND;
         }
     }
@@ -746,7 +756,7 @@ fn chart(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clock)
         section_title(out, y, "restarted containers: ● one per placed restart, coloured by attributed cause")?;
         y += SECTION_TITLE;
         for (i, c) in report.containers.iter().enumerate() {
-            container_row(out, c, i, y, &xs, clock)?;
+            container_row(out, c, i, y, &xs, clock, root)?;
             y += CONTAINER_ROW;
         }
     }
@@ -832,6 +842,7 @@ fn axis(
     writeln!(out, "</g>")
 }
 
+#[allow(clippy::too_many_arguments)] // one band: its row, place, both scales, and how this reader sees times and paths
 fn member_band(
     out: &mut dyn Write,
     row: &MemberRow,
@@ -840,6 +851,7 @@ fn member_band(
     xs: &XScale,
     ys: &LogScale,
     clock: &Clock,
+    root: Option<&str>,
 ) -> io::Result<()> {
     let m = row.member;
     let name = escape(&m.member);
@@ -1003,7 +1015,10 @@ fn member_band(
             m.member,
             crate::report::words::timeline::summary(l),
             clock.span(l.from, l.to),
-            fmt_origin_range(&l.first, l.last.as_ref())
+            fmt_origin_range(
+                &relative_origin(&l.first, root),
+                l.last.as_ref().map(|o| relative_origin(o, root)).as_ref()
+            )
         );
         writeln!(
             out,
@@ -1046,6 +1061,7 @@ fn container_row(
     y: f64,
     xs: &XScale,
     clock: &Clock,
+    root: Option<&str>,
 ) -> io::Result<()> {
     let label = c.label();
     let subject =
@@ -1095,13 +1111,13 @@ fn container_row(
             cause_key(a.cause),
             r.ended_at.to_rfc3339(),
             cause_colour(a.cause),
-            escape(&restart_title(&label, r, clock))
+            escape(&restart_title(&label, r, clock, root))
         )?;
     }
     writeln!(out, "</g>")
 }
 
-fn restart_title(label: &str, r: &RestartRecord, clock: &Clock) -> String {
+fn restart_title(label: &str, r: &RestartRecord, clock: &Clock, root: Option<&str>) -> String {
     let approx = if r.approximate { " (approx., last log line)" } else { "" };
     let a = &r.attribution;
     format!(
@@ -1110,7 +1126,7 @@ fn restart_title(label: &str, r: &RestartRecord, clock: &Clock) -> String {
         exit_text(r),
         fmt_attribution(a.cause, Some(a.confidence)),
         crate::report::words::attribution::summary(&a.summary),
-        r.origin
+        relative_origin(&r.origin, root)
     )
 }
 
@@ -1239,7 +1255,7 @@ fn exit_text(r: &RestartRecord) -> String {
     }
 }
 
-fn containers(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result<()> {
+fn containers(report: &Report, out: &mut dyn Write, clock: &Clock, root: Option<&str>) -> io::Result<()> {
     writeln!(out, "<section id=\"containers\">\n<h2>Restarted containers</h2>")?;
     if report.containers.is_empty() {
         writeln!(out, "<p>No container restarted or crash-looped in the window.</p>\n</section>")?;
@@ -1308,9 +1324,9 @@ fn containers(report: &Report, out: &mut dyn Write, clock: &Clock) -> io::Result
                 escape(&clock.time(r.ended_at)).into_owned()
             };
             let a = &r.attribution;
-            let evidence: Vec<String> = a.evidence.iter().map(|e| compact_citation(e, clock)).collect();
+            let evidence: Vec<String> = a.evidence.iter().map(|e| compact_citation(e, clock, root)).collect();
             let evidence = if evidence.is_empty() {
-                compact_origin_code(&r.origin)
+                compact_origin_code(&r.origin, root)
             } else {
                 format!("<ul class=\"chain\"><li>{}</li></ul>", evidence.join("</li><li>"))
             };
@@ -1409,7 +1425,10 @@ fn timeline(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clo
             escape(&clock.span(r.from, r.to)),
             escape(&subject_label(&r.subject)),
             escape(&crate::report::words::timeline::summary(r)),
-            escape(&fmt_origin_range(&r.first, r.last.as_ref()))
+            escape(&fmt_origin_range(
+                &relative_origin(&r.first, opts.root.as_deref()),
+                r.last.as_ref().map(|o| relative_origin(o, opts.root.as_deref())).as_ref()
+            ))
         )?;
     }
     table_end(out)?;
@@ -1491,7 +1510,7 @@ fn inputs(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Result
             out,
             "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            escape(&i.source),
+            escape(relative(&i.source, opts.root.as_deref())),
             escape(&i.format),
             i.lines,
             i.matched,
@@ -1647,11 +1666,16 @@ mod tests {
             Some(67),
         );
         assert_eq!(
-            compact_origin_code(&o),
+            compact_origin_code(&o, None),
             "<code title=\"x/var/log/pods/kube-system_etcd-node1_1a05deda-4e5a-4b05-aba0-f0e4e9b455b5/etcd/0.log:67\">\
              .../kube-system_etcd-node1_*/etcd/0.log:67</code>"
         );
-        assert_eq!(compact_origin_code(&Origin::new("logs/etcd.log", Some(3))), "<code>logs/etcd.log:3</code>");
+        assert_eq!(compact_origin_code(&Origin::new("logs/etcd.log", Some(3)), None), "<code>logs/etcd.log:3</code>");
+        // Relative to the analysed folder, the full path on hover.
+        assert_eq!(
+            compact_origin_code(&Origin::new("/srv/incident/logs/etcd.log", Some(3)), Some("/srv/incident/")),
+            "<code title=\"/srv/incident/logs/etcd.log:3\">logs/etcd.log:3</code>"
+        );
     }
 
     #[test]
