@@ -11,6 +11,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub mod inputs;
+pub use inputs::{InputFormat, Note};
+
 /// The one time type of the evidence model (sources convert at their edge).
 pub type Timestamp = DateTime<Utc>;
 
@@ -754,8 +757,8 @@ impl Remedy {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InputSummary {
     pub source: String,
-    /// What the tool recognised it as (`etcd log (zap JSON)`, `pod list`, ...).
-    pub format: String,
+    /// What the tool recognised it as (an etcd log in zap JSON, a pod list, ...), with its figures.
+    pub format: InputFormat,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Subject>,
     pub lines: u64,
@@ -773,10 +776,10 @@ pub struct InputSummary {
 
 impl InputSummary {
     /// An input that contributed no lines (documentation, an unrecognised or unreadable file).
-    pub fn without_lines(source: impl Into<String>, format: impl Into<String>, malformed: u64) -> Self {
+    pub fn without_lines(source: impl Into<String>, format: InputFormat, malformed: u64) -> Self {
         InputSummary {
             source: source.into(),
-            format: format.into(),
+            format,
             subject: None,
             lines: 0,
             matched: 0,
@@ -850,8 +853,8 @@ pub struct Evidence {
     pub log_spans: Vec<LogSpan>,
     pub gaps: Vec<Gap>,
     pub inputs: Vec<InputSummary>,
-    /// Statements about how timestamps were placed (`klog lines in X assumed UTC, year 2026`).
-    pub assumptions: Vec<String>,
+    /// How the readers placed what the inputs did not state (a time zone, a year, relative ages).
+    pub assumptions: Vec<Note>,
     /// Live collections (from a bundle's manifest) the evidence came from.
     pub collections: Vec<Collection>,
     /// Disk probes (`probe-disk -o json` reports) given as inputs.
@@ -1247,6 +1250,127 @@ impl Scrubber<'_> {
         self.opt(&mut t.reason);
         self.opt(&mut t.message);
     }
+
+    fn disk_reading(&mut self, r: &mut DiskReading) {
+        self.opt(&mut r.member);
+        self.text(&mut r.metric);
+        self.origin(&mut r.origin);
+    }
+
+    fn etcd_status(&mut self, st: &mut EtcdEndpointStatus) {
+        self.text(&mut st.endpoint);
+        self.text(&mut st.member_id);
+        self.text(&mut st.leader_id);
+        self.text(&mut st.version);
+        self.all(&mut st.errors);
+        self.origin(&mut st.origin);
+    }
+
+    fn etcd_alarm(&mut self, a: &mut EtcdAlarm) {
+        self.text(&mut a.member_id);
+        self.text(&mut a.alarm);
+        self.origin(&mut a.origin);
+    }
+
+    fn etcd_health(&mut self, h: &mut EtcdEndpointHealth) {
+        self.text(&mut h.endpoint);
+        self.opt(&mut h.error);
+        self.origin(&mut h.origin);
+    }
+
+    fn kind_counts(&self, v: &mut [inputs::KindCount]) {
+        for k in v {
+            self.text(&mut k.kind);
+        }
+    }
+
+    /// Every string an input's format holds (names, paths, error texts, labels).
+    fn input_format(&mut self, f: &mut InputFormat) {
+        use InputFormat as F;
+        match f {
+            F::KubeJson { unused_kinds, .. } => self.kind_counts(unused_kinds),
+            F::EtcdctlMemberList { members } => {
+                for m in members {
+                    self.text(&mut m.name);
+                    self.text(&mut m.id);
+                }
+            }
+            F::EtcdctlEndpointStatus { rows } => rows.iter_mut().for_each(|r| self.etcd_status(r)),
+            F::EtcdctlEndpointHealth { rows } => rows.iter_mut().for_each(|r| self.etcd_health(r)),
+            F::EtcdctlAlarmList { alarms } => alarms.iter_mut().for_each(|a| self.etcd_alarm(a)),
+            F::KubectlText { unhealthy, .. } => {
+                for u in unhealthy {
+                    self.text(&mut u.name);
+                    self.text(&mut u.message);
+                }
+            }
+            F::DiskPaste { readings, .. } => readings.iter_mut().for_each(|r| self.disk_reading(r)),
+            F::ApiServerEtcdLatency { slowest } => {
+                for r in slowest {
+                    self.opt(&mut r.operation);
+                    self.opt(&mut r.resource);
+                }
+            }
+            F::DiskProbeReport { dir, host, assessment, .. } => {
+                self.text(dir);
+                self.opt(host);
+                self.text(assessment);
+            }
+            F::Iostat { highest_w_await } => {
+                if let Some(d) = highest_w_await {
+                    self.text(&mut d.device);
+                }
+            }
+            F::ObjectCounts { largest, .. } => self.kind_counts(largest),
+            F::PrometheusRange { worst, .. } => worst.iter_mut().for_each(|w| self.text(&mut w.member)),
+            F::PrometheusValues { what, top, .. } => {
+                self.text(what);
+                for t in top {
+                    for (k, v) in &mut t.labels {
+                        self.text(k);
+                        self.text(v);
+                    }
+                }
+            }
+            F::EtcdScrapes(e) => {
+                self.text(&mut e.health);
+                e.histograms.iter_mut().for_each(|h| self.text(&mut h.metric));
+                self.opt(&mut e.member_id);
+                if let Some(u) = &mut e.unreadable {
+                    self.text(&mut u.message);
+                }
+            }
+            F::Log { .. }
+            | F::KubeJsonInvalid
+            | F::EtcdctlInvalid
+            | F::PrometheusText
+            | F::Documentation
+            | F::Unrecognised => {}
+        }
+    }
+
+    /// Every string a reader's note holds (file names, pods, ages, reasons).
+    fn note(&self, n: &mut Note) {
+        match n {
+            Note::BurstsCoarsened { file, .. } | Note::NoPodName { file } => self.text(file),
+            Note::NoTimeZone { file, zone, .. } => {
+                self.text(file);
+                self.text(zone);
+            }
+            Note::RelativeRestarts { file, restarts } => {
+                self.text(file);
+                for r in restarts {
+                    self.text(&mut r.pod);
+                    self.text(&mut r.ago);
+                }
+            }
+            Note::RelativeEvents { file, reasons, first_age, .. } => {
+                self.text(file);
+                self.kind_counts(reasons);
+                self.text(first_age);
+            }
+        }
+    }
 }
 
 impl Evidence {
@@ -1339,12 +1463,14 @@ impl Evidence {
         }
         for i in &mut self.inputs {
             s.text(&mut i.source);
-            s.text(&mut i.format);
+            s.input_format(&mut i.format);
             if let Some(sub) = &mut i.subject {
                 s.subject(sub);
             }
         }
-        s.all(&mut self.assumptions);
+        for n in &mut self.assumptions {
+            s.note(n);
+        }
         for c in &mut self.collections {
             s.text(&mut c.context);
             s.text(&mut c.server);
@@ -1360,27 +1486,16 @@ impl Evidence {
             s.origin(&mut p.origin);
         }
         for r in &mut self.disk_readings {
-            s.opt(&mut r.member);
-            s.text(&mut r.metric);
-            s.origin(&mut r.origin);
+            s.disk_reading(r);
         }
         for st in &mut self.etcd_status {
-            s.text(&mut st.endpoint);
-            s.text(&mut st.member_id);
-            s.text(&mut st.leader_id);
-            s.text(&mut st.version);
-            s.all(&mut st.errors);
-            s.origin(&mut st.origin);
+            s.etcd_status(st);
         }
         for a in &mut self.etcd_alarms {
-            s.text(&mut a.member_id);
-            s.text(&mut a.alarm);
-            s.origin(&mut a.origin);
+            s.etcd_alarm(a);
         }
         for h in &mut self.etcd_health {
-            s.text(&mut h.endpoint);
-            s.opt(&mut h.error);
-            s.origin(&mut h.origin);
+            s.etcd_health(h);
         }
     }
 }
@@ -1530,5 +1645,96 @@ mod tests {
         });
         kept.scrub(None);
         assert_eq!(kept.gaps[0].what, "password=hunter2\\x07", "--no-redact keeps secrets, never controls");
+    }
+
+    /// Every string inside the typed input formats and reader notes is scrubbed like any other evidence text.
+    #[test]
+    fn scrub_reaches_the_strings_inside_input_formats_and_notes() {
+        use inputs::*;
+        let r = crate::sources::redact::Redactor::new();
+        let dirty = |what: &str| format!("{what} password=hunter2 \u{1b}[2J");
+        let mut ev = Evidence::default();
+        let health = EtcdEndpointHealth {
+            endpoint: dirty("endpoint"),
+            healthy: false,
+            took_ms: None,
+            error: Some(dirty("error")),
+            origin: Origin::new(dirty("origin"), None),
+        };
+        let formats = vec![
+            InputFormat::KubeJson {
+                pods: 1,
+                events: 0,
+                nodes: 0,
+                unused_kinds: vec![KindCount { kind: dirty("kind"), count: 1 }],
+            },
+            InputFormat::EtcdctlMemberList { members: vec![MemberId { name: dirty("name"), id: dirty("id") }] },
+            InputFormat::EtcdctlEndpointHealth { rows: vec![health] },
+            InputFormat::KubectlText {
+                kinds: vec![KubectlOutput::ComponentStatuses],
+                containers: 0,
+                restarts: 0,
+                event_rows: 0,
+                unhealthy: vec![UnhealthyComponent { name: dirty("component"), message: dirty("message") }],
+            },
+            InputFormat::ApiServerEtcdLatency {
+                slowest: vec![RequestLatency {
+                    operation: Some(dirty("op")),
+                    resource: Some(dirty("type")),
+                    p99_secs: 0.1,
+                    lower_secs: 0.0,
+                    upper_secs: 0.2,
+                }],
+            },
+            InputFormat::DiskProbeReport {
+                dir: dirty("dir"),
+                host: Some(dirty("host")),
+                at: Timestamp::default(),
+                fdatasync_p50_ms: 1.0,
+                fdatasync_p99_ms: 2.0,
+                fdatasync_max_ms: 3.0,
+                iops: 400.0,
+                assessment: dirty("assessment"),
+            },
+            InputFormat::Iostat { highest_w_await: Some(DeviceAwait { device: dirty("device"), w_await_ms: 1.0 }) },
+            InputFormat::PrometheusValues {
+                what: dirty("what"),
+                seconds: false,
+                top: vec![SeriesMax { labels: vec![(dirty("k"), dirty("v"))], max: 1.0, at: None }],
+                more: 0,
+            },
+            InputFormat::EtcdScrapes(Box::new(EtcdScrapes {
+                interval_secs: 15,
+                health: dirty("health"),
+                histograms: vec![ScrapedHistogram {
+                    metric: dirty("metric"),
+                    reading: HistogramReading::NoObservations,
+                }],
+                leader_changes: None,
+                has_leader: None,
+                member_id: Some(dirty("member")),
+                unreadable: Some(UnreadableLines { count: 1, in_second: false, line: 2, message: dirty("line") }),
+            })),
+        ];
+        for format in formats {
+            ev.inputs.push(InputSummary::without_lines(dirty("source"), format, 0));
+        }
+        ev.assumptions = vec![
+            Note::NoTimeZone { file: dirty("file"), zone: "UTC".into(), year: None },
+            Note::RelativeRestarts {
+                file: dirty("file"),
+                restarts: vec![RelativeRestart { pod: dirty("pod"), ago: dirty("ago") }],
+            },
+            Note::RelativeEvents {
+                file: dirty("file"),
+                rows: 1,
+                reasons: vec![KindCount { kind: dirty("reason"), count: 1 }],
+                first_age: dirty("age"),
+            },
+        ];
+        ev.scrub(Some(&r));
+        let all = format!("{ev:?}");
+        assert!(!all.contains("hunter2") && !all.contains('\u{1b}'), "{all}");
+        assert!(all.contains("assessment") && all.contains("[REDACTED]"), "{all}");
     }
 }

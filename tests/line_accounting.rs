@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use kubectl_etcd_triage::evidence::{Evidence, InputSummary};
+use kubectl_etcd_triage::evidence::{Evidence, InputFormat, InputSummary};
 use kubectl_etcd_triage::sources::files::{ReadOptions, read_paths};
 
 fn now() -> DateTime<Utc> {
@@ -46,7 +46,7 @@ fn adds_up(s: &InputSummary, what: &str) -> Result<(), String> {
         return Ok(());
     }
     Err(format!(
-        "{what}: {} ({}): matched {} + malformed {} + ignored {} != lines {}",
+        "{what}: {} ({:?}): matched {} + malformed {} + ignored {} != lines {}",
         s.source, s.format, s.matched, s.malformed, s.ignored, s.lines
     ))
 }
@@ -61,8 +61,7 @@ fn assert_adds_up(s: &InputSummary, what: &str) {
 /// (pod lists, `kubectl describe`, metric pastes, fio, iostat, etcdctl output) count the items they found in
 /// `matched`, not lines, so the sum does not apply to them.
 fn log_summaries(e: &Evidence) -> impl Iterator<Item = &InputSummary> {
-    const LOGS: [&str; 3] = ["etcd log (", "kube-apiserver log (", "container log ("];
-    e.inputs.iter().filter(|s| s.lines > 0 && LOGS.iter().any(|l| s.format.starts_with(l)))
+    e.inputs.iter().filter(|s| s.lines > 0 && matches!(s.format, InputFormat::Log { .. }))
 }
 
 /// xorshift64*: a fixed-seed generator, so that a failing mutation is reproduced exactly.

@@ -301,7 +301,7 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
         collections: evidence.collections.clone(),
         assumptions: {
             let mut a: Vec<Assumption> =
-                evidence.assumptions.iter().map(|note| Assumption::Stated { note: note.clone() }).collect();
+                evidence.assumptions.iter().map(|note| Assumption::Evidence { note: note.clone() }).collect();
             a.extend(alias_notes);
             if duplicates > 0 {
                 a.push(Assumption::DuplicatesCountedOnce { bursts: duplicates });

@@ -631,7 +631,7 @@ mod tests {
         analyze_now, crashed, etcd_cluster, late_heartbeats, lease_lost, member, only_restart, signal, slow_wal, t,
         wal_series,
     };
-    use crate::evidence::{DiskProbe, Evidence, InputSummary, Origin, SignalKind};
+    use crate::evidence::{DiskProbe, Evidence, InputFormat, InputSummary, Origin, SignalKind};
     use crate::model::{Cause, Confidence, DiskBasis, HeadlineKind, Outcome, StorageSettle, StorageVerdict};
 
     /// `count` slow applies of `took_ms` on `who`, one a second from `at`.
@@ -658,10 +658,13 @@ mod tests {
     }
 
     fn one_member_log() -> Evidence {
+        use crate::evidence::inputs::{LogContent, LogRole, LogWrapper};
         let mut e = Evidence::default();
+        let format =
+            InputFormat::Log { role: LogRole::Etcd, content: LogContent::Json, wrapper: Some(LogWrapper::Journald) };
         e.inputs.push(InputSummary {
             subject: Some(member("node-1")),
-            ..InputSummary::without_lines("etcd.log", "etcd log (zap JSON, journald)", 0)
+            ..InputSummary::without_lines("etcd.log", format, 0)
         });
         e
     }

@@ -61,11 +61,13 @@ pub(super) fn crashed(reason: &str, exit_code: i32) -> ContainerRecord {
 /// Three members with known ids; etcd-a leads from t(0).
 pub(super) fn etcd_cluster() -> Evidence {
     let mut e = Evidence::default();
+    use crate::evidence::inputs::{LogContent, LogRole};
     for (name, id) in [("etcd-a", "a1"), ("etcd-b", "b2"), ("etcd-c", "c3")] {
         e.member_ids.push(MemberId { name: name.into(), id: id.into() });
+        let zap = crate::evidence::InputFormat::Log { role: LogRole::Etcd, content: LogContent::Json, wrapper: None };
         e.inputs.push(crate::evidence::InputSummary {
             subject: Some(member(name)),
-            ..crate::evidence::InputSummary::without_lines(format!("{name}.log"), "etcd log (zap JSON)", 0)
+            ..crate::evidence::InputSummary::without_lines(format!("{name}.log"), zap, 0)
         });
     }
     e.signals.push(signal(member("etcd-b"), SignalKind::LeaderElected { term: 2, leader_id: "a1".into() }, 0, 1));

@@ -56,9 +56,9 @@ pub struct Report {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Assumption {
-    /// Stated where the evidence was read: how an undated or unzoned time was placed, which member a metrics
-    /// endpoint is. The readers word these themselves (not yet typed).
-    Stated { note: String },
+    /// Noted where the evidence was read: how an undated or unzoned time was placed, what a kubectl text did not
+    /// say (words in `report::words::inputs::note`).
+    Evidence { note: crate::evidence::Note },
     /// Signal bursts that appeared identically in two inputs were counted once.
     DuplicatesCountedOnce { bursts: usize },
     /// Metrics naming `alias` (a pod, instance or endpoint) are etcd member `member`: its `etcd_server_id` is

@@ -479,8 +479,13 @@ pub(crate) fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Timestamp
 /// i.e. 14:00-15:30 in Europe/Berlin).
 #[cfg(test)]
 pub(crate) fn sample_report() -> Report {
-    use crate::evidence::{Gap, InputSummary};
+    use crate::evidence::inputs::{LogContent, LogRole};
+    use crate::evidence::{Gap, InputFormat, InputSummary};
     use crate::model::*;
+
+    let zap = || InputFormat::Log { role: LogRole::Etcd, content: LogContent::Json, wrapper: None };
+    let klog = |role| InputFormat::Log { role, content: LogContent::Klog, wrapper: None };
+    let kube_json = |pods, events| InputFormat::KubeJson { pods, events, nodes: 0, unused_kinds: Vec::new() };
 
     let t = |h: u32, mi: u32, s: u32| utc(2026, 11, 25, h, mi, s);
     let o = |file: &str, line: u64| Origin::new(file, Some(line));
@@ -1090,7 +1095,7 @@ pub(crate) fn sample_report() -> Report {
         inputs: vec![
             InputSummary {
                 source: "logs/etcd-cp1.log".into(),
-                format: "etcd log (zap JSON)".into(),
+                format: zap(),
                 subject: Some(member("etcd-cp1")),
                 lines: 48211,
                 matched: 412,
@@ -1101,7 +1106,7 @@ pub(crate) fn sample_report() -> Report {
             },
             InputSummary {
                 source: "logs/etcd-cp2.log".into(),
-                format: "etcd log (zap JSON)".into(),
+                format: zap(),
                 subject: Some(member("etcd-cp2")),
                 lines: 45102,
                 matched: 96,
@@ -1112,7 +1117,7 @@ pub(crate) fn sample_report() -> Report {
             },
             InputSummary {
                 source: "logs/etcd-cp3.log".into(),
-                format: "etcd log (zap JSON)".into(),
+                format: zap(),
                 subject: Some(member("etcd-cp3")),
                 lines: 44987,
                 matched: 31,
@@ -1123,7 +1128,7 @@ pub(crate) fn sample_report() -> Report {
             },
             InputSummary {
                 source: "logs/kube-apiserver-cp1.log".into(),
-                format: "klog".into(),
+                format: klog(LogRole::ApiServer),
                 subject: Some(Subject::ApiServer { name: "kube-apiserver-cp1".into() }),
                 lines: 120433,
                 matched: 230,
@@ -1134,7 +1139,7 @@ pub(crate) fn sample_report() -> Report {
             },
             InputSummary {
                 source: "logs/kube-controller-manager-cp2.previous.log".into(),
-                format: "klog".into(),
+                format: klog(LogRole::Other),
                 subject: Some(kcm.clone()),
                 lines: 2210,
                 matched: 6,
@@ -1145,7 +1150,7 @@ pub(crate) fn sample_report() -> Report {
             },
             InputSummary {
                 source: "pods.json".into(),
-                format: "pod list (kubectl get -o json)".into(),
+                format: kube_json(14, 0),
                 subject: None,
                 lines: 5120,
                 matched: 14,
@@ -1156,7 +1161,7 @@ pub(crate) fn sample_report() -> Report {
             },
             InputSummary {
                 source: "events.json".into(),
-                format: "event list (kubectl get -o json)".into(),
+                format: kube_json(0, 9),
                 subject: None,
                 lines: 840,
                 matched: 9,
@@ -1168,8 +1173,12 @@ pub(crate) fn sample_report() -> Report {
         ],
         collections: Vec::new(),
         assumptions: vec![
-            Assumption::Stated {
-                note: "klog lines in logs/kube-controller-manager-cp2.previous.log have no year: assumed 2026".into(),
+            Assumption::Evidence {
+                note: crate::evidence::Note::NoTimeZone {
+                    file: "logs/kube-controller-manager-cp2.previous.log".into(),
+                    zone: "UTC".into(),
+                    year: Some(crate::evidence::inputs::AssumedYear { year: 2026, from_current_date: false }),
+                },
             },
             Assumption::DuplicatesCountedOnce { bursts: 2 },
         ],

@@ -1511,7 +1511,7 @@ fn inputs(report: &Report, out: &mut dyn Write, opts: &RenderOpts) -> io::Result
             "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(relative(&i.source, opts.root.as_deref())),
-            escape(&i.format),
+            escape(&crate::report::words::inputs::format(&i.format)),
             i.lines,
             i.matched,
             escape(&malformed),

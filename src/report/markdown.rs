@@ -403,7 +403,7 @@ impl Md<'_> {
             }
             let row = [
                 code(relative(&i.source, opts.root.as_deref())),
-                text(&i.format),
+                text(&crate::report::words::inputs::format(&i.format)),
                 i.lines.to_string(),
                 i.matched.to_string(),
                 malformed,

@@ -679,7 +679,7 @@ impl Renderer<'_> {
                 &lead,
                 BODY,
                 BODY,
-                &format!("{} · {}", relative(&i.source, self.root()), i.format),
+                &format!("{} · {}", relative(&i.source, self.root()), crate::report::words::inputs::format(&i.format)),
                 plain(),
                 None,
             )?;

@@ -15,9 +15,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use crate::evidence::inputs::{KindCount, RelativeRestart};
 use crate::evidence::{
     ContainerRecord, ContainerState, EventRecord, NodeCondition, NodeInfo, NodeRecord, Origin, Termination, Timestamp,
 };
+use crate::evidence::{InputFormat, Note};
 
 /// The largest list item read, in bytes of JSON. etcd refuses a write larger than `--max-request-bytes` (1.5 MiB
 /// by default, raised to a few MiB at most in practice), so no object the API server stored is near this size; an
@@ -47,26 +49,18 @@ pub struct KubeObjects {
 }
 
 impl KubeObjects {
-    /// A short description of what the document held (`pod list (12 pods)`).
-    pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
+    /// What the document held, for the inventory: pods, events, nodes, and the kinds not used.
+    pub fn describe(&self) -> InputFormat {
         let pods: std::collections::BTreeSet<_> = self.containers.iter().map(|c| (&c.namespace, &c.pod)).collect();
-        if !pods.is_empty() {
-            parts.push(format!("{} pods", pods.len()));
-        }
-        if !self.events.is_empty() {
-            parts.push(format!("{} events", self.events.len()));
-        }
-        if !self.nodes.is_empty() {
-            parts.push(format!("{} nodes", self.nodes.len()));
-        }
-        for (kind, n) in &self.unused_kinds {
-            parts.push(format!("{n} {kind} (not used)"));
-        }
-        if parts.is_empty() {
-            "Kubernetes JSON (empty)".to_string()
-        } else {
-            format!("Kubernetes JSON: {}", parts.join(", "))
+        InputFormat::KubeJson {
+            pods: pods.len() as u64,
+            events: self.events.len() as u64,
+            nodes: self.nodes.len() as u64,
+            unused_kinds: self
+                .unused_kinds
+                .iter()
+                .map(|(kind, &count)| KindCount { kind: kind.clone(), count })
+                .collect(),
         }
     }
 }
@@ -383,11 +377,11 @@ pub fn looks_like_kube_json(head: &str) -> bool {
 }
 
 /// Container records from kubectl text output (`describe pod`, `get pods`), with the precision the text has.
-/// Returns the records and statements about what could not be placed (relative ages without an anchor).
+/// Returns the records and notes on what could not be placed (relative ages without an anchor).
 pub fn kubectl_text_records(
     text: &crate::parse::kubectl::KubectlText,
     source: &str,
-) -> (Vec<ContainerRecord>, Vec<String>) {
+) -> (Vec<ContainerRecord>, Vec<Note>) {
     use crate::parse::kubectl::StateText;
     let mut notes = Vec::new();
     let termination = |s: &StateText| -> Option<Termination> {
@@ -428,7 +422,7 @@ pub fn kubectl_text_records(
             _ => ContainerState::Unknown,
         };
         if let Some(a) = &c.last_restart_ago {
-            ago.push(format!("{pod} {a} ago"));
+            ago.push(RelativeRestart { pod: pod.clone(), ago: a.clone() });
         }
         out.push(ContainerRecord {
             namespace: c.namespace.clone().unwrap_or_default(),
@@ -443,29 +437,23 @@ pub fn kubectl_text_records(
         });
     }
     if unnamed {
-        notes
-            .push(format!("{source}: the describe text shows no pod name; its containers are named as their own pods"));
+        notes.push(Note::NoPodName { file: source.to_string() });
     }
     if !ago.is_empty() {
-        notes.push(format!(
-            "{source}: last restarts are printed relative to when the table was taken ({}); the table carries no \
-             time, so they are not placed on the timeline",
-            ago.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
-        ));
+        ago.truncate(5);
+        notes.push(Note::RelativeRestarts { file: source.to_string(), restarts: ago });
     }
     if !text.events.is_empty() {
-        let mut reasons: BTreeMap<&str, u32> = BTreeMap::new();
+        let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
         for e in &text.events {
-            *reasons.entry(e.reason.as_str()).or_default() += e.count;
+            *reasons.entry(e.reason.as_str()).or_default() += u64::from(e.count);
         }
-        let listed: Vec<String> = reasons.iter().map(|(r, n)| format!("{r} x{n}")).collect();
-        notes.push(format!(
-            "{source}: {} event row(s) ({}) have relative ages only (`{}`); with no instant to anchor them they \
-             are not placed on the timeline (`kubectl get events -o json` has their times)",
-            text.events.len(),
-            listed.join(", "),
-            text.events[0].age
-        ));
+        notes.push(Note::RelativeEvents {
+            file: source.to_string(),
+            rows: text.events.len() as u64,
+            reasons: reasons.into_iter().map(|(kind, count)| KindCount { kind: kind.to_string(), count }).collect(),
+            first_age: text.events[0].age.clone(),
+        });
     }
     (out, notes)
 }

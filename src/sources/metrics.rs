@@ -11,9 +11,12 @@ use std::time::Duration;
 
 use chrono::TimeZone;
 
+use crate::evidence::inputs::{
+    EtcdScrapes, HistogramReading, MemberP99, RequestLatency, ScrapedHistogram, SeriesMax, UnreadableLines,
+};
 use crate::evidence::{
-    Evidence, Gap, InputSummary, LatencyDigest, MemberAlias, MetricSeries, Origin, Signal, SignalKind, Subject,
-    Timestamp,
+    Evidence, Gap, InputFormat, InputSummary, LatencyDigest, MemberAlias, MetricSeries, Origin, Signal, SignalKind,
+    Subject, Timestamp,
 };
 use crate::evidence::{EvidenceKind, GapEffect, Remedy};
 use crate::parse::prom::{self, Histogram};
@@ -454,7 +457,7 @@ fn values_evidence(
         Some(file) => format!("{file} ({described})"),
         None => described,
     };
-    let mut rows: Vec<(f64, String)> = Vec::new();
+    let mut rows: Vec<SeriesMax> = Vec::new();
     let mut points = 0u64;
     let mut aliases = Vec::new();
     let mut kept = Vec::new();
@@ -485,9 +488,9 @@ fn values_evidence(
                 origin: Origin::new(source.clone(), None),
             });
         }
-        let who: Vec<String> = ["pod", "instance", "device", "namespace", "container"]
+        let labels: Vec<(String, String)> = ["pod", "instance", "device", "namespace", "container"]
             .iter()
-            .filter_map(|k| s.metric.get(*k).map(|v| format!("{k}={v}")))
+            .filter_map(|k| s.metric.get(*k).map(|v| (k.to_string(), v.clone())))
             .collect();
         let mut best: Option<(f64, f64)> = None;
         for (t, v) in &s.values {
@@ -500,20 +503,15 @@ fn values_evidence(
                 best = Some((v, *t));
             }
         }
-        if let Some((v, t)) = best {
-            let shown_v = if unit == "s" { ms_text(v) } else { format!("{v:.2}") };
-            let when = at(t).map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string()).unwrap_or_default();
-            rows.push((v, format!("{} max {shown_v} at {when}", who.join(","))));
+        if let Some((max, t)) = best {
+            rows.push(SeriesMax { labels, max, at: at(t) });
         }
     }
-    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let text = if rows.is_empty() {
-        format!("{what}: no series")
-    } else {
-        let more = if rows.len() > 4 { format!(" (+{} more series)", rows.len() - 4) } else { String::new() };
-        format!("{what}: {}{more}", rows.into_iter().take(4).map(|r| r.1).collect::<Vec<_>>().join("; "))
-    };
-    let mut input = InputSummary::without_lines(source, text, 0);
+    rows.sort_by(|a, b| b.max.total_cmp(&a.max));
+    let more = rows.len().saturating_sub(4) as u64;
+    rows.truncate(4);
+    let format = InputFormat::PrometheusValues { what: what.to_string(), seconds: unit == "s", top: rows, more };
+    let mut input = InputSummary::without_lines(source, format, 0);
     input.lines = points;
     Evidence { inputs: vec![input], member_aliases: aliases, metric_series: kept, ..Evidence::default() }
 }
@@ -593,18 +591,12 @@ fn prometheus_evidence(
         origin: origin.clone(),
         points,
     }));
-    let worst_text: Vec<String> = worst
-        .iter()
-        .map(|(m, (v, lo, hi))| format!("{m} max p99 {} ({}..{})", ms_text(*v), ms_text(*lo), ms_text(*hi)))
+    let worst = worst
+        .into_iter()
+        .map(|(member, (p99_secs, lower_secs, upper_secs))| MemberP99 { member, p99_secs, lower_secs, upper_secs })
         .collect();
-    let mut input = InputSummary::without_lines(
-        source,
-        format!(
-            "Prometheus range query, step {step}s: {} (guidance p99 < {guidance} ms; signals at >= {disk_ms} ms)",
-            if worst_text.is_empty() { "no data".to_string() } else { worst_text.join("; ") },
-        ),
-        0,
-    );
+    let format = InputFormat::PrometheusRange { step_secs: step, worst, guidance_ms: guidance, disk_ms };
+    let mut input = InputSummary::without_lines(source, format, 0);
     input.lines = points;
     input.matched = over;
     evidence.inputs.push(input);
@@ -618,10 +610,6 @@ fn prometheus_evidence(
         });
     }
     evidence
-}
-
-fn ms_text(seconds: f64) -> String {
-    if seconds.is_infinite() { "+Inf".into() } else { crate::model::units::Millis(seconds * 1000.0).to_string() }
 }
 
 fn prom_gap(base: &str, why: String) -> Gap {
@@ -781,24 +769,29 @@ fn etcd_evidence(
         None => described,
     };
     let origin = Origin::new(source.clone(), None);
-    let mut parts = vec![format!("health {health}")];
+    let mut histograms = Vec::new();
     for (metric, guidance) in DISK_HISTOGRAMS {
         let before = prom::Histogram::merged(&prom::histograms(&first, metric));
         let after = prom::Histogram::merged(&prom::histograms(&second, metric));
         let Some(delta) = after.as_ref().zip(before.as_ref()).and_then(|(a, b)| a.delta(b)) else {
-            parts.push(format!("{metric}: not exposed or reset"));
+            let reading = HistogramReading::NotExposedOrReset;
+            histograms.push(ScrapedHistogram { metric: metric.to_string(), reading });
             continue;
         };
         match delta.quantile(0.99) {
-            None => parts.push(format!("{metric}: no observations in the interval")),
+            None => {
+                let reading = HistogramReading::NoObservations;
+                histograms.push(ScrapedHistogram { metric: metric.to_string(), reading });
+            }
             Some(q) => {
-                parts.push(format!(
-                    "{metric} p99 {} ({}..{}; guidance < {guidance} ms; {} observations)",
-                    ms_text(q.value),
-                    ms_text(q.lower),
-                    ms_text(q.upper),
-                    delta.buckets.last().map_or(0.0, |b| b.1)
-                ));
+                let reading = HistogramReading::P99 {
+                    p99_secs: q.value,
+                    lower_secs: q.lower,
+                    upper_secs: q.upper,
+                    guidance_ms: *guidance,
+                    observations: delta.buckets.last().map_or(0.0, |b| b.1),
+                };
+                histograms.push(ScrapedHistogram { metric: metric.to_string(), reading });
                 if q.value.is_finite() {
                     evidence.metric_series.push(MetricSeries {
                         subject: Subject::EtcdMember { name: name.to_string() },
@@ -830,14 +823,10 @@ fn etcd_evidence(
     let leader_changes = |samples: &[prom::Sample]| {
         samples.iter().find(|s| s.name == "etcd_server_leader_changes_seen_total").map(|s| s.value)
     };
-    if let (Some(a), Some(b)) = (leader_changes(&first), leader_changes(&second)) {
-        parts.push(format!("leader changes +{} (total {b})", b - a));
-    }
-    if let Some(h) = second.iter().find(|s| s.name == "etcd_server_has_leader") {
-        parts.push(format!("has leader {}", h.value));
-    }
-    if let Some(id) = second.iter().find(|s| s.name == "etcd_server_id").and_then(|s| s.label("server_id")) {
-        parts.push(format!("member id {id}"));
+    let leader_changes = leader_changes(&first).zip(leader_changes(&second)).map(|(a, b)| (b - a, b));
+    let has_leader = second.iter().find(|s| s.name == "etcd_server_has_leader").map(|h| h.value);
+    let member_id = second.iter().find(|s| s.name == "etcd_server_id").and_then(|s| s.label("server_id"));
+    if let Some(id) = member_id {
         evidence.member_aliases.push(MemberAlias {
             alias: name.to_string(),
             id: id.to_string(),
@@ -846,14 +835,20 @@ fn etcd_evidence(
     }
     // A line the exposition parser could not read is counted, and the first one named, never dropped silently.
     let malformed = (first_errors.len() + second_errors.len()) as u64;
-    if let Some(e) = first_errors.first().map(|e| ("first", e)).or(second_errors.first().map(|e| ("second", e))) {
-        parts.push(format!("{malformed} unreadable exposition line(s), e.g. {} scrape {}", e.0, e.1));
-    }
-    let mut input = InputSummary::without_lines(
-        source,
-        format!("etcd /metrics, 2 scrapes {}s apart: {}", (t1 - t0).num_seconds(), parts.join("; ")),
-        malformed,
-    );
+    let unreadable =
+        first_errors.first().map(|e| (false, e)).or(second_errors.first().map(|e| (true, e))).map(|(in_second, e)| {
+            UnreadableLines { count: malformed, in_second, line: e.line, message: e.message.clone() }
+        });
+    let format = InputFormat::EtcdScrapes(Box::new(EtcdScrapes {
+        interval_secs: (t1 - t0).num_seconds(),
+        health: health.to_string(),
+        histograms,
+        leader_changes,
+        has_leader,
+        member_id: member_id.map(str::to_string),
+        unreadable,
+    }));
+    let mut input = InputSummary::without_lines(source, format, malformed);
     input.subject = Some(Subject::EtcdMember { name: name.to_string() });
     input.lines = (first.len() + second.len()) as u64;
     input.malformed_lines = first_errors.iter().chain(&second_errors).take(20).map(|e| e.line).collect();
@@ -888,32 +883,28 @@ async fn scrape_twice(http: &reqwest::Client, url: &str, interval: Duration) -> 
 /// API server started (cumulative histograms), with bucket edges.
 ///
 /// Also returns the exposition lines that could not be parsed, for the input's malformed count.
-pub fn apiserver_summary(text: &str) -> (Option<String>, Vec<prom::ParseError>) {
+pub fn apiserver_summary(text: &str) -> (Option<InputFormat>, Vec<prom::ParseError>) {
     let (samples, errors) = prom::parse_text(text);
-    let mut rows: Vec<(f64, String)> = prom::histograms(&samples, "etcd_request_duration_seconds")
+    let mut rows: Vec<RequestLatency> = prom::histograms(&samples, "etcd_request_duration_seconds")
         .iter()
         .filter_map(|h| {
             let q = h.quantile(0.99)?;
-            let label = |k: &str| h.labels.iter().find(|(l, _)| l == k).map(|(_, v)| v.as_str()).unwrap_or("?");
-            Some((
-                q.value,
-                format!(
-                    "{} {} p99 {} ({}..{})",
-                    label("operation"),
-                    label("type"),
-                    ms_text(q.value),
-                    ms_text(q.lower),
-                    ms_text(q.upper)
-                ),
-            ))
+            let label = |k: &str| h.labels.iter().find(|(l, _)| l == k).map(|(_, v)| v.clone());
+            Some(RequestLatency {
+                operation: label("operation"),
+                resource: label("type"),
+                p99_secs: q.value,
+                lower_secs: q.lower,
+                upper_secs: q.upper,
+            })
         })
         .collect();
     if rows.is_empty() {
         return (None, errors);
     }
-    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let top: Vec<String> = rows.into_iter().take(3).map(|(_, r)| r).collect();
-    (Some(format!("kube-apiserver etcd request latency since its start, slowest: {}", top.join("; "))), errors)
+    rows.sort_by(|a, b| b.p99_secs.total_cmp(&a.p99_secs));
+    rows.truncate(3);
+    (Some(InputFormat::ApiServerEtcdLatency { slowest: rows }), errors)
 }
 
 #[cfg(test)]
@@ -929,12 +920,11 @@ mod tests {
                     etcd_request_duration_seconds_bucket{operation=\"update\",type=\"/registry/leases\",le=\"+Inf\"} 100\n";
         let (s, errors) = apiserver_summary(text);
         assert!(errors.is_empty(), "{errors:?}");
-        let s = s.unwrap();
-        assert!(
-            s.starts_with("kube-apiserver etcd request latency since its start, slowest: update /registry/leases p99"),
-            "{s}"
-        );
-        assert!(s.contains("400ms..800ms") || s.contains("400 ms..800 ms"), "{s}");
+        let Some(InputFormat::ApiServerEtcdLatency { slowest }) = s else { panic!("{s:?}") };
+        let named = |r: &RequestLatency| (r.operation.clone().unwrap(), r.resource.clone().unwrap());
+        assert_eq!(named(&slowest[0]), ("update".into(), "/registry/leases".into()), "{slowest:?}");
+        assert_eq!((slowest[0].lower_secs, slowest[0].upper_secs), (0.4, 0.8), "{slowest:?}");
+        assert_eq!(slowest.len(), 2, "{slowest:?}");
         assert!(apiserver_summary("# nothing\n").0.is_none());
         // A damaged line is reported with its line number beside what could be read.
         let damaged = format!("{text}etcd_request_duration_seconds_bucket{{operation=\"get\" 12\n");

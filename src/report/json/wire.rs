@@ -1363,7 +1363,7 @@ impl From<&evidence::InputSummary> for InputSummary {
         } = v;
         InputSummary {
             source: source.clone(),
-            format: format.clone(),
+            format: crate::report::words::inputs::format(format),
             subject: subject.as_ref().map(Into::into),
             lines: *lines,
             matched: *matched,

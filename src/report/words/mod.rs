@@ -6,6 +6,7 @@ pub mod attribution;
 pub mod claims;
 pub mod containers;
 pub mod gaps;
+pub mod inputs;
 pub mod members;
 pub mod nodes;
 pub mod timeline;

@@ -217,7 +217,7 @@ pub fn window_basis(b: &WindowBasis) -> String {
 /// An assumption the analysis made.
 pub fn assumption(a: &Assumption) -> String {
     match a {
-        Assumption::Stated { note } => note.clone(),
+        Assumption::Evidence { note } => crate::report::words::inputs::note(note),
         Assumption::MetricsAreMember { alias, member, id, source } => {
             format!("metrics for {alias} are etcd member {member} (etcd_server_id {id} in {source})")
         }
@@ -357,7 +357,8 @@ mod tests {
     fn assumptions_give_their_counts() {
         let a = assumption(&Assumption::DuplicatesCountedOnce { bursts: 12 });
         assert!(a.starts_with("12 signal bursts") && a.ends_with("counted once"), "{a}");
-        assert_eq!(assumption(&Assumption::Stated { note: "year 2026 assumed".into() }), "year 2026 assumed");
+        let note = crate::evidence::Note::NoPodName { file: "describe.txt".into() };
+        assert!(assumption(&Assumption::Evidence { note }).starts_with("describe.txt: the describe text"));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! prints it with the real `journalctl` in each output mode.
 use super::whole::read_text_limited;
 use super::*;
-use crate::evidence::{ContainerState, SignalClass};
+use crate::evidence::inputs::{KubectlOutput, LogContent, LogRole, LogWrapper};
+use crate::evidence::{ContainerState, InputFormat, Note, SignalClass};
 use crate::evidence::{Signal, Subject};
 use std::path::Path;
 
@@ -27,6 +28,14 @@ fn of_class(e: &Evidence, class: SignalClass) -> Vec<&Signal> {
     e.signals.iter().filter(|s| s.class() == class).collect()
 }
 
+/// The role, inner format and wrapper an input was read as, when it was read as a log.
+fn log_format(f: &InputFormat) -> Option<(LogRole, LogContent, Option<LogWrapper>)> {
+    match f {
+        InputFormat::Log { role, content, wrapper } => Some((*role, *content, *wrapper)),
+        _ => None,
+    }
+}
+
 #[test]
 fn k3s_unit_lines_are_each_classified_as_what_they_are_in_every_journalctl_mode() {
     for mode in ["short", "short-iso", "short-precise", "json"] {
@@ -45,7 +54,8 @@ fn k3s_unit_lines_are_each_classified_as_what_they_are_in_every_journalctl_mode(
         assert_eq!(lease.len(), 1, "{mode}: {:?}", e.signals);
         assert!(matches!(lease[0].subject, Subject::Container { .. }), "{mode}: {:?}", lease[0].subject);
         let input = &e.inputs[0];
-        assert!(input.format.contains("journald"), "{mode}: {}", input.format);
+        let wrapper = log_format(&input.format).and_then(|f| f.2);
+        assert_eq!(wrapper, Some(LogWrapper::Journald), "{mode}: {:?}", input.format);
         assert_eq!((input.lines, input.malformed), (4, 0), "{mode}: {:?}", e.gaps);
     }
 }
@@ -73,7 +83,8 @@ fn etcd_unit_is_etcd_evidence_in_every_mode_and_agrees_with_the_cri_file() {
         for s in &e.signals {
             assert_eq!(s.subject, Subject::EtcdMember { name: want.into() }, "{mode}: {:?}", s.kind);
         }
-        assert!(e.inputs[0].format.starts_with("etcd log"), "{mode}: {}", e.inputs[0].format);
+        let role = log_format(&e.inputs[0].format).map(|f| f.0);
+        assert_eq!(role, Some(LogRole::Etcd), "{mode}: {:?}", e.inputs[0].format);
     }
 }
 
@@ -81,7 +92,7 @@ fn etcd_unit_is_etcd_evidence_in_every_mode_and_agrees_with_the_cri_file() {
 fn logrus_lines_in_a_k3s_unit_are_recognised() {
     for mode in ["short", "short-iso", "json"] {
         let e = read_text("k3s.log", &journald(&format!("rancher-30483.{mode}.txt")));
-        assert_ne!(e.inputs[0].format, "unrecognised", "{mode}");
+        assert_ne!(e.inputs[0].format, InputFormat::Unrecognised, "{mode}");
         assert_eq!(e.inputs[0].malformed, 0, "{mode}");
     }
 }
@@ -98,14 +109,20 @@ fn describe_and_get_pods_pastes_are_restart_evidence() {
     assert!(matches!(&c.state, ContainerState::Waiting { reason, .. } if reason == "CrashLoopBackOff"));
     let t = c.last_termination.as_ref().unwrap();
     assert_eq!((t.exit_code, t.reason.as_deref(), t.finished_at), (137, Some("OOMKilled"), None));
-    assert!(e.inputs[0].format.starts_with("kubectl describe pod"), "{}", e.inputs[0].format);
-    assert!(e.assumptions.iter().any(|a| a.contains("no pod name")), "{:?}", e.assumptions);
+    let described =
+        matches!(&e.inputs[0].format, InputFormat::KubectlText { kinds, .. } if kinds[0] == KubectlOutput::DescribePod);
+    assert!(described, "{:?}", e.inputs[0].format);
+    assert!(e.assumptions.iter().any(|a| matches!(a, Note::NoPodName { file } if file.ends_with("describe.txt"))));
     // karmada-io/karmada#4769: a get pods table; last restarts are relative and say so.
     let e = read_text("pods.txt", &kubectl_text("karmada-4769-expired-certs-get-pods.txt"));
     assert_eq!(e.containers.len(), 6);
     assert_eq!(e.containers.iter().map(|c| c.restart_count).max(), Some(62237));
     assert!(e.containers.iter().all(|c| c.last_termination.is_none()));
-    assert!(e.assumptions.iter().any(|a| a.contains("12m ago") && a.contains("not placed")), "{:?}", e.assumptions);
+    let relative = |a: &Note| match a {
+        Note::RelativeRestarts { restarts, .. } => restarts.iter().any(|r| r.ago == "12m"),
+        _ => false,
+    };
+    assert!(e.assumptions.iter().any(relative), "{:?}", e.assumptions);
 }
 
 #[test]
@@ -113,18 +130,18 @@ fn event_tables_without_an_anchor_are_stated_not_placed() {
     // NetApp/trident#249.
     let e = read_text("events.txt", &kubectl_text("trident-249-quoted-liveness-events.txt"));
     assert!(e.events.is_empty());
-    assert!(
-        e.assumptions.iter().any(|a| a.contains("Unhealthy x28") && a.contains("relative ages")),
-        "{:?}",
-        e.assumptions
-    );
+    let unplaced = |a: &Note| match a {
+        Note::RelativeEvents { reasons, .. } => reasons.iter().any(|r| r.kind == "Unhealthy" && r.count == 28),
+        _ => false,
+    };
+    assert!(e.assumptions.iter().any(unplaced), "{:?}", e.assumptions);
 }
 
 #[test]
 fn an_unrecognised_file_is_reported_with_its_first_line() {
     // Constructed (not a log shape): a line no reader knows, longer than the quoted 120 characters.
     let e = read_text("notes.txt", &format!("{}\nsecond line\n", "x".repeat(300)));
-    assert_eq!(e.inputs[0].format, "unrecognised");
+    assert_eq!(e.inputs[0].format, InputFormat::Unrecognised);
     let gap = e.gaps.iter().find(|g| g.what.contains("notes.txt")).unwrap();
     assert!(gap.why.contains(&format!("\"{}...\"", "x".repeat(120))), "{}", gap.why);
 }
@@ -155,8 +172,9 @@ fn must_gather_layout_names_the_member_and_etcd_info_is_read() {
     assert_eq!(e.etcd_alarms[0].alarm, "NOSPACE");
     assert!(e.member_ids.iter().any(|m| m.name == "m1" && m.id == "bdae9bbc11dd390d"));
     let status = e.inputs.iter().find(|i| i.source.ends_with("endpoint_status.json")).unwrap();
-    assert!(status.format.contains("(leader)") && status.format.contains("alarm:NOSPACE"), "{}", status.format);
-    assert!(e.inputs.iter().all(|i| i.format != "unrecognised"), "{:?}", e.inputs);
+    let InputFormat::EtcdctlEndpointStatus { rows } = &status.format else { panic!("{:?}", status.format) };
+    assert!(rows[0].is_leader() && rows[0].errors.iter().any(|e| e.contains("alarm:NOSPACE")), "{rows:?}");
+    assert!(e.inputs.iter().all(|i| i.format != InputFormat::Unrecognised), "{:?}", e.inputs);
 }
 
 #[test]
@@ -183,7 +201,8 @@ fn a_docker_json_file_with_logrus_and_split_records_is_read() {
     let wal = of_class(&e, SignalClass::SlowWalSync);
     assert_eq!(wal.len(), 1, "{:?} {:?}", e.inputs, e.gaps);
     assert_eq!(wal[0].first.line, Some(2));
-    assert!(e.inputs[0].format.contains("Docker json-file"), "{}", e.inputs[0].format);
+    let wrapper = log_format(&e.inputs[0].format).and_then(|f| f.2);
+    assert_eq!(wrapper, Some(LogWrapper::DockerJson), "{:?}", e.inputs[0].format);
     assert_eq!((e.inputs[0].lines, e.inputs[0].malformed), (3, 0));
 }
 
@@ -198,7 +217,8 @@ fn goreman_lines_name_their_member() {
         ),
     );
     assert!(e.member_ids.iter().any(|m| m.name == "etcd4" && m.id == "45d559f8148de837"), "{:?}", e.member_ids);
-    assert!(e.inputs[0].format.starts_with("etcd log"), "{}", e.inputs[0].format);
+    let role = log_format(&e.inputs[0].format).map(|f| f.0);
+    assert_eq!(role, Some(LogRole::Etcd), "{:?}", e.inputs[0].format);
 }
 
 #[test]
@@ -214,7 +234,8 @@ fn debug_capnslog_with_its_caller_is_etcd_evidence() {
     let late = of_class(&e, SignalClass::HeartbeatLate);
     assert_eq!(late.len(), 1, "{:?}", e.signals);
     assert!(matches!(late[0].subject, Subject::EtcdMember { .. }));
-    assert!(e.inputs[0].format.starts_with("etcd log (capnslog"), "{}", e.inputs[0].format);
+    let read_as = log_format(&e.inputs[0].format).map(|f| (f.0, f.1));
+    assert_eq!(read_as, Some((LogRole::Etcd, LogContent::Text)), "{:?}", e.inputs[0].format);
 }
 
 #[test]
@@ -256,7 +277,8 @@ fn single_metrics_dumps_and_fio_output_are_untimed_disk_evidence() {
     let e = read_text("metrics.txt", &read("metrics/etcd-8586-old-name-curl.txt"));
     let [d] = e.disk_readings.as_slice() else { panic!("{:?}", e.inputs) };
     assert_eq!((d.metric.as_str(), d.bucket_ms), ("etcd_disk_wal_fsync_duration_seconds", Some((128.0, 256.0))));
-    assert!(e.inputs[0].format.starts_with("etcd disk figures pasted as text (no time)"), "{}", e.inputs[0].format);
+    let InputFormat::DiskPaste { readings, .. } = &e.inputs[0].format else { panic!("{:?}", e.inputs[0].format) };
+    assert_eq!(readings.as_slice(), e.disk_readings.as_slice());
     // A real fio 3.33 run: the fdatasync block.
     let e = read_text("fio.txt", &read("fio/fio-3.33-fdatasync.txt"));
     let [p] = e.disk_probes.as_slice() else { panic!("{:?}", e.inputs) };

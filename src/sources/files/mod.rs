@@ -21,7 +21,8 @@ mod whole;
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 
-use crate::evidence::{Evidence, Gap, InputSummary, Timestamp};
+use crate::evidence::inputs::{DeviceAwait, KindCount};
+use crate::evidence::{Evidence, Gap, InputFormat, InputSummary, Timestamp};
 use crate::evidence::{EvidenceKind, GapEffect};
 use crate::parse;
 use crate::sources::bundle;
@@ -245,9 +246,8 @@ pub fn read_paths_limited(
                     let paste = parse::diskpaste::parse(&text);
                     let dump = disk_paste_evidence(&paste, &shown, &mut evidence);
                     let (summary, errors) = super::metrics::apiserver_summary(&text);
-                    let format = summary
-                        .or((!paste.readings.is_empty()).then_some(dump))
-                        .unwrap_or_else(|| "Prometheus metrics (text exposition)".to_string());
+                    let format =
+                        summary.or((!paste.readings.is_empty()).then_some(dump)).unwrap_or(InputFormat::PrometheusText);
                     let mut input = InputSummary::without_lines(shown, format, errors.len() as u64);
                     input.lines = text.lines().count() as u64;
                     input.malformed_lines = errors.iter().take(20).map(|e| e.line).collect();
@@ -270,17 +270,16 @@ pub fn read_paths_limited(
                 });
                 match read {
                     Ok(p) => {
-                        let format = format!(
-                            "etcd disk probe of {}{} at {}: fdatasync p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} IOPS: {}",
-                            p.dir,
-                            p.host.as_deref().map(|h| format!(" on {h}")).unwrap_or_default(),
-                            p.started_at.format("%Y-%m-%d %H:%M:%SZ"),
-                            p.fdatasync_ms.p50,
-                            p.fdatasync_ms.p99,
-                            p.fdatasync_ms.max,
-                            p.iops,
-                            p.assessment
-                        );
+                        let format = InputFormat::DiskProbeReport {
+                            dir: p.dir.clone(),
+                            host: p.host.clone(),
+                            at: p.started_at,
+                            fdatasync_p50_ms: p.fdatasync_ms.p50,
+                            fdatasync_p99_ms: p.fdatasync_ms.p99,
+                            fdatasync_max_ms: p.fdatasync_ms.max,
+                            iops: p.iops,
+                            assessment: p.assessment.clone(),
+                        };
                         // A memory-backed folder's figures are memory's, not a disk's: listed, not weighed.
                         let weighed = !p.memory_backed;
                         evidence.disk_probes.extend(weighed.then(|| crate::evidence::DiskProbe {
@@ -305,13 +304,9 @@ pub fn read_paths_limited(
             FileKind::Etcdctl(kind) => read_etcdctl(kind, &path, &shown, &mut evidence),
             FileKind::Iostat => match read_text(&path, &shown, &mut evidence) {
                 Ok(text) => {
-                    let format = match parse::diskpaste::iostat_write_await(&text) {
-                        Some((device, ms)) => format!(
-                            "iostat -x device table: highest w_await {ms:.1} ms on {device} (a device mean over the \
-                             interval, not etcd's fsync latency; not weighed)"
-                        ),
-                        None => "iostat -x device table (no w_await column; not weighed)".to_string(),
-                    };
+                    let highest_w_await = parse::diskpaste::iostat_write_await(&text)
+                        .map(|(device, w_await_ms)| DeviceAwait { device, w_await_ms });
+                    let format = InputFormat::Iostat { highest_w_await };
                     let mut input = InputSummary::without_lines(shown, format, 0);
                     input.lines = text.lines().count() as u64;
                     evidence.inputs.push(input);
@@ -322,19 +317,20 @@ pub fn read_paths_limited(
                 Ok(text) => {
                     let counts = parse::etcdctl::object_counts(&text).unwrap_or_default();
                     let total: u64 = counts.iter().map(|c| c.1).sum();
-                    let top: Vec<String> = counts.iter().take(5).map(|(w, n)| format!("{w} {n}")).collect();
-                    let mut input = InputSummary::without_lines(
-                        shown,
-                        format!("etcd key counts per resource: {total} keys; largest {}", top.join(", ")),
-                        0,
-                    );
+                    let largest = counts
+                        .iter()
+                        .take(5)
+                        .map(|(kind, count)| KindCount { kind: kind.clone(), count: *count })
+                        .collect();
+                    let format = InputFormat::ObjectCounts { total, largest };
+                    let mut input = InputSummary::without_lines(shown, format, 0);
                     input.lines = counts.len() as u64;
                     evidence.inputs.push(input);
                 }
                 Err(e) => evidence.gaps.push(unreadable(&shown, &e)),
             },
             FileKind::Documentation => {
-                evidence.inputs.push(InputSummary::without_lines(shown, "documentation (not evidence)", 0))
+                evidence.inputs.push(InputSummary::without_lines(shown, InputFormat::Documentation, 0))
             }
             FileKind::Unrecognised => {
                 let first = first_line(&path).unwrap_or_default();
@@ -348,7 +344,7 @@ pub fn read_paths_limited(
                     effect: GapEffect::Unread,
                     remedy: None,
                 });
-                evidence.inputs.push(InputSummary::without_lines(shown, "unrecognised", 0));
+                evidence.inputs.push(InputSummary::without_lines(shown, InputFormat::Unrecognised, 0));
             }
         }
     }

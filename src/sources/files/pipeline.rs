@@ -4,17 +4,18 @@
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
-use crate::evidence::{Evidence, Gap, InputSummary, LogSpan, MemberId, Origin, Subject, Timestamp};
+use crate::evidence::inputs::{AssumedYear, LogContent, LogRole, LogWrapper};
+use crate::evidence::{Evidence, Gap, InputFormat, InputSummary, LogSpan, MemberId, Note, Origin, Subject, Timestamp};
 use crate::evidence::{EvidenceKind, GapEffect};
 use crate::parse::{self, LineTime, Wrapper};
 use crate::sources::scan::Scanner;
 
+use super::Role;
 use super::fold::Folder;
 use super::naming::{PathHint, names_etcd, role_from_hint, subject_for};
 use super::placer::{Placement, Placer};
 use super::sniff::{LogShape, is_apiserver_line, is_etcd_server_line};
 use super::walk::open;
-use super::{FOLD_GAP_SECS, Role};
 
 /// Malformed line numbers listed per file (all are counted).
 const MAX_LISTED_MALFORMED: usize = 20;
@@ -274,7 +275,7 @@ pub(super) fn read_log_file(
     let source: std::sync::Arc<str> = shown.into();
     let summary = InputSummary {
         source: shown.to_string(),
-        format: String::new(),
+        format: FormatTally::default().describe(role),
         subject: Some(subject.clone()),
         lines: 0,
         matched: 0,
@@ -465,9 +466,7 @@ pub(super) fn read_log_file(
     }
     let (signals, coarsened) = folder.finish();
     if let Some(gap) = coarsened {
-        evidence.assumptions.push(format!(
-            "{shown}: so many signals that bursts were folded at {gap}s resolution (instead of {FOLD_GAP_SECS}s) to bound memory"
-        ));
+        evidence.assumptions.push(Note::BurstsCoarsened { file: shown.to_string(), resolution_secs: gap });
     }
     if let Some(last) = signals.iter().filter(|s| !s.time_assumed).map(|s| s.last_at).max() {
         placer.saw_exact(last);
@@ -520,14 +519,12 @@ pub(super) fn read_log_file(
         });
     }
     if note.used_zone || note.used_year.is_some() {
-        let year = match (note.used_year, note.year_from_fallback) {
-            (Some(y), true) => format!("; year {y} assumed from the current date (no dated evidence)"),
-            (Some(y), false) => format!("; year {y} taken from the surrounding dated evidence"),
-            (None, _) => String::new(),
-        };
-        evidence
-            .assumptions
-            .push(format!("{shown}: timestamps carry no time zone; read as {}{year}", placer.opts.assume_tz));
+        let year = note.used_year.map(|year| AssumedYear { year, from_current_date: note.year_from_fallback });
+        evidence.assumptions.push(Note::NoTimeZone {
+            file: shown.to_string(),
+            zone: placer.opts.assume_tz.to_string(),
+            year,
+        });
     }
     // The first local id a member's own lines reveal is its id; name it after that member (the file's subject,
     // or for a journal mixing writers, the member its etcd lines were given).
@@ -585,29 +582,30 @@ impl FormatTally {
         }
     }
 
-    fn describe(&self, role: Role) -> String {
-        let who = match role {
-            Role::Etcd => "etcd log",
-            Role::ApiServer => "kube-apiserver log",
-            Role::Other => "container log",
-        };
-        let inner = if self.zap >= self.capnslog.max(self.klog) && self.zap > 0 {
-            if role == Role::Etcd { "zap JSON" } else { "JSON" }
+    /// The log's format for the inventory: its role, the inner format most candidate lines had, the first wrapper.
+    fn describe(&self, role: Role) -> InputFormat {
+        let content = if self.zap >= self.capnslog.max(self.klog) && self.zap > 0 {
+            LogContent::Json
         } else if self.klog >= self.capnslog && self.klog > 0 {
-            "klog"
+            LogContent::Klog
         } else if self.capnslog > 0 {
-            if role == Role::Etcd { "capnslog" } else { "text" }
+            LogContent::Text
         } else {
-            "no relevant lines"
+            LogContent::NoRelevantLines
         };
         let wrapper = match self.wrapper {
-            Some(Wrapper::Cri) => ", CRI file",
-            Some(Wrapper::KubectlTimestamps) => ", kubectl logs --timestamps",
-            Some(Wrapper::DockerJson) => ", Docker json-file",
-            Some(Wrapper::Journald) => ", journald",
-            _ => "",
+            Some(Wrapper::Cri) => Some(LogWrapper::Cri),
+            Some(Wrapper::KubectlTimestamps) => Some(LogWrapper::KubectlTimestamps),
+            Some(Wrapper::DockerJson) => Some(LogWrapper::DockerJson),
+            Some(Wrapper::Journald) => Some(LogWrapper::Journald),
+            Some(Wrapper::None) | None => None,
         };
-        format!("{who} ({inner}{wrapper})")
+        let role = match role {
+            Role::Etcd => LogRole::Etcd,
+            Role::ApiServer => LogRole::ApiServer,
+            Role::Other => LogRole::Other,
+        };
+        InputFormat::Log { role, content, wrapper }
     }
 }
 
@@ -671,7 +669,8 @@ mod tests {
         assert!(wal_bursts(&from_split).iter().all(|(line, _)| first_parts.contains(line)), "{first_parts:?}");
         let input = &from_split.inputs[0];
         assert_eq!((input.malformed, input.lines), (0, split.len() as u64), "{:?}", from_split.gaps);
-        assert!(input.format.contains("zap JSON, CRI file"), "{}", input.format);
+        let cri = InputFormat::Log { role: LogRole::Etcd, content: LogContent::Json, wrapper: Some(LogWrapper::Cri) };
+        assert_eq!(input.format, cri);
     }
 
     #[test]

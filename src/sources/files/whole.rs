@@ -4,7 +4,8 @@
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
-use crate::evidence::{Evidence, Gap, InputSummary};
+use crate::evidence::inputs::{KubectlOutput, UnhealthyComponent};
+use crate::evidence::{Evidence, Gap, InputFormat, InputSummary};
 use crate::evidence::{EvidenceKind, GapEffect, Remedy};
 use crate::parse;
 use crate::sources::kube_objects;
@@ -40,11 +41,18 @@ pub(super) fn read_text(path: &Path, shown: &str, evidence: &mut Evidence) -> io
     Ok(text)
 }
 
-/// Puts a paste's readings and fio result into the evidence; returns the input's format description.
-pub(super) fn disk_paste_evidence(paste: &parse::diskpaste::DiskPaste, shown: &str, evidence: &mut Evidence) -> String {
+/// Puts a paste's readings and fio result into the evidence; returns the input's format, with the same figures.
+pub(super) fn disk_paste_evidence(
+    paste: &parse::diskpaste::DiskPaste,
+    shown: &str,
+    evidence: &mut Evidence,
+) -> InputFormat {
+    use crate::evidence::inputs::FioFigures;
     use crate::evidence::{DiskProbe, DiskReading, Origin};
-    for r in &paste.readings {
-        evidence.disk_readings.push(DiskReading {
+    let readings: Vec<DiskReading> = paste
+        .readings
+        .iter()
+        .map(|r| DiskReading {
             member: r.member.clone(),
             metric: r.metric.name().to_string(),
             quantile: r.quantile,
@@ -53,8 +61,9 @@ pub(super) fn disk_paste_evidence(paste: &parse::diskpaste::DiskPaste, shown: &s
             total_ops: r.total_ops,
             slow_ops: r.slow_ops,
             origin: Origin::new(shown, Some(r.line)),
-        });
-    }
+        })
+        .collect();
+    evidence.disk_readings.extend(readings.iter().cloned());
     if let Some(f) = &paste.fio {
         evidence.disk_probes.push(DiskProbe {
             host: None,
@@ -67,39 +76,8 @@ pub(super) fn disk_paste_evidence(paste: &parse::diskpaste::DiskPaste, shown: &s
             origin: Origin::new(shown, Some(f.line)),
         });
     }
-    let mut parts: Vec<String> = paste
-        .readings
-        .iter()
-        .map(|r| {
-            let mut part = format!("{} p{:.0} {:.1} ms", r.metric.name(), r.quantile * 100.0, r.value_ms);
-            if let Some((lo, hi)) = r.bucket_ms {
-                part.push_str(&format!(" ({lo}..{hi} ms bucket"));
-                if let Some(n) = r.total_ops {
-                    part.push_str(&format!(", {n} observations since the process started"));
-                }
-                if let Some(slow) = r.slow_ops {
-                    part.push_str(&format!(", {slow} at 512 ms or more"));
-                }
-                part.push(')');
-            }
-            if let Some(m) = &r.member {
-                part.push_str(&format!(" on {m}"));
-            }
-            part
-        })
-        .collect();
-    if let Some(f) = &paste.fio {
-        parts.push(match (f.sync_p99_ms, f.iops) {
-            (Some(p99), _) => format!("fio fdatasync p99 {p99:.2} ms"),
-            (None, Some(iops)) => {
-                format!(
-                    "fio {iops:.0} IOPS (this fio prints no fdatasync percentiles; its write clat excludes the sync)"
-                )
-            }
-            (None, None) => "fio output without figures".to_string(),
-        });
-    }
-    format!("etcd disk figures pasted as text (no time): {}", parts.join("; "))
+    let fio = paste.fio.as_ref().map(|f| FioFigures { sync_p99_ms: f.sync_p99_ms, iops: f.iops });
+    InputFormat::DiskPaste { readings, fio }
 }
 
 pub(super) fn unreadable(shown: &str, e: &io::Error) -> Gap {
@@ -154,7 +132,7 @@ pub(super) fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, 
                 effect: GapEffect::Unread,
                 remedy: None,
             });
-            evidence.inputs.push(InputSummary::without_lines(shown, "Kubernetes JSON (invalid)", 1));
+            evidence.inputs.push(InputSummary::without_lines(shown, InputFormat::KubeJsonInvalid, 1));
         }
     }
 }
@@ -177,58 +155,15 @@ pub(super) fn read_etcdctl(kind: parse::etcdctl::EtcdctlKind, path: &Path, shown
                 effect: GapEffect::Unread,
                 remedy: None,
             });
-            evidence.inputs.push(InputSummary::without_lines(shown, "etcdctl JSON (invalid)", 1));
+            evidence.inputs.push(InputSummary::without_lines(shown, InputFormat::EtcdctlInvalid, 1));
             return;
         }
     };
-    let mb = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
     let format = match kind {
-        K::MemberList => {
-            let names: Vec<String> = r.members.iter().map(|m| format!("{} ({})", m.name, m.id)).collect();
-            format!("etcdctl member list: {}", names.join(", "))
-        }
-        K::EndpointStatus => {
-            let rows: Vec<String> = r
-                .status
-                .iter()
-                .map(|s| {
-                    let in_use = s.db_size_in_use_bytes.map(|u| format!(", {} in use", mb(u))).unwrap_or_default();
-                    let quota = s.db_size_quota_bytes.map(|q| format!(" of {} quota", mb(q))).unwrap_or_default();
-                    let errors =
-                        if s.errors.is_empty() { String::new() } else { format!(", errors: {}", s.errors.join("; ")) };
-                    format!(
-                        "{} v{}{}: db {}{in_use}{quota}, term {}{errors}",
-                        s.member_id,
-                        s.version,
-                        if s.is_leader() { " (leader)" } else { "" },
-                        mb(s.db_size_bytes),
-                        s.raft_term
-                    )
-                })
-                .collect();
-            format!("etcdctl endpoint status: {}", rows.join("; "))
-        }
-        K::EndpointHealth => {
-            let rows: Vec<String> = r
-                .health
-                .iter()
-                .map(|h| {
-                    let state = if h.healthy { "healthy" } else { "unhealthy" };
-                    let took = h.took_ms.map(|t| format!(" in {t:.1} ms")).unwrap_or_default();
-                    let error = h.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
-                    format!("{} {state}{took}{error}", h.endpoint)
-                })
-                .collect();
-            format!("etcdctl endpoint health: {}", rows.join("; "))
-        }
-        K::AlarmList => {
-            if r.alarms.is_empty() {
-                "etcdctl alarm list: no alarms".to_string()
-            } else {
-                let rows: Vec<String> = r.alarms.iter().map(|a| format!("{} on {}", a.alarm, a.member_id)).collect();
-                format!("etcdctl alarm list: {}", rows.join(", "))
-            }
-        }
+        K::MemberList => InputFormat::EtcdctlMemberList { members: r.members.clone() },
+        K::EndpointStatus => InputFormat::EtcdctlEndpointStatus { rows: r.status.clone() },
+        K::EndpointHealth => InputFormat::EtcdctlEndpointHealth { rows: r.health.clone() },
+        K::AlarmList => InputFormat::EtcdctlAlarmList { alarms: r.alarms.clone() },
     };
     let mut input = InputSummary::without_lines(shown, format, 0);
     input.lines = text.lines().count() as u64;
@@ -252,26 +187,29 @@ pub(super) fn read_kubectl_text(path: &Path, shown: &str, evidence: &mut Evidenc
     for t in records.iter().filter_map(|c| c.last_termination.as_ref()?.finished_at) {
         placer.saw_exact(t);
     }
-    let kinds: Vec<&str> = parsed
+    let kinds = parsed
         .kinds
         .iter()
         .map(|k| match k {
-            parse::kubectl::KubectlKind::DescribePod => "kubectl describe pod",
-            parse::kubectl::KubectlKind::GetPods => "kubectl get pods",
-            parse::kubectl::KubectlKind::GetEvents => "kubectl get events",
-            parse::kubectl::KubectlKind::ComponentStatuses => "kubectl get componentstatuses",
+            parse::kubectl::KubectlKind::DescribePod => KubectlOutput::DescribePod,
+            parse::kubectl::KubectlKind::GetPods => KubectlOutput::GetPods,
+            parse::kubectl::KubectlKind::GetEvents => KubectlOutput::GetEvents,
+            parse::kubectl::KubectlKind::ComponentStatuses => KubectlOutput::ComponentStatuses,
         })
         .collect();
-    let restarts: u32 = records.iter().map(|c| c.restart_count).sum();
-    let mut parts = vec![format!("{} container(s), {restarts} restart(s)", records.len())];
-    if !parsed.events.is_empty() {
-        parts.push(format!("{} event row(s)", parsed.events.len()));
-    }
-    if !parsed.unhealthy_components.is_empty() {
-        let names: Vec<String> = parsed.unhealthy_components.iter().map(|(n, m)| format!("{n}: {m}")).collect();
-        parts.push(format!("unhealthy: {}", names.join("; ")));
-    }
-    let mut input = InputSummary::without_lines(shown, format!("{} ({})", kinds.join(" + "), parts.join(", ")), 0);
+    let unhealthy = parsed
+        .unhealthy_components
+        .iter()
+        .map(|(name, message)| UnhealthyComponent { name: name.clone(), message: message.clone() })
+        .collect();
+    let format = InputFormat::KubectlText {
+        kinds,
+        containers: records.len() as u64,
+        restarts: records.iter().map(|c| u64::from(c.restart_count)).sum(),
+        event_rows: parsed.events.len() as u64,
+        unhealthy,
+    };
+    let mut input = InputSummary::without_lines(shown, format, 0);
     input.lines = text.lines().count() as u64;
     input.matched = (records.len() + parsed.events.len()) as u64;
     evidence.inputs.push(input);
