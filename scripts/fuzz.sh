@@ -3,7 +3,8 @@
 # real inputs (scripts/fuzz-seed.py). A crash fails the script; its input is under fuzz/artifacts/<target>/: copy
 # it to fuzz/regressions/<target>/ (tests/fuzz_regressions.rs replays those on stable) and fix the parser.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]    FUZZ_TARGETS="zap prom" limits the targets;
-#                                           FUZZ_TARGET_DIR=dir builds there instead of fuzz/target.
+#                                           FUZZ_TARGET_DIR=dir builds there instead of fuzz/target;
+#                                           FUZZ_DEV=1 builds without optimisation (CI's short run: faster to build).
 # Needs cargo-fuzz (scripts/install-test-deps.sh installs the pinned version). It runs `RUSTC_BOOTSTRAP=1 cargo fuzz`
 # on the default (stable) toolchain, also where a nightly is installed (FUZZ_TOOLCHAIN=nightly picks that).
 # cargo-fuzz's defaults work on stable as they are (release build with debug assertions and overflow checks,
@@ -24,6 +25,7 @@ else
 fi
 opts=()
 if [ -n "${FUZZ_TARGET_DIR:-}" ]; then opts+=(--target-dir "$FUZZ_TARGET_DIR"); fi
+if [ -n "${FUZZ_DEV:-}" ]; then opts+=(--dev); fi
 targets="${FUZZ_TARGETS:-$("${fuzz[@]}" list)}"
 python3 scripts/fuzz-seed.py
 "${fuzz[@]}" build "${opts[@]}"
