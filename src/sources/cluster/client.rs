@@ -140,7 +140,7 @@ pub(super) struct Ctx {
 
 /// A gap from its parts.
 pub(super) fn new_gap(what: &str, missing: Ek, why: String, effect: Fx, remedy: Option<Remedy>) -> Gap {
-    Gap { what: what.to_string(), missing, why, effect, remedy }
+    Gap { reason: crate::evidence::GapReason::Recorded { what: what.to_string(), why }, missing, effect, remedy }
 }
 
 impl Ctx {

@@ -366,7 +366,9 @@ fn for_each_item<T: serde::de::DeserializeOwned>(
     let mut on_raw = |raw: &serde_json::value::RawValue| {
         let len = raw.get().len();
         let item = if len > crate::sources::kube_objects::MAX_OBJECT_BYTES {
-            Err(<serde_json::Error as serde::de::Error>::custom(crate::sources::kube_objects::oversized_object(len)))
+            Err(<serde_json::Error as serde::de::Error>::custom(crate::report::words::gaps::bad_item(
+                &crate::sources::kube_objects::oversized_object(len),
+            )))
         } else {
             serde_json::from_str::<T>(raw.get())
         };

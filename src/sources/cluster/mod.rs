@@ -470,7 +470,7 @@ mod tests {
         let mut gaps = tasks.join_all().await;
         gaps.sort();
         assert_eq!(done.load(Ordering::Relaxed), 1, "the healthy collector ran");
-        let whys: Vec<&str> = gaps.iter().map(|g| g.why.as_str()).collect();
+        let whys: Vec<String> = gaps.iter().map(crate::report::words::gaps::why).collect();
         assert_eq!(
             whys,
             [
@@ -478,10 +478,10 @@ mod tests {
                 "collector kube-apiserver log of kube-system/kube-apiserver-a/kube-apiserver panicked: bad 42",
             ]
         );
-        assert_eq!(gaps[0].what, "etcd log of kube-system/etcd-a/etcd");
+        assert_eq!(crate::report::words::gaps::what(&gaps[0]), "etcd log of kube-system/etcd-a/etcd");
         // A first-round collector (awaited on its own handle) is named the same way.
         let joined: Result<(), _> = tokio::spawn(async { panic!("discovery broke") }).await;
         let gap = lost_collector("etcd discovery", joined.unwrap_err());
-        assert_eq!(gap.why, "collector etcd discovery panicked: discovery broke");
+        assert_eq!(crate::report::words::gaps::why(&gap), "collector etcd discovery panicked: discovery broke");
     }
 }

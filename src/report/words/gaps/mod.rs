@@ -2,6 +2,19 @@
 
 use crate::evidence::{EvidenceKind as K, Gap, GapEffect as E, Remedy};
 
+mod reason;
+pub use reason::{bad_item, what as reason_what, why as reason_why};
+
+/// What the gap leaves out (`file logs/etcd-0.log`).
+pub fn what(g: &Gap) -> String {
+    reason_what(&g.reason)
+}
+
+/// Why (`could not be read: permission denied`).
+pub fn why(g: &Gap) -> String {
+    reason_why(&g.reason)
+}
+
 /// How the gap affects the analysis (`its content is not part of the analysis`).
 pub fn impact(g: &Gap) -> &'static str {
     impact_of(g.missing, g.effect)

@@ -1,0 +1,340 @@
+//! Why a gap exists, as data: what is missing (a file, an archive entry, a resource) and the figures (counts,
+//! lines, caps). The words for each reason are in `report::words::gaps`; nothing here is a sentence. Text that is
+//! not ours (a library's error message, a file's first line, an API server's status message) is kept as it came,
+//! in a field named for what it is.
+//!
+//! Pure data; no I/O.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a gap exists, by area.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GapReason {
+    /// A file or folder given to `analyze`.
+    File(FileGap),
+    /// An archive given to `analyze`.
+    Archive(ArchiveGap),
+    /// A bundle checked against its manifest.
+    Bundle(BundleGap),
+    /// Prometheus and etcd's own `/metrics`.
+    Metrics(MetricsGap),
+    /// What the evidence as a whole lacks, or holds out of place.
+    Analysis(AnalysisGap),
+    /// Words recorded by an older version (a bundle manifest written before gap reasons were typed), or by a
+    /// source that does not type its gaps yet: `what` is missing, and `why`.
+    Recorded { what: String, why: String },
+}
+
+/// Gaps in the files and folders given to `analyze`. `file` is the name as the user sees it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileGap {
+    /// A path given on the command line that cannot be read; `error` is the OS's message.
+    InputUnreadable { path: String, error: String },
+    /// An entry the walk did not read.
+    Refused { path: String, folder: bool, refusal: Refusal },
+    /// A file that could not be read; `error` is the OS's (or decoder's) message.
+    Unreadable { file: String, error: String },
+    /// A file no reader recognises; `first_line` is its first line, quoted as evidence.
+    Unrecognised { file: String, first_line: String },
+    /// A whole-file read cut at `cap_bytes`.
+    TextCut { file: String, cap_bytes: u64 },
+    /// One item of a Kubernetes list that could not be converted.
+    BadItem { file: String, index: usize, item: BadItem },
+    /// A Kubernetes JSON file that is not valid; `error` is the reader's message.
+    InvalidObjects { file: String, error: String },
+    /// A file that looks like etcdctl JSON but could not be read; `error` is the parser's message.
+    InvalidEtcdctl { file: String, error: String },
+    /// Lines that look like log records but could not be parsed.
+    MalformedLines {
+        file: String,
+        /// How many, and the first of them (1-based).
+        count: u64,
+        lines: Vec<u64>,
+        /// Lines the container runtime split into partial records that join to more than `joined_cap_bytes`.
+        overlong_count: u64,
+        overlong: Vec<u64>,
+        joined_cap_bytes: u64,
+        /// Lines longer than `line_cap_bytes`, skipped unread.
+        cut_count: u64,
+        cut: Vec<u64>,
+        line_cap_bytes: u64,
+    },
+    /// Lines with no usable timestamp.
+    UndatedLines { file: String, count: u64 },
+}
+
+/// Why the walk did not read an entry. `error` is the OS's message; `target` is a link's target as the link
+/// spells it (`None` when it cannot be read).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// Its metadata cannot be read.
+    CannotExamine { error: String },
+    /// A folder given whose path cannot be resolved.
+    CannotResolve { error: String },
+    /// Neither a regular file nor a folder.
+    NotRegular { kind: SpecialFile },
+    /// A folder that cannot be listed.
+    CannotList { error: String },
+    /// A folder with an entry that cannot be listed.
+    EntryUnlistable { error: String },
+    /// A link to a folder that contains it.
+    LinkToAncestor { target: Option<String> },
+    /// A link that loops.
+    LinkLoop { target: Option<String>, error: String },
+    /// A link to nothing.
+    Dangling { target: Option<String> },
+    /// A link whose target cannot be resolved.
+    TargetUnresolvable { target: Option<String>, error: String },
+    /// A link out of the analysed folder.
+    OutsideFolder { target: Option<String> },
+    /// A link whose target cannot be examined.
+    TargetUnexaminable { target: Option<String>, error: String },
+}
+
+/// What a file that is neither a regular file nor a folder is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpecialFile {
+    Fifo,
+    Socket,
+    CharDevice,
+    BlockDevice,
+    Symlink,
+    Other,
+}
+
+/// Why one item of a Kubernetes list was not read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BadItem {
+    /// Over the object cap (`cap_bytes`), unread.
+    Oversized { bytes: usize, cap_bytes: usize },
+    /// Not valid JSON; `error` is serde_json's message.
+    NotJson { error: String },
+    /// No kind on the item, the list or its shape.
+    NoKind,
+    /// Not a valid object of its kind; `name` is its `metadata.name`, `error` serde_json's message.
+    Invalid { name: String, error: String },
+}
+
+/// Gaps in an archive given to `analyze`. `archive` is its path as given; `entry` an entry's name (neutralised).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArchiveGap {
+    /// The archive could not be read past `after_entries` entries; `error` is the tar reader's message.
+    Damaged { archive: String, after_entries: u64, error: String },
+    /// More entries than `--max-entries`.
+    TooManyEntries { archive: String, max_entries: u64 },
+    /// An entry that is never unpacked (a link, a device, a FIFO, another type).
+    Refused { archive: String, entry: String, kind: RefusedEntry },
+    /// An entry whose path is absolute or leaves the archive's folder.
+    Escapes { archive: String, entry: String },
+    /// An entry that cannot be written; `error` is the OS's message.
+    CannotUnpack { archive: String, entry: String, error: String },
+    /// Unpacking stopped at `--max-unpacked-bytes`, in `entry`.
+    TooManyBytes { archive: String, entry: String, max_bytes: u64 },
+}
+
+/// An archive entry type that is not unpacked; `to` is a link's target (neutralised).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusedEntry {
+    Symlink {
+        to: String,
+    },
+    HardLink {
+        to: String,
+    },
+    CharDevice,
+    BlockDevice,
+    Fifo,
+    /// Another tar entry type, by its type byte.
+    Other {
+        type_byte: char,
+    },
+}
+
+/// Differences between a bundle and its manifest. `file` is the path in the bundle (neutralised).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BundleGap {
+    /// The manifest lists a path that is absolute or leaves the bundle.
+    PathEscapes { file: String },
+    /// Listed but not there.
+    Missing { file: String },
+    /// Its SHA-256 and size differ from the manifest's.
+    Changed { file: String, sha256: String, bytes: u64, listed_sha256: String, listed_bytes: u64 },
+    /// Its checksum cannot be computed; `error` is the OS's message.
+    Unchecked { file: String, error: String },
+    /// There but not listed.
+    Unlisted { file: String },
+}
+
+/// Gaps in metrics fetched from Prometheus or scraped from etcd. `error` is the typed error's message, taken
+/// once where it happened.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricsGap {
+    /// No client for Prometheus at `base` (its CA, its URL).
+    PrometheusClient { base: String, error: String },
+    /// A range query that failed.
+    PrometheusQuery { base: String, query: String, error: String },
+    /// A histogram query that returned no series.
+    NoSeries { metric: String },
+    /// No client for etcd's endpoints (their certificates).
+    EtcdClient { error: String },
+    /// An etcd endpoint that could not be scraped.
+    EtcdScrape { url: String, error: String },
+}
+
+/// What the evidence as a whole lacks, found by the analysis (or the evidence itself).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnalysisGap {
+    /// No etcd log among the inputs.
+    NoEtcdLogs,
+    /// Fewer etcd logs than members: `missing` of `members`.
+    MemberLogsMissing { missing: usize, members: usize },
+    /// No pod list among the inputs.
+    NoPodStatus,
+    /// No event list among the inputs.
+    NoEvents,
+    /// A restarted container with no log among the inputs.
+    NoContainerLogs { namespace: String, pod: String, container: String },
+    /// Records timed more than `days` away from the rest; the first at `first` (`file:line`), timed `at`.
+    TimeOutliers { count: usize, days: i64, first: String, at: super::Timestamp },
+}
+
+impl GapReason {
+    /// Every string inside, for redaction and neutralisation.
+    pub fn texts_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        match self {
+            GapReason::File(g) => g.texts_mut(f),
+            GapReason::Archive(g) => match g {
+                ArchiveGap::Damaged { archive, error, .. } => {
+                    f(archive);
+                    f(error);
+                }
+                ArchiveGap::TooManyEntries { archive, .. } => f(archive),
+                ArchiveGap::Refused { archive, entry, kind } => {
+                    f(archive);
+                    f(entry);
+                    if let RefusedEntry::Symlink { to } | RefusedEntry::HardLink { to } = kind {
+                        f(to);
+                    }
+                }
+                ArchiveGap::Escapes { archive, entry } | ArchiveGap::TooManyBytes { archive, entry, .. } => {
+                    f(archive);
+                    f(entry);
+                }
+                ArchiveGap::CannotUnpack { archive, entry, error } => {
+                    f(archive);
+                    f(entry);
+                    f(error);
+                }
+            },
+            GapReason::Bundle(g) => match g {
+                BundleGap::PathEscapes { file } | BundleGap::Missing { file } | BundleGap::Unlisted { file } => f(file),
+                BundleGap::Changed { file, sha256, listed_sha256, .. } => {
+                    f(file);
+                    f(sha256);
+                    f(listed_sha256);
+                }
+                BundleGap::Unchecked { file, error } => {
+                    f(file);
+                    f(error);
+                }
+            },
+            GapReason::Metrics(g) => match g {
+                MetricsGap::PrometheusClient { base, error } => {
+                    f(base);
+                    f(error);
+                }
+                MetricsGap::PrometheusQuery { base, query, error } => {
+                    f(base);
+                    f(query);
+                    f(error);
+                }
+                MetricsGap::NoSeries { metric } => f(metric),
+                MetricsGap::EtcdClient { error } => f(error),
+                MetricsGap::EtcdScrape { url, error } => {
+                    f(url);
+                    f(error);
+                }
+            },
+            GapReason::Analysis(g) => match g {
+                AnalysisGap::NoEtcdLogs
+                | AnalysisGap::MemberLogsMissing { .. }
+                | AnalysisGap::NoPodStatus
+                | AnalysisGap::NoEvents => {}
+                AnalysisGap::NoContainerLogs { namespace, pod, container } => {
+                    f(namespace);
+                    f(pod);
+                    f(container);
+                }
+                AnalysisGap::TimeOutliers { first, .. } => f(first),
+            },
+            GapReason::Recorded { what, why } => {
+                f(what);
+                f(why);
+            }
+        }
+    }
+}
+
+impl FileGap {
+    fn texts_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        match self {
+            FileGap::InputUnreadable { path, error } => {
+                f(path);
+                f(error);
+            }
+            FileGap::Refused { path, refusal, .. } => {
+                f(path);
+                match refusal {
+                    Refusal::CannotExamine { error }
+                    | Refusal::CannotResolve { error }
+                    | Refusal::CannotList { error }
+                    | Refusal::EntryUnlistable { error } => f(error),
+                    Refusal::NotRegular { .. } => {}
+                    Refusal::LinkToAncestor { target }
+                    | Refusal::Dangling { target }
+                    | Refusal::OutsideFolder { target } => target.iter_mut().for_each(&mut *f),
+                    Refusal::LinkLoop { target, error }
+                    | Refusal::TargetUnresolvable { target, error }
+                    | Refusal::TargetUnexaminable { target, error } => {
+                        target.iter_mut().for_each(&mut *f);
+                        f(error);
+                    }
+                }
+            }
+            FileGap::Unreadable { file, error }
+            | FileGap::InvalidObjects { file, error }
+            | FileGap::InvalidEtcdctl { file, error } => {
+                f(file);
+                f(error);
+            }
+            FileGap::Unrecognised { file, first_line } => {
+                f(file);
+                f(first_line);
+            }
+            FileGap::TextCut { file, .. }
+            | FileGap::MalformedLines { file, .. }
+            | FileGap::UndatedLines { file, .. } => f(file),
+            FileGap::BadItem { file, item, .. } => {
+                f(file);
+                match item {
+                    BadItem::Oversized { .. } | BadItem::NoKind => {}
+                    BadItem::NotJson { error } => f(error),
+                    BadItem::Invalid { name, error } => {
+                        f(name);
+                        f(error);
+                    }
+                }
+            }
+        }
+    }
+}
