@@ -13,7 +13,8 @@ use serde::Serialize;
 
 mod gap_reason;
 pub use gap_reason::{
-    AnalysisGap, ArchiveGap, BadItem, BundleGap, FileGap, GapReason, MetricsGap, Refusal, RefusedEntry, SpecialFile,
+    AnalysisGap, ApiFailure, ApiProblem, ArchiveGap, BadItem, BundleGap, ClusterGap, Collector, FileGap, GapReason,
+    GaveUp, ListCut, LogCut, LogProblem, LogRef, MetricsGap, Place, PodRole, Refusal, RefusedEntry, SpecialFile,
 };
 
 /// The one time type of the evidence model (sources convert at their edge).

@@ -17,6 +17,8 @@ pub enum GapReason {
     Archive(ArchiveGap),
     /// A bundle checked against its manifest.
     Bundle(BundleGap),
+    /// The API server, in a live collection.
+    Cluster(ClusterGap),
     /// Prometheus and etcd's own `/metrics`.
     Metrics(MetricsGap),
     /// What the evidence as a whole lacks, or holds out of place.
@@ -173,6 +175,302 @@ pub enum BundleGap {
     Unlisted { file: String },
 }
 
+/// Gaps of a live collection. `path` is an API path; `file` a path in the bundle; `error` a typed error's message,
+/// taken once where it happened.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterGap {
+    /// The API server throttled answers: how many, the seconds waited in all, the retry caps, how many gave up.
+    Throttled { answers: u64, waited_secs: u64, max_retries: u32, max_wait_secs: u64, gave_up: u64 },
+    /// `/version` failed.
+    Version { failure: ApiFailure },
+    /// A list (`objects`: `pods`, `nodes`, `events`, ...) that failed.
+    List { objects: String, path: String, failure: ApiFailure },
+    /// A list read up to `after_page` pages, then cut.
+    ListCut { objects: String, path: String, after_page: usize, cut: ListCut },
+    /// A pod list item that is not a pod.
+    PodItem { path: String, page: usize, index: usize, error: String },
+    /// A pod list page whose items could not be walked to the end.
+    PodPage { path: String, page: usize, error: String },
+    /// Restarted containers past `--max-container-logs` (`max`), the first few named by namespace and pod.
+    ContainerLogsSkipped { skipped: usize, first: Vec<(String, String)>, max: usize },
+    /// No etcd (or kube-apiserver) pod found at any place tried; the places that failed, and how.
+    NotDiscovered { role: PodRole, tried: Vec<Place>, failures: Vec<(Place, ApiFailure)> },
+    /// One place discovery tried that failed (pods were found elsewhere).
+    DiscoveryFailed { role: PodRole, place: Place, failure: ApiFailure },
+    /// A container log that was not fetched or stored.
+    Log { log: LogRef, problem: LogProblem },
+    /// A container log kept up to where it was cut.
+    LogCut { log: LogRef, cut: LogCut },
+    /// The API server's own `/metrics` failed.
+    ApiServerMetrics { failure: ApiFailure },
+    /// The API server's `/metrics` could not be written.
+    ApiServerMetricsUnwritten { error: String },
+    /// A metrics capture that could not be written.
+    CaptureUnwritten { file: String, error: String },
+    /// A metrics capture that could not be encoded.
+    CaptureUnencoded { file: String, error: String },
+    /// A collector task that panicked (`panic` its message, if it had one) or was cancelled.
+    CollectorLost { collector: Collector, panicked: bool, panic: Option<String> },
+}
+
+/// The role of the pods a collector reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PodRole {
+    Etcd,
+    ApiServer,
+    Workload,
+}
+
+/// Where discovery looks: a label selector in a namespace.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Place {
+    pub selector: String,
+    pub namespace: String,
+}
+
+/// One container log (the current run's, or the previous).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LogRef {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    pub previous: bool,
+}
+
+/// Why a container log was not fetched or stored.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogProblem {
+    /// The run's logs reached `--max-total-log-bytes` (`total`).
+    OverTotalBudget { total: u64 },
+    /// The request could not be built.
+    BadRequest { error: String },
+    /// The API server did not give it.
+    Failed { failure: ApiFailure },
+    /// It could not be written to `file`.
+    CannotWrite { file: String, error: String },
+}
+
+/// Where a streamed log was cut.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogCut {
+    Deadline,
+    /// The stream stalled for `--request-timeout`.
+    Stalled,
+    /// Cut after `limit` bytes: `--max-log-bytes` (`max_log_bytes`) or what was left of the run's budget.
+    AtCap {
+        limit: u64,
+        max_log_bytes: u64,
+        server_sent_more: bool,
+    },
+    /// The stream broke; `error` is the client's error chain.
+    Broke {
+        error: String,
+    },
+    /// Writing `file` failed.
+    Write {
+        file: String,
+        error: String,
+    },
+}
+
+/// Why paging a list stopped early.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListCut {
+    /// The next page failed.
+    Failed { failure: ApiFailure },
+    /// The last page handed back a continue token given before; `items` were kept.
+    RepeatedToken { items: usize },
+    /// The list did not end within `max_pages` pages; `items` were kept.
+    TooManyPages { max_pages: usize, items: usize },
+}
+
+/// A collector task of a live collection.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Collector {
+    EtcdDiscovery,
+    ApiServerDiscovery,
+    WorkloadPods,
+    Nodes,
+    Metrics,
+    MetricCaptures,
+    /// A list at an API path.
+    List {
+        path: String,
+    },
+    /// One container log.
+    Log {
+        role: PodRole,
+        log: LogRef,
+    },
+    /// A task without a recorded name.
+    Unnamed,
+}
+
+/// Why an API request gave nothing (or only part).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ApiFailure {
+    /// The HTTP status, when the API server answered.
+    pub status: Option<u16>,
+    pub problem: ApiProblem,
+    /// Throttled until the run gave up.
+    pub gave_up: Option<GaveUp>,
+}
+
+/// What went wrong with a request.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiProblem {
+    /// An answer with an error status; `message` is the API server's status message (or its body's start).
+    Answered { message: String },
+    /// The collection was shutting down.
+    ShutDown,
+    /// Not answered before `--deadline`.
+    Deadline,
+    /// No answer within `--request-timeout` (`timeout_ms`).
+    RequestTimeout { timeout_ms: u64 },
+    /// No HTTP answer; `error` is the client's error chain.
+    Transport { error: String },
+    /// The request could not be built.
+    BadRequest { error: String },
+    /// The answer stalled.
+    Stalled,
+    /// The answer passed `--max-response-bytes` (`cap_bytes`); `read_bytes` were read when it was dropped.
+    TooLarge { cap_bytes: u64, read_bytes: u64 },
+    /// The answer is not a Kubernetes list; `error` is serde_json's message.
+    NotAList { error: String },
+    /// The answer could not be written to `file`.
+    Write { file: String, error: String },
+}
+
+/// Why a throttled request was given up.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GaveUp {
+    /// Still throttled after `retries` retries.
+    AfterRetries { retries: u32 },
+    /// Waiting `wait_secs` more would pass the deadline.
+    WouldPassDeadline { wait_secs: u64 },
+}
+
+impl ApiFailure {
+    fn texts_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        match &mut self.problem {
+            ApiProblem::Answered { message: t }
+            | ApiProblem::Transport { error: t }
+            | ApiProblem::BadRequest { error: t }
+            | ApiProblem::NotAList { error: t } => f(t),
+            ApiProblem::Write { file, error } => {
+                f(file);
+                f(error);
+            }
+            ApiProblem::ShutDown
+            | ApiProblem::Deadline
+            | ApiProblem::RequestTimeout { .. }
+            | ApiProblem::Stalled
+            | ApiProblem::TooLarge { .. } => {}
+        }
+    }
+}
+
+impl Place {
+    fn texts_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        f(&mut self.selector);
+        f(&mut self.namespace);
+    }
+}
+
+impl LogRef {
+    fn texts_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        f(&mut self.namespace);
+        f(&mut self.pod);
+        f(&mut self.container);
+    }
+}
+
+impl ClusterGap {
+    fn texts_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        match self {
+            ClusterGap::Throttled { .. } => {}
+            ClusterGap::Version { failure } | ClusterGap::ApiServerMetrics { failure } => failure.texts_mut(f),
+            ClusterGap::List { objects, path, failure } => {
+                f(objects);
+                f(path);
+                failure.texts_mut(f);
+            }
+            ClusterGap::ListCut { objects, path, cut, .. } => {
+                f(objects);
+                f(path);
+                if let ListCut::Failed { failure } = cut {
+                    failure.texts_mut(f);
+                }
+            }
+            ClusterGap::PodItem { path, error, .. } | ClusterGap::PodPage { path, error, .. } => {
+                f(path);
+                f(error);
+            }
+            ClusterGap::ContainerLogsSkipped { first, .. } => {
+                for (ns, pod) in first {
+                    f(ns);
+                    f(pod);
+                }
+            }
+            ClusterGap::NotDiscovered { tried, failures, .. } => {
+                tried.iter_mut().for_each(|p| p.texts_mut(f));
+                for (p, failure) in failures {
+                    p.texts_mut(f);
+                    failure.texts_mut(f);
+                }
+            }
+            ClusterGap::DiscoveryFailed { place, failure, .. } => {
+                place.texts_mut(f);
+                failure.texts_mut(f);
+            }
+            ClusterGap::Log { log, problem } => {
+                log.texts_mut(f);
+                match problem {
+                    LogProblem::OverTotalBudget { .. } => {}
+                    LogProblem::BadRequest { error } => f(error),
+                    LogProblem::Failed { failure } => failure.texts_mut(f),
+                    LogProblem::CannotWrite { file, error } => {
+                        f(file);
+                        f(error);
+                    }
+                }
+            }
+            ClusterGap::LogCut { log, cut } => {
+                log.texts_mut(f);
+                match cut {
+                    LogCut::Deadline | LogCut::Stalled | LogCut::AtCap { .. } => {}
+                    LogCut::Broke { error } => f(error),
+                    LogCut::Write { file, error } => {
+                        f(file);
+                        f(error);
+                    }
+                }
+            }
+            ClusterGap::ApiServerMetricsUnwritten { error } => f(error),
+            ClusterGap::CaptureUnwritten { file, error } | ClusterGap::CaptureUnencoded { file, error } => {
+                f(file);
+                f(error);
+            }
+            ClusterGap::CollectorLost { collector, panic, .. } => {
+                match collector {
+                    Collector::List { path } => f(path),
+                    Collector::Log { log, .. } => log.texts_mut(f),
+                    _ => {}
+                }
+                panic.iter_mut().for_each(&mut *f);
+            }
+        }
+    }
+}
+
 /// Gaps in metrics fetched from Prometheus or scraped from etcd. `error` is the typed error's message, taken
 /// once where it happened.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -248,6 +546,7 @@ impl GapReason {
                     f(error);
                 }
             },
+            GapReason::Cluster(g) => g.texts_mut(f),
             GapReason::Metrics(g) => match g {
                 MetricsGap::PrometheusClient { base, error } => {
                     f(base);

@@ -2,7 +2,9 @@
 
 use crate::evidence::{EvidenceKind as K, Gap, GapEffect as E, Remedy};
 
+mod cluster;
 mod reason;
+pub use cluster::{api_failure, api_message};
 pub use reason::{bad_item, what as reason_what, why as reason_why};
 
 /// What the gap leaves out (`file logs/etcd-0.log`).

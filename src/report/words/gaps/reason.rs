@@ -16,6 +16,7 @@ pub fn what(r: &GapReason) -> String {
             | BundleGap::Unchecked { file, .. }
             | BundleGap::Unlisted { file },
         ) => format!("bundle file {file}"),
+        GapReason::Cluster(g) => super::cluster::what(g),
         GapReason::Metrics(g) => metrics_what(g),
         GapReason::Analysis(g) => analysis_what(g),
         GapReason::Recorded { what, .. } => what.clone(),
@@ -28,6 +29,7 @@ pub fn why(r: &GapReason) -> String {
         GapReason::File(g) => file_why(g),
         GapReason::Archive(g) => archive_why(g),
         GapReason::Bundle(g) => bundle_why(g),
+        GapReason::Cluster(g) => super::cluster::why(g),
         GapReason::Metrics(g) => metrics_why(g),
         GapReason::Analysis(g) => analysis_why(g).into(),
         GapReason::Recorded { why, .. } => why.clone(),
