@@ -189,7 +189,7 @@ pub enum ClusterGap {
     /// A list read up to `after_page` pages, then cut.
     ListCut { objects: String, path: String, after_page: usize, cut: ListCut },
     /// A pod list item that is not a pod.
-    PodItem { path: String, page: usize, index: usize, error: String },
+    PodItem { path: String, page: usize, index: usize, item: BadItem },
     /// A pod list page whose items could not be walked to the end.
     PodPage { path: String, page: usize, error: String },
     /// Restarted containers past `--max-container-logs` (`max`), the first few named by namespace and pod.
@@ -410,7 +410,11 @@ impl ClusterGap {
                     failure.texts_mut(f);
                 }
             }
-            ClusterGap::PodItem { path, error, .. } | ClusterGap::PodPage { path, error, .. } => {
+            ClusterGap::PodItem { path, item, .. } => {
+                f(path);
+                item.texts_mut(f);
+            }
+            ClusterGap::PodPage { path, error, .. } => {
                 f(path);
                 f(error);
             }
@@ -584,6 +588,19 @@ impl GapReason {
     }
 }
 
+impl BadItem {
+    fn texts_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        match self {
+            BadItem::Oversized { .. } | BadItem::NoKind => {}
+            BadItem::NotJson { error } => f(error),
+            BadItem::Invalid { name, error } => {
+                f(name);
+                f(error);
+            }
+        }
+    }
+}
+
 impl FileGap {
     fn texts_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
         match self {
@@ -625,14 +642,7 @@ impl FileGap {
             | FileGap::UndatedLines { file, .. } => f(file),
             FileGap::BadItem { file, item, .. } => {
                 f(file);
-                match item {
-                    BadItem::Oversized { .. } | BadItem::NoKind => {}
-                    BadItem::NotJson { error } => f(error),
-                    BadItem::Invalid { name, error } => {
-                        f(name);
-                        f(error);
-                    }
-                }
+                item.texts_mut(f);
             }
         }
     }

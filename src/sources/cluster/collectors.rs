@@ -14,7 +14,7 @@ use crate::sources::redact::StreamState;
 
 use super::client::{CREDENTIALS_REJECTED, Ctx, Failure, remedy_for};
 use super::error_chain;
-use crate::evidence::{ApiProblem, ClusterGap, ListCut, LogCut, LogProblem, LogRef, Place, PodRole};
+use crate::evidence::{ApiProblem, BadItem, ClusterGap, ListCut, LogCut, LogProblem, LogRef, Place, PodRole};
 use crate::evidence::{EvidenceKind as Ek, GapEffect as Fx, Remedy};
 
 /// Where the distributions put etcd and kube-apiserver pods, tried in order.
@@ -224,7 +224,7 @@ pub(super) async fn list_workload_pods(ctx: Arc<Ctx>) -> Vec<Restarted> {
     let result = list_pages_with(ctx.clone(), path.clone(), stem, "pods", None, true, |n, page| {
         let skipped = for_each_item::<PodItem>(page, |i, pod| match pod {
             Ok(pod) => restarted.extend(restarted_containers(pod, from)),
-            Err(e) => ill_typed_item(&ctx, &path, n, i, &e),
+            Err(e) => ill_typed_item(&ctx, &path, n, i, e),
         });
         if let Err(e) = skipped {
             ill_typed_page(&ctx, &path, n, &e);
@@ -319,7 +319,7 @@ struct ItemTerminated {
 /// Err when the page itself is not a list.
 fn for_each_item<T: serde::de::DeserializeOwned>(
     page: &[u8],
-    mut each: impl FnMut(usize, Result<T, serde_json::Error>),
+    mut each: impl FnMut(usize, Result<T, BadItem>),
 ) -> Result<(), serde_json::Error> {
     use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
     struct ListVisitor<'f, F>(&'f mut F);
@@ -365,11 +365,9 @@ fn for_each_item<T: serde::de::DeserializeOwned>(
     let mut on_raw = |raw: &serde_json::value::RawValue| {
         let len = raw.get().len();
         let item = if len > crate::sources::kube_objects::MAX_OBJECT_BYTES {
-            Err(<serde_json::Error as serde::de::Error>::custom(crate::report::words::gaps::bad_item(
-                &crate::sources::kube_objects::oversized_object(len),
-            )))
+            Err(crate::sources::kube_objects::oversized_object(len))
         } else {
-            serde_json::from_str::<T>(raw.get())
+            serde_json::from_str::<T>(raw.get()).map_err(|e| BadItem::NotJson { error: e.to_string() })
         };
         each(index, item);
         index += 1;
@@ -380,8 +378,8 @@ fn for_each_item<T: serde::de::DeserializeOwned>(
 }
 
 /// A list item that is not the object it should be: a gap naming it; the page's other items are read.
-fn ill_typed_item(ctx: &Ctx, path: &str, page: usize, index: usize, e: &serde_json::Error) {
-    let reason = ClusterGap::PodItem { path: path.to_string(), page, index, error: e.to_string() };
+fn ill_typed_item(ctx: &Ctx, path: &str, page: usize, index: usize, item: BadItem) {
+    let reason = ClusterGap::PodItem { path: path.to_string(), page, index, item };
     ctx.gap(reason, Ek::PodStatus, Fx::LowersConfidence, None);
 }
 
@@ -446,7 +444,7 @@ pub(super) async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>
         let on_page = |n, page: &[u8]| {
             let skipped = for_each_item::<PodItem>(page, |i, pod| match pod {
                 Ok(pod) => pods.extend(control_plane_pod(pod)),
-                Err(e) => ill_typed_item(&ctx, &path, n, i, &e),
+                Err(e) => ill_typed_item(&ctx, &path, n, i, e),
             });
             if let Err(e) = skipped {
                 ill_typed_page(&ctx, &path, n, &e);

@@ -175,7 +175,7 @@ pub fn read_paths_limited(
                 reason: GapReason::File(FileGap::Refused {
                     path: shown(&refused.path),
                     folder: refused.folder,
-                    refusal: refused.why.clone(),
+                    refusal: refused.refusal.clone(),
                 }),
                 missing: EvidenceKind::FileContent,
                 effect: GapEffect::Unread,

@@ -20,7 +20,7 @@ pub(super) struct Refused {
     pub path: PathBuf,
     /// A folder (that cannot be listed, or that a link loops back to), not a file.
     pub folder: bool,
-    pub why: Refusal,
+    pub refusal: Refusal,
 }
 
 /// What walking one input found.
@@ -67,7 +67,7 @@ pub(super) fn collect_files(path: &Path, seen: &mut Seen, out: &mut Found) {
             out.refused.push(Refused {
                 path: path.to_path_buf(),
                 folder: false,
-                why: Refusal::CannotExamine { error: e.to_string() },
+                refusal: Refusal::CannotExamine { error: e.to_string() },
             });
             return;
         }
@@ -80,7 +80,7 @@ pub(super) fn collect_files(path: &Path, seen: &mut Seen, out: &mut Found) {
         Ok(r) => r,
         Err(e) => {
             let why = Refusal::CannotResolve { error: e.to_string() };
-            out.refused.push(Refused { path: path.to_path_buf(), folder: true, why });
+            out.refused.push(Refused { path: path.to_path_buf(), folder: true, refusal: why });
             return;
         }
     };
@@ -107,7 +107,7 @@ fn first_visit(path: &Path, meta: &Metadata, seen: &mut Seen) -> bool {
 fn add(path: &Path, meta: &Metadata, seen: &mut Seen, out: &mut Found) {
     if !meta.is_file() {
         let why = Refusal::NotRegular { kind: kind_of(&meta.file_type()) };
-        out.refused.push(Refused { path: path.to_path_buf(), folder: false, why });
+        out.refused.push(Refused { path: path.to_path_buf(), folder: false, refusal: why });
         return;
     }
     if identity(path, meta).is_none_or(|id| seen.files.insert(id)) {
@@ -121,7 +121,7 @@ fn walk_folder(dir: &Path, root: &Path, seen: &mut Seen, out: &mut Found, links:
         Ok(l) => l,
         Err(e) => {
             let why = Refusal::CannotList { error: e.to_string() };
-            out.refused.push(Refused { path: dir.to_path_buf(), folder: true, why });
+            out.refused.push(Refused { path: dir.to_path_buf(), folder: true, refusal: why });
             return;
         }
     };
@@ -132,7 +132,7 @@ fn walk_folder(dir: &Path, root: &Path, seen: &mut Seen, out: &mut Found, links:
             Err(e) => out.refused.push(Refused {
                 path: dir.to_path_buf(),
                 folder: true,
-                why: Refusal::EntryUnlistable { error: e.to_string() },
+                refusal: Refusal::EntryUnlistable { error: e.to_string() },
             }),
         }
     }
@@ -146,7 +146,7 @@ fn walk_folder(dir: &Path, root: &Path, seen: &mut Seen, out: &mut Found, links:
             Ok(m) => m,
             Err(e) => {
                 let why = Refusal::CannotExamine { error: e.to_string() };
-                out.refused.push(Refused { path: entry, folder: false, why });
+                out.refused.push(Refused { path: entry, folder: false, refusal: why });
                 continue;
             }
         };
@@ -154,10 +154,10 @@ fn walk_folder(dir: &Path, root: &Path, seen: &mut Seen, out: &mut Found, links:
             match follow(&entry, root) {
                 Ok((target, meta)) if meta.is_dir() && fs::canonicalize(dir).is_ok_and(|d| d.starts_with(&target)) => {
                     let why = Refusal::LinkToAncestor { target: link_target(&entry) };
-                    out.refused.push(Refused { path: entry, folder: true, why });
+                    out.refused.push(Refused { path: entry, folder: true, refusal: why });
                 }
                 Ok((_, meta)) => links.push_back((entry, meta)),
-                Err(why) => out.refused.push(Refused { path: entry, folder: false, why }),
+                Err(why) => out.refused.push(Refused { path: entry, folder: false, refusal: why }),
             }
         } else if meta.is_dir() {
             if first_visit(&entry, &meta, seen) {
@@ -270,12 +270,12 @@ mod tests {
         // The file is named by its own path, not the link's that sorts first.
         assert_eq!(names(d, found.files.clone()), ["logs/etcd.log"], "{found:?}");
         let out = outside.path().join("secret.log").display().to_string();
-        assert_eq!(refused(&found, d, "out.log").why, Refusal::OutsideFolder { target: Some(out) });
-        assert_eq!(refused(&found, d, "dangling").why, Refusal::Dangling { target: Some("nowhere".into()) });
-        assert!(matches!(&refused(&found, d, "a").why, Refusal::LinkLoop { target: Some(b), .. } if b == "b"));
-        assert!(matches!(&refused(&found, d, "b").why, Refusal::LinkLoop { target: Some(a), .. } if a == "a"));
+        assert_eq!(refused(&found, d, "out.log").refusal, Refusal::OutsideFolder { target: Some(out) });
+        assert_eq!(refused(&found, d, "dangling").refusal, Refusal::Dangling { target: Some("nowhere".into()) });
+        assert!(matches!(&refused(&found, d, "a").refusal, Refusal::LinkLoop { target: Some(b), .. } if b == "b"));
+        assert!(matches!(&refused(&found, d, "b").refusal, Refusal::LinkLoop { target: Some(a), .. } if a == "a"));
         let up = refused(&found, d, "logs/up");
-        assert!(up.folder && up.why == Refusal::LinkToAncestor { target: Some("..".into()) }, "{up:?}");
+        assert!(up.folder && up.refusal == Refusal::LinkToAncestor { target: Some("..".into()) }, "{up:?}");
         assert_eq!(found.refused.len(), 5, "{found:?}");
     }
 
@@ -290,8 +290,8 @@ mod tests {
         std::fs::write(d.join("etcd.log"), "x").unwrap();
         let found = walk(d);
         assert_eq!(names(d, found.files.clone()), ["etcd.log"]);
-        assert_eq!(refused(&found, d, "pipe").why, Refusal::NotRegular { kind: SpecialFile::Fifo });
-        assert_eq!(refused(&found, d, "sock").why, Refusal::NotRegular { kind: SpecialFile::Socket });
+        assert_eq!(refused(&found, d, "pipe").refusal, Refusal::NotRegular { kind: SpecialFile::Fifo });
+        assert_eq!(refused(&found, d, "sock").refusal, Refusal::NotRegular { kind: SpecialFile::Socket });
         // Named on the command line, a FIFO is refused too (opening it would block).
         let alone = walk(&d.join("pipe"));
         assert!(alone.files.is_empty() && alone.refused.len() == 1, "{alone:?}");

@@ -59,7 +59,7 @@ pub(super) fn why(g: &ClusterGap) -> String {
                 format!("the list did not end within {max_pages} pages; paging stopped ({items} items kept)")
             }
         },
-        ClusterGap::PodItem { error, .. } => format!("not a pod as Kubernetes writes it: {error}"),
+        ClusterGap::PodItem { item, .. } => format!("not a pod as Kubernetes writes it: {}", super::bad_item(item)),
         ClusterGap::PodPage { error, .. } => format!("the page is not a Kubernetes list past a point: {error}"),
         ClusterGap::ContainerLogsSkipped { max, .. } => {
             format!("--max-container-logs {max} reached (most restarted and crash-looping first)")
