@@ -14,7 +14,8 @@ use serde::Serialize;
 mod gap_reason;
 pub use gap_reason::{
     AnalysisGap, ApiFailure, ApiProblem, ArchiveGap, BadItem, BundleGap, ClusterGap, Collector, FileGap, GapReason,
-    GaveUp, ListCut, LogCut, LogProblem, LogRef, MetricsGap, Place, PodRole, Refusal, RefusedEntry, SpecialFile,
+    GaveUp, ListCut, Listed, LogCut, LogProblem, LogRef, MetricsGap, Place, PodRole, Refusal, RefusedEntry,
+    SpecialFile,
 };
 
 /// The one time type of the evidence model (sources convert at their edge).
@@ -655,7 +656,7 @@ pub enum EvidenceKind {
     FileContent,
     /// Cluster facts for the bundle's manifest (version).
     ClusterInfo,
-    /// What one live collector gathers (the collector is named in `what`).
+    /// What one live collector gathers (the collector is named in its reason).
     Collector,
     /// Entries of an archive given to `analyze` (refused links and devices, damage, past a cap).
     ArchiveEntries,

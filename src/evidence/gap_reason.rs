@@ -23,8 +23,8 @@ pub enum GapReason {
     Metrics(MetricsGap),
     /// What the evidence as a whole lacks, or holds out of place.
     Analysis(AnalysisGap),
-    /// Words recorded by an older version (a bundle manifest written before gap reasons were typed), or by a
-    /// source that does not type its gaps yet: `what` is missing, and `why`.
+    /// Words recorded by an older version (a bundle manifest written before gap reasons were typed): `what` is
+    /// missing, and `why`.
     Recorded { what: String, why: String },
 }
 
@@ -184,10 +184,10 @@ pub enum ClusterGap {
     Throttled { answers: u64, waited_secs: u64, max_retries: u32, max_wait_secs: u64, gave_up: u64 },
     /// `/version` failed.
     Version { failure: ApiFailure },
-    /// A list (`objects`: `pods`, `nodes`, `events`, ...) that failed.
-    List { objects: String, path: String, failure: ApiFailure },
+    /// A list that failed.
+    List { objects: Listed, path: String, failure: ApiFailure },
     /// A list read up to `after_page` pages, then cut.
-    ListCut { objects: String, path: String, after_page: usize, cut: ListCut },
+    ListCut { objects: Listed, path: String, after_page: usize, cut: ListCut },
     /// A pod list item that is not a pod.
     PodItem { path: String, page: usize, index: usize, item: BadItem },
     /// A pod list page whose items could not be walked to the end.
@@ -212,6 +212,18 @@ pub enum ClusterGap {
     CaptureUnencoded { file: String, error: String },
     /// A collector task that panicked (`panic` its message, if it had one) or was cancelled.
     CollectorLost { collector: Collector, panicked: bool, panic: Option<String> },
+}
+
+/// What a list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Listed {
+    Pods,
+    Nodes,
+    /// core/v1 events.
+    Events,
+    /// events.k8s.io/v1 events.
+    EventsK8sIo,
 }
 
 /// The role of the pods a collector reads.
@@ -398,13 +410,11 @@ impl ClusterGap {
         match self {
             ClusterGap::Throttled { .. } => {}
             ClusterGap::Version { failure } | ClusterGap::ApiServerMetrics { failure } => failure.texts_mut(f),
-            ClusterGap::List { objects, path, failure } => {
-                f(objects);
+            ClusterGap::List { path, failure, .. } => {
                 f(path);
                 failure.texts_mut(f);
             }
-            ClusterGap::ListCut { objects, path, cut, .. } => {
-                f(objects);
+            ClusterGap::ListCut { path, cut, .. } => {
                 f(path);
                 if let ListCut::Failed { failure } = cut {
                     failure.texts_mut(f);
@@ -644,6 +654,89 @@ impl FileGap {
                 f(file);
                 item.texts_mut(f);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One reason of each shape, with a marker in every string it holds.
+    fn marked() -> Vec<GapReason> {
+        let m = || "MARK".to_string();
+        let failure =
+            || ApiFailure { status: Some(403), problem: ApiProblem::Answered { message: m() }, gave_up: None };
+        let log = || LogRef { namespace: m(), pod: m(), container: m(), previous: true };
+        let place = || Place { selector: m(), namespace: m() };
+        vec![
+            GapReason::File(FileGap::InputUnreadable { path: m(), error: m() }),
+            GapReason::File(FileGap::Refused {
+                path: m(),
+                folder: false,
+                refusal: Refusal::TargetUnexaminable { target: Some(m()), error: m() },
+            }),
+            GapReason::File(FileGap::Unrecognised { file: m(), first_line: m() }),
+            GapReason::File(FileGap::BadItem { file: m(), index: 1, item: BadItem::Invalid { name: m(), error: m() } }),
+            GapReason::File(FileGap::InvalidEtcdctl { file: m(), error: m() }),
+            GapReason::Archive(ArchiveGap::Refused {
+                archive: m(),
+                entry: m(),
+                kind: RefusedEntry::Symlink { to: m() },
+            }),
+            GapReason::Archive(ArchiveGap::CannotUnpack { archive: m(), entry: m(), error: m() }),
+            GapReason::Bundle(BundleGap::Changed {
+                file: m(),
+                sha256: m(),
+                bytes: 1,
+                listed_sha256: m(),
+                listed_bytes: 2,
+            }),
+            GapReason::Cluster(ClusterGap::NotDiscovered {
+                role: PodRole::Etcd,
+                tried: vec![place()],
+                failures: vec![(place(), failure())],
+            }),
+            GapReason::Cluster(ClusterGap::ListCut {
+                objects: Listed::Pods,
+                path: m(),
+                after_page: 2,
+                cut: ListCut::Failed { failure: failure() },
+            }),
+            GapReason::Cluster(ClusterGap::PodItem {
+                path: m(),
+                page: 1,
+                index: 0,
+                item: BadItem::NotJson { error: m() },
+            }),
+            GapReason::Cluster(ClusterGap::ContainerLogsSkipped { skipped: 9, first: vec![(m(), m())], max: 1 }),
+            GapReason::Cluster(ClusterGap::LogCut { log: log(), cut: LogCut::Write { file: m(), error: m() } }),
+            GapReason::Cluster(ClusterGap::Log { log: log(), problem: LogProblem::Failed { failure: failure() } }),
+            GapReason::Cluster(ClusterGap::CollectorLost {
+                collector: Collector::Log { role: PodRole::Etcd, log: log() },
+                panicked: true,
+                panic: Some(m()),
+            }),
+            GapReason::Metrics(MetricsGap::PrometheusQuery { base: m(), query: m(), error: m() }),
+            GapReason::Analysis(AnalysisGap::NoContainerLogs { namespace: m(), pod: m(), container: m() }),
+            GapReason::Analysis(AnalysisGap::TimeOutliers { count: 1, days: 366, first: m(), at: Default::default() }),
+            GapReason::Recorded { what: m(), why: m() },
+        ]
+    }
+
+    #[test]
+    fn texts_mut_reaches_every_string_of_a_reason() {
+        for mut r in marked() {
+            r.texts_mut(&mut |s| *s = s.replace("MARK", "x"));
+            assert!(!format!("{r:?}").contains("MARK"), "a string was not reached: {r:?}");
+        }
+    }
+
+    #[test]
+    fn a_reason_reads_back_as_written() {
+        for r in marked() {
+            let back: GapReason = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+            assert_eq!(back, r);
         }
     }
 }

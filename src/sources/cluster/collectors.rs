@@ -14,7 +14,7 @@ use crate::sources::redact::StreamState;
 
 use super::client::{CREDENTIALS_REJECTED, Ctx, Failure, remedy_for};
 use super::error_chain;
-use crate::evidence::{ApiProblem, BadItem, ClusterGap, ListCut, LogCut, LogProblem, LogRef, Place, PodRole};
+use crate::evidence::{ApiProblem, BadItem, ClusterGap, ListCut, Listed, LogCut, LogProblem, LogRef, Place, PodRole};
 use crate::evidence::{EvidenceKind as Ek, GapEffect as Fx, Remedy};
 
 /// Where the distributions put etcd and kube-apiserver pods, tried in order.
@@ -136,7 +136,7 @@ async fn list_pages_with(
     ctx: Arc<Ctx>,
     path: String,
     stem: String,
-    what: &str,
+    what: Listed,
     label_selector: Option<String>,
     write: bool,
     mut on_page: impl FnMut(usize, &[u8]),
@@ -156,7 +156,7 @@ async fn list_pages_with(
             Err(f) if page > 1 => {
                 // Earlier pages were kept; the rest is missing.
                 let cut = ListCut::Failed { failure: f.typed() };
-                let reason = ClusterGap::ListCut { objects: what.to_string(), path, after_page: page - 1, cut };
+                let reason = ClusterGap::ListCut { objects: what, path, after_page: page - 1, cut };
                 ctx.gap(reason, Ek::Objects, Fx::Truncated, remedy_for(&f, Remedy::Rerun));
                 return Ok(items);
             }
@@ -192,7 +192,7 @@ async fn list_pages_with(
             None
         };
         if let Some(cut) = cut {
-            let reason = ClusterGap::ListCut { objects: what.to_string(), path, after_page: page, cut };
+            let reason = ClusterGap::ListCut { objects: what, path, after_page: page, cut };
             ctx.gap(reason, Ek::Objects, Fx::Truncated, Some(Remedy::Rerun));
             return Ok(items);
         }
@@ -201,14 +201,14 @@ async fn list_pages_with(
     }
 }
 
-pub(super) async fn list_pages(ctx: Arc<Ctx>, path: String, stem: String, what: &'static str) {
+pub(super) async fn list_pages(ctx: Arc<Ctx>, path: String, stem: String, what: Listed) {
     if let Err(f) = list_pages_with(ctx.clone(), path.clone(), stem, what, None, true, |_, _| {}).await {
         let (missing, effect, remedy) = match what {
-            "nodes" => (Ek::Nodes, Fx::NotSeen, Remedy::grant("list", "nodes")),
-            "events.k8s.io events" => (Ek::Events, Fx::None, Remedy::grant("list", "events.k8s.io events")),
-            _ => (Ek::Events, Fx::LowersConfidence, Remedy::grant("list", "events")),
+            Listed::Nodes => (Ek::Nodes, Fx::NotSeen, Remedy::grant("list", "nodes")),
+            Listed::EventsK8sIo => (Ek::Events, Fx::None, Remedy::grant("list", "events.k8s.io events")),
+            Listed::Events | Listed::Pods => (Ek::Events, Fx::LowersConfidence, Remedy::grant("list", "events")),
         };
-        let reason = ClusterGap::List { objects: what.to_string(), path, failure: f.typed() };
+        let reason = ClusterGap::List { objects: what, path, failure: f.typed() };
         ctx.gap(reason, missing, effect, remedy_for(&f, remedy));
     }
 }
@@ -221,7 +221,7 @@ pub(super) async fn list_workload_pods(ctx: Arc<Ctx>) -> Vec<Restarted> {
     };
     let mut restarted = Vec::new();
     let from = ctx.opts.window_from;
-    let result = list_pages_with(ctx.clone(), path.clone(), stem, "pods", None, true, |n, page| {
+    let result = list_pages_with(ctx.clone(), path.clone(), stem, Listed::Pods, None, true, |n, page| {
         let skipped = for_each_item::<PodItem>(page, |i, pod| match pod {
             Ok(pod) => restarted.extend(restarted_containers(pod, from)),
             Err(e) => ill_typed_item(&ctx, &path, n, i, e),
@@ -233,7 +233,7 @@ pub(super) async fn list_workload_pods(ctx: Arc<Ctx>) -> Vec<Restarted> {
     .await;
     if let Err(f) = result {
         ctx.gap(
-            ClusterGap::List { objects: "pods".into(), path, failure: f.typed() },
+            ClusterGap::List { objects: Listed::Pods, path, failure: f.typed() },
             Ek::PodStatus,
             Fx::LowersConfidence,
             remedy_for(&f, Remedy::grant("list", "pods")),
@@ -451,7 +451,8 @@ pub(super) async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>
             }
         };
         let result =
-            list_pages_with(ctx.clone(), path.clone(), stem, "pods", Some(selector.clone()), !covered, on_page).await;
+            list_pages_with(ctx.clone(), path.clone(), stem, Listed::Pods, Some(selector.clone()), !covered, on_page)
+                .await;
         match result {
             Ok(_) if !pods.is_empty() => {
                 notes.push(format!("{}: {} pod(s) with {selector} in {ns}", role.name(), pods.len()));

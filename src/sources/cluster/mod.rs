@@ -24,7 +24,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use crate::evidence::{ClusterGap, Collector, EvidenceKind as Ek, GapEffect as Fx, Remedy};
+use crate::evidence::{ClusterGap, Collector, EvidenceKind as Ek, GapEffect as Fx, Listed, Remedy};
 use crate::evidence::{Collection, Gap, Timestamp};
 use crate::sources::bundle::{self, Manifest};
 use crate::sources::redact::Redactor;
@@ -218,7 +218,8 @@ async fn first_round(ctx: &Arc<Ctx>) -> FirstRound {
     let etcd_task = tokio::spawn(discover(ctx.clone(), Role::Etcd));
     let apiserver_task = tokio::spawn(discover(ctx.clone(), Role::ApiServer));
     let pods_task = tokio::spawn(list_workload_pods(ctx.clone()));
-    let nodes_task = tokio::spawn(list_pages(ctx.clone(), "/api/v1/nodes".into(), "objects/nodes".into(), "nodes"));
+    let nodes_task =
+        tokio::spawn(list_pages(ctx.clone(), "/api/v1/nodes".into(), "objects/nodes".into(), Listed::Nodes));
     let metrics_task = tokio::spawn(fetch_metrics(ctx.clone()));
     let captures_task = tokio::spawn(fetch_captures(ctx.clone()));
     let (etcd, etcd_note) = ctx.joined(Collector::EtcdDiscovery, etcd_task.await);
@@ -254,10 +255,10 @@ fn spawn_event_lists(ctx: &Arc<Ctx>, tasks: &mut Collectors, found: &FirstRound)
             ),
         };
         let list = |path: &str| Collector::List { path: path.to_string() };
-        tasks.spawn(list(&core), list_pages(ctx.clone(), core, format!("objects/events-{tag}"), "events"));
+        tasks.spawn(list(&core), list_pages(ctx.clone(), core, format!("objects/events-{tag}"), Listed::Events));
         tasks.spawn(
             list(&group),
-            list_pages(ctx.clone(), group, format!("objects/events.k8s.io-{tag}"), "events.k8s.io events"),
+            list_pages(ctx.clone(), group, format!("objects/events.k8s.io-{tag}"), Listed::EventsK8sIo),
         );
     }
 }

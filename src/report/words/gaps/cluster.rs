@@ -3,15 +3,17 @@
 use std::time::Duration;
 
 use crate::evidence::{
-    ApiFailure, ApiProblem, ClusterGap, Collector, GaveUp, ListCut, LogCut, LogProblem, LogRef, Place, PodRole,
+    ApiFailure, ApiProblem, ClusterGap, Collector, GaveUp, ListCut, Listed, LogCut, LogProblem, LogRef, Place, PodRole,
 };
 
 pub(super) fn what(g: &ClusterGap) -> String {
     match g {
         ClusterGap::Throttled { .. } => "API requests throttled".into(),
         ClusterGap::Version { .. } => "cluster version (/version)".into(),
-        ClusterGap::List { objects, path, .. } => format!("{objects} ({path})"),
-        ClusterGap::ListCut { objects, path, after_page, .. } => format!("{objects} after page {after_page} ({path})"),
+        ClusterGap::List { objects, path, .. } => format!("{} ({path})", listed(*objects)),
+        ClusterGap::ListCut { objects, path, after_page, .. } => {
+            format!("{} after page {after_page} ({path})", listed(*objects))
+        }
         ClusterGap::PodItem { path, page, index, .. } => format!("pods page {page} items[{index}] ({path})"),
         ClusterGap::PodPage { path, page, .. } => format!("pods page {page} ({path})"),
         ClusterGap::ContainerLogsSkipped { skipped, first, .. } => {
@@ -150,6 +152,15 @@ pub fn api_message(f: &ApiFailure) -> String {
 
 fn reason_phrase(code: u16) -> &'static str {
     http::StatusCode::from_u16(code).ok().and_then(|c| c.canonical_reason()).unwrap_or("")
+}
+
+fn listed(l: Listed) -> &'static str {
+    match l {
+        Listed::Pods => "pods",
+        Listed::Nodes => "nodes",
+        Listed::Events => "events",
+        Listed::EventsK8sIo => "events.k8s.io events",
+    }
 }
 
 fn role_name(r: PodRole) -> &'static str {

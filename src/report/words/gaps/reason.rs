@@ -279,3 +279,64 @@ fn analysis_why(g: &AnalysisGap) -> &'static str {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{ApiFailure, ApiProblem, ClusterGap, GaveUp};
+
+    #[test]
+    fn malformed_lines_list_the_first_lines_and_the_caps() {
+        let r = GapReason::File(FileGap::MalformedLines {
+            file: "logs/etcd-0.log".into(),
+            count: 4,
+            lines: vec![2, 5, 9],
+            overlong_count: 1,
+            overlong: vec![5],
+            joined_cap_bytes: 1 << 20,
+            cut_count: 2,
+            cut: vec![9],
+            line_cap_bytes: 1 << 20,
+        });
+        assert_eq!(what(&r), "4 malformed line(s) in logs/etcd-0.log");
+        assert_eq!(
+            why(&r),
+            "lines 2, 5, 9, ... look like log records but could not be parsed; of these, the line(s) starting at 5 \
+             were split by the container runtime into partial records that join to more than 1 MiB, and were not \
+             read; of these, 2 line(s) (9, ...) are longer than the 1 MiB line cap and were skipped unread"
+        );
+    }
+
+    #[test]
+    fn refusals_and_archive_entries_say_what_they_are() {
+        let r = GapReason::File(FileGap::Refused {
+            path: "logs/up".into(),
+            folder: true,
+            refusal: Refusal::LinkToAncestor { target: None },
+        });
+        assert_eq!(what(&r), "folder logs/up");
+        assert_eq!(why(&r), "a symlink, a folder that contains it (a loop); it is not walked again");
+        let r = GapReason::Archive(ArchiveGap::Refused {
+            archive: "b.tgz".into(),
+            entry: "x".into(),
+            kind: RefusedEntry::Other { type_byte: 'Z' },
+        });
+        assert_eq!(
+            (what(&r), why(&r)),
+            ("archive entry x in b.tgz".into(), "an entry of type 'Z', not a file or folder".into())
+        );
+    }
+
+    #[test]
+    fn api_failures_carry_status_message_and_why_the_run_gave_up() {
+        let f = ApiFailure {
+            status: Some(429),
+            problem: ApiProblem::Answered { message: "slow down".into() },
+            gave_up: Some(GaveUp::AfterRetries { retries: 3 }),
+        };
+        let r = GapReason::Cluster(ClusterGap::Version { failure: f });
+        assert_eq!(why(&r), "429 Too Many Requests: slow down (still throttled after 3 retries)");
+        let f = ApiFailure { status: None, problem: ApiProblem::RequestTimeout { timeout_ms: 10_000 }, gave_up: None };
+        assert_eq!(super::super::api_failure(&f), "no answer within --request-timeout 10s");
+    }
+}
