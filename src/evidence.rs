@@ -560,7 +560,7 @@ pub struct NodeCondition {
 /// Something the tool could not read or collect: it lowers confidence and is always reported. The words for
 /// it are in `report::words::gaps`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-#[serde(from = "GapWire")]
+#[serde(try_from = "GapWire")]
 pub struct Gap {
     /// What is missing and why, as data (`report::words::gaps::what` and `why` word it).
     pub reason: GapReason,
@@ -604,25 +604,28 @@ enum RemedyWire {
     Worded(serde::de::IgnoredAny),
 }
 
-impl From<GapWire> for Gap {
-    fn from(w: GapWire) -> Gap {
+impl TryFrom<GapWire> for Gap {
+    type Error = &'static str;
+    fn try_from(w: GapWire) -> Result<Gap, Self::Error> {
         let legacy_effect = || match w.impact.as_deref() {
             Some(impact) if impact.contains("confidence") => GapEffect::LowersConfidence,
             Some(impact) if impact.starts_with("none") => GapEffect::None,
             _ => GapEffect::NotCollected,
         };
-        Gap {
+        let reason = match (w.reason, w.what) {
+            (Some(reason), _) => reason,
+            (None, Some(what)) => GapReason::Recorded { what, why: w.why.unwrap_or_default() },
+            (None, None) => return Err("missing field `reason`"),
+        };
+        Ok(Gap {
             effect: w.effect.unwrap_or_else(legacy_effect),
-            reason: w.reason.unwrap_or_else(|| GapReason::Recorded {
-                what: w.what.unwrap_or_default(),
-                why: w.why.unwrap_or_default(),
-            }),
+            reason,
             missing: w.missing.unwrap_or(EvidenceKind::Unspecified),
             remedy: match w.remedy {
                 Some(RemedyWire::Typed(r)) => Some(r),
                 Some(RemedyWire::Worded(_)) | None => None,
             },
-        }
+        })
     }
 }
 

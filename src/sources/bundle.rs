@@ -604,6 +604,8 @@ mod tests {
         let gap: Gap = serde_json::from_value(typed_effect).unwrap();
         assert_eq!(gap.reason, GapReason::Recorded { what: "archive x".into(), why: "damaged".into() });
         assert_eq!(gap.remedy, Some(Remedy::CheckArchive));
+        // A gap with neither a reason nor words says nothing: the manifest is refused, not read as an empty gap.
+        assert!(serde_json::from_str::<Gap>(r#"{"missing": "events", "effect": "none"}"#).is_err());
     }
 
     #[test]
