@@ -1,4 +1,5 @@
-//! Words for gaps: what a missing piece of evidence does to the analysis, and how to get it.
+//! Words for gaps: what is missing and why (from the typed reason), what it does to the analysis, and how to
+//! get it.
 
 use crate::evidence::{EvidenceKind as K, Gap, GapEffect as E, Remedy};
 
