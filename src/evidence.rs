@@ -13,6 +13,12 @@ use serde::Serialize;
 
 pub mod inputs;
 pub use inputs::{InputFormat, Note};
+mod gap_reason;
+pub use gap_reason::{
+    AnalysisGap, ApiFailure, ApiProblem, ArchiveGap, BadItem, BundleGap, ClusterGap, Collector, FileGap, GapReason,
+    GaveUp, ListCut, Listed, LogCut, LogProblem, LogRef, MetricsGap, Place, PodRole, Refusal, RefusedEntry,
+    SpecialFile,
+};
 
 /// The one time type of the evidence model (sources convert at their edge).
 pub type Timestamp = DateTime<Utc>;
@@ -556,14 +562,12 @@ pub struct NodeCondition {
 /// Something the tool could not read or collect: it lowers confidence and is always reported. The words for
 /// it are in `report::words::gaps`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-#[serde(from = "GapWire")]
+#[serde(try_from = "GapWire")]
 pub struct Gap {
-    /// What is missing (`file logs/etcd-0.log line 17`, `events in namespace karmada-system`).
-    pub what: String,
+    /// What is missing and why, as data (`report::words::gaps::what` and `why` word it).
+    pub reason: GapReason,
     /// The kind of evidence that is missing.
     pub missing: EvidenceKind,
-    /// Why (`not valid JSON: expected value at column 1`, `403 Forbidden`).
-    pub why: String,
     /// How it affects the analysis.
     pub effect: GapEffect,
     /// How to get the missing evidence.
@@ -571,15 +575,20 @@ pub struct Gap {
     pub remedy: Option<Remedy>,
 }
 
-/// A gap as bundle manifests store it: typed since the gap effect was typed, sentences (`impact`, `remedy`) in
-/// bundles written before. An older manifest still reads: its gap keeps `what` and `why`, and lowers confidence
-/// when its impact said so.
+/// A gap as bundle manifests store it: a typed reason since reasons were typed; `what` and `why` sentences in
+/// bundles written before (kept as [`GapReason::Recorded`]); sentences (`impact`, `remedy`) in bundles written
+/// before the gap effect was typed. An older manifest still reads: its gap keeps `what` and `why`, and lowers
+/// confidence when its impact said so.
 #[derive(serde::Deserialize)]
 struct GapWire {
-    what: String,
+    #[serde(default)]
+    reason: Option<GapReason>,
+    #[serde(default)]
+    what: Option<String>,
     #[serde(default)]
     missing: Option<EvidenceKind>,
-    why: String,
+    #[serde(default)]
+    why: Option<String>,
     #[serde(default)]
     effect: Option<GapEffect>,
     #[serde(default)]
@@ -597,23 +606,28 @@ enum RemedyWire {
     Worded(serde::de::IgnoredAny),
 }
 
-impl From<GapWire> for Gap {
-    fn from(w: GapWire) -> Gap {
+impl TryFrom<GapWire> for Gap {
+    type Error = &'static str;
+    fn try_from(w: GapWire) -> Result<Gap, Self::Error> {
         let legacy_effect = || match w.impact.as_deref() {
             Some(impact) if impact.contains("confidence") => GapEffect::LowersConfidence,
             Some(impact) if impact.starts_with("none") => GapEffect::None,
             _ => GapEffect::NotCollected,
         };
-        Gap {
+        let reason = match (w.reason, w.what) {
+            (Some(reason), _) => reason,
+            (None, Some(what)) => GapReason::Recorded { what, why: w.why.unwrap_or_default() },
+            (None, None) => return Err("missing field `reason`"),
+        };
+        Ok(Gap {
             effect: w.effect.unwrap_or_else(legacy_effect),
-            what: w.what,
+            reason,
             missing: w.missing.unwrap_or(EvidenceKind::Unspecified),
-            why: w.why,
             remedy: match w.remedy {
                 Some(RemedyWire::Typed(r)) => Some(r),
                 Some(RemedyWire::Worded(_)) | None => None,
             },
-        }
+        })
     }
 }
 
@@ -647,7 +661,7 @@ pub enum EvidenceKind {
     FileContent,
     /// Cluster facts for the bundle's manifest (version).
     ClusterInfo,
-    /// What one live collector gathers (the collector is named in `what`).
+    /// What one live collector gathers (the collector is named in its reason).
     Collector,
     /// Entries of an archive given to `analyze` (refused links and devices, damage, past a cap).
     ArchiveEntries,
@@ -1069,15 +1083,12 @@ impl Evidence {
         }
         let Some((first, at)) = outliers.first() else { return };
         let gap = Gap {
-            what: format!(
-                "{} record(s) timed more than {} days away from the rest of the evidence, first at {first} ({})",
-                outliers.len(),
-                crate::model::thresholds::TIME_OUTLIER_DAYS,
-                at.format("%Y-%m-%dT%H:%M:%SZ")
-            ),
-            why: "their timestamps are far outside the evidence's own time span (a clock reset, or a damaged or \
-                  forged timestamp)"
-                .into(),
+            reason: GapReason::Analysis(AnalysisGap::TimeOutliers {
+                count: outliers.len(),
+                days: crate::model::thresholds::TIME_OUTLIER_DAYS,
+                first: first.to_string(),
+                at: *at,
+            }),
             missing: EvidenceKind::LogLines,
             effect: GapEffect::NotSeen,
             remedy: None,
@@ -1458,8 +1469,7 @@ impl Evidence {
             s.origin(&mut l.last);
         }
         for g in &mut self.gaps {
-            s.text(&mut g.what);
-            s.text(&mut g.why);
+            g.reason.texts_mut(&mut |t| s.text(t));
         }
         for i in &mut self.inputs {
             s.text(&mut i.source);
@@ -1607,9 +1617,11 @@ mod tests {
             origin: origin.clone(),
         });
         ev.gaps.push(Gap {
-            what: "x".into(),
+            reason: GapReason::File(FileGap::Unrecognised {
+                file: "x".into(),
+                first_line: "password=hunter2 \u{1b}[2J".into(),
+            }),
             missing: EvidenceKind::FileContent,
-            why: "first line: \"password=hunter2\"".into(),
             effect: GapEffect::None,
             remedy: None,
         });
@@ -1637,14 +1649,14 @@ mod tests {
         assert!(Arc::ptr_eq(&ev.signals[0].first.source, &ev.events[0].origin.source), "origins stay shared");
         let mut kept = Evidence::default();
         kept.gaps.push(Gap {
-            what: "password=hunter2\u{7}".into(),
+            reason: GapReason::File(FileGap::Unreadable { file: "password=hunter2\u{7}".into(), error: String::new() }),
             missing: EvidenceKind::FileContent,
-            why: String::new(),
             effect: GapEffect::None,
             remedy: None,
         });
         kept.scrub(None);
-        assert_eq!(kept.gaps[0].what, "password=hunter2\\x07", "--no-redact keeps secrets, never controls");
+        let GapReason::File(FileGap::Unreadable { file, .. }) = &kept.gaps[0].reason else { unreachable!() };
+        assert_eq!(file, "password=hunter2\\x07", "--no-redact keeps secrets, never controls");
     }
 
     /// Every string inside the typed input formats and reader notes is scrubbed like any other evidence text.

@@ -314,7 +314,7 @@ pub fn analyze(evidence: &Evidence, params: &Params) -> Report {
 
 /// Gaps that follow from what the evidence lacks (not from read errors).
 fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHistory]) -> Vec<crate::evidence::Gap> {
-    use crate::evidence::{EvidenceKind, Gap, GapEffect};
+    use crate::evidence::{AnalysisGap as A, EvidenceKind, Gap, GapEffect, GapReason};
     let mut gaps = Vec::new();
     let etcd_logged: std::collections::BTreeSet<&str> = evidence
         .inputs
@@ -326,35 +326,34 @@ fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHi
         .collect();
     if etcd_logged.is_empty() {
         gaps.push(Gap {
-            what: "etcd member logs".into(),
+            reason: GapReason::Analysis(A::NoEtcdLogs),
             missing: EvidenceKind::EtcdLogs,
-            why: "no etcd log was among the inputs".into(),
             effect: GapEffect::BlocksStorageVerdict,
             remedy: None,
         });
     } else if etcd.member_count > etcd_logged.len() {
         gaps.push(Gap {
-            what: format!("logs of {} of {} etcd members", etcd.member_count - etcd_logged.len(), etcd.member_count),
+            reason: GapReason::Analysis(A::MemberLogsMissing {
+                missing: etcd.member_count - etcd_logged.len(),
+                members: etcd.member_count,
+            }),
             missing: EvidenceKind::EtcdLogs,
-            why: "pods or member ids show more members than logs were given for".into(),
             effect: GapEffect::LowersConfidence,
             remedy: None,
         });
     }
     if evidence.containers.is_empty() && !containers.is_empty() {
         gaps.push(Gap {
-            what: "pod status".into(),
+            reason: GapReason::Analysis(A::NoPodStatus),
             missing: EvidenceKind::PodStatus,
-            why: "no pod list was among the inputs".into(),
             effect: GapEffect::NotSeen,
             remedy: None,
         });
     }
     if evidence.events.is_empty() && !containers.is_empty() {
         gaps.push(Gap {
-            what: "Kubernetes events".into(),
+            reason: GapReason::Analysis(A::NoEvents),
             missing: EvidenceKind::Events,
-            why: "no event list was among the inputs".into(),
             effect: GapEffect::NotSeen,
             remedy: None,
         });
@@ -365,9 +364,12 @@ fn coverage_gaps(evidence: &Evidence, etcd: &EtcdView, containers: &[ContainerHi
         }) || evidence.log_spans.iter().any(|l| matches!(&l.subject, Subject::Container { pod, .. } if pod == &c.pod));
         if !has_logs && c.restart_count.unwrap_or(1) > 0 {
             gaps.push(Gap {
-                what: format!("previous logs of {}", c.label()),
+                reason: GapReason::Analysis(A::NoContainerLogs {
+                    namespace: c.namespace.clone(),
+                    pod: c.pod.clone(),
+                    container: c.container.clone(),
+                }),
                 missing: EvidenceKind::ContainerLogs,
-                why: "no log of this container was among the inputs".into(),
                 effect: GapEffect::ChainIncomplete,
                 remedy: None,
             });

@@ -267,7 +267,13 @@ fn without_etcd_logs_storage_is_neither_confirmed_nor_ruled_out() {
     lease_lost(&mut e, 590);
     let r = analyze_now(&e);
     assert_eq!(r.verdict.outcome, Outcome::Inconclusive);
-    assert!(r.gaps.iter().any(|g| g.what == "etcd member logs"), "{:?}", r.gaps);
+    assert!(
+        r.gaps
+            .iter()
+            .any(|g| g.reason == crate::evidence::GapReason::Analysis(crate::evidence::AnalysisGap::NoEtcdLogs)),
+        "{:?}",
+        r.gaps
+    );
     assert!(r.verdict.to_settle.contains(&crate::model::VerdictSettle::EtcdLogs), "{:?}", r.verdict.to_settle);
 }
 

@@ -173,7 +173,7 @@ pub fn decide(
     }
     if !material_gaps.is_empty() {
         reasoning.push(VerdictReason::GapsLowerConfidence {
-            missing: material_gaps.iter().map(|g| g.what.clone()).collect(),
+            missing: material_gaps.iter().map(|g| g.reason.clone()).collect(),
         });
     }
     Verdict {
@@ -339,7 +339,7 @@ fn settle(top: Cause, conf: Confidence, gaps: &[Gap], have_etcd_logs: bool, majo
                 | EvidenceKind::PodStatus
         )
     }) {
-        out.push(VerdictSettle::Gap { what: g.what.clone(), why: g.why.clone() });
+        out.push(VerdictSettle::Gap { reason: g.reason.clone() });
     }
     if !majority || conf < Confidence::High {
         if matches!(top, Cause::StorageLatency | Cause::EtcdStall | Cause::Unexplained) {

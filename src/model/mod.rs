@@ -224,7 +224,7 @@ pub enum VerdictReason {
     /// Restarts without a cause of their own are not counted against the verdict.
     UnexplainedNotCounted { restarts: usize },
     /// Gaps that lower confidence, by what is missing.
-    GapsLowerConfidence { missing: Vec<String> },
+    GapsLowerConfidence { missing: Vec<crate::evidence::GapReason> },
 }
 
 /// Restarts put down to one cause.
@@ -322,8 +322,8 @@ pub enum VerdictSettle {
     PreviousLogs,
     /// Events for the pods.
     Events,
-    /// A gap's missing evidence: `what` and `why` from the gap.
-    Gap { what: String, why: String },
+    /// A gap's missing evidence, by the gap's reason.
+    Gap { reason: crate::evidence::GapReason },
     /// etcd's disk histograms for the window.
     DiskMetrics,
     /// The etcd fio test on the etcd data disk.

@@ -1078,15 +1078,19 @@ pub(crate) fn sample_report() -> Report {
         ],
         gaps: vec![
             Gap {
-                what: "events in namespace karmada-system before 14:07".into(),
-                why: "events expire after 1h (kube-apiserver --event-ttl)".into(),
+                reason: crate::evidence::GapReason::Recorded {
+                    what: "events in namespace karmada-system before 14:07".into(),
+                    why: "events expire after 1h (kube-apiserver --event-ttl)".into(),
+                },
                 missing: crate::evidence::EvidenceKind::Events,
                 effect: crate::evidence::GapEffect::NotSeen,
                 remedy: None,
             },
             Gap {
-                what: "node metrics for cp1".into(),
-                why: "no Prometheus URL given".into(),
+                reason: crate::evidence::GapReason::Recorded {
+                    what: "node metrics for cp1".into(),
+                    why: "no Prometheus URL given".into(),
+                },
                 missing: crate::evidence::EvidenceKind::EtcdMetrics,
                 effect: crate::evidence::GapEffect::NotSeen,
                 remedy: Some(crate::evidence::Remedy::CheckPrometheusFlags),

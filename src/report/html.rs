@@ -314,7 +314,7 @@ fn summary(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Cloc
             "<p class=\"gaps none\"><b>Gaps:</b> none, every source that was asked for could be read{assumed}.</p>"
         )?;
     } else {
-        let what: Vec<&str> = report.gaps.iter().map(|g| g.what.as_str()).collect();
+        let what: Vec<String> = report.gaps.iter().map(crate::report::words::gaps::what).collect();
         writeln!(
             out,
             "<p class=\"gaps\" data-gaps=\"{}\"><b>Gaps ({}):</b> {}{assumed}.</p>",
@@ -1473,8 +1473,8 @@ fn gaps(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&g.what),
-                escape(&g.why),
+                escape(&crate::report::words::gaps::what(g)),
+                escape(&crate::report::words::gaps::why(g)),
                 escape(crate::report::words::gaps::impact(g)),
                 escape(&crate::report::words::gaps::remedy(g))
             )?;
@@ -1565,7 +1565,10 @@ mod tests {
         let mut report = sample_report();
         report.members[0].member = "etcd\"><script>alert(1)</script>".into();
         report.verdict.reasoning.push(crate::model::VerdictReason::GapsLowerConfidence {
-            missing: vec!["</p><img src=x onerror=alert(1)>".into()],
+            missing: vec![crate::evidence::GapReason::Recorded {
+                what: "</p><img src=x onerror=alert(1)>".into(),
+                why: String::new(),
+            }],
         });
         report.containers[0].container = "c'<b>".into();
         report.inputs[0].source = "logs/<odd>&name.log".into();

@@ -175,7 +175,7 @@ impl Md<'_> {
         if r.gaps.is_empty() {
             writeln!(out, "Gaps: none, every source that was asked for could be read{assumed}.\n")
         } else {
-            let what: Vec<String> = r.gaps.iter().map(|g| text(&g.what)).collect();
+            let what: Vec<String> = r.gaps.iter().map(|g| text(&crate::report::words::gaps::what(g))).collect();
             writeln!(out, "Gaps ({}): {}{assumed}.\n", r.gaps.len(), what.join("; "))
         }
     }
@@ -599,8 +599,8 @@ fn gaps(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         write!(
             out,
             "- **Gap:** {}: {}. Impact: {}",
-            text(&g.what),
-            text(&g.why),
+            text(&crate::report::words::gaps::what(g)),
+            text(&crate::report::words::gaps::why(g)),
             text(crate::report::words::gaps::impact(g))
         )?;
         if g.remedy.is_some() {

@@ -633,7 +633,15 @@ impl Renderer<'_> {
         const BODY: usize = 2 + 10 + 2;
         for g in &r.gaps {
             let lead = format!("  {}  ", self.p("gap       ", yellow().bold()));
-            self.wrapped(out, &lead, BODY, BODY, &format!("{}: {}", g.what, g.why), plain(), None)?;
+            self.wrapped(
+                out,
+                &lead,
+                BODY,
+                BODY,
+                &format!("{}: {}", crate::report::words::gaps::what(g), crate::report::words::gaps::why(g)),
+                plain(),
+                None,
+            )?;
             let lead = format!("{}-> ", " ".repeat(BODY));
             self.wrapped(out, &lead, BODY + 3, BODY + 3, crate::report::words::gaps::impact(g), dim(), None)?;
             if g.remedy.is_some() {
@@ -924,7 +932,7 @@ impl Renderer<'_> {
             let line = format!("no gaps: every source that was asked for could be read{assumed}");
             return writeln!(out, "{}  {}", self.p("GAPS", heading()), self.p(&line, dim()));
         }
-        let what: Vec<&str> = r.gaps.iter().map(|g| g.what.as_str()).collect();
+        let what: Vec<String> = r.gaps.iter().map(crate::report::words::gaps::what).collect();
         let lead = format!("GAPS ({})", r.gaps.len());
         let tail = format!("{assumed} (--details says why and how to get them)");
         let room = WIDTH.saturating_sub(lead.chars().count() + 2 + tail.chars().count());

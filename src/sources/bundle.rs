@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::{Collection, EvidenceKind, Gap, GapEffect, Remedy};
+use crate::evidence::{
+    ArchiveGap, BundleGap, Collection, EvidenceKind, Gap, GapEffect, GapReason, RefusedEntry, Remedy,
+};
 
 /// The manifest's file name at the bundle's root.
 pub const MANIFEST: &str = "manifest.json";
@@ -168,8 +170,11 @@ pub fn unpack(path: &Path, into: &Path, limits: &Limits) -> io::Result<Unpacked>
             Ok(e) => e,
             Err(e) => {
                 out.gaps.push(Gap {
-                    what: format!("archive {shown} after {} entries", out.entries),
-                    why: format!("the archive is damaged: {e}"),
+                    reason: GapReason::Archive(ArchiveGap::Damaged {
+                        archive: shown.clone(),
+                        after_entries: out.entries,
+                        error: e.to_string(),
+                    }),
                     missing: EvidenceKind::ArchiveEntries,
                     effect: GapEffect::LowersConfidence,
                     remedy: Some(Remedy::CheckArchive),
@@ -180,8 +185,10 @@ pub fn unpack(path: &Path, into: &Path, limits: &Limits) -> io::Result<Unpacked>
         out.entries += 1;
         if out.entries > limits.max_entries {
             out.gaps.push(Gap {
-                what: format!("archive {shown} past its first {} entries", limits.max_entries),
-                why: format!("more entries than --max-entries {} allows", limits.max_entries),
+                reason: GapReason::Archive(ArchiveGap::TooManyEntries {
+                    archive: shown.clone(),
+                    max_entries: limits.max_entries,
+                }),
                 missing: EvidenceKind::ArchiveEntries,
                 effect: GapEffect::LowersConfidence,
                 remedy: Some(Remedy::RaiseMaxEntries),
@@ -191,37 +198,28 @@ pub fn unpack(path: &Path, into: &Path, limits: &Limits) -> io::Result<Unpacked>
         }
         let raw_name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let name = crate::evidence::neutralise_controls(&raw_name);
-        let what = format!("archive entry {name} in {shown}");
         let kind = entry.header().entry_type();
         use tar::EntryType as T;
         let refused = match kind {
             T::Regular | T::Continuous | T::Directory => None,
             // Metadata the tar reader applies itself (long names, PAX headers).
             T::GNULongName | T::GNULongLink | T::XHeader | T::XGlobalHeader => continue,
-            T::Symlink => Some(format!(
-                "a symbolic link (to {}); links are neither created nor followed",
-                entry
+            T::Symlink | T::Link => {
+                let to = entry
                     .link_name_bytes()
                     .map(|l| crate::evidence::neutralise_controls(&String::from_utf8_lossy(&l)))
-                    .unwrap_or_default()
-            )),
-            T::Link => Some(format!(
-                "a hard link (to {}); links are neither created nor followed",
-                entry
-                    .link_name_bytes()
-                    .map(|l| crate::evidence::neutralise_controls(&String::from_utf8_lossy(&l)))
-                    .unwrap_or_default()
-            )),
-            T::Char => Some("a character device; devices are never created".into()),
-            T::Block => Some("a block device; devices are never created".into()),
-            T::Fifo => Some("a FIFO; FIFOs are never created".into()),
-            other => Some(format!("an entry of type {:?}, not a file or folder", other.as_byte() as char)),
+                    .unwrap_or_default();
+                Some(if kind == T::Symlink { RefusedEntry::Symlink { to } } else { RefusedEntry::HardLink { to } })
+            }
+            T::Char => Some(RefusedEntry::CharDevice),
+            T::Block => Some(RefusedEntry::BlockDevice),
+            T::Fifo => Some(RefusedEntry::Fifo),
+            other => Some(RefusedEntry::Other { type_byte: other.as_byte() as char }),
         };
-        if let Some(why) = refused {
+        if let Some(kind) = refused {
             out.gaps.push(Gap {
-                what,
+                reason: GapReason::Archive(ArchiveGap::Refused { archive: shown.clone(), entry: name, kind }),
                 missing: EvidenceKind::ArchiveEntries,
-                why,
                 effect: GapEffect::LowersConfidence,
                 remedy: None,
             });
@@ -229,8 +227,7 @@ pub fn unpack(path: &Path, into: &Path, limits: &Limits) -> io::Result<Unpacked>
         }
         let Some(rel) = entry.path().ok().and_then(|p| safe_relative(&p)) else {
             out.gaps.push(Gap {
-                what,
-                why: "its path is absolute or leaves the archive's folder (..); it was not unpacked".into(),
+                reason: GapReason::Archive(ArchiveGap::Escapes { archive: shown.clone(), entry: name }),
                 missing: EvidenceKind::ArchiveEntries,
                 effect: GapEffect::LowersConfidence,
                 remedy: None,
@@ -244,8 +241,11 @@ pub fn unpack(path: &Path, into: &Path, limits: &Limits) -> io::Result<Unpacked>
         if kind == T::Directory {
             if let Err(e) = std::fs::create_dir_all(&target) {
                 out.gaps.push(Gap {
-                    what,
-                    why: format!("cannot be unpacked: {e}"),
+                    reason: GapReason::Archive(ArchiveGap::CannotUnpack {
+                        archive: shown.clone(),
+                        entry: name.clone(),
+                        error: e.to_string(),
+                    }),
                     missing: EvidenceKind::ArchiveEntries,
                     effect: GapEffect::LowersConfidence,
                     remedy: None,
@@ -258,8 +258,11 @@ pub fn unpack(path: &Path, into: &Path, limits: &Limits) -> io::Result<Unpacked>
             Ok(n) => n,
             Err(e) => {
                 out.gaps.push(Gap {
-                    what,
-                    why: format!("cannot be unpacked: {e}"),
+                    reason: GapReason::Archive(ArchiveGap::CannotUnpack {
+                        archive: shown.clone(),
+                        entry: name.clone(),
+                        error: e.to_string(),
+                    }),
                     missing: EvidenceKind::ArchiveEntries,
                     effect: GapEffect::LowersConfidence,
                     remedy: None,
@@ -270,11 +273,11 @@ pub fn unpack(path: &Path, into: &Path, limits: &Limits) -> io::Result<Unpacked>
         out.bytes += written.min(left);
         if written > left {
             out.gaps.push(Gap {
-                what: format!("archive {shown} past its first {} bytes (in entry {name})", limits.max_unpacked_bytes),
-                why: format!(
-                    "unpacking would write more than --max-unpacked-bytes {} allows; it stopped there",
-                    limits.max_unpacked_bytes
-                ),
+                reason: GapReason::Archive(ArchiveGap::TooManyBytes {
+                    archive: shown.clone(),
+                    entry: name,
+                    max_bytes: limits.max_unpacked_bytes,
+                }),
                 missing: EvidenceKind::ArchiveEntries,
                 effect: GapEffect::LowersConfidence,
                 remedy: Some(Remedy::RaiseMaxUnpackedBytes),
@@ -345,8 +348,7 @@ pub fn verify(root: &Path, manifest: &Manifest) -> Vec<Gap> {
         let shown = crate::evidence::neutralise_controls(&f.path);
         let Some(rel) = safe_relative(Path::new(&f.path)) else {
             gaps.push(Gap {
-                what: format!("bundle file {shown}"),
-                why: "the manifest lists a path that is absolute or leaves the bundle (..)".into(),
+                reason: GapReason::Bundle(BundleGap::PathEscapes { file: shown }),
                 missing: EvidenceKind::BundleFiles,
                 effect: GapEffect::LowersConfidence,
                 remedy: None,
@@ -359,8 +361,7 @@ pub fn verify(root: &Path, manifest: &Manifest) -> Vec<Gap> {
             Ok(m) if m.is_file() => m,
             Ok(_) | Err(_) => {
                 gaps.push(Gap {
-                    what: format!("bundle file {shown}"),
-                    why: "listed in manifest.json but missing from the bundle".into(),
+                    reason: GapReason::Bundle(BundleGap::Missing { file: shown }),
                     missing: EvidenceKind::BundleFiles,
                     effect: GapEffect::LowersConfidence,
                     remedy: Some(Remedy::SendBundleAsCollected),
@@ -384,19 +385,19 @@ pub fn verify(root: &Path, manifest: &Manifest) -> Vec<Gap> {
         match got {
             Ok(got) if got.eq_ignore_ascii_case(want) => {}
             Ok(got) => gaps.push(Gap {
-                what: format!("bundle file {shown}"),
-                why: format!(
-                    "its SHA-256 {got} ({} bytes) is not the manifest's {want} ({} bytes): it was changed after collection",
-                    meta.len(),
-                    f.bytes
-                ),
+                reason: GapReason::Bundle(BundleGap::Changed {
+                    file: shown,
+                    sha256: got,
+                    bytes: meta.len(),
+                    listed_sha256: want.clone(),
+                    listed_bytes: f.bytes,
+                }),
                 missing: EvidenceKind::BundleFiles,
                 effect: GapEffect::LowersConfidence,
                 remedy: Some(Remedy::SendBundleAsCollected),
             }),
             Err(e) => gaps.push(Gap {
-                what: format!("bundle file {shown}"),
-                why: format!("its checksum cannot be checked: {e}"),
+                reason: GapReason::Bundle(BundleGap::Unchecked { file: shown, error: e.to_string() }),
                 missing: EvidenceKind::BundleFiles,
                 effect: GapEffect::LowersConfidence,
                 remedy: None,
@@ -410,8 +411,9 @@ pub fn verify(root: &Path, manifest: &Manifest) -> Vec<Gap> {
             continue;
         }
         gaps.push(Gap {
-            what: format!("bundle file {}", crate::evidence::neutralise_controls(&rel.to_string_lossy())),
-            why: "in the bundle but not listed in manifest.json: it was added after collection".into(),
+            reason: GapReason::Bundle(BundleGap::Unlisted {
+                file: crate::evidence::neutralise_controls(&rel.to_string_lossy()),
+            }),
             missing: EvidenceKind::BundleFiles,
             effect: GapEffect::LowersConfidence,
             remedy: Some(Remedy::SendBundleAsCollected),
@@ -500,9 +502,11 @@ mod tests {
                 tool_version: "0.1.0".into(),
             },
             gaps: vec![Gap {
-                what: "events.k8s.io/v1 events".into(),
+                reason: crate::evidence::GapReason::Recorded {
+                    what: "events.k8s.io/v1 events".into(),
+                    why: "403 Forbidden".into(),
+                },
                 missing: crate::evidence::EvidenceKind::Events,
-                why: "403 Forbidden".into(),
                 effect: crate::evidence::GapEffect::None,
                 remedy: Some(crate::evidence::Remedy::grant("list", "events.k8s.io events")),
             }],
@@ -589,9 +593,36 @@ mod tests {
         let old = r#"{"what": "events (/api/v1/events)", "why": "403 Forbidden",
             "impact": "BackOff history is unknown; confidence is lowered", "remedy": "grant list on events"}"#;
         let gap: Gap = serde_json::from_str(old).unwrap();
-        assert_eq!(gap.what, "events (/api/v1/events)");
+        let recorded = GapReason::Recorded { what: "events (/api/v1/events)".into(), why: "403 Forbidden".into() };
+        assert_eq!(gap.reason, recorded);
         assert_eq!(gap.effect, crate::evidence::GapEffect::LowersConfidence);
         assert_eq!(gap.missing, crate::evidence::EvidenceKind::Unspecified);
         assert_eq!(gap.remedy, None);
+        // Written before reasons were typed, with a typed effect: `what` and `why` are kept as recorded.
+        let typed_effect = serde_json::json!({"what": "archive x", "missing": "archive_entries", "why": "damaged",
+            "effect": "lowers_confidence", "remedy": Remedy::CheckArchive});
+        let gap: Gap = serde_json::from_value(typed_effect).unwrap();
+        assert_eq!(gap.reason, GapReason::Recorded { what: "archive x".into(), why: "damaged".into() });
+        assert_eq!(gap.remedy, Some(Remedy::CheckArchive));
+        // A gap with neither a reason nor words says nothing: the manifest is refused, not read as an empty gap.
+        assert!(serde_json::from_str::<Gap>(r#"{"missing": "events", "effect": "none"}"#).is_err());
+    }
+
+    #[test]
+    fn a_typed_gap_reads_back_as_written() {
+        let gap = Gap {
+            reason: GapReason::Bundle(BundleGap::Changed {
+                file: "logs/etcd-0.log".into(),
+                sha256: "ab".into(),
+                bytes: 3,
+                listed_sha256: "cd".into(),
+                listed_bytes: 4,
+            }),
+            missing: EvidenceKind::BundleFiles,
+            effect: GapEffect::LowersConfidence,
+            remedy: Some(Remedy::SendBundleAsCollected),
+        };
+        let back: Gap = serde_json::from_str(&serde_json::to_string(&gap).unwrap()).unwrap();
+        assert_eq!(back, gap);
     }
 }

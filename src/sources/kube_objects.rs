@@ -15,6 +15,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, Time};
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use crate::evidence::BadItem;
 use crate::evidence::inputs::{KindCount, RelativeRestart};
 use crate::evidence::{
     ContainerRecord, ContainerState, EventRecord, NodeCondition, NodeInfo, NodeRecord, Origin, Termination, Timestamp,
@@ -28,10 +29,8 @@ use crate::evidence::{InputFormat, Note};
 pub const MAX_OBJECT_BYTES: usize = 8 << 20;
 
 /// Why an item over [`MAX_OBJECT_BYTES`] is not read.
-pub fn oversized_object(bytes: usize) -> String {
-    format!(
-        "object of {bytes} bytes, over the {MAX_OBJECT_BYTES}-byte cap (etcd stores no object of that size): not read"
-    )
+pub fn oversized_object(bytes: usize) -> BadItem {
+    BadItem::Oversized { bytes, cap_bytes: MAX_OBJECT_BYTES }
 }
 
 /// Records read from one JSON document.
@@ -43,7 +42,7 @@ pub struct KubeObjects {
     /// Item kinds seen that the analysis does not use (`Service`, `Deployment`, ...), with counts.
     pub unused_kinds: BTreeMap<String, u64>,
     /// Items that could not be converted: (item index, reason).
-    pub bad_items: Vec<(usize, String)>,
+    pub bad_items: Vec<(usize, BadItem)>,
     /// Number of objects read.
     pub objects: u64,
 }
@@ -167,7 +166,7 @@ impl<'de> Visitor<'de> for ItemsSeed<'_> {
                     Ok(item) => convert_item(self.out, self.source, index, item, self.list_item_kind.as_deref()),
                     Err(e) => {
                         self.out.objects += 1;
-                        self.out.bad_items.push((index, e.to_string()));
+                        self.out.bad_items.push((index, BadItem::NotJson { error: e.to_string() }));
                     }
                 }
             }
@@ -202,7 +201,7 @@ fn item_kind(item: &Value, list_item_kind: Option<&str>) -> Option<String> {
 fn convert_item(out: &mut KubeObjects, source: &str, index: usize, item: Value, list_item_kind: Option<&str>) {
     out.objects += 1;
     let Some(kind) = item_kind(&item, list_item_kind) else {
-        out.bad_items.push((index, "object without a kind".into()));
+        out.bad_items.push((index, BadItem::NoKind));
         return;
     };
     let api_version = item.get("apiVersion").and_then(Value::as_str).unwrap_or("v1").to_string();
@@ -225,7 +224,7 @@ fn convert_item(out: &mut KubeObjects, source: &str, index: usize, item: Value, 
         }
     };
     if let Err(e) = result {
-        out.bad_items.push((index, format!("{name}: {e}")));
+        out.bad_items.push((index, BadItem::Invalid { name, error: e.to_string() }));
     }
 }
 
@@ -665,7 +664,7 @@ mod tests {
         assert_eq!(objs.bad_items.len(), 1, "{:?}", objs.bad_items);
         let (index, why) = &objs.bad_items[0];
         assert_eq!(*index, 0);
-        assert!(why.contains("bytes, over the") && why.contains("not read"), "{why}");
+        assert!(matches!(why, BadItem::Oversized { bytes, cap_bytes } if bytes > cap_bytes), "{why:?}");
         assert!(!objs.containers.is_empty() && objs.containers.iter().all(|c| c.pod != "huge"));
     }
 
@@ -678,7 +677,11 @@ mod tests {
         let objs = read_objects(text.as_bytes(), "x.json").unwrap();
         assert_eq!(objs.unused_kinds.get("Service"), Some(&1));
         assert_eq!(objs.bad_items.len(), 1);
-        assert!(objs.bad_items[0].1.starts_with("broken:"), "{:?}", objs.bad_items);
+        assert!(
+            matches!(&objs.bad_items[0].1, BadItem::Invalid { name, .. } if name == "broken"),
+            "{:?}",
+            objs.bad_items
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::evidence::{
     Evidence, Gap, InputFormat, InputSummary, LatencyDigest, MemberAlias, MetricSeries, Origin, Signal, SignalKind,
     Subject, Timestamp,
 };
-use crate::evidence::{EvidenceKind, GapEffect, Remedy};
+use crate::evidence::{EvidenceKind, GapEffect, GapReason, MetricsGap, Remedy};
 use crate::parse::prom::{self, Histogram};
 
 /// Histograms whose p99 is disk evidence, with the guidance each is compared to (etcd docs / Red Hat: WAL fsync
@@ -335,7 +335,10 @@ pub async fn capture_prometheus(opts: &PrometheusOptions, from: Timestamp, to: T
     let base = opts.url.trim_end_matches('/').to_string();
     let http = match client(opts.ca.as_ref(), None, opts.timeout) {
         Ok(c) => c,
-        Err(why) => return (Vec::new(), vec![prom_gap(&base, why.to_string())]),
+        Err(why) => {
+            let reason = MetricsGap::PrometheusClient { base: base.clone(), error: why.to_string() };
+            return (Vec::new(), vec![prom_gap(reason)]);
+        }
     };
     let transport = Transport::Http { client: http, token: opts.token.clone() };
     capture_prometheus_via(&transport, opts, from, to).await
@@ -369,7 +372,9 @@ pub async fn capture_prometheus_via(
                     series,
                 },
             }),
-            Err(why) => gaps.push(prom_gap(&base, format!("{query}: {why}"))),
+            Err(why) => {
+                gaps.push(prom_gap(MetricsGap::PrometheusQuery { base: base.clone(), query, error: why.to_string() }))
+            }
         }
     }
     for (what, unit, template) in VALUE_QUERIES {
@@ -384,7 +389,9 @@ pub async fn capture_prometheus_via(
                     series,
                 },
             }),
-            Err(why) => gaps.push(prom_gap(&base, format!("{query}: {why}"))),
+            Err(why) => {
+                gaps.push(prom_gap(MetricsGap::PrometheusQuery { base: base.clone(), query, error: why.to_string() }))
+            }
         }
     }
     (captures, gaps)
@@ -602,9 +609,8 @@ fn prometheus_evidence(
     evidence.inputs.push(input);
     if series.is_empty() {
         evidence.gaps.push(Gap {
-            what: format!("{metric} in Prometheus"),
+            reason: GapReason::Metrics(MetricsGap::NoSeries { metric: metric.to_string() }),
             missing: EvidenceKind::EtcdMetrics,
-            why: "the query returned no series (etcd not scraped, or other metric names)".into(),
             effect: GapEffect::NotSeen,
             remedy: Some(Remedy::CheckPrometheusScrape),
         });
@@ -612,11 +618,10 @@ fn prometheus_evidence(
     evidence
 }
 
-fn prom_gap(base: &str, why: String) -> Gap {
+fn prom_gap(reason: MetricsGap) -> Gap {
     Gap {
-        what: format!("Prometheus at {base}"),
+        reason: GapReason::Metrics(reason),
         missing: EvidenceKind::EtcdMetrics,
-        why,
         effect: GapEffect::NotSeen,
         remedy: Some(Remedy::CheckPrometheusFlags),
     }
@@ -693,9 +698,8 @@ pub async fn capture_etcd(opts: &EtcdOptions) -> (Vec<Capture>, Vec<Gap>) {
         Ok(c) => c,
         Err(why) => {
             let gap = Gap {
-                what: "etcd /metrics".into(),
+                reason: GapReason::Metrics(MetricsGap::EtcdClient { error: why.to_string() }),
                 missing: EvidenceKind::EtcdMetrics,
-                why: why.to_string(),
                 effect: GapEffect::NotSeen,
                 remedy: Some(Remedy::CheckEtcdCerts),
             };
@@ -727,9 +731,8 @@ pub async fn capture_etcd(opts: &EtcdOptions) -> (Vec<Capture>, Vec<Gap>) {
                 },
             }),
             Err(why) => gaps.push(Gap {
-                what: format!("etcd {url}/metrics"),
+                reason: GapReason::Metrics(MetricsGap::EtcdScrape { url: url.clone(), error: why.to_string() }),
                 missing: EvidenceKind::EtcdMetrics,
-                why: why.to_string(),
                 effect: GapEffect::NotSeen,
                 remedy: Some(Remedy::CheckEtcdEndpoints),
             }),

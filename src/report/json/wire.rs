@@ -1336,11 +1336,11 @@ impl From<&evidence::Origin> for Origin {
 
 impl From<&evidence::Gap> for Gap {
     fn from(v: &evidence::Gap) -> Self {
-        let evidence::Gap { what, missing, why, effect, remedy } = v;
+        let evidence::Gap { reason, missing, effect, remedy } = v;
         Gap {
-            what: what.clone(),
+            what: crate::report::words::gaps::reason_what(reason),
             missing: (*missing).into(),
-            why: why.clone(),
+            why: crate::report::words::gaps::reason_why(reason),
             effect: (*effect).into(),
             impact: crate::report::words::gaps::impact_of(*missing, *effect).to_string(),
             remedy: remedy.as_ref().map(crate::report::words::gaps::remedy_text).unwrap_or_default(),

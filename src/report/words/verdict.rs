@@ -58,6 +58,7 @@ pub fn reason(r: &VerdictReason) -> String {
             format!("{restarts} restart(s) show no cause of their own and are not counted against it.")
         }
         VerdictReason::GapsLowerConfidence { missing } => {
+            let missing: Vec<String> = missing.iter().map(super::gaps::reason_what).collect();
             format!("Missing evidence lowers confidence: {}.", missing.join("; "))
         }
     }
@@ -177,7 +178,9 @@ pub fn settle(s: &VerdictSettle) -> String {
             "previous logs of the restarting containers (kubectl logs --previous --timestamps)".into()
         }
         VerdictSettle::Events => "events for the pods (kubectl get events -o json)".into(),
-        VerdictSettle::Gap { what, why } => format!("{what} ({why})"),
+        VerdictSettle::Gap { reason } => {
+            format!("{} ({})", super::gaps::reason_what(reason), super::gaps::reason_why(reason))
+        }
         VerdictSettle::DiskMetrics => "etcd disk metrics for the window: etcd_disk_wal_fsync_duration_seconds and \
              etcd_disk_backend_commit_duration_seconds histograms (p99 over 10ms / 25ms confirms the disk)"
             .into(),
@@ -280,7 +283,8 @@ mod tests {
         assert!(tally.contains("; 1 unexplained exit (low confidence)"), "{tally}");
         assert!(reason(&VerdictReason::RestartsUnplaced { restarts: 13 }).contains("reports 13 restarts"));
         assert!(reason(&VerdictReason::UnexplainedNotCounted { restarts: 3 }).starts_with("3 restart(s)"));
-        let gaps = reason(&VerdictReason::GapsLowerConfidence { missing: vec!["a".into(), "b".into()] });
+        let recorded = |what: &str| crate::evidence::GapReason::Recorded { what: what.into(), why: String::new() };
+        let gaps = reason(&VerdictReason::GapsLowerConfidence { missing: vec![recorded("a"), recorded("b")] });
         assert!(gaps.contains("a; b"), "{gaps}");
         assert!(reason(&VerdictReason::Chain { cause: Cause::StorageLatency }).contains("raft loop"));
         assert!(reason(&VerdictReason::Chain { cause: Cause::OutOfMemory }).is_empty());
@@ -363,7 +367,8 @@ mod tests {
 
     #[test]
     fn settle_names_what_to_collect() {
-        let g = settle(&VerdictSettle::Gap { what: "etcd /metrics".into(), why: "403 Forbidden".into() });
+        let reason = crate::evidence::GapReason::Recorded { what: "etcd /metrics".into(), why: "403 Forbidden".into() };
+        let g = settle(&VerdictSettle::Gap { reason });
         assert_eq!(g, "etcd /metrics (403 Forbidden)");
         assert!(settle(&VerdictSettle::DiskMetrics).contains("etcd_disk_wal_fsync_duration_seconds"));
         assert!(settle(&VerdictSettle::PreviousLogs).contains("--previous"));

@@ -12,7 +12,7 @@ use sha2::Digest as _;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
-use crate::evidence::Gap;
+use crate::evidence::{ApiFailure, ApiProblem, ClusterGap, Collector, Gap, GapReason, GaveUp};
 use crate::evidence::{EvidenceKind as Ek, GapEffect as Fx, Remedy};
 use crate::sources::bundle::FileEntry;
 use crate::sources::redact::{Redactor, StreamState};
@@ -98,7 +98,9 @@ impl Transport {
 #[derive(Debug, Clone)]
 pub(super) struct Failure {
     pub(super) status: Option<u16>,
-    pub(super) message: String,
+    pub(super) problem: ApiProblem,
+    /// Why a throttled request was given up.
+    pub(super) gave_up: Option<GaveUp>,
     /// Set when there was no HTTP answer (or one too large to read).
     pub(super) transport: Option<Transport>,
     /// The API server throttled it (429, or 503 with `Retry-After`) until the retries ran out.
@@ -106,16 +108,23 @@ pub(super) struct Failure {
 }
 
 impl Failure {
-    pub(super) fn describe(&self) -> String {
-        match self.status {
-            Some(code) => format!("{code} {}: {}", reason_phrase(code), self.message),
-            None => self.message.clone(),
+    /// A failure without an HTTP answer.
+    pub(super) fn new(problem: ApiProblem) -> Failure {
+        Failure { status: None, problem, gave_up: None, transport: None, throttled: false }
+    }
+
+    /// What a gap records of it.
+    pub(super) fn typed(&self) -> ApiFailure {
+        ApiFailure { status: self.status, problem: self.problem.clone(), gave_up: self.gave_up.clone() }
+    }
+
+    /// The API server's status message, when it answered (empty otherwise).
+    pub(super) fn server_message(&self) -> &str {
+        match &self.problem {
+            ApiProblem::Answered { message } => message,
+            _ => "",
         }
     }
-}
-
-fn reason_phrase(code: u16) -> &'static str {
-    http::StatusCode::from_u16(code).ok().and_then(|c| c.canonical_reason()).unwrap_or("")
 }
 
 pub(super) struct Ctx {
@@ -139,13 +148,13 @@ pub(super) struct Ctx {
 }
 
 /// A gap from its parts.
-pub(super) fn new_gap(what: &str, missing: Ek, why: String, effect: Fx, remedy: Option<Remedy>) -> Gap {
-    Gap { what: what.to_string(), missing, why, effect, remedy }
+pub(super) fn new_gap(reason: ClusterGap, missing: Ek, effect: Fx, remedy: Option<Remedy>) -> Gap {
+    Gap { reason: GapReason::Cluster(reason), missing, effect, remedy }
 }
 
 impl Ctx {
-    pub(super) fn gap(&self, what: &str, missing: Ek, why: String, effect: Fx, remedy: Option<Remedy>) {
-        self.push_gap(new_gap(what, missing, why, effect, remedy));
+    pub(super) fn gap(&self, reason: ClusterGap, missing: Ek, effect: Fx, remedy: Option<Remedy>) {
+        self.push_gap(new_gap(reason, missing, effect, remedy));
     }
 
     pub(super) fn push_gap(&self, gap: Gap) {
@@ -153,7 +162,7 @@ impl Ctx {
     }
 
     /// A first-round collector's result; one that panicked gives a gap and an empty result.
-    pub(super) fn joined<T: Default>(&self, name: &str, r: Result<T, tokio::task::JoinError>) -> T {
+    pub(super) fn joined<T: Default>(&self, name: Collector, r: Result<T, tokio::task::JoinError>) -> T {
         r.unwrap_or_else(|e| {
             self.push_gap(lost_collector(name, e));
             T::default()
@@ -191,12 +200,11 @@ impl Ctx {
             let wait = wait.min(MAX_RETRY_WAIT);
             if retries >= MAX_RETRIES || Instant::now() + wait >= self.deadline {
                 self.throttle_gave_up.fetch_add(1, Ordering::Relaxed);
-                let why = if retries >= MAX_RETRIES {
-                    format!("still throttled after {retries} retries")
+                failure.gave_up = Some(if retries >= MAX_RETRIES {
+                    GaveUp::AfterRetries { retries }
                 } else {
-                    format!("throttled; waiting {}s more would pass the --deadline", wait.as_secs())
-                };
-                failure.message = format!("{} ({why})", failure.message);
+                    GaveUp::WouldPassDeadline { wait_secs: wait.as_secs() }
+                });
                 failure.throttled = true;
                 return Err(failure);
             }
@@ -213,31 +221,24 @@ impl Ctx {
         req: http::Request<Vec<u8>>,
     ) -> Result<(http::Response<kube::client::Body>, SemaphorePermit<'_>), (Failure, Option<Duration>)> {
         debug_assert_eq!(req.method(), http::Method::GET, "etcd-triage only reads");
-        let permit = self.sem.acquire().await.map_err(|_| {
-            (Failure { status: None, message: "shut down".into(), transport: None, throttled: false }, None)
-        })?;
+        let permit = self.sem.acquire().await.map_err(|_| (Failure::new(ApiProblem::ShutDown), None))?;
         self.tick(req.uri().path());
         let limit = (Instant::now() + self.opts.request_timeout).min(self.deadline);
         let answer = tokio::time::timeout_at(limit, self.client.send(req.map(kube::client::Body::from))).await;
         let response = match answer {
             Err(_) if Instant::now() >= self.deadline => {
-                let message = "not answered before the --deadline".into();
-                return Err((
-                    Failure { status: None, message, transport: Some(Transport::TimedOut), throttled: false },
-                    None,
-                ));
+                let failure = Failure { transport: Some(Transport::TimedOut), ..Failure::new(ApiProblem::Deadline) };
+                return Err((failure, None));
             }
             Err(_) => {
-                let t = humantime::format_duration(self.opts.request_timeout);
-                let message = format!("no answer within --request-timeout {t}");
-                return Err((
-                    Failure { status: None, message, transport: Some(Transport::TimedOut), throttled: false },
-                    None,
-                ));
+                let timeout_ms = u64::try_from(self.opts.request_timeout.as_millis()).unwrap_or(u64::MAX);
+                let problem = ApiProblem::RequestTimeout { timeout_ms };
+                return Err((Failure { transport: Some(Transport::TimedOut), ..Failure::new(problem) }, None));
             }
             Ok(Err(e)) => {
                 let transport = Some(Transport::of(&e));
-                return Err((Failure { status: None, message: error_chain(&e), transport, throttled: false }, None));
+                let problem = ApiProblem::Transport { error: error_chain(&e) };
+                return Err((Failure { transport, ..Failure::new(problem) }, None));
             }
             Ok(Ok(r)) => r,
         };
@@ -272,19 +273,16 @@ impl Ctx {
             .ok()
             .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
             .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(300)]).trim().to_string());
-        Err((Failure { status: Some(status), message, transport: None, throttled: false }, wait))
+        Err((Failure { status: Some(status), ..Failure::new(ApiProblem::Answered { message }) }, wait))
     }
 
     /// A small answer (`/version`, a list page) in memory.
     pub(super) async fn get_bytes(&self, path: &str, req: Option<http::Request<Vec<u8>>>) -> Result<Vec<u8>, Failure> {
         let req = match req {
             Some(r) => r,
-            None => http::Request::get(path).body(Vec::new()).map_err(|e| Failure {
-                status: None,
-                message: e.to_string(),
-                transport: None,
-                throttled: false,
-            })?,
+            None => http::Request::get(path)
+                .body(Vec::new())
+                .map_err(|e| Failure::new(ApiProblem::BadRequest { error: e.to_string() }))?,
         };
         let (response, _permit) = self.send(req).await?;
         let mut body = response.into_body();
@@ -293,17 +291,11 @@ impl Ctx {
             let limit = (Instant::now() + self.opts.request_timeout).min(self.deadline);
             match tokio::time::timeout_at(limit, body.frame()).await {
                 Err(_) => {
-                    let message = "the answer stalled (timeout)".into();
-                    return Err(Failure {
-                        status: None,
-                        message,
-                        transport: Some(Transport::TimedOut),
-                        throttled: false,
-                    });
+                    return Err(Failure { transport: Some(Transport::TimedOut), ..Failure::new(ApiProblem::Stalled) });
                 }
                 Ok(None) => break,
                 Ok(Some(Err(e))) => {
-                    return Err(Failure { status: None, message: error_chain(&e), transport: None, throttled: false });
+                    return Err(Failure::new(ApiProblem::Transport { error: error_chain(&e) }));
                 }
                 Ok(Some(Ok(frame))) => {
                     if let Some(data) = frame.data_ref() {
@@ -311,13 +303,9 @@ impl Ctx {
                         let limit = self.opts.max_response_bytes;
                         if (out.len() + data.len()) as u64 > limit {
                             // Not read further (the connection is dropped): a cut JSON page is of no use anyway.
-                            let message = format!(
-                                "the answer is larger than --max-response-bytes {limit} bytes ({} read when it was \
-                                 dropped)",
-                                out.len() + data.len()
-                            );
-                            let transport = Some(Transport::TooLarge);
-                            return Err(Failure { status: None, message, transport, throttled: false });
+                            let read_bytes = (out.len() + data.len()) as u64;
+                            let problem = ApiProblem::TooLarge { cap_bytes: limit, read_bytes };
+                            return Err(Failure { transport: Some(Transport::TooLarge), ..Failure::new(problem) });
                         }
                         out.extend_from_slice(data);
                     }

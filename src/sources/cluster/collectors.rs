@@ -14,6 +14,7 @@ use crate::sources::redact::StreamState;
 
 use super::client::{CREDENTIALS_REJECTED, Ctx, Failure, remedy_for};
 use super::error_chain;
+use crate::evidence::{ApiProblem, BadItem, ClusterGap, ListCut, Listed, LogCut, LogProblem, LogRef, Place, PodRole};
 use crate::evidence::{EvidenceKind as Ek, GapEffect as Fx, Remedy};
 
 /// Where the distributions put etcd and kube-apiserver pods, tried in order.
@@ -56,6 +57,15 @@ pub(super) enum Role {
 }
 
 impl Role {
+    /// The role as a gap records it.
+    pub(super) fn typed(self) -> PodRole {
+        match self {
+            Role::Etcd => PodRole::Etcd,
+            Role::ApiServer => PodRole::ApiServer,
+            Role::Workload => PodRole::Workload,
+        }
+    }
+
     pub(super) fn name(self) -> &'static str {
         match self {
             Role::Etcd => "etcd",
@@ -75,6 +85,18 @@ pub(super) struct LogTarget {
     pub(super) container: String,
     pub(super) run: i32,
     pub(super) previous: bool,
+}
+
+impl LogTarget {
+    /// The log as a gap names it.
+    pub(super) fn log_ref(&self) -> LogRef {
+        LogRef {
+            namespace: self.namespace.clone(),
+            pod: self.pod.clone(),
+            container: self.container.clone(),
+            previous: self.previous,
+        }
+    }
 }
 
 impl From<&Restarted> for LogTarget {
@@ -114,7 +136,7 @@ async fn list_pages_with(
     ctx: Arc<Ctx>,
     path: String,
     stem: String,
-    what: &str,
+    what: Listed,
     label_selector: Option<String>,
     write: bool,
     mut on_page: impl FnMut(usize, &[u8]),
@@ -125,24 +147,17 @@ async fn list_pages_with(
     let mut tokens = std::collections::HashSet::new();
     loop {
         page += 1;
-        let req = Request::new(&path).list(&params).map_err(|e| Failure {
-            status: None,
-            message: e.to_string(),
-            transport: None,
-            throttled: false,
-        })?;
+        let req = Request::new(&path)
+            .list(&params)
+            .map_err(|e| Failure::new(ApiProblem::BadRequest { error: e.to_string() }))?;
         let request = req.uri().to_string();
         let body = match ctx.get_bytes(&path, Some(req)).await {
             Ok(b) => b,
             Err(f) if page > 1 => {
                 // Earlier pages were kept; the rest is missing.
-                ctx.gap(
-                    &format!("{what} after page {} ({path})", page - 1),
-                    Ek::Objects,
-                    f.describe(),
-                    Fx::Truncated,
-                    remedy_for(&f, Remedy::Rerun),
-                );
+                let cut = ListCut::Failed { failure: f.typed() };
+                let reason = ClusterGap::ListCut { objects: what, path, after_page: page - 1, cut };
+                ctx.gap(reason, Ek::Objects, Fx::Truncated, remedy_for(&f, Remedy::Rerun));
                 return Ok(items);
             }
             Err(f) => return Err(f),
@@ -159,42 +174,26 @@ async fn list_pages_with(
             #[serde(rename = "continue", default)]
             continue_: Option<String>,
         }
-        let head: Head = serde_json::from_slice(&body).map_err(|e| Failure {
-            status: None,
-            message: format!("the answer is not a Kubernetes list: {e}"),
-            transport: None,
-            throttled: false,
-        })?;
+        let head: Head =
+            serde_json::from_slice(&body).map_err(|e| Failure::new(ApiProblem::NotAList { error: e.to_string() }))?;
         items += head.items.len();
         if write {
             let rel = format!("{stem}-{page:04}.json");
-            ctx.write_file(&rel, &request, &body, false).map_err(|e| Failure {
-                status: None,
-                message: format!("writing {rel}: {e}"),
-                transport: None,
-                throttled: false,
-            })?;
+            ctx.write_file(&rel, &request, &body, false)
+                .map_err(|e| Failure::new(ApiProblem::Write { file: rel.clone(), error: e.to_string() }))?;
         }
         on_page(page, &body);
         let Some(token) = head.metadata.continue_.filter(|c| !c.is_empty()) else { return Ok(items) };
-        let why = if tokens.contains(&token) {
-            Some(format!(
-                "page {page} handed back a continue token the API server had already given (it would serve the same \
-                 pages again); paging stopped after {page} pages ({items} items kept)"
-            ))
+        let cut = if tokens.contains(&token) {
+            Some(ListCut::RepeatedToken { items })
         } else if page >= MAX_LIST_PAGES {
-            Some(format!("the list did not end within {MAX_LIST_PAGES} pages; paging stopped ({items} items kept)"))
+            Some(ListCut::TooManyPages { max_pages: MAX_LIST_PAGES, items })
         } else {
             None
         };
-        if let Some(why) = why {
-            ctx.gap(
-                &format!("{what} after page {page} ({path})"),
-                Ek::Objects,
-                why,
-                Fx::Truncated,
-                Some(Remedy::Rerun),
-            );
+        if let Some(cut) = cut {
+            let reason = ClusterGap::ListCut { objects: what, path, after_page: page, cut };
+            ctx.gap(reason, Ek::Objects, Fx::Truncated, Some(Remedy::Rerun));
             return Ok(items);
         }
         tokens.insert(token.clone());
@@ -202,14 +201,15 @@ async fn list_pages_with(
     }
 }
 
-pub(super) async fn list_pages(ctx: Arc<Ctx>, path: String, stem: String, what: &'static str) {
+pub(super) async fn list_pages(ctx: Arc<Ctx>, path: String, stem: String, what: Listed) {
     if let Err(f) = list_pages_with(ctx.clone(), path.clone(), stem, what, None, true, |_, _| {}).await {
         let (missing, effect, remedy) = match what {
-            "nodes" => (Ek::Nodes, Fx::NotSeen, Remedy::grant("list", "nodes")),
-            "events.k8s.io events" => (Ek::Events, Fx::None, Remedy::grant("list", "events.k8s.io events")),
-            _ => (Ek::Events, Fx::LowersConfidence, Remedy::grant("list", "events")),
+            Listed::Nodes => (Ek::Nodes, Fx::NotSeen, Remedy::grant("list", "nodes")),
+            Listed::EventsK8sIo => (Ek::Events, Fx::None, Remedy::grant("list", "events.k8s.io events")),
+            Listed::Events | Listed::Pods => (Ek::Events, Fx::LowersConfidence, Remedy::grant("list", "events")),
         };
-        ctx.gap(&format!("{what} ({path})"), missing, f.describe(), effect, remedy_for(&f, remedy));
+        let reason = ClusterGap::List { objects: what, path, failure: f.typed() };
+        ctx.gap(reason, missing, effect, remedy_for(&f, remedy));
     }
 }
 
@@ -221,10 +221,10 @@ pub(super) async fn list_workload_pods(ctx: Arc<Ctx>) -> Vec<Restarted> {
     };
     let mut restarted = Vec::new();
     let from = ctx.opts.window_from;
-    let result = list_pages_with(ctx.clone(), path.clone(), stem, "pods", None, true, |n, page| {
+    let result = list_pages_with(ctx.clone(), path.clone(), stem, Listed::Pods, None, true, |n, page| {
         let skipped = for_each_item::<PodItem>(page, |i, pod| match pod {
             Ok(pod) => restarted.extend(restarted_containers(pod, from)),
-            Err(e) => ill_typed_item(&ctx, &path, n, i, &e),
+            Err(e) => ill_typed_item(&ctx, &path, n, i, e),
         });
         if let Err(e) = skipped {
             ill_typed_page(&ctx, &path, n, &e);
@@ -233,9 +233,8 @@ pub(super) async fn list_workload_pods(ctx: Arc<Ctx>) -> Vec<Restarted> {
     .await;
     if let Err(f) = result {
         ctx.gap(
-            &format!("pods ({path})"),
+            ClusterGap::List { objects: Listed::Pods, path, failure: f.typed() },
             Ek::PodStatus,
-            f.describe(),
             Fx::LowersConfidence,
             remedy_for(&f, Remedy::grant("list", "pods")),
         );
@@ -320,7 +319,7 @@ struct ItemTerminated {
 /// Err when the page itself is not a list.
 fn for_each_item<T: serde::de::DeserializeOwned>(
     page: &[u8],
-    mut each: impl FnMut(usize, Result<T, serde_json::Error>),
+    mut each: impl FnMut(usize, Result<T, BadItem>),
 ) -> Result<(), serde_json::Error> {
     use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
     struct ListVisitor<'f, F>(&'f mut F);
@@ -366,9 +365,9 @@ fn for_each_item<T: serde::de::DeserializeOwned>(
     let mut on_raw = |raw: &serde_json::value::RawValue| {
         let len = raw.get().len();
         let item = if len > crate::sources::kube_objects::MAX_OBJECT_BYTES {
-            Err(<serde_json::Error as serde::de::Error>::custom(crate::sources::kube_objects::oversized_object(len)))
+            Err(crate::sources::kube_objects::oversized_object(len))
         } else {
-            serde_json::from_str::<T>(raw.get())
+            serde_json::from_str::<T>(raw.get()).map_err(|e| BadItem::NotJson { error: e.to_string() })
         };
         each(index, item);
         index += 1;
@@ -379,25 +378,15 @@ fn for_each_item<T: serde::de::DeserializeOwned>(
 }
 
 /// A list item that is not the object it should be: a gap naming it; the page's other items are read.
-fn ill_typed_item(ctx: &Ctx, path: &str, page: usize, index: usize, e: &serde_json::Error) {
-    ctx.gap(
-        &format!("pods page {page} items[{index}] ({path})"),
-        Ek::PodStatus,
-        format!("not a pod as Kubernetes writes it: {e}"),
-        Fx::LowersConfidence,
-        None,
-    );
+fn ill_typed_item(ctx: &Ctx, path: &str, page: usize, index: usize, item: BadItem) {
+    let reason = ClusterGap::PodItem { path: path.to_string(), page, index, item };
+    ctx.gap(reason, Ek::PodStatus, Fx::LowersConfidence, None);
 }
 
 /// A page whose `items` could not be walked to the end: what was read of it is kept.
 fn ill_typed_page(ctx: &Ctx, path: &str, page: usize, e: &serde_json::Error) {
-    ctx.gap(
-        &format!("pods page {page} ({path})"),
-        Ek::PodStatus,
-        format!("the page is not a Kubernetes list past a point: {e}"),
-        Fx::LowersConfidence,
-        None,
-    );
+    let reason = ClusterGap::PodPage { path: path.to_string(), page, error: e.to_string() };
+    ctx.gap(reason, Ek::PodStatus, Fx::LowersConfidence, None);
 }
 
 /// The restarted containers of one pod: restarted at all within the window, or crash-looping now.
@@ -445,7 +434,7 @@ pub(super) async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>
     };
     let mut found = Vec::new();
     let mut notes = Vec::new();
-    let mut failures: Vec<(String, Failure)> = Vec::new();
+    let mut failures: Vec<(Place, Failure)> = Vec::new();
     for (ns, selector) in &places {
         // Pods in the workload scope are already in the pod list; others are written as evidence here.
         let covered = ctx.opts.namespace.as_ref().is_none_or(|w| w == ns);
@@ -455,57 +444,51 @@ pub(super) async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>
         let on_page = |n, page: &[u8]| {
             let skipped = for_each_item::<PodItem>(page, |i, pod| match pod {
                 Ok(pod) => pods.extend(control_plane_pod(pod)),
-                Err(e) => ill_typed_item(&ctx, &path, n, i, &e),
+                Err(e) => ill_typed_item(&ctx, &path, n, i, e),
             });
             if let Err(e) = skipped {
                 ill_typed_page(&ctx, &path, n, &e);
             }
         };
         let result =
-            list_pages_with(ctx.clone(), path.clone(), stem, "pods", Some(selector.clone()), !covered, on_page).await;
+            list_pages_with(ctx.clone(), path.clone(), stem, Listed::Pods, Some(selector.clone()), !covered, on_page)
+                .await;
         match result {
             Ok(_) if !pods.is_empty() => {
                 notes.push(format!("{}: {} pod(s) with {selector} in {ns}", role.name(), pods.len()));
                 found.extend(pods);
             }
             Ok(_) => {}
-            Err(f) => failures.push((format!("{selector} in {ns}"), f)),
+            Err(f) => failures.push((Place { selector: selector.clone(), namespace: ns.clone() }, f)),
         }
     }
     if found.is_empty() {
-        let tried: Vec<String> = places.iter().map(|(n, s)| format!("{s} in {n}")).collect();
-        let (what, missing, effect, remedy, note) = match role {
+        let tried: Vec<Place> =
+            places.iter().map(|(n, s)| Place { selector: s.clone(), namespace: n.clone() }).collect();
+        let (missing, effect, remedy, note) = match role {
             Role::Etcd => (
-                "etcd member logs",
                 Ek::EtcdLogs,
                 Fx::BlocksStorageVerdict,
                 Remedy::FindEtcdLogs,
                 "etcd: not visible as pods (k3s embedded etcd, a managed control plane or external etcd); evidence used instead: kube-apiserver logs and metrics, the crashed containers' own errors",
             ),
             _ => (
-                "kube-apiserver logs",
                 Ek::ApiServerLogs,
                 Fx::NotSeen,
                 Remedy::FindApiServerLogs,
                 "kube-apiserver: not visible as pods (managed control plane?); evidence used instead: its /metrics when permitted",
             ),
         };
-        let why = if failures.is_empty() {
-            format!("no pod matched {}", tried.join(", "))
-        } else {
-            let described: Vec<String> =
-                failures.iter().map(|(place, f)| format!("{place}: {}", f.describe())).collect();
-            format!("no pod found; tried {}; failures: {}", tried.join(", "), described.join("; "))
-        };
         let rejected = failures.iter().any(|(_, f)| f.status == Some(401));
-        ctx.gap(what, missing, why, effect, Some(if rejected { CREDENTIALS_REJECTED } else { remedy }));
+        let failures = failures.iter().map(|(place, f)| (place.clone(), f.typed())).collect();
+        let reason = ClusterGap::NotDiscovered { role: role.typed(), tried, failures };
+        ctx.gap(reason, missing, effect, Some(if rejected { CREDENTIALS_REJECTED } else { remedy }));
         return (found, note.to_string());
     }
     for (place, f) in failures {
         ctx.gap(
-            &format!("{} discovery", role.name()),
+            ClusterGap::DiscoveryFailed { role: role.typed(), place, failure: f.typed() },
             logs_kind(role),
-            format!("{place}: {}", f.describe()),
             Fx::PlaceSkipped,
             remedy_for(&f, Remedy::grant("list", "pods")),
         );
@@ -531,8 +514,6 @@ fn control_plane_pod(pod: PodItem) -> Option<ControlPlanePod> {
 
 /// Streams one container log to `logs/<ns>_<pod>_<uid>/<container>/<run>.log`.
 pub(super) async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timestamp>, tail: Option<i64>, role: Role) {
-    let which = if t.previous { "previous log" } else { "log" };
-    let what = format!("{which} of {}/{} container {}", t.namespace, t.pod, t.container);
     // This log's share of --max-total-log-bytes is reserved up front (what it does not use is given back), so
     // logs streaming side by side cannot pass the run's budget together.
     let (max, total) = (ctx.opts.max_log_bytes, ctx.opts.max_total_log_bytes);
@@ -541,10 +522,10 @@ pub(super) async fn fetch_log(ctx: Arc<Ctx>, t: LogTarget, since: Option<Timesta
         .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| Some(used + max.min(total.saturating_sub(used))))
         .map_or(0, |used| max.min(total.saturating_sub(used)));
     if reserved == 0 {
-        let why = format!("not fetched: the run's logs reached --max-total-log-bytes {total} bytes");
-        return ctx.gap(&what, logs_kind(role), why, Fx::NotCollected, Some(Remedy::RaiseMaxLogBytes));
+        let reason = ClusterGap::Log { log: t.log_ref(), problem: LogProblem::OverTotalBudget { total } };
+        return ctx.gap(reason, logs_kind(role), Fx::NotCollected, Some(Remedy::RaiseMaxLogBytes));
     }
-    let read = fetch_log_within(&ctx, &t, since, tail, role, &what, reserved).await;
+    let read = fetch_log_within(&ctx, &t, since, tail, role, reserved).await;
     ctx.log_bytes.fetch_sub(reserved - read.min(reserved), Ordering::AcqRel);
 }
 
@@ -556,7 +537,6 @@ async fn fetch_log_within(
     since: Option<Timestamp>,
     tail: Option<i64>,
     role: Role,
-    what: &str,
     cap: u64,
 ) -> u64 {
     let params = LogParams {
@@ -569,12 +549,13 @@ async fn fetch_log_within(
         limit_bytes: Some(i64::try_from(cap).unwrap_or(i64::MAX)),
         ..Default::default()
     };
-    let what = what.to_string();
+    let log_gap = |problem| ClusterGap::Log { log: t.log_ref(), problem };
     let path = format!("/api/v1/namespaces/{}/pods", t.namespace);
     let req = match Request::new(&path).logs(&t.pod, &params) {
         Ok(r) => r,
         Err(e) => {
-            ctx.gap(&what, logs_kind(role), e.to_string(), Fx::NotCollected, None);
+            let problem = LogProblem::BadRequest { error: e.to_string() };
+            ctx.gap(log_gap(problem), logs_kind(role), Fx::NotCollected, None);
             return 0;
         }
     };
@@ -585,11 +566,11 @@ async fn fetch_log_within(
         Ok(r) => r,
         Err(f) => {
             // A container that never ran (waiting) or was just replaced has no log: nothing is missing.
-            let no_previous = f.status == Some(400) && t.previous && f.message.contains("not found");
-            let waiting = f.status == Some(400) && !t.previous && f.message.contains("waiting to start");
+            let no_previous = f.status == Some(400) && t.previous && f.server_message().contains("not found");
+            let waiting = f.status == Some(400) && !t.previous && f.server_message().contains("waiting to start");
             if !waiting {
                 let (missing, effect, remedy) = log_gap_text(role, &f, no_previous);
-                ctx.gap(&what, missing, f.describe(), effect, remedy);
+                ctx.gap(log_gap(LogProblem::Failed { failure: f.typed() }), missing, effect, remedy);
             }
             return 0;
         }
@@ -597,7 +578,8 @@ async fn fetch_log_within(
     let mut writer = match ctx.create(&rel) {
         Ok(w) => w,
         Err(e) => {
-            ctx.gap(&what, logs_kind(role), format!("cannot write {rel}: {e}"), Fx::NotCollected, None);
+            let problem = LogProblem::CannotWrite { file: rel.clone(), error: e.to_string() };
+            ctx.gap(log_gap(problem), logs_kind(role), Fx::NotCollected, None);
             return 0;
         }
     };
@@ -610,23 +592,27 @@ async fn fetch_log_within(
         let limit = (Instant::now() + ctx.opts.request_timeout).min(ctx.deadline);
         match tokio::time::timeout_at(limit, body.frame()).await {
             Err(_) if Instant::now() >= ctx.deadline => {
-                truncated = Some("cut short by the --deadline".to_string());
+                truncated = Some(LogCut::Deadline);
                 break;
             }
             Err(_) => {
-                truncated = Some("the stream stalled for --request-timeout".to_string());
+                truncated = Some(LogCut::Stalled);
                 break;
             }
             Ok(None) => {
                 if read >= cap {
                     // The server stopped at limitBytes: the log goes on past the cap.
-                    truncated = Some(cut_at(cap, ctx.opts.max_log_bytes, false));
+                    truncated = Some(LogCut::AtCap {
+                        limit: cap,
+                        max_log_bytes: ctx.opts.max_log_bytes,
+                        server_sent_more: false,
+                    });
                     remedy = Remedy::RaiseMaxLogBytes;
                 }
                 break;
             }
             Ok(Some(Err(e))) => {
-                truncated = Some(format!("the stream broke: {}", error_chain(&e)));
+                truncated = Some(LogCut::Broke { error: error_chain(&e) });
                 break;
             }
             Ok(Some(Ok(frame))) => {
@@ -636,12 +622,13 @@ async fn fetch_log_within(
                     let kept = &data[..data.len().min(room)];
                     read += kept.len() as u64;
                     if let Err(e) = writer.write_chunk(kept, &mut state) {
-                        truncated = Some(format!("writing {rel}: {e}"));
+                        truncated = Some(LogCut::Write { file: rel.clone(), error: e.to_string() });
                         break;
                     }
                     if kept.len() < data.len() {
                         // The server sent past limitBytes: the rest is not read.
-                        truncated = Some(cut_at(cap, ctx.opts.max_log_bytes, true));
+                        let max_log_bytes = ctx.opts.max_log_bytes;
+                        truncated = Some(LogCut::AtCap { limit: cap, max_log_bytes, server_sent_more: true });
                         remedy = Remedy::RaiseMaxLogBytes;
                         break;
                     }
@@ -649,24 +636,15 @@ async fn fetch_log_within(
             }
         }
     }
-    if let Some(why) = &truncated {
-        ctx.gap(&format!("the end of the {what}"), logs_kind(role), why.clone(), Fx::Truncated, Some(remedy));
+    let cut = truncated.is_some();
+    if let Some(cut) = truncated {
+        ctx.gap(ClusterGap::LogCut { log: t.log_ref(), cut }, logs_kind(role), Fx::Truncated, Some(remedy));
     }
-    if let Err(e) = ctx.finish(writer, &rel, &request, truncated.is_some()) {
-        ctx.gap(&what, logs_kind(role), format!("cannot write {rel}: {e}"), Fx::NotCollected, None);
+    if let Err(e) = ctx.finish(writer, &rel, &request, cut) {
+        let problem = LogProblem::CannotWrite { file: rel.clone(), error: e.to_string() };
+        ctx.gap(log_gap(problem), logs_kind(role), Fx::NotCollected, None);
     }
     read
-}
-
-/// Why a log was cut at `limit` bytes: its own cap, or what was left of the run's.
-fn cut_at(limit: u64, max_log_bytes: u64, server_sent_more: bool) -> String {
-    let cap = if limit >= max_log_bytes {
-        format!("--max-log-bytes {max_log_bytes}")
-    } else {
-        format!("what was left ({limit} bytes) of --max-total-log-bytes")
-    };
-    let how = if server_sent_more { "; the server sent more although asked for limitBytes" } else { "" };
-    format!("cut after {limit} bytes at {cap}{how}")
 }
 
 fn log_gap_text(role: Role, f: &Failure, no_previous: bool) -> (Ek, Fx, Option<Remedy>) {
@@ -701,19 +679,13 @@ pub(super) async fn fetch_metrics(ctx: Arc<Ctx>) {
     match ctx.get_bytes("/metrics", None).await {
         Ok(body) => {
             if let Err(e) = ctx.write_file("metrics/kube-apiserver.prom", "/metrics", &body, false) {
-                ctx.gap(
-                    "kube-apiserver /metrics",
-                    Ek::ApiServerMetrics,
-                    format!("cannot write it: {e}"),
-                    Fx::NotCollected,
-                    None,
-                );
+                let reason = ClusterGap::ApiServerMetricsUnwritten { error: e.to_string() };
+                ctx.gap(reason, Ek::ApiServerMetrics, Fx::NotCollected, None);
             }
         }
         Err(f) => ctx.gap(
-            "kube-apiserver /metrics",
+            ClusterGap::ApiServerMetrics { failure: f.typed() },
             Ek::ApiServerMetrics,
-            f.describe(),
             Fx::NotSeen,
             remedy_for(&f, Remedy::grant("get", "the non-resource URL /metrics")),
         ),
@@ -755,10 +727,14 @@ pub(super) async fn fetch_captures(ctx: Arc<Ctx>) {
         match serde_json::to_vec(&c) {
             Ok(bytes) => {
                 if let Err(e) = ctx.write_file(&rel, &request, &bytes, false) {
-                    ctx.gap(&rel, Ek::EtcdMetrics, format!("cannot write it: {e}"), Fx::NotCollected, None);
+                    let reason = ClusterGap::CaptureUnwritten { file: rel, error: e.to_string() };
+                    ctx.gap(reason, Ek::EtcdMetrics, Fx::NotCollected, None);
                 }
             }
-            Err(e) => ctx.gap(&rel, Ek::EtcdMetrics, e.to_string(), Fx::NotCollected, None),
+            Err(e) => {
+                let reason = ClusterGap::CaptureUnencoded { file: rel, error: e.to_string() };
+                ctx.gap(reason, Ek::EtcdMetrics, Fx::NotCollected, None)
+            }
         }
     }
 }
@@ -769,7 +745,7 @@ mod tests {
 
     #[test]
     fn a_401_asks_for_fresh_credentials_and_other_failures_keep_their_remedy() {
-        let failure = |status| Failure { status, message: "x".into(), transport: None, throttled: false };
+        let failure = |status| Failure { status, ..Failure::new(ApiProblem::Answered { message: "x".into() }) };
         let grant = Remedy::grant("list", "nodes");
         assert_eq!(remedy_for(&failure(Some(401)), grant.clone()), Some(CREDENTIALS_REJECTED));
         assert_eq!(remedy_for(&failure(Some(403)), grant.clone()), Some(grant.clone()));

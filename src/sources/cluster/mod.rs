@@ -24,8 +24,8 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
+use crate::evidence::{ClusterGap, Collector, EvidenceKind as Ek, GapEffect as Fx, Listed, Remedy};
 use crate::evidence::{Collection, Gap, Timestamp};
-use crate::evidence::{EvidenceKind as Ek, GapEffect as Fx, Remedy};
 use crate::sources::bundle::{self, Manifest};
 use crate::sources::redact::Redactor;
 
@@ -139,16 +139,15 @@ fn throttling_gap(ctx: &Ctx) {
     }
     let gave_up = ctx.throttle_gave_up.load(Ordering::Relaxed);
     let waited = Duration::from_millis(ctx.throttle_wait_ms.load(Ordering::Relaxed));
-    let why = format!(
-        "the API server throttled {throttled} answer(s) (429 Too Many Requests, or 503 with Retry-After); the run \
-         waited {} in all as Retry-After asked (at most {} retries of at most {} each); {gave_up} request(s) \
-         still throttled were given up",
-        humantime::format_duration(Duration::from_secs(waited.as_secs())),
-        client::MAX_RETRIES,
-        humantime::format_duration(client::MAX_RETRY_WAIT),
-    );
+    let reason = ClusterGap::Throttled {
+        answers: throttled,
+        waited_secs: waited.as_secs(),
+        max_retries: client::MAX_RETRIES,
+        max_wait_secs: client::MAX_RETRY_WAIT.as_secs(),
+        gave_up,
+    };
     let effect = if gave_up == 0 { Fx::None } else { Fx::NotCollected };
-    ctx.push_gap(new_gap("API requests throttled", Ek::Objects, why, effect, Some(Remedy::Throttled)));
+    ctx.push_gap(new_gap(reason, Ek::Objects, effect, Some(Remedy::Throttled)));
 }
 
 /// Connects and builds the shared collection context.
@@ -190,13 +189,14 @@ async fn first_request(ctx: &Ctx, server: &str) -> Result<Option<String>, Collec
             .ok()
             .and_then(|v| v.get("gitVersion").and_then(|g| g.as_str()).map(str::to_string)),
         Err(f) if f.status == Some(401) => {
-            return Err(CollectError::Unauthorized { server: server.to_string(), why: f.message });
+            let why = crate::report::words::gaps::api_message(&f.typed());
+            return Err(CollectError::Unauthorized { server: server.to_string(), why });
         }
         Err(f) if f.status.is_none() && !matches!(f.transport, Some(Transport::TooLarge)) => {
             return Err(unusable(server.to_string(), f));
         }
         Err(f) => {
-            ctx.gap("cluster version (/version)", Ek::ClusterInfo, f.describe(), Fx::None, None);
+            ctx.gap(ClusterGap::Version { failure: f.typed() }, Ek::ClusterInfo, Fx::None, None);
             None
         }
     };
@@ -218,15 +218,16 @@ async fn first_round(ctx: &Arc<Ctx>) -> FirstRound {
     let etcd_task = tokio::spawn(discover(ctx.clone(), Role::Etcd));
     let apiserver_task = tokio::spawn(discover(ctx.clone(), Role::ApiServer));
     let pods_task = tokio::spawn(list_workload_pods(ctx.clone()));
-    let nodes_task = tokio::spawn(list_pages(ctx.clone(), "/api/v1/nodes".into(), "objects/nodes".into(), "nodes"));
+    let nodes_task =
+        tokio::spawn(list_pages(ctx.clone(), "/api/v1/nodes".into(), "objects/nodes".into(), Listed::Nodes));
     let metrics_task = tokio::spawn(fetch_metrics(ctx.clone()));
     let captures_task = tokio::spawn(fetch_captures(ctx.clone()));
-    let (etcd, etcd_note) = ctx.joined("etcd discovery", etcd_task.await);
-    let (apiservers, apiserver_note) = ctx.joined("kube-apiserver discovery", apiserver_task.await);
-    let restarted = ctx.joined("workload pod list", pods_task.await);
-    ctx.joined("node list", nodes_task.await);
-    ctx.joined("metrics", metrics_task.await);
-    ctx.joined("metric captures", captures_task.await);
+    let (etcd, etcd_note) = ctx.joined(Collector::EtcdDiscovery, etcd_task.await);
+    let (apiservers, apiserver_note) = ctx.joined(Collector::ApiServerDiscovery, apiserver_task.await);
+    let restarted = ctx.joined(Collector::WorkloadPods, pods_task.await);
+    ctx.joined(Collector::Nodes, nodes_task.await);
+    ctx.joined(Collector::Metrics, metrics_task.await);
+    ctx.joined(Collector::MetricCaptures, captures_task.await);
     FirstRound { etcd, etcd_note, apiservers, apiserver_note, restarted }
 }
 
@@ -253,10 +254,11 @@ fn spawn_event_lists(ctx: &Arc<Ctx>, tasks: &mut Collectors, found: &FirstRound)
                 ns.clone(),
             ),
         };
-        tasks.spawn(format!("list {core}"), list_pages(ctx.clone(), core, format!("objects/events-{tag}"), "events"));
+        let list = |path: &str| Collector::List { path: path.to_string() };
+        tasks.spawn(list(&core), list_pages(ctx.clone(), core, format!("objects/events-{tag}"), Listed::Events));
         tasks.spawn(
-            format!("list {group}"),
-            list_pages(ctx.clone(), group, format!("objects/events.k8s.io-{tag}"), "events.k8s.io events"),
+            list(&group),
+            list_pages(ctx.clone(), group, format!("objects/events.k8s.io-{tag}"), Listed::EventsK8sIo),
         );
     }
 }
@@ -289,19 +291,11 @@ fn spawn_restarted_logs(ctx: &Arc<Ctx>, tasks: &mut Collectors, mut restarted: V
     });
     let skipped = restarted.len().saturating_sub(opts.max_container_logs);
     if skipped > 0 {
-        let names: Vec<String> =
-            restarted[opts.max_container_logs..].iter().take(5).map(|r| format!("{}/{}", r.namespace, r.pod)).collect();
+        let names: Vec<(String, String)> =
+            restarted[opts.max_container_logs..].iter().take(5).map(|r| (r.namespace.clone(), r.pod.clone())).collect();
         ctx.gap(
-            &format!(
-                "logs of {skipped} more restarted containers ({}{})",
-                names.join(", "),
-                if skipped > 5 { ", ..." } else { "" }
-            ),
+            ClusterGap::ContainerLogsSkipped { skipped, first: names, max: opts.max_container_logs },
             Ek::ContainerLogs,
-            format!(
-                "--max-container-logs {} reached (most restarted and crash-looping first)",
-                opts.max_container_logs
-            ),
             Fx::NotSeen,
             Some(Remedy::RaiseMaxContainerLogs),
         );
@@ -372,24 +366,17 @@ fn write_manifest(ctx: &Ctx, dir: &Path, c: Collected) -> Result<Manifest, Colle
 #[derive(Default)]
 struct Collectors {
     set: tokio::task::JoinSet<()>,
-    names: HashMap<tokio::task::Id, String>,
+    names: HashMap<tokio::task::Id, Collector>,
 }
 
 impl Collectors {
-    fn spawn(&mut self, name: String, task: impl Future<Output = ()> + Send + 'static) {
+    fn spawn(&mut self, name: Collector, task: impl Future<Output = ()> + Send + 'static) {
         let handle = self.set.spawn(task);
         self.names.insert(handle.id(), name);
     }
 
     fn spawn_log(&mut self, ctx: &Arc<Ctx>, t: LogTarget, since: Option<Timestamp>, tail: Option<i64>, role: Role) {
-        let name = format!(
-            "{} log of {}/{}/{}{}",
-            role.name(),
-            t.namespace,
-            t.pod,
-            t.container,
-            if t.previous { " (previous)" } else { "" }
-        );
+        let name = Collector::Log { role: role.typed(), log: t.log_ref() };
         self.spawn(name, fetch_log(ctx.clone(), t, since, tail, role));
     }
 
@@ -398,8 +385,8 @@ impl Collectors {
         let mut gaps = Vec::new();
         while let Some(joined) = self.set.join_next().await {
             if let Err(e) = joined {
-                let name = self.names.get(&e.id()).cloned().unwrap_or_else(|| "(unnamed)".into());
-                gaps.push(lost_collector(&name, e));
+                let name = self.names.get(&e.id()).cloned().unwrap_or(Collector::Unnamed);
+                gaps.push(lost_collector(name, e));
             }
         }
         gaps
@@ -407,20 +394,14 @@ impl Collectors {
 }
 
 /// The gap for a collector task that did not finish: `collector X panicked: msg`.
-fn lost_collector(name: &str, e: tokio::task::JoinError) -> Gap {
-    let why = if e.is_panic() {
-        let payload = e.into_panic();
-        let msg = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "(no message)".into());
-        format!("collector {name} panicked: {msg}")
-    } else {
-        format!("collector {name} was cancelled")
-    };
+fn lost_collector(collector: Collector, e: tokio::task::JoinError) -> Gap {
+    let panicked = e.is_panic();
+    let panic = panicked.then(|| e.into_panic()).and_then(|payload| {
+        payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned())
+    });
     // What it would have collected is missing; the report is built from the rest.
-    new_gap(name, Ek::Collector, why, Fx::LowersConfidence, Some(Remedy::Rerun))
+    let reason = ClusterGap::CollectorLost { collector, panicked, panic };
+    new_gap(reason, Ek::Collector, Fx::LowersConfidence, Some(Remedy::Rerun))
 }
 
 /// Why the first request got no answer, as the error the user sees: only a refused connection or a timeout is
@@ -431,8 +412,12 @@ fn unusable(server: String, f: Failure) -> CollectError {
             let (reason, advice) = super::tls::advice(&e);
             CollectError::Tls { server, reason, advice, detail: e.to_string() }
         }
-        Some(Transport::Refused) | Some(Transport::TimedOut) => CollectError::Unreachable { server, why: f.message },
-        Some(Transport::Other) | Some(Transport::TooLarge) | None => CollectError::Connect { server, why: f.message },
+        Some(Transport::Refused) | Some(Transport::TimedOut) => {
+            CollectError::Unreachable { server, why: crate::report::words::gaps::api_message(&f.typed()) }
+        }
+        Some(Transport::Other) | Some(Transport::TooLarge) | None => {
+            CollectError::Connect { server, why: crate::report::words::gaps::api_message(&f.typed()) }
+        }
     }
 }
 
@@ -457,31 +442,42 @@ mod tests {
     /// A collector task that panics is a gap naming it and quoting the panic; the others' results stay.
     #[tokio::test]
     async fn a_panicked_collector_is_a_gap_not_silence() {
+        use crate::evidence::{GapReason, PodRole};
         let mut tasks = Collectors::default();
         let done = Arc::new(AtomicU64::new(0));
         let d = done.clone();
-        tasks.spawn("list /api/v1/events".into(), async move {
+        let log = |role, name: &str, container: &str| Collector::Log {
+            role,
+            log: crate::evidence::LogRef {
+                namespace: "kube-system".into(),
+                pod: name.into(),
+                container: container.into(),
+                previous: false,
+            },
+        };
+        tasks.spawn(Collector::List { path: "/api/v1/events".into() }, async move {
             d.fetch_add(1, Ordering::Relaxed);
         });
-        tasks.spawn("etcd log of kube-system/etcd-a/etcd".into(), async { panic!("index out of range") });
-        tasks.spawn("kube-apiserver log of kube-system/kube-apiserver-a/kube-apiserver".into(), async {
-            std::panic::panic_any(format!("bad {}", 42))
-        });
+        let etcd = log(PodRole::Etcd, "etcd-a", "etcd");
+        let apiserver = log(PodRole::ApiServer, "kube-apiserver-a", "kube-apiserver");
+        tasks.spawn(etcd.clone(), async { panic!("index out of range") });
+        tasks.spawn(apiserver.clone(), async { std::panic::panic_any(format!("bad {}", 42)) });
         let mut gaps = tasks.join_all().await;
         gaps.sort();
         assert_eq!(done.load(Ordering::Relaxed), 1, "the healthy collector ran");
-        let whys: Vec<&str> = gaps.iter().map(|g| g.why.as_str()).collect();
+        let lost = |collector: Collector, panic: &str| {
+            GapReason::Cluster(ClusterGap::CollectorLost { collector, panicked: true, panic: Some(panic.into()) })
+        };
+        let reasons: Vec<&GapReason> = gaps.iter().map(|g| &g.reason).collect();
+        assert_eq!(reasons, [&lost(etcd, "index out of range"), &lost(apiserver, "bad 42")]);
         assert_eq!(
-            whys,
-            [
-                "collector etcd log of kube-system/etcd-a/etcd panicked: index out of range",
-                "collector kube-apiserver log of kube-system/kube-apiserver-a/kube-apiserver panicked: bad 42",
-            ]
+            crate::report::words::gaps::why(&gaps[0]),
+            "collector etcd log of kube-system/etcd-a/etcd panicked: index out of range"
         );
-        assert_eq!(gaps[0].what, "etcd log of kube-system/etcd-a/etcd");
         // A first-round collector (awaited on its own handle) is named the same way.
         let joined: Result<(), _> = tokio::spawn(async { panic!("discovery broke") }).await;
-        let gap = lost_collector("etcd discovery", joined.unwrap_err());
-        assert_eq!(gap.why, "collector etcd discovery panicked: discovery broke");
+        let gap = lost_collector(Collector::EtcdDiscovery, joined.unwrap_err());
+        assert_eq!(gap.reason, lost(Collector::EtcdDiscovery, "discovery broke"));
+        assert_eq!(crate::report::words::gaps::why(&gap), "collector etcd discovery panicked: discovery broke");
     }
 }

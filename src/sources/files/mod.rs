@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use crate::evidence::inputs::{DeviceAwait, KindCount};
 use crate::evidence::{Evidence, Gap, InputFormat, InputSummary, Timestamp};
-use crate::evidence::{EvidenceKind, GapEffect};
+use crate::evidence::{EvidenceKind, FileGap, GapEffect, GapReason};
 use crate::parse;
 use crate::sources::bundle;
 
@@ -54,14 +54,14 @@ pub enum SourceError {
 }
 
 fn list_unread(unread: &[Gap]) -> String {
-    unread.iter().map(|g| format!("{}: {}", g.what, g.why)).collect::<Vec<_>>().join("; ")
+    use crate::report::words::gaps::{what, why};
+    unread.iter().map(|g| format!("{}: {}", what(g), why(g))).collect::<Vec<_>>().join("; ")
 }
 
 /// A path given on the command line that cannot be read (when other inputs can be).
 fn unreadable_path(path: &Path, e: &io::Error) -> Gap {
     Gap {
-        what: format!("input {}", path.display()),
-        why: format!("cannot be read: {e}"),
+        reason: GapReason::File(FileGap::InputUnreadable { path: path.display().to_string(), error: e.to_string() }),
         missing: EvidenceKind::FileContent,
         effect: GapEffect::Unread,
         remedy: None,
@@ -173,8 +173,11 @@ pub fn read_paths_limited(
         }
         for refused in &found.refused {
             unread.push(Gap {
-                what: format!("{} {}", if refused.folder { "folder" } else { "file" }, shown(&refused.path)),
-                why: refused.why.clone(),
+                reason: GapReason::File(FileGap::Refused {
+                    path: shown(&refused.path),
+                    folder: refused.folder,
+                    refusal: refused.refusal.clone(),
+                }),
                 missing: EvidenceKind::FileContent,
                 effect: GapEffect::Unread,
                 remedy: None,
@@ -335,11 +338,7 @@ pub fn read_paths_limited(
             FileKind::Unrecognised => {
                 let first = first_line(&path).unwrap_or_default();
                 evidence.gaps.push(Gap {
-                    what: format!("file {shown}"),
-                    why: format!(
-                        "not a recognised etcd, klog, journald or container log, Kubernetes JSON or kubectl output; \
-                         its first line: \"{first}\""
-                    ),
+                    reason: GapReason::File(FileGap::Unrecognised { file: shown.clone(), first_line: first }),
                     missing: EvidenceKind::FileContent,
                     effect: GapEffect::Unread,
                     remedy: None,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::evidence::inputs::{AssumedYear, LogContent, LogRole, LogWrapper};
 use crate::evidence::{Evidence, Gap, InputFormat, InputSummary, LogSpan, MemberId, Note, Origin, Subject, Timestamp};
-use crate::evidence::{EvidenceKind, GapEffect};
+use crate::evidence::{EvidenceKind, FileGap, GapEffect, GapReason};
 use crate::parse::{self, LineTime, Wrapper};
 use crate::sources::scan::Scanner;
 
@@ -472,38 +472,18 @@ pub(super) fn read_log_file(
         placer.saw_exact(last);
     }
     if summary.malformed > 0 {
-        let listed: Vec<String> = summary.malformed_lines.iter().map(u64::to_string).collect();
-        let too_long = if overlong_count == 0 {
-            String::new()
-        } else {
-            let lines: Vec<String> = overlong.iter().map(u64::to_string).collect();
-            format!(
-                "; of these, the line(s) starting at {}{} were split by the container runtime into partial records \
-                 that join to more than {} MiB, and were not read",
-                lines.join(", "),
-                if overlong_count as usize > lines.len() { ", ..." } else { "" },
-                MAX_JOINED_LINE_BYTES >> 20
-            )
-        };
-        let cut_short = if outcome.cut_lines == 0 {
-            String::new()
-        } else {
-            let lines: Vec<String> = cut.iter().map(u64::to_string).collect();
-            format!(
-                "; of these, {} line(s) ({}{}) are longer than the {} MiB line cap and were skipped unread",
-                outcome.cut_lines,
-                lines.join(", "),
-                if outcome.cut_lines as usize > lines.len() { ", ..." } else { "" },
-                MAX_LINE_BYTES >> 20
-            )
-        };
         evidence.gaps.push(Gap {
-            what: format!("{} malformed line(s) in {shown}", summary.malformed),
-            why: format!(
-                "lines {}{} look like log records but could not be parsed{too_long}{cut_short}",
-                listed.join(", "),
-                if summary.malformed as usize > listed.len() { ", ..." } else { "" }
-            ),
+            reason: GapReason::File(FileGap::MalformedLines {
+                file: shown.to_string(),
+                count: summary.malformed,
+                lines: summary.malformed_lines.clone(),
+                overlong_count,
+                overlong: overlong.clone(),
+                joined_cap_bytes: MAX_JOINED_LINE_BYTES as u64,
+                cut_count: outcome.cut_lines,
+                cut: cut.clone(),
+                line_cap_bytes: MAX_LINE_BYTES as u64,
+            }),
             missing: EvidenceKind::LogLines,
             effect: GapEffect::LinesUncounted,
             remedy: None,
@@ -511,8 +491,7 @@ pub(super) fn read_log_file(
     }
     if undated > 0 {
         evidence.gaps.push(Gap {
-            what: format!("{undated} line(s) in {shown} without a usable timestamp"),
-            why: "no timestamp on the line or its wrapper".into(),
+            reason: GapReason::File(FileGap::UndatedLines { file: shown.to_string(), count: undated }),
             missing: EvidenceKind::LogLines,
             effect: GapEffect::Undated,
             remedy: None,
@@ -685,8 +664,13 @@ mod tests {
         let input = &e.inputs[0];
         assert_eq!((input.lines, input.malformed, input.malformed_lines.as_slice()), (3, 1, &[2][..]));
         assert_eq!(wal_bursts(&e), vec![(3, 1)], "the record after it is read");
-        let gap = e.gaps.iter().find(|g| g.what.contains("malformed")).unwrap();
-        assert!(gap.why.contains("1 line(s) (2) are longer than the 1 MiB line cap"), "{}", gap.why);
+        let cut = e.gaps.iter().find_map(|g| match &g.reason {
+            GapReason::File(FileGap::MalformedLines { cut_count, cut, line_cap_bytes, .. }) => {
+                Some((*cut_count, cut.clone(), *line_cap_bytes))
+            }
+            _ => None,
+        });
+        assert_eq!(cut, Some((1, vec![2], 1 << 20)), "{:?}", e.gaps);
     }
 
     #[test]
@@ -704,7 +688,12 @@ mod tests {
         let input = &e.inputs[0];
         assert_eq!((input.malformed, input.malformed_lines.as_slice()), (1, &[2][..]));
         assert_eq!(wal_bursts(&e), vec![(73, 1)], "the record after it is read");
-        let gap = e.gaps.iter().find(|g| g.what.contains("malformed")).unwrap();
-        assert!(gap.why.contains("starting at 2") && gap.why.contains("more than 1 MiB"), "{}", gap.why);
+        let overlong = e.gaps.iter().find_map(|g| match &g.reason {
+            GapReason::File(FileGap::MalformedLines { overlong, joined_cap_bytes, .. }) => {
+                Some((overlong.clone(), *joined_cap_bytes))
+            }
+            _ => None,
+        });
+        assert_eq!(overlong, Some((vec![2], 1 << 20)), "{:?}", e.gaps);
     }
 }

@@ -12,13 +12,15 @@ use std::fs::{self, File, FileType, Metadata};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use crate::evidence::{Refusal, SpecialFile};
+
 /// An entry the walk did not read, and why (the caller names it as the user sees it and makes it a gap).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Refused {
     pub path: PathBuf,
     /// A folder (that cannot be listed, or that a link loops back to), not a file.
     pub folder: bool,
-    pub why: String,
+    pub refusal: Refusal,
 }
 
 /// What walking one input found.
@@ -65,7 +67,7 @@ pub(super) fn collect_files(path: &Path, seen: &mut Seen, out: &mut Found) {
             out.refused.push(Refused {
                 path: path.to_path_buf(),
                 folder: false,
-                why: format!("cannot be examined: {e}"),
+                refusal: Refusal::CannotExamine { error: e.to_string() },
             });
             return;
         }
@@ -77,8 +79,8 @@ pub(super) fn collect_files(path: &Path, seen: &mut Seen, out: &mut Found) {
     let root = match fs::canonicalize(path) {
         Ok(r) => r,
         Err(e) => {
-            let why = format!("cannot be resolved: {e}; the files in it are not read");
-            out.refused.push(Refused { path: path.to_path_buf(), folder: true, why });
+            let why = Refusal::CannotResolve { error: e.to_string() };
+            out.refused.push(Refused { path: path.to_path_buf(), folder: true, refusal: why });
             return;
         }
     };
@@ -104,8 +106,8 @@ fn first_visit(path: &Path, meta: &Metadata, seen: &mut Seen) -> bool {
 /// A regular file is added once; anything else is refused unopened.
 fn add(path: &Path, meta: &Metadata, seen: &mut Seen, out: &mut Found) {
     if !meta.is_file() {
-        let why = format!("{}, not a regular file; it is not opened", kind_of(&meta.file_type()));
-        out.refused.push(Refused { path: path.to_path_buf(), folder: false, why });
+        let why = Refusal::NotRegular { kind: kind_of(&meta.file_type()) };
+        out.refused.push(Refused { path: path.to_path_buf(), folder: false, refusal: why });
         return;
     }
     if identity(path, meta).is_none_or(|id| seen.files.insert(id)) {
@@ -118,8 +120,8 @@ fn walk_folder(dir: &Path, root: &Path, seen: &mut Seen, out: &mut Found, links:
     let listing = match fs::read_dir(dir) {
         Ok(l) => l,
         Err(e) => {
-            let why = format!("cannot be listed: {e}; the files in it are not read");
-            out.refused.push(Refused { path: dir.to_path_buf(), folder: true, why });
+            let why = Refusal::CannotList { error: e.to_string() };
+            out.refused.push(Refused { path: dir.to_path_buf(), folder: true, refusal: why });
             return;
         }
     };
@@ -130,7 +132,7 @@ fn walk_folder(dir: &Path, root: &Path, seen: &mut Seen, out: &mut Found, links:
             Err(e) => out.refused.push(Refused {
                 path: dir.to_path_buf(),
                 folder: true,
-                why: format!("an entry cannot be listed: {e}; it is not read"),
+                refusal: Refusal::EntryUnlistable { error: e.to_string() },
             }),
         }
     }
@@ -143,19 +145,19 @@ fn walk_folder(dir: &Path, root: &Path, seen: &mut Seen, out: &mut Found, links:
         let meta = match fs::symlink_metadata(&entry) {
             Ok(m) => m,
             Err(e) => {
-                out.refused.push(Refused { path: entry, folder: false, why: format!("cannot be examined: {e}") });
+                let why = Refusal::CannotExamine { error: e.to_string() };
+                out.refused.push(Refused { path: entry, folder: false, refusal: why });
                 continue;
             }
         };
         if meta.file_type().is_symlink() {
             match follow(&entry, root) {
                 Ok((target, meta)) if meta.is_dir() && fs::canonicalize(dir).is_ok_and(|d| d.starts_with(&target)) => {
-                    let why =
-                        format!("{}, a folder that contains it (a loop); it is not walked again", link_words(&entry));
-                    out.refused.push(Refused { path: entry, folder: true, why });
+                    let why = Refusal::LinkToAncestor { target: link_target(&entry) };
+                    out.refused.push(Refused { path: entry, folder: true, refusal: why });
                 }
                 Ok((_, meta)) => links.push_back((entry, meta)),
-                Err(why) => out.refused.push(Refused { path: entry, folder: false, why }),
+                Err(why) => out.refused.push(Refused { path: entry, folder: false, refusal: why }),
             }
         } else if meta.is_dir() {
             if first_visit(&entry, &meta, seen) {
@@ -167,30 +169,23 @@ fn walk_folder(dir: &Path, root: &Path, seen: &mut Seen, out: &mut Found, links:
     }
 }
 
-/// "a symlink to TARGET", the target as the link spells it.
-fn link_words(link: &Path) -> String {
-    match fs::read_link(link) {
-        Ok(t) => format!("a symlink to {}", t.display()),
-        Err(_) => "a symlink".to_string(),
-    }
+/// The link's target as the link spells it (`None` when it cannot be read).
+fn link_target(link: &Path) -> Option<String> {
+    fs::read_link(link).ok().map(|t| t.display().to_string())
 }
 
 /// Where the link at `entry` leads (canonical) and what is there, when that resolves and is inside `root`; else
 /// why not.
-fn follow(entry: &Path, root: &Path) -> Result<(PathBuf, Metadata), String> {
-    let link = link_words(entry);
+fn follow(entry: &Path, root: &Path) -> Result<(PathBuf, Metadata), Refusal> {
+    let target = link_target(entry);
     match fs::canonicalize(entry) {
-        Err(e) if is_loop(&e) => Err(format!("{link}, a symlink loop ({e}); it is not followed")),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            Err(format!("{link}, which does not exist (a dangling symlink); it is not read"))
-        }
-        Err(e) => Err(format!("{link}, whose target cannot be resolved: {e}; it is not read")),
-        Ok(target) if !target.starts_with(root) => Err(format!(
-            "{link}, outside the analysed folder; it is not followed (only what is inside the folder is read)"
-        )),
-        Ok(target) => match fs::metadata(&target) {
-            Ok(meta) => Ok((target, meta)),
-            Err(e) => Err(format!("{link}, whose target cannot be examined: {e}")),
+        Err(e) if is_loop(&e) => Err(Refusal::LinkLoop { target, error: e.to_string() }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Refusal::Dangling { target }),
+        Err(e) => Err(Refusal::TargetUnresolvable { target, error: e.to_string() }),
+        Ok(resolved) if !resolved.starts_with(root) => Err(Refusal::OutsideFolder { target }),
+        Ok(resolved) => match fs::metadata(&resolved) {
+            Ok(meta) => Ok((resolved, meta)),
+            Err(e) => Err(Refusal::TargetUnexaminable { target, error: e.to_string() }),
         },
     }
 }
@@ -206,24 +201,24 @@ fn is_loop(_e: &io::Error) -> bool {
 }
 
 /// What a file that is neither a regular file nor a folder is.
-fn kind_of(ft: &FileType) -> &'static str {
+fn kind_of(ft: &FileType) -> SpecialFile {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt as _;
         if ft.is_fifo() {
-            return "a FIFO (named pipe)";
+            return SpecialFile::Fifo;
         }
         if ft.is_socket() {
-            return "a Unix socket";
+            return SpecialFile::Socket;
         }
         if ft.is_char_device() {
-            return "a character device";
+            return SpecialFile::CharDevice;
         }
         if ft.is_block_device() {
-            return "a block device";
+            return SpecialFile::BlockDevice;
         }
     }
-    if ft.is_symlink() { "a symlink" } else { "neither a file nor a folder" }
+    if ft.is_symlink() { SpecialFile::Symlink } else { SpecialFile::Other }
 }
 
 pub(super) fn open(path: &Path) -> io::Result<Box<dyn Read>> {
@@ -274,12 +269,13 @@ mod tests {
         let found = walk(d);
         // The file is named by its own path, not the link's that sorts first.
         assert_eq!(names(d, found.files.clone()), ["logs/etcd.log"], "{found:?}");
-        assert!(refused(&found, d, "out.log").why.contains("outside the analysed folder"));
-        assert!(refused(&found, d, "dangling").why.contains("dangling symlink"));
-        assert!(refused(&found, d, "a").why.contains("loop"));
-        assert!(refused(&found, d, "b").why.contains("loop"));
+        let out = outside.path().join("secret.log").display().to_string();
+        assert_eq!(refused(&found, d, "out.log").refusal, Refusal::OutsideFolder { target: Some(out) });
+        assert_eq!(refused(&found, d, "dangling").refusal, Refusal::Dangling { target: Some("nowhere".into()) });
+        assert!(matches!(&refused(&found, d, "a").refusal, Refusal::LinkLoop { target: Some(b), .. } if b == "b"));
+        assert!(matches!(&refused(&found, d, "b").refusal, Refusal::LinkLoop { target: Some(a), .. } if a == "a"));
         let up = refused(&found, d, "logs/up");
-        assert!(up.folder && up.why.contains("a symlink to .., a folder that contains it (a loop)"), "{up:?}");
+        assert!(up.folder && up.refusal == Refusal::LinkToAncestor { target: Some("..".into()) }, "{up:?}");
         assert_eq!(found.refused.len(), 5, "{found:?}");
     }
 
@@ -294,8 +290,8 @@ mod tests {
         std::fs::write(d.join("etcd.log"), "x").unwrap();
         let found = walk(d);
         assert_eq!(names(d, found.files.clone()), ["etcd.log"]);
-        assert!(refused(&found, d, "pipe").why.starts_with("a FIFO (named pipe), not a regular file"));
-        assert!(refused(&found, d, "sock").why.starts_with("a Unix socket, not a regular file"));
+        assert_eq!(refused(&found, d, "pipe").refusal, Refusal::NotRegular { kind: SpecialFile::Fifo });
+        assert_eq!(refused(&found, d, "sock").refusal, Refusal::NotRegular { kind: SpecialFile::Socket });
         // Named on the command line, a FIFO is refused too (opening it would block).
         let alone = walk(&d.join("pipe"));
         assert!(alone.files.is_empty() && alone.refused.len() == 1, "{alone:?}");

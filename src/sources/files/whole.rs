@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::evidence::inputs::{KubectlOutput, UnhealthyComponent};
 use crate::evidence::{Evidence, Gap, InputFormat, InputSummary};
-use crate::evidence::{EvidenceKind, GapEffect, Remedy};
+use crate::evidence::{EvidenceKind, FileGap, GapEffect, GapReason, Remedy};
 use crate::parse;
 use crate::sources::kube_objects;
 
@@ -31,8 +31,7 @@ pub(super) fn read_text(path: &Path, shown: &str, evidence: &mut Evidence) -> io
     let (text, cut) = read_text_limited(path, MAX_TEXT_BYTES)?;
     if cut {
         evidence.gaps.push(Gap {
-            what: format!("file {shown} past its first {} MiB", MAX_TEXT_BYTES >> 20),
-            why: "larger than a metrics dump or disk paste is".into(),
+            reason: GapReason::File(FileGap::TextCut { file: shown.to_string(), cap_bytes: MAX_TEXT_BYTES }),
             missing: EvidenceKind::FileContent,
             effect: GapEffect::Truncated,
             remedy: Some(Remedy::GiveRelevantPart),
@@ -82,8 +81,7 @@ pub(super) fn disk_paste_evidence(
 
 pub(super) fn unreadable(shown: &str, e: &io::Error) -> Gap {
     Gap {
-        what: format!("file {shown}"),
-        why: format!("could not be read: {e}"),
+        reason: GapReason::File(FileGap::Unreadable { file: shown.to_string(), error: e.to_string() }),
         missing: EvidenceKind::FileContent,
         effect: GapEffect::Unread,
         remedy: None,
@@ -100,10 +98,13 @@ pub(super) fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, 
     };
     match kube_objects::read_objects(reader, shown) {
         Ok(objs) => {
-            for (index, why) in &objs.bad_items {
+            for (index, item) in &objs.bad_items {
                 evidence.gaps.push(Gap {
-                    what: format!("{shown}#items[{index}]"),
-                    why: why.clone(),
+                    reason: GapReason::File(FileGap::BadItem {
+                        file: shown.to_string(),
+                        index: *index,
+                        item: item.clone(),
+                    }),
                     missing: EvidenceKind::Objects,
                     effect: GapEffect::Unread,
                     remedy: None,
@@ -126,8 +127,7 @@ pub(super) fn read_kube_file(path: &Path, shown: &str, evidence: &mut Evidence, 
         }
         Err(e) => {
             evidence.gaps.push(Gap {
-                what: format!("file {shown}"),
-                why: e.to_string(),
+                reason: GapReason::File(FileGap::InvalidObjects { file: shown.to_string(), error: e.to_string() }),
                 missing: EvidenceKind::Objects,
                 effect: GapEffect::Unread,
                 remedy: None,
@@ -149,8 +149,7 @@ pub(super) fn read_etcdctl(kind: parse::etcdctl::EtcdctlKind, path: &Path, shown
         Ok(r) => r,
         Err(e) => {
             evidence.gaps.push(Gap {
-                what: format!("file {shown}"),
-                why: format!("looks like etcdctl JSON output but could not be read: {e}"),
+                reason: GapReason::File(FileGap::InvalidEtcdctl { file: shown.to_string(), error: e.to_string() }),
                 missing: EvidenceKind::FileContent,
                 effect: GapEffect::Unread,
                 remedy: None,

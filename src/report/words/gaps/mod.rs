@@ -1,6 +1,22 @@
-//! Words for gaps: what a missing piece of evidence does to the analysis, and how to get it.
+//! Words for gaps: what is missing and why (from the typed reason), what it does to the analysis, and how to
+//! get it.
 
 use crate::evidence::{EvidenceKind as K, Gap, GapEffect as E, Remedy};
+
+mod cluster;
+mod reason;
+pub use cluster::{api_failure, api_message};
+pub use reason::{bad_item, what as reason_what, why as reason_why};
+
+/// What the gap leaves out (`file logs/etcd-0.log`).
+pub fn what(g: &Gap) -> String {
+    reason_what(&g.reason)
+}
+
+/// Why (`could not be read: permission denied`).
+pub fn why(g: &Gap) -> String {
+    reason_why(&g.reason)
+}
 
 /// How the gap affects the analysis (`its content is not part of the analysis`).
 pub fn impact(g: &Gap) -> &'static str {
