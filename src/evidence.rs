@@ -1124,10 +1124,10 @@ pub fn neutralise_controls(s: &str) -> String {
 
 /// Rewrites text from evidence for reports: secrets become `[REDACTED]` (when `redactor` is given), then control
 /// characters are neutralised. `None` when nothing changed.
-fn scrubbed(s: &str, redactor: Option<&crate::sources::redact::Redactor>) -> Option<String> {
+fn scrubbed(s: &str, redactor: Option<&crate::redact::Redactor>) -> Option<String> {
     let mut text = std::borrow::Cow::Borrowed(s);
     if let Some(r) = redactor {
-        let mut state = crate::sources::redact::StreamState::default();
+        let mut state = crate::redact::StreamState::default();
         let mut changed = false;
         let mut out: Vec<u8> = Vec::with_capacity(s.len());
         for (i, line) in s.as_bytes().split(|&b| b == b'\n').enumerate() {
@@ -1153,7 +1153,7 @@ fn scrubbed(s: &str, redactor: Option<&crate::sources::redact::Redactor>) -> Opt
 
 /// The scrubbing pass over one evidence set (see [`Evidence::scrub`]).
 struct Scrubber<'a> {
-    redactor: Option<&'a crate::sources::redact::Redactor>,
+    redactor: Option<&'a crate::redact::Redactor>,
     /// Origins are shared by every record of a file: scrub each distinct one once and keep sharing.
     origins: std::collections::HashMap<Arc<str>, Arc<str>>,
 }
@@ -1390,7 +1390,7 @@ impl Evidence {
     /// `[REDACTED]` when a redactor is given (`None`: `--no-redact`), and control characters that could act on a
     /// terminal or a document become visible escapes (always). Names are rewritten the same way wherever they
     /// appear, so records still join. Numbers and times are untouched.
-    pub fn scrub(&mut self, redactor: Option<&crate::sources::redact::Redactor>) {
+    pub fn scrub(&mut self, redactor: Option<&crate::redact::Redactor>) {
         let mut s = Scrubber { redactor, origins: std::collections::HashMap::new() };
         for sig in &mut self.signals {
             s.subject(&mut sig.subject);
@@ -1599,7 +1599,7 @@ mod tests {
 
     #[test]
     fn scrub_redacts_and_neutralises_every_text_and_keeps_joins() {
-        let r = crate::sources::redact::Redactor::new();
+        let r = crate::redact::Redactor::new();
         let mut ev = Evidence::default();
         let origin = Origin::new("logs/app\u{1b}[2J.log", Some(3));
         ev.events.push(EventRecord {
@@ -1663,7 +1663,7 @@ mod tests {
     #[test]
     fn scrub_reaches_the_strings_inside_input_formats_and_notes() {
         use inputs::*;
-        let r = crate::sources::redact::Redactor::new();
+        let r = crate::redact::Redactor::new();
         let dirty = |what: &str| format!("{what} password=hunter2 \u{1b}[2J");
         let mut ev = Evidence::default();
         let health = EtcdEndpointHealth {

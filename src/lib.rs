@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod fuzzing;
 pub mod model;
 pub mod parse;
+pub mod redact;
 pub mod report;
 pub mod sources;
 
@@ -469,7 +470,7 @@ fn analyze_paths(
     }
     // Secrets and terminal control characters never reach a report, whatever its format; `--no-redact` keeps the
     // secrets (control characters are neutralised regardless).
-    let redactor = read.redact.then(sources::redact::Redactor::new);
+    let redactor = read.redact.then(redact::Redactor::new);
     evidence.scrub(redactor.as_ref());
     Ok(analyze::analyze(&evidence, &analyze::Params { now, window, thresholds: settings.thresholds.clone() }))
 }

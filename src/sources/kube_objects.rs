@@ -482,7 +482,7 @@ pub fn redact_structured_secrets(bytes: &[u8]) -> Option<Vec<u8>> {
 
 /// Walks `v`; true when something was replaced.
 fn redact_value(v: &mut Value) -> bool {
-    const REDACTED: &str = super::redact::REDACTED;
+    const REDACTED: &str = crate::redact::REDACTED;
     let mut changed = false;
     match v {
         Value::Object(map) => {

@@ -8,6 +8,5 @@ pub mod kube_objects;
 pub mod kubeconfig;
 pub mod metrics;
 pub mod probe;
-pub mod redact;
 pub mod scan;
 pub mod tls;

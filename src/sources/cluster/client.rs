@@ -14,8 +14,8 @@ use tokio::time::Instant;
 
 use crate::evidence::{ApiFailure, ApiProblem, ClusterGap, Collector, Gap, GapReason, GaveUp};
 use crate::evidence::{EvidenceKind as Ek, GapEffect as Fx, Remedy};
+use crate::redact::{Redactor, StreamState};
 use crate::sources::bundle::FileEntry;
-use crate::sources::redact::{Redactor, StreamState};
 
 use super::{LiveOptions, error_chain, lost_collector};
 

@@ -10,7 +10,7 @@ use kube::core::subresource::LogParams;
 use tokio::time::Instant;
 
 use crate::evidence::Timestamp;
-use crate::sources::redact::StreamState;
+use crate::redact::StreamState;
 
 use super::client::{CREDENTIALS_REJECTED, Ctx, Failure, remedy_for};
 use super::error_chain;

@@ -24,10 +24,10 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
+use crate::evidence::{ApiFailure, Collection, Gap, Timestamp};
 use crate::evidence::{ClusterGap, Collector, EvidenceKind as Ek, GapEffect as Fx, Listed, Remedy};
-use crate::evidence::{Collection, Gap, Timestamp};
+use crate::redact::Redactor;
 use crate::sources::bundle::{self, Manifest};
-use crate::sources::redact::Redactor;
 
 use client::{Ctx, Failure, Transport, new_gap};
 use collectors::{
@@ -79,26 +79,26 @@ pub enum CollectError {
     Config(#[from] super::kubeconfig::ConfigError),
     /// Connection refused or no answer in time: only these suggest that the API server is down.
     #[error(
-        "cannot reach the API server at {server}: {why}\n\
+        "cannot reach the API server at {server}: {failure}\n\
          When etcd itself is failing the API server often cannot answer. On a control-plane node, read the etcd \
          and kube-apiserver logs directly:\n  sudo kubectl etcd-triage analyze /var/log/pods"
     )]
-    Unreachable { server: String, why: String },
+    Unreachable { server: String, failure: ApiFailure },
     /// The API server answered but its certificate was refused.
     #[error("the API server at {server} is not trusted: {reason}\nTo connect: {advice}\n(TLS error: {detail})")]
     Tls { server: String, reason: String, advice: &'static str, detail: String },
     /// Any other failure to talk to it (a name that does not resolve, a reset, plain HTTP to an HTTPS port).
     #[error(
-        "cannot connect to the API server at {server}: {why}\nCheck the server address (--server, or the cluster's \
+        "cannot connect to the API server at {server}: {failure}\nCheck the server address (--server, or the cluster's \
          server in the kubeconfig) and any proxy or tunnel in between"
     )]
-    Connect { server: String, why: String },
+    Connect { server: String, failure: ApiFailure },
     #[error(
-        "the API server at {server} rejected the credentials (401 Unauthorized: {why}); the token may have \
+        "the API server at {server} rejected the credentials (401 Unauthorized: {failure}); the token may have \
          expired: refresh it (e.g. re-run your cloud's get-credentials command) or pass --kubeconfig/--context. \
          On a control-plane node: sudo kubectl etcd-triage analyze /var/log/pods"
     )]
-    Unauthorized { server: String, why: String },
+    Unauthorized { server: String, failure: ApiFailure },
     #[error("writing collected evidence to {path}: {source}")]
     Io {
         path: PathBuf,
@@ -189,8 +189,7 @@ async fn first_request(ctx: &Ctx, server: &str) -> Result<Option<String>, Collec
             .ok()
             .and_then(|v| v.get("gitVersion").and_then(|g| g.as_str()).map(str::to_string)),
         Err(f) if f.status == Some(401) => {
-            let why = crate::report::words::gaps::api_message(&f.typed());
-            return Err(CollectError::Unauthorized { server: server.to_string(), why });
+            return Err(CollectError::Unauthorized { server: server.to_string(), failure: f.typed() });
         }
         Err(f) if f.status.is_none() && !matches!(f.transport, Some(Transport::TooLarge)) => {
             return Err(unusable(server.to_string(), f));
@@ -413,10 +412,10 @@ fn unusable(server: String, f: Failure) -> CollectError {
             CollectError::Tls { server, reason, advice, detail: e.to_string() }
         }
         Some(Transport::Refused) | Some(Transport::TimedOut) => {
-            CollectError::Unreachable { server, why: crate::report::words::gaps::api_message(&f.typed()) }
+            CollectError::Unreachable { server, failure: f.typed() }
         }
         Some(Transport::Other) | Some(Transport::TooLarge) | None => {
-            CollectError::Connect { server, why: crate::report::words::gaps::api_message(&f.typed()) }
+            CollectError::Connect { server, failure: f.typed() }
         }
     }
 }

@@ -53,9 +53,9 @@ pub enum SourceError {
     NothingReadable { unread: Vec<Gap> },
 }
 
+/// Gaps are worded by their `Display` (in `report::words::gaps`).
 fn list_unread(unread: &[Gap]) -> String {
-    use crate::report::words::gaps::{what, why};
-    unread.iter().map(|g| format!("{}: {}", what(g), why(g))).collect::<Vec<_>>().join("; ")
+    unread.iter().map(Gap::to_string).collect::<Vec<_>>().join("; ")
 }
 
 /// A path given on the command line that cannot be read (when other inputs can be).

@@ -124,6 +124,14 @@ pub fn api_failure(f: &ApiFailure) -> String {
 }
 
 /// What went wrong, without the status (`no answer within --request-timeout 10s`).
+/// The failure's message, as collection errors print it (`CollectError` words it through this impl, so the
+/// collector names no report module).
+impl std::fmt::Display for ApiFailure {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        out.write_str(&api_message(self))
+    }
+}
+
 pub fn api_message(f: &ApiFailure) -> String {
     let message = match &f.problem {
         ApiProblem::Answered { message } => message.clone(),

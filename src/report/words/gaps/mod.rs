@@ -8,6 +8,14 @@ mod reason;
 pub use cluster::{api_failure, api_message};
 pub use reason::{bad_item, what as reason_what, why as reason_why};
 
+/// `what: why`, as error messages list gaps (`SourceError::NothingReadable`). The impl lives here, with the
+/// words, so that the readers that raise those errors name no report module.
+impl std::fmt::Display for Gap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", what(self), why(self))
+    }
+}
+
 /// What the gap leaves out (`file logs/etcd-0.log`).
 pub fn what(g: &Gap) -> String {
     reason_what(&g.reason)
