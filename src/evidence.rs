@@ -1081,6 +1081,12 @@ impl Evidence {
                 outliers.push((&e.origin, t));
             }
         }
+        for c in &self.containers {
+            let Some(end) = &c.last_termination else { continue };
+            if let Some(t) = [end.started_at, end.finished_at].into_iter().flatten().find(far) {
+                outliers.push((&c.origin, t));
+            }
+        }
         let Some((first, at)) = outliers.first() else { return };
         let gap = Gap {
             reason: GapReason::Analysis(AnalysisGap::TimeOutliers {

@@ -91,6 +91,34 @@ fn one_record_in_year_9999_or_1970_moves_nothing_and_is_a_gap() {
     }
 }
 
+/// A container termination timed in year 9999 (synthesised: one `finishedAt` of the lab capture's pods.json
+/// changed) is counted in the outlier gap with the log line, and moves neither the window nor the verdict.
+#[test]
+fn an_outlier_termination_is_counted_in_the_gap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = json(&clean_copy(tmp.path()), &[]);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = with_outlier(tmp.path(), 110, "9999-12-31T23:59:59.000Z");
+    let pods = dir.join("pods.json");
+    let text = std::fs::read_to_string(&pods).unwrap();
+    let real = "\"finishedAt\": \"2026-11-25T02:21:21Z\"";
+    assert_eq!(text.matches(real).count(), 1, "one termination at 02:21:21 in the capture");
+    std::fs::write(&pods, text.replace(real, "\"finishedAt\": \"9999-11-25T02:21:21Z\"")).unwrap();
+    let r = json(&dir, &[]);
+    assert_eq!(r["window"]["from"], clean["window"]["from"]);
+    assert_eq!(r["window"]["to"], clean["window"]["to"]);
+    assert_eq!(r["verdict"]["outcome"], clean["verdict"]["outcome"]);
+    let what: Vec<&str> = r["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g["what"].as_str())
+        .filter(|w| w.contains("away from the rest of the evidence"))
+        .collect();
+    assert_eq!(what.len(), 1, "one outlier gap: {what:?}");
+    assert!(what[0].starts_with("2 record(s)"), "the log line and the termination: {}", what[0]);
+}
+
 /// One ill-typed item in a pod list (`status.containerStatuses` a string: synthesised, in the lab capture's
 /// pods.json) drops only that item: the page's restarted containers stay, and the item is a gap naming it.
 #[test]
