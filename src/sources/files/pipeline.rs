@@ -193,7 +193,9 @@ impl FileState<'_> {
         self.formats.see(c.wrapper, c.content);
         let outer = c.outer_time.as_ref().and_then(|t| self.placer.place(t, self.file_ref, &mut self.note));
         let outer_exact = matches!(c.outer_time, Some(LineTime::Exact(_)));
-        if let Some(LineTime::Exact(t)) = &c.outer_time {
+        if let Some(LineTime::Exact(t)) = &c.outer_time
+            && self.placer.plausible(*t)
+        {
             self.file_ref = Some(*t);
         }
         match c.facts {
@@ -207,7 +209,7 @@ impl FileState<'_> {
                     (Some(t), _) => (self.placer.place(t, self.file_ref, &mut self.note), true),
                     (None, o) => (o, true),
                 };
-                if inner_exact {
+                if inner_exact && at.is_some_and(|t| self.placer.plausible(t)) {
                     self.file_ref = at;
                 }
                 if let (Some(id), Subject::EtcdMember { name }) = (facts.local_member_id, subject.as_ref()) {
