@@ -8,6 +8,8 @@ pub mod format;
 pub mod html;
 pub mod json;
 pub mod markdown;
+#[cfg(test)]
+pub(crate) mod sample;
 pub mod summary;
 pub mod terminal;
 pub mod words;
