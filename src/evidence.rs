@@ -13,6 +13,8 @@ use serde::Serialize;
 
 pub mod inputs;
 pub use inputs::{InputFormat, Note};
+mod collection;
+pub use collection::{CollectionScope, CollectionWindow, Discovery, FoundAt, WindowChoice, WindowEnd};
 mod gap_reason;
 pub use gap_reason::{
     AnalysisGap, ApiFailure, ApiProblem, ArchiveGap, BadItem, BundleGap, ClusterGap, Collector, FileGap, GapReason,
@@ -991,12 +993,12 @@ pub struct Collection {
     pub collected_at: Timestamp,
     pub window_from: Timestamp,
     pub window_to: Timestamp,
-    /// `--since 6h before collection`.
-    pub window_basis: String,
-    /// `all namespaces` or `namespace karmada-system`.
-    pub scope: String,
-    /// Where etcd and kube-apiserver were found (or that they are not visible as pods).
-    pub discovery: Vec<String>,
+    /// How the window was chosen (`--since 6h` before the collection).
+    pub window_basis: CollectionWindow,
+    /// Which workloads were examined (all namespaces, or one).
+    pub scope: CollectionScope,
+    /// Where etcd and kube-apiserver were found (or that they are not visible as pods), one entry a role.
+    pub discovery: Vec<Discovery>,
     /// Whether secrets were redacted before anything was written.
     pub redacted: bool,
     pub tool_version: String,
@@ -1491,9 +1493,11 @@ impl Evidence {
             s.text(&mut c.context);
             s.text(&mut c.server);
             s.opt(&mut c.cluster_version);
-            s.text(&mut c.window_basis);
-            s.text(&mut c.scope);
-            s.all(&mut c.discovery);
+            c.window_basis.texts_mut(&mut |t| s.text(t));
+            c.scope.texts_mut(&mut |t| s.text(t));
+            for d in &mut c.discovery {
+                d.texts_mut(&mut |t| s.text(t));
+            }
             s.text(&mut c.tool_version);
         }
         for p in &mut self.disk_probes {
@@ -1663,6 +1667,45 @@ mod tests {
         kept.scrub(None);
         let GapReason::File(FileGap::Unreadable { file, .. }) = &kept.gaps[0].reason else { unreachable!() };
         assert_eq!(file, "password=hunter2\\x07", "--no-redact keeps secrets, never controls");
+    }
+
+    /// Every string inside a collection's typed window, scope and discovery is scrubbed like any other evidence text.
+    #[test]
+    fn scrub_reaches_the_strings_inside_a_collections_window_scope_and_discovery() {
+        let r = crate::redact::Redactor::new();
+        let dirty = |what: &str| format!("{what} password=hunter2 \u{1b}[2J");
+        let place = || Place { selector: dirty("selector"), namespace: dirty("namespace") };
+        let collection = |window_basis, scope, discovery| Collection {
+            context: dirty("context"),
+            server: dirty("server"),
+            cluster_version: Some(dirty("version")),
+            collected_at: Timestamp::default(),
+            window_from: Timestamp::default(),
+            window_to: Timestamp::default(),
+            window_basis,
+            scope,
+            discovery,
+            redacted: true,
+            tool_version: dirty("tool"),
+        };
+        let mut ev = Evidence::default();
+        ev.collections.push(collection(
+            CollectionWindow::Chosen(WindowChoice::Since { since: dirty("since"), end: WindowEnd::To }),
+            CollectionScope::Workloads { namespace: Some(dirty("scope")) },
+            vec![
+                Discovery::Found { role: PodRole::Etcd, found: vec![FoundAt { place: place(), pods: 3 }] },
+                Discovery::NotVisible { role: PodRole::ApiServer, tried: vec![place()] },
+            ],
+        ));
+        ev.collections.push(collection(
+            CollectionWindow::Recorded(dirty("window")),
+            CollectionScope::Recorded(dirty("scope")),
+            vec![Discovery::Recorded(dirty("discovery"))],
+        ));
+        ev.scrub(Some(&r));
+        let all = format!("{ev:?}");
+        assert!(!all.contains("hunter2"), "{all}");
+        assert!(!all.contains('\u{1b}'), "{all}");
     }
 
     /// Every string inside the typed input formats and reader notes is scrubbed like any other evidence text.

@@ -325,17 +325,19 @@ fn live_options(
     use std::io::IsTerminal;
     let w = &settings.window;
     let to = w.to.unwrap_or(settings.now);
-    let anchor = if w.to.is_some() { "--to" } else { "collection" };
+    use evidence::{CollectionWindow, WindowChoice, WindowEnd};
+    let end = if w.to.is_some() { WindowEnd::To } else { WindowEnd::Collection };
     let (from, basis) = match (w.from, w.since) {
-        (Some(f), _) => (f, format!("--from to {anchor}")),
+        (Some(f), _) => (f, WindowChoice::From { end }),
         (None, since) => {
             let shown = cli.global.since.clone().unwrap_or_else(|| format!("{LIVE_DEFAULT_SINCE_HOURS}h"));
             (
                 to - since.unwrap_or(chrono::Duration::hours(LIVE_DEFAULT_SINCE_HOURS)),
-                format!("--since {shown} before {anchor}"),
+                WindowChoice::Since { since: shown, end },
             )
         }
     };
+    let basis = CollectionWindow::Chosen(basis);
     if live.concurrency == 0 {
         return Err(RunError::Usage(cli::UsageError { flag: "--concurrency", why: "must be at least 1".into() }).into());
     }

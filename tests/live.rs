@@ -165,6 +165,14 @@ fn a_bundle_gives_the_same_report_as_the_live_run_that_wrote_it() {
     let manifest: Value = serde_json::from_slice(&std::fs::read(root.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["schema"], "etcd-triage/bundle/v1");
     assert_eq!(manifest["collection"]["cluster_version"], api_version());
+    // The manifest records the window, scope and discovery as data; the report words them.
+    let c = &manifest["collection"];
+    assert_eq!(c["window_basis"], serde_json::json!({"kind": "since", "since": "6h", "end": "collection"}));
+    assert_eq!(c["scope"], serde_json::json!({"namespace": null}));
+    let etcd = serde_json::json!({"role": "etcd", "found": [{"selector": "component=etcd", "namespace": "kube-system", "pods": 3}]});
+    assert_eq!(c["discovery"][0], etcd, "{:#}", c["discovery"]);
+    assert_eq!(offline["collections"][0]["window_basis"], "--since 6h before collection");
+    assert_eq!(offline["collections"][0]["scope"], "all namespaces");
     let files = manifest["files"].as_array().unwrap();
     assert!(files.len() >= 10, "{files:#?}");
     for f in files {

@@ -38,7 +38,7 @@ pub struct WindowSpec {
     pub since: Option<Duration>,
     pub since_anchor: SinceAnchor,
     /// How an explicit `from`/`to` was chosen, when not by `--from/--to` (a bundle keeps its collection window).
-    pub basis: Option<String>,
+    pub basis: Option<crate::evidence::CollectionWindow>,
 }
 
 impl Default for WindowSpec {

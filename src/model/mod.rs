@@ -96,7 +96,7 @@ pub enum WindowBasis {
     /// `--from` / `--to`.
     FromTo,
     /// A bundle's collection window, as its manifest states it.
-    Collection { basis: String },
+    Collection { basis: crate::evidence::CollectionWindow },
 }
 
 /// What caused the restarts.

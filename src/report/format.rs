@@ -249,14 +249,14 @@ pub fn describe_collection(c: &Collection, tz: Tz) -> String {
         c.context,
         c.server,
         fmt_time(c.collected_at, tz),
-        c.scope,
+        crate::report::words::collection::scope(&c.scope),
         fmt_span(c.window_from, c.window_to, tz),
-        c.window_basis,
+        crate::report::words::collection::window_basis(&c.window_basis),
         if c.redacted { "redacted" } else { "not redacted" },
     );
     for d in &c.discovery {
         s.push_str("; ");
-        s.push_str(d);
+        s.push_str(&crate::report::words::collection::discovery(d));
     }
     s
 }

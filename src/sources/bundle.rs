@@ -483,6 +483,7 @@ pub fn move_dir(staging: tempfile::TempDir, out: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::{CollectionScope, CollectionWindow, Discovery};
 
     fn manifest() -> Manifest {
         let t = chrono::DateTime::parse_from_rfc3339("2026-11-25T02:22:36Z").unwrap().to_utc();
@@ -495,9 +496,21 @@ mod tests {
                 collected_at: t,
                 window_from: t - chrono::Duration::hours(6),
                 window_to: t,
-                window_basis: "--since 6h before collection".into(),
-                scope: "all namespaces".into(),
-                discovery: vec!["etcd: 3 pods (component=etcd in kube-system)".into()],
+                window_basis: crate::evidence::CollectionWindow::Chosen(crate::evidence::WindowChoice::Since {
+                    since: "6h".into(),
+                    end: crate::evidence::WindowEnd::Collection,
+                }),
+                scope: crate::evidence::CollectionScope::Workloads { namespace: None },
+                discovery: vec![crate::evidence::Discovery::Found {
+                    role: crate::evidence::PodRole::Etcd,
+                    found: vec![crate::evidence::FoundAt {
+                        place: crate::evidence::Place {
+                            selector: "component=etcd".into(),
+                            namespace: "kube-system".into(),
+                        },
+                        pods: 3,
+                    }],
+                }],
                 redacted: true,
                 tool_version: "0.1.0".into(),
             },
@@ -606,6 +619,38 @@ mod tests {
         assert_eq!(gap.remedy, Some(Remedy::CheckArchive));
         // A gap with neither a reason nor words says nothing: the manifest is refused, not read as an empty gap.
         assert!(serde_json::from_str::<Gap>(r#"{"missing": "events", "effect": "none"}"#).is_err());
+    }
+
+    #[test]
+    fn a_manifest_written_before_the_collection_was_typed_reads_and_says_the_same() {
+        // The collection as `manifest()` records it, with the words an older version stored in its place.
+        let mut old = serde_json::to_value(manifest()).unwrap();
+        let c = &mut old["collection"];
+        c["window_basis"] = "--since 6h before collection".into();
+        c["scope"] = "all namespaces".into();
+        c["discovery"] = serde_json::json!(["etcd: 3 pod(s) with component=etcd in kube-system"]);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(MANIFEST), serde_json::to_vec(&old).unwrap()).unwrap();
+        let read = read_manifest(dir.path()).unwrap().expect("a bundle manifest");
+        assert_eq!(read.collection.window_basis, CollectionWindow::Recorded("--since 6h before collection".into()));
+        assert_eq!(read.collection.scope, CollectionScope::Recorded("all namespaces".into()));
+        assert_eq!(
+            read.collection.discovery,
+            vec![Discovery::Recorded("etcd: 3 pod(s) with component=etcd in kube-system".into())]
+        );
+        let typed = manifest().collection;
+        let tz = chrono_tz::UTC;
+        let describe = crate::report::format::describe_collection;
+        assert_eq!(describe(&read.collection, tz), describe(&typed, tz));
+        let wire = |c: &Collection| serde_json::to_value(crate::report::json::wire::Collection::from(c)).unwrap();
+        assert_eq!(wire(&read.collection), wire(&typed));
+        // A new manifest stores the typed values, and they read back as written.
+        write_manifest(dir.path(), &manifest()).unwrap();
+        let stored: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(MANIFEST)).unwrap()).unwrap();
+        assert_eq!(stored["collection"]["scope"], serde_json::json!({"namespace": null}));
+        assert_eq!(stored["collection"]["discovery"][0]["found"][0]["pods"], 3);
+        assert_eq!(read_manifest(dir.path()).unwrap().unwrap().collection, typed);
     }
 
     #[test]

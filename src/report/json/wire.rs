@@ -1397,9 +1397,9 @@ impl From<&evidence::Collection> for Collection {
             collected_at: *collected_at,
             window_from: *window_from,
             window_to: *window_to,
-            window_basis: window_basis.clone(),
-            scope: scope.clone(),
-            discovery: discovery.clone(),
+            window_basis: crate::report::words::collection::window_basis(window_basis),
+            scope: crate::report::words::collection::scope(scope),
+            discovery: discovery.iter().map(crate::report::words::collection::discovery).collect(),
             redacted: *redacted,
             tool_version: tool_version.clone(),
         }

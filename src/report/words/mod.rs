@@ -4,6 +4,7 @@
 pub mod advice;
 pub mod attribution;
 pub mod claims;
+pub mod collection;
 pub mod containers;
 pub mod gaps;
 pub mod inputs;

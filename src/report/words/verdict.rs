@@ -213,7 +213,7 @@ pub fn window_basis(b: &WindowBasis) -> String {
             format!("--since {} before the latest evidence", flag_duration(*since_secs))
         }
         WindowBasis::FromTo => "--from/--to".into(),
-        WindowBasis::Collection { basis } => basis.clone(),
+        WindowBasis::Collection { basis } => crate::report::words::collection::window_basis(basis),
     }
 }
 
@@ -250,6 +250,7 @@ fn flag_duration(s: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::CollectionWindow;
     use crate::model::{CauseTally, Confidence};
 
     #[test]
@@ -354,7 +355,10 @@ mod tests {
         assert_eq!(window_basis(&WindowBasis::SinceBeforeTo { since_secs: 45 }), "--since 45s before --to");
         assert_eq!(window_basis(&WindowBasis::FromTo), "--from/--to");
         assert!(window_basis(&WindowBasis::EvidenceSpan { dated: false }).contains("no dated evidence"));
-        assert_eq!(window_basis(&WindowBasis::Collection { basis: "as collected".into() }), "as collected");
+        assert_eq!(
+            window_basis(&WindowBasis::Collection { basis: CollectionWindow::Recorded("as collected".into()) }),
+            "as collected"
+        );
     }
 
     #[test]

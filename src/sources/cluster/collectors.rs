@@ -14,7 +14,9 @@ use crate::redact::StreamState;
 
 use super::client::{CREDENTIALS_REJECTED, Ctx, Failure, remedy_for};
 use super::error_chain;
-use crate::evidence::{ApiProblem, BadItem, ClusterGap, ListCut, Listed, LogCut, LogProblem, LogRef, Place, PodRole};
+use crate::evidence::{
+    ApiProblem, BadItem, ClusterGap, Discovery, FoundAt, ListCut, Listed, LogCut, LogProblem, LogRef, Place, PodRole,
+};
 use crate::evidence::{EvidenceKind as Ek, GapEffect as Fx, Remedy};
 
 /// Where the distributions put etcd and kube-apiserver pods, tried in order.
@@ -426,14 +428,14 @@ fn restarted_containers(pod: PodItem, from: Timestamp) -> Vec<Restarted> {
 }
 
 /// Finds etcd or kube-apiserver pods where the distributions put them (or where the flags say).
-pub(super) async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>, String) {
+pub(super) async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>, Option<Discovery>) {
     let places: Vec<(String, String)> = match (role, &ctx.opts.etcd_place, &ctx.opts.apiserver_place) {
         (Role::Etcd, Some(p), _) | (Role::ApiServer, _, Some(p)) => vec![p.clone()],
         (Role::Etcd, None, _) => ETCD_PLACES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect(),
         _ => APISERVER_PLACES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect(),
     };
     let mut found = Vec::new();
-    let mut notes = Vec::new();
+    let mut found_at = Vec::new();
     let mut failures: Vec<(Place, Failure)> = Vec::new();
     for (ns, selector) in &places {
         // Pods in the workload scope are already in the pod list; others are written as evidence here.
@@ -455,7 +457,8 @@ pub(super) async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>
                 .await;
         match result {
             Ok(_) if !pods.is_empty() => {
-                notes.push(format!("{}: {} pod(s) with {selector} in {ns}", role.name(), pods.len()));
+                let place = Place { selector: selector.clone(), namespace: ns.clone() };
+                found_at.push(FoundAt { place, pods: pods.len() });
                 found.extend(pods);
             }
             Ok(_) => {}
@@ -465,25 +468,16 @@ pub(super) async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>
     if found.is_empty() {
         let tried: Vec<Place> =
             places.iter().map(|(n, s)| Place { selector: s.clone(), namespace: n.clone() }).collect();
-        let (missing, effect, remedy, note) = match role {
-            Role::Etcd => (
-                Ek::EtcdLogs,
-                Fx::BlocksStorageVerdict,
-                Remedy::FindEtcdLogs,
-                "etcd: not visible as pods (k3s embedded etcd, a managed control plane or external etcd); evidence used instead: kube-apiserver logs and metrics, the crashed containers' own errors",
-            ),
-            _ => (
-                Ek::ApiServerLogs,
-                Fx::NotSeen,
-                Remedy::FindApiServerLogs,
-                "kube-apiserver: not visible as pods (managed control plane?); evidence used instead: its /metrics when permitted",
-            ),
+        let (missing, effect, remedy) = match role {
+            Role::Etcd => (Ek::EtcdLogs, Fx::BlocksStorageVerdict, Remedy::FindEtcdLogs),
+            _ => (Ek::ApiServerLogs, Fx::NotSeen, Remedy::FindApiServerLogs),
         };
         let rejected = failures.iter().any(|(_, f)| f.status == Some(401));
         let failures = failures.iter().map(|(place, f)| (place.clone(), f.typed())).collect();
+        let not_visible = Discovery::NotVisible { role: role.typed(), tried: tried.clone() };
         let reason = ClusterGap::NotDiscovered { role: role.typed(), tried, failures };
         ctx.gap(reason, missing, effect, Some(if rejected { CREDENTIALS_REJECTED } else { remedy }));
-        return (found, note.to_string());
+        return (found, Some(not_visible));
     }
     for (place, f) in failures {
         ctx.gap(
@@ -493,7 +487,7 @@ pub(super) async fn discover(ctx: Arc<Ctx>, role: Role) -> (Vec<ControlPlanePod>
             remedy_for(&f, Remedy::grant("list", "pods")),
         );
     }
-    (found, notes.join("; "))
+    (found, Some(Discovery::Found { role: role.typed(), found: found_at }))
 }
 
 fn control_plane_pod(pod: PodItem) -> Option<ControlPlanePod> {

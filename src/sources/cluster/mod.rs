@@ -24,7 +24,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use crate::evidence::{ApiFailure, Collection, Gap, Timestamp};
+use crate::evidence::{ApiFailure, Collection, CollectionScope, Discovery, Gap, Timestamp};
 use crate::evidence::{ClusterGap, Collector, EvidenceKind as Ek, GapEffect as Fx, Listed, Remedy};
 use crate::redact::Redactor;
 use crate::sources::bundle::{self, Manifest};
@@ -44,7 +44,7 @@ pub struct LiveOptions {
     pub namespace: Option<String>,
     pub window_from: Timestamp,
     pub window_to: Timestamp,
-    pub window_basis: String,
+    pub window_basis: crate::evidence::CollectionWindow,
     pub now: Timestamp,
     pub request_timeout: Duration,
     /// The whole collection's budget; what is unfinished then becomes a gap.
@@ -125,8 +125,7 @@ pub async fn collect(opts: &LiveOptions, dir: &Path) -> Result<Manifest, Collect
     }
     throttling_gap(&ctx);
     ctx.progress.finish_and_clear();
-    let mut discovery = vec![found.etcd_note, found.apiserver_note];
-    discovery.retain(|d| !d.is_empty());
+    let discovery = [found.etcd_found, found.apiservers_found].into_iter().flatten().collect();
     write_manifest(&ctx, dir, Collected { server, context, cluster_version, discovery })
 }
 
@@ -206,9 +205,9 @@ async fn first_request(ctx: &Ctx, server: &str) -> Result<Option<String>, Collec
 #[derive(Default)]
 struct FirstRound {
     etcd: Vec<ControlPlanePod>,
-    etcd_note: String,
+    etcd_found: Option<Discovery>,
     apiservers: Vec<ControlPlanePod>,
-    apiserver_note: String,
+    apiservers_found: Option<Discovery>,
     restarted: Vec<Restarted>,
 }
 
@@ -221,13 +220,13 @@ async fn first_round(ctx: &Arc<Ctx>) -> FirstRound {
         tokio::spawn(list_pages(ctx.clone(), "/api/v1/nodes".into(), "objects/nodes".into(), Listed::Nodes));
     let metrics_task = tokio::spawn(fetch_metrics(ctx.clone()));
     let captures_task = tokio::spawn(fetch_captures(ctx.clone()));
-    let (etcd, etcd_note) = ctx.joined(Collector::EtcdDiscovery, etcd_task.await);
-    let (apiservers, apiserver_note) = ctx.joined(Collector::ApiServerDiscovery, apiserver_task.await);
+    let (etcd, etcd_found) = ctx.joined(Collector::EtcdDiscovery, etcd_task.await);
+    let (apiservers, apiservers_found) = ctx.joined(Collector::ApiServerDiscovery, apiserver_task.await);
     let restarted = ctx.joined(Collector::WorkloadPods, pods_task.await);
     ctx.joined(Collector::Nodes, nodes_task.await);
     ctx.joined(Collector::Metrics, metrics_task.await);
     ctx.joined(Collector::MetricCaptures, captures_task.await);
-    FirstRound { etcd, etcd_note, apiservers, apiserver_note, restarted }
+    FirstRound { etcd, etcd_found, apiservers, apiservers_found, restarted }
 }
 
 /// Events: the workload scope plus wherever etcd and kube-apiserver run.
@@ -321,17 +320,14 @@ struct Collected {
     server: String,
     context: String,
     cluster_version: Option<String>,
-    discovery: Vec<String>,
+    discovery: Vec<Discovery>,
 }
 
 /// Writes `manifest.json` with every file and gap the collectors recorded.
 fn write_manifest(ctx: &Ctx, dir: &Path, c: Collected) -> Result<Manifest, CollectError> {
     let opts = &ctx.opts;
     let Collected { server, context, cluster_version, discovery } = c;
-    let scope = match &opts.namespace {
-        Some(ns) => format!("namespace {ns}"),
-        None => "all namespaces".to_string(),
-    };
+    let scope = CollectionScope::Workloads { namespace: opts.namespace.clone() };
     let mut files = std::mem::take(&mut *ctx.files.lock().unwrap_or_else(|e| e.into_inner()));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let mut gaps = std::mem::take(&mut *ctx.gaps.lock().unwrap_or_else(|e| e.into_inner()));

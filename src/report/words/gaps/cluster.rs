@@ -171,7 +171,8 @@ fn listed(l: Listed) -> &'static str {
     }
 }
 
-fn role_name(r: PodRole) -> &'static str {
+/// A pod role as gaps and discovery name it (`etcd`, `kube-apiserver`).
+pub fn role_name(r: PodRole) -> &'static str {
     match r {
         PodRole::Etcd => "etcd",
         PodRole::ApiServer => "kube-apiserver",

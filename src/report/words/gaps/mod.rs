@@ -5,7 +5,7 @@ use crate::evidence::{EvidenceKind as K, Gap, GapEffect as E, Remedy};
 
 mod cluster;
 mod reason;
-pub use cluster::{api_failure, api_message};
+pub use cluster::{api_failure, api_message, role_name};
 pub use reason::{bad_item, what as reason_what, why as reason_why};
 
 /// `what: why`, as error messages list gaps (`SourceError::NothingReadable`). The impl lives here, with the
