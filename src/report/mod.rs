@@ -8,6 +8,7 @@ pub mod format;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod probe;
 pub mod summary;
 pub mod terminal;
 pub mod words;
