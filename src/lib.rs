@@ -173,11 +173,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             match args.output {
                 cli::ProbeFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &report).context("writing the probe report")?;
-                    writeln!(out).context("writing the probe report")?;
+                    report::probe::render_json(&report, &mut out).context("writing the probe report")?
                 }
                 cli::ProbeFormat::Text => {
-                    sources::probe::render_text(&report, &mut out).context("writing the report")?
+                    report::probe::render_text(&report, &mut out).context("writing the report")?
                 }
             }
             out.flush().context("writing the probe report")?;

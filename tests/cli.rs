@@ -309,6 +309,39 @@ fn probe_disk_measures_a_folder_and_its_report_is_evidence() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
 }
 
+/// A probe report written by an earlier version (its `assessment` and `filesystem` strings as that version worded
+/// them) still reads: its figures are weighed, its assessment shown as recorded.
+#[test]
+fn an_older_probe_report_file_is_still_evidence() {
+    let recorded = "fdatasync p99 11.9 ms is 1.2x the 10 ms guidance: as an earlier version worded it";
+    let older = serde_json::json!({
+        "schema": "etcd-triage/probe-disk/v1",
+        "dir": "/var/lib/etcd",
+        "host": "node-1",
+        "started_at": "2026-12-02T15:13:44.5Z",
+        "duration_secs": 0.2,
+        "writes": 87,
+        "bytes": 200100,
+        "block_size": 2300,
+        "iops": 364.2,
+        "fdatasync_ms": { "p50": 2.959, "p90": 3.994, "p99": 11.94, "p99_9": 11.94, "max": 11.94, "mean": 3.1 },
+        "write_ms": { "p50": 0.013, "p90": 0.023, "p99": 0.034, "p99_9": 0.034, "max": 0.034, "mean": 0.015 },
+        "verdict": "above_guidance",
+        "assessment": recorded,
+        "filesystem": "unknown (statfs type 0x1234)"
+    });
+    let evidence = tempfile::tempdir().unwrap();
+    std::fs::write(evidence.path().join("probe.json"), serde_json::to_vec_pretty(&older).unwrap()).unwrap();
+    let analysed = run(&["analyze", evidence.path().to_str().unwrap(), "-o", "json"]);
+    assert!(analysed.status.success(), "{}", text(&analysed.stderr));
+    let analysed: serde_json::Value = serde_json::from_slice(&analysed.stdout).unwrap();
+    let format = analysed["inputs"][0]["format"].as_str().unwrap();
+    assert!(format.starts_with("etcd disk probe of /var/lib/etcd on node-1 at 2026-12-02 15:13:44Z"), "{format}");
+    assert!(format.ends_with(&format!(": {recorded}")), "{format}");
+    assert_eq!(analysed["storage"]["basis"], serde_json::json!(["probe"]), "{analysed:#}");
+    assert!(!analysed["gaps"].to_string().contains("probe.json"), "read, not a gap: {analysed:#}");
+}
+
 /// `--fail-on storage` follows the headline, `--fail-on disk` the storage verdict whatever caused the restarts.
 #[test]
 fn fail_on_storage_and_disk_exit_4_when_they_match() {

@@ -8,6 +8,7 @@ pub mod format;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod probe;
 #[cfg(test)]
 pub(crate) mod sample;
 pub mod summary;

@@ -3,7 +3,9 @@
 //! sequential 2300-byte writes, each followed by fdatasync, 22 MiB in all, in a temporary file that is removed
 //! afterwards. Existing files are never touched.
 //!
-//! The report (`-o json`, schema `etcd-triage/probe-disk/v1`) can be given to `analyze` as evidence.
+//! Measures only: [`run`] returns typed figures ([`ProbeReport`]); `crate::report::probe` words them (the text
+//! summary, the JSON report with its assessment sentence). The JSON report (`-o json`, schema
+//! `etcd-triage/probe-disk/v1`) can be given to `analyze` as evidence ([`RecordedProbe`]).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -54,11 +56,11 @@ pub enum ProbeVerdict {
     TooSlowForEtcd,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What one run measured. Typed data only: `crate::report::probe` words it (the text summary, the JSON report with
+/// its assessment sentence).
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProbeReport {
-    pub schema: String,
     pub dir: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     pub started_at: Timestamp,
     pub duration_secs: f64,
@@ -70,19 +72,95 @@ pub struct ProbeReport {
     pub fdatasync_ms: Percentiles,
     pub write_ms: Percentiles,
     pub verdict: ProbeVerdict,
+    /// The folder's filesystem, from statfs, when known.
+    pub filesystem: Option<Filesystem>,
+}
+
+impl ProbeReport {
+    /// Whether the folder's filesystem keeps its data in memory (tmpfs, ramfs, ...): fdatasync reaches no disk, so
+    /// the figures say nothing about storage.
+    pub fn memory_backed(&self) -> bool {
+        self.filesystem.is_some_and(Filesystem::memory_backed)
+    }
+}
+
+/// A probe report read back from a file (`etcd-triage/probe-disk/v1`, written by this or an earlier version): the
+/// figures `analyze` uses, and the assessment the probe recorded, kept as the file's own words (evidence).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RecordedProbe {
+    pub dir: String,
+    #[serde(default)]
+    pub host: Option<String>,
+    pub started_at: Timestamp,
+    pub writes: u64,
+    pub iops: f64,
+    pub fdatasync_ms: Percentiles,
+    pub verdict: ProbeVerdict,
+    /// The assessment as the file states it.
     pub assessment: String,
-    /// The folder's filesystem (`ext4`, `xfs`, `tmpfs`, ...), from statfs, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The filesystem as the file names it.
+    #[serde(default)]
     pub filesystem: Option<String>,
-    /// Set when that filesystem keeps its data in memory (tmpfs, ramfs, ...): fdatasync reaches no disk, so the
-    /// figures say nothing about storage.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub memory_backed: bool,
 }
 
-/// The filesystem holding `dir`: its name and whether it is memory-backed, from statfs's `f_type`.
+/// A filesystem, from statfs's `f_type` (linux/magic.h). `crate::report::words::probe::filesystem` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filesystem {
+    Tmpfs,
+    Ramfs,
+    Hugetlbfs,
+    Bpf,
+    /// ext2, ext3 and ext4 share one magic number.
+    Ext,
+    Xfs,
+    Btrfs,
+    Zfs,
+    Overlayfs,
+    Nfs,
+    F2fs,
+    Fuse,
+    /// CIFS or SMB2.
+    Cifs,
+    Hfs,
+    /// A magic number this tool does not know.
+    Unknown {
+        statfs_type: u64,
+    },
+}
+
+impl Filesystem {
+    /// The filesystem a statfs magic number stands for (linux/magic.h).
+    pub fn from_statfs_type(magic: u64) -> Self {
+        match magic {
+            0x0102_1994 => Self::Tmpfs,
+            0x8584_58f6 => Self::Ramfs,
+            0x9584_58f6 => Self::Hugetlbfs,
+            0x6275_6673 => Self::Bpf,
+            0x0000_ef53 => Self::Ext,
+            0x5846_5342 => Self::Xfs,
+            0x9123_683e => Self::Btrfs,
+            0x2fc1_2fc1 => Self::Zfs,
+            0x794c_7630 => Self::Overlayfs,
+            0x0000_6969 => Self::Nfs,
+            0xf2f5_2010 => Self::F2fs,
+            0x6573_5546 => Self::Fuse,
+            0xff53_4d42 | 0xfe53_4d42 => Self::Cifs,
+            0x0000_4244 => Self::Hfs,
+            statfs_type => Self::Unknown { statfs_type },
+        }
+    }
+
+    /// True for filesystems that keep their data in memory: fdatasync there reaches no disk.
+    pub fn memory_backed(self) -> bool {
+        matches!(self, Self::Tmpfs | Self::Ramfs | Self::Hugetlbfs | Self::Bpf)
+    }
+}
+
+/// The filesystem holding `dir`, from statfs's `f_type`.
 #[cfg(target_os = "linux")]
-pub fn filesystem(dir: &Path) -> Option<(String, bool)> {
+pub fn filesystem(dir: &Path) -> Option<Filesystem> {
     use std::os::unix::ffi::OsStrExt as _;
     let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
     let mut stat: libc::statfs = unsafe { std::mem::zeroed() };
@@ -90,53 +168,49 @@ pub fn filesystem(dir: &Path) -> Option<(String, bool)> {
     if unsafe { libc::statfs(path.as_ptr(), &mut stat) } != 0 {
         return None;
     }
-    Some(filesystem_name(stat.f_type as u64))
+    Some(Filesystem::from_statfs_type(stat.f_type as u64))
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn filesystem(_dir: &Path) -> Option<(String, bool)> {
+pub fn filesystem(_dir: &Path) -> Option<Filesystem> {
     None
 }
 
-/// Names a statfs magic number (linux/magic.h); true for filesystems that keep data in memory.
-pub fn filesystem_name(magic: u64) -> (String, bool) {
-    let (name, memory) = match magic {
-        0x0102_1994 => ("tmpfs", true),
-        0x8584_58f6 => ("ramfs", true),
-        0x9584_58f6 => ("hugetlbfs", true),
-        0x6275_6673 => ("bpf", true),
-        0x0000_ef53 => ("ext2/3/4", false),
-        0x5846_5342 => ("xfs", false),
-        0x9123_683e => ("btrfs", false),
-        0x2fc1_2fc1 => ("zfs", false),
-        0x794c_7630 => ("overlayfs", false),
-        0x0000_6969 => ("nfs", false),
-        0xf2f5_2010 => ("f2fs", false),
-        0x6573_5546 => ("fuse", false),
-        0xff53_4d42 | 0xfe53_4d42 => ("cifs/smb", false),
-        0x0000_4244 => ("hfs", false),
-        other => return (format!("unknown (statfs type {other:#x})"), false),
-    };
-    (name.to_string(), memory)
-}
-
+/// Why the probe could not run (or stopped).
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
+    /// `--dir` is not a folder.
     #[error("{0} is not a directory (give the folder etcd keeps its data in, e.g. --dir /var/lib/etcd)")]
     NotADirectory(PathBuf),
+    /// The filesystem has less than twice the probe file free.
     #[error("{dir} has {free} bytes free; the probe needs {need} (twice its 22 MiB file) to run safely")]
     NoSpace { dir: PathBuf, free: u64, need: u64 },
-    #[error("{context}: {source}")]
-    Io {
-        context: String,
+    /// statvfs on the folder failed.
+    #[error("checking free space in {dir}: {source}")]
+    FreeSpace {
+        dir: PathBuf,
         #[source]
         source: std::io::Error,
     },
-}
-
-fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ProbeError {
-    let context = context.into();
-    move |source| ProbeError::Io { context, source }
+    /// The temporary probe file could not be created.
+    #[error("creating a temporary file in {dir}: {source}")]
+    CreateFile {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// posix_fallocate (or setting the length) of the probe file failed.
+    #[error("preallocating the probe file: {0}")]
+    Preallocate(#[source] std::io::Error),
+    /// fsync of the preallocated file failed.
+    #[error("fsync of the preallocated probe file: {0}")]
+    SyncPreallocated(#[source] std::io::Error),
+    /// A write to the probe file failed.
+    #[error("writing the probe file: {0}")]
+    Write(#[source] std::io::Error),
+    /// An fdatasync of the probe file failed.
+    #[error("fdatasync of the probe file: {0}")]
+    Fdatasync(#[source] std::io::Error),
 }
 
 /// Free bytes for unprivileged users on the filesystem holding `dir`.
@@ -176,7 +250,7 @@ pub fn run(opts: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
         return Err(ProbeError::NotADirectory(opts.dir.clone()));
     }
     let need = opts.total_bytes.saturating_mul(2);
-    let free = free_bytes(&opts.dir).map_err(io(format!("checking free space in {}", opts.dir.display())))?;
+    let free = free_bytes(&opts.dir).map_err(|source| ProbeError::FreeSpace { dir: opts.dir.clone(), source })?;
     if free < need {
         return Err(ProbeError::NoSpace { dir: opts.dir.clone(), free, need });
     }
@@ -185,41 +259,31 @@ pub fn run(opts: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
     let mut file = tempfile::Builder::new()
         .prefix(".etcd-triage-probe-")
         .tempfile_in(&opts.dir)
-        .map_err(io(format!("creating a temporary file in {}", opts.dir.display())))?;
+        .map_err(|source| ProbeError::CreateFile { dir: opts.dir.clone(), source })?;
     let guard = crate::cleanup::remove_on_signal(file.path());
     let block = vec![0xa5u8; opts.block_size.max(1)];
     let writes = opts.total_bytes.div_ceil(block.len() as u64);
     // Preallocate like etcd's WAL segments (and fio's default): each fdatasync then flushes data, not a
     // growing file's size and block allocation.
-    preallocate(file.as_file(), writes * block.len() as u64).map_err(io("preallocating the probe file"))?;
-    file.as_file().sync_all().map_err(io("fsync of the preallocated probe file"))?;
+    preallocate(file.as_file(), writes * block.len() as u64).map_err(ProbeError::Preallocate)?;
+    file.as_file().sync_all().map_err(ProbeError::SyncPreallocated)?;
     let mut sync_ms = Vec::with_capacity(writes as usize);
     let mut write_ms = Vec::with_capacity(writes as usize);
     let started_at = chrono::Utc::now();
     let started = Instant::now();
     for _ in 0..writes {
         let t = Instant::now();
-        file.as_file_mut().write_all(&block).map_err(io("writing the probe file"))?;
+        file.as_file_mut().write_all(&block).map_err(ProbeError::Write)?;
         write_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         let t = Instant::now();
-        file.as_file().sync_data().map_err(io("fdatasync of the probe file"))?;
+        file.as_file().sync_data().map_err(ProbeError::Fdatasync)?;
         sync_ms.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let duration = started.elapsed().as_secs_f64();
     drop(file);
     drop(guard);
     let fdatasync_ms = percentiles(&mut sync_ms);
-    let verdict = verdict(fdatasync_ms.p99);
-    let (filesystem, memory_backed) = match fs {
-        Some((name, memory)) => (Some(name), memory),
-        None => (None, false),
-    };
-    let mut assessment = assessment(&fdatasync_ms, verdict);
-    if memory_backed {
-        assessment = memory_assessment(filesystem.as_deref().unwrap_or("memory"), &fdatasync_ms);
-    }
     Ok(ProbeReport {
-        schema: SCHEMA.into(),
         dir: opts.dir.display().to_string(),
         host: std::fs::read_to_string("/proc/sys/kernel/hostname").ok().map(|h| h.trim().to_string()),
         started_at,
@@ -228,22 +292,11 @@ pub fn run(opts: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
         bytes: writes * block.len() as u64,
         block_size: block.len(),
         iops: writes as f64 / duration.max(1e-9),
-        assessment,
+        verdict: verdict(fdatasync_ms.p99),
         fdatasync_ms,
         write_ms: percentiles(&mut write_ms),
-        verdict,
-        filesystem,
-        memory_backed,
+        filesystem: fs,
     })
-}
-
-/// The assessment when the folder is memory-backed: the figures are memory's, not a disk's.
-fn memory_assessment(fs: &str, p: &Percentiles) -> String {
-    format!(
-        "{fs} is memory-backed: fdatasync reaches no disk, so p99 {:.3} ms measures memory, not storage, and says \
-         nothing about etcd's disk; run the probe on the folder etcd really uses (--dir of its data or WAL)",
-        p.p99
-    )
 }
 
 /// Nearest-rank percentiles of `samples` (sorted in place).
@@ -277,67 +330,6 @@ pub fn verdict(p99_ms: f64) -> ProbeVerdict {
     }
 }
 
-fn assessment(p: &Percentiles, v: ProbeVerdict) -> String {
-    let times = p.p99 / GUIDANCE_MS;
-    match v {
-        ProbeVerdict::Ok => format!(
-            "fdatasync p99 {:.2} ms is under the {GUIDANCE_MS} ms guidance: this disk is fast enough for etcd's WAL",
-            p.p99
-        ),
-        ProbeVerdict::AboveGuidance => format!(
-            "fdatasync p99 {:.1} ms is {times:.1}x the {GUIDANCE_MS} ms guidance: etcd runs, but load or noisy \
-             neighbours will push heartbeats late; a dedicated SSD/NVMe (or a separate WAL disk) is advised",
-            p.p99
-        ),
-        ProbeVerdict::TooSlowForEtcd => format!(
-            "fdatasync p99 {:.1} ms is {times:.0}x the {GUIDANCE_MS} ms guidance and over etcd's {HEARTBEAT_MS} ms \
-             heartbeat interval: expect late heartbeats, leader elections and API-server timeouts; move etcd (at \
-             least its WAL, --wal-dir) to a dedicated SSD/NVMe",
-            p.p99
-        ),
-    }
-}
-
-/// The human summary.
-pub fn render_text(r: &ProbeReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    writeln!(out, "etcd disk probe · {} · {}", r.dir, r.started_at.format("%Y-%m-%d %H:%M:%S UTC"))?;
-    writeln!(
-        out,
-        "workload: {} sequential {}-byte writes, each followed by fdatasync ({:.1} MiB, as etcd's fio test)",
-        r.writes,
-        r.block_size,
-        r.bytes as f64 / (1024.0 * 1024.0)
-    )?;
-    writeln!(out, "duration {:.1} s · {:.0} IOPS (write + fdatasync pairs per second)", r.duration_secs, r.iops)?;
-    writeln!(out)?;
-    writeln!(out, "  {:<10} {:>9} {:>9} {:>9} {:>9} {:>9}", "ms", "p50", "p90", "p99", "p99.9", "max")?;
-    for (name, p) in [("fdatasync", &r.fdatasync_ms), ("write", &r.write_ms)] {
-        writeln!(out, "  {name:<10} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}", p.p50, p.p90, p.p99, p.p99_9, p.max)?;
-    }
-    writeln!(out)?;
-    if let Some(fs) = &r.filesystem {
-        writeln!(out, "filesystem: {fs}{}", if r.memory_backed { " (memory-backed, not a disk)" } else { "" })?;
-    }
-    let word = match r.verdict {
-        _ if r.memory_backed => "NOT A DISK (memory-backed filesystem)",
-        ProbeVerdict::Ok => "OK",
-        ProbeVerdict::AboveGuidance => "ABOVE GUIDANCE",
-        ProbeVerdict::TooSlowForEtcd => "TOO SLOW FOR ETCD",
-    };
-    writeln!(out, "verdict: {word}: {}", r.assessment)?;
-    writeln!(
-        out,
-        "guidance: WAL fsync p99 < {GUIDANCE_MS} ms (etcd docs); etcd mixin alerts fire only at p99 > 500 ms \
-         (warning) and > 1 s (critical), long after elections start at ~{HEARTBEAT_MS} ms"
-    )?;
-    writeln!(
-        out,
-        "note: a result far faster than the hardware can do (e.g. sub-0.1 ms on spinning or shared VM storage) means \
-         fdatasync is not reaching stable storage: ZFS sync=disabled, a volatile write cache or a hypervisor that \
-         ignores flushes make etcd lose acknowledged writes on power loss"
-    )
-}
-
 /// Whether a file's head is a probe report.
 pub fn looks_like_report(head: &str) -> bool {
     head.contains(SCHEMA)
@@ -368,25 +360,49 @@ mod tests {
         assert!(r.bytes >= 64 * 1024);
         let p = r.fdatasync_ms;
         assert!(p.p50 <= p.p90 && p.p90 <= p.p99 && p.p99 <= p.p99_9 && p.p99_9 <= p.max, "{p:?}");
+        assert_eq!(r.verdict, verdict(p.p99));
+        assert_eq!(r.filesystem, filesystem(dir.path()));
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("existing")]);
         assert_eq!(std::fs::read_to_string(dir.path().join("existing")).unwrap(), "data");
-        let json = serde_json::to_string(&r).unwrap();
-        assert!(looks_like_report(&json));
-        let back = serde_json::from_str::<ProbeReport>(&json).unwrap();
-        assert_eq!((back.writes, back.verdict, &back.dir), (r.writes, r.verdict, &r.dir));
-        assert!((back.fdatasync_ms.p99 - r.fdatasync_ms.p99).abs() < 1e-9);
-        let mut text = Vec::new();
-        render_text(&r, &mut text).unwrap();
-        assert!(String::from_utf8(text).unwrap().contains("fdatasync"));
     }
 
     #[test]
-    fn memory_backed_filesystems_are_named() {
-        assert_eq!(filesystem_name(0x0102_1994), ("tmpfs".to_string(), true));
-        assert_eq!(filesystem_name(0x8584_58f6), ("ramfs".to_string(), true));
-        assert_eq!(filesystem_name(0xef53), ("ext2/3/4".to_string(), false));
-        assert!(!filesystem_name(0x1234).1);
+    fn memory_backed_filesystems_are_known() {
+        assert_eq!(Filesystem::from_statfs_type(0x0102_1994), Filesystem::Tmpfs);
+        assert_eq!(Filesystem::from_statfs_type(0x8584_58f6), Filesystem::Ramfs);
+        assert_eq!(Filesystem::from_statfs_type(0xef53), Filesystem::Ext);
+        assert_eq!(Filesystem::from_statfs_type(0xfe53_4d42), Filesystem::Cifs);
+        assert_eq!(Filesystem::from_statfs_type(0x1234), Filesystem::Unknown { statfs_type: 0x1234 });
+        for (fs, memory) in [
+            (Filesystem::Tmpfs, true),
+            (Filesystem::Ramfs, true),
+            (Filesystem::Hugetlbfs, true),
+            (Filesystem::Bpf, true),
+            (Filesystem::Ext, false),
+            (Filesystem::Overlayfs, false),
+            (Filesystem::Unknown { statfs_type: 0x1234 }, false),
+        ] {
+            assert_eq!(fs.memory_backed(), memory, "{fs:?}");
+        }
+        let p = Percentiles { p50: 0.001, p90: 0.001, p99: 0.001, p99_9: 0.001, max: 0.001, mean: 0.001 };
+        let mut r = ProbeReport {
+            dir: "/dev/shm".into(),
+            host: None,
+            started_at: Timestamp::default(),
+            duration_secs: 0.1,
+            writes: 1,
+            bytes: 2300,
+            block_size: 2300,
+            iops: 10.0,
+            fdatasync_ms: p,
+            write_ms: p,
+            verdict: ProbeVerdict::Ok,
+            filesystem: Some(Filesystem::Tmpfs),
+        };
+        assert!(r.memory_backed());
+        r.filesystem = None;
+        assert!(!r.memory_backed(), "an unknown filesystem is not said to be memory-backed");
     }
 
     #[test]
@@ -398,6 +414,43 @@ mod tests {
         assert_eq!(verdict(9.99), ProbeVerdict::Ok);
         assert_eq!(verdict(10.0), ProbeVerdict::AboveGuidance);
         assert_eq!(verdict(100.0), ProbeVerdict::TooSlowForEtcd);
-        assert!(assessment(&p, verdict(p.p99)).contains("99x the 10 ms guidance"));
+        assert_eq!(percentiles(&mut []), Percentiles { p50: 0.0, p90: 0.0, p99: 0.0, p99_9: 0.0, max: 0.0, mean: 0.0 });
+    }
+
+    /// A report written before the probe's words moved to `report/` (its `assessment` and `filesystem` strings, the
+    /// unknown-filesystem wording of that time) still reads, its assessment kept as recorded.
+    #[test]
+    fn an_older_report_file_still_reads() {
+        let older = r#"{
+  "schema": "etcd-triage/probe-disk/v1",
+  "dir": "/var/lib/etcd",
+  "host": "node-1",
+  "started_at": "2026-12-02T15:13:44.5Z",
+  "duration_secs": 0.2,
+  "writes": 87,
+  "bytes": 200100,
+  "block_size": 2300,
+  "iops": 364.2,
+  "fdatasync_ms": { "p50": 2.959, "p90": 3.994, "p99": 11.94, "p99_9": 11.94, "max": 11.94, "mean": 3.1 },
+  "write_ms": { "p50": 0.013, "p90": 0.023, "p99": 0.034, "p99_9": 0.034, "max": 0.034, "mean": 0.015 },
+  "verdict": "above_guidance",
+  "assessment": "fdatasync p99 11.9 ms is 1.2x the 10 ms guidance: etcd runs, but load or noisy neighbours will push heartbeats late; a dedicated SSD/NVMe (or a separate WAL disk) is advised",
+  "filesystem": "unknown (statfs type 0x1234)"
+}"#;
+        assert!(looks_like_report(older));
+        let r: RecordedProbe = serde_json::from_str(older).unwrap();
+        assert_eq!((r.dir.as_str(), r.host.as_deref(), r.writes), ("/var/lib/etcd", Some("node-1"), 87));
+        assert_eq!((r.verdict, r.fdatasync_ms.p99, r.iops), (ProbeVerdict::AboveGuidance, 11.94, 364.2));
+        assert!(r.assessment.starts_with("fdatasync p99 11.9 ms is 1.2x the 10 ms guidance"), "{}", r.assessment);
+        assert_eq!(r.filesystem.as_deref(), Some("unknown (statfs type 0x1234)"));
+        assert!(!r.memory_backed, "absent: not memory-backed");
+        let tmpfs = older.replace(
+            r#""filesystem": "unknown (statfs type 0x1234)""#,
+            r#""filesystem": "tmpfs", "memory_backed": true"#,
+        );
+        assert!(serde_json::from_str::<RecordedProbe>(&tmpfs).unwrap().memory_backed);
+        // One without its assessment is not a v1 report: refused, not read with no words.
+        let bare = older.replace(r#""assessment""#, r#""assessment_""#);
+        assert!(serde_json::from_str::<RecordedProbe>(&bare).is_err());
     }
 }

@@ -10,6 +10,7 @@ pub mod gaps;
 pub mod inputs;
 pub mod members;
 pub mod nodes;
+pub mod probe;
 pub mod timeline;
 pub mod verdict;
 

@@ -269,7 +269,8 @@ pub fn read_paths_limited(
             }
             FileKind::ProbeReport => {
                 let read = open(&path).and_then(|r| {
-                    serde_json::from_reader::<_, super::probe::ProbeReport>(BufReader::new(r)).map_err(io::Error::other)
+                    serde_json::from_reader::<_, super::probe::RecordedProbe>(BufReader::new(r))
+                        .map_err(io::Error::other)
                 });
                 match read {
                     Ok(p) => {
