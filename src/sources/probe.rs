@@ -421,22 +421,7 @@ mod tests {
     /// unknown-filesystem wording of that time) still reads, its assessment kept as recorded.
     #[test]
     fn an_older_report_file_still_reads() {
-        let older = r#"{
-  "schema": "etcd-triage/probe-disk/v1",
-  "dir": "/var/lib/etcd",
-  "host": "node-1",
-  "started_at": "2026-12-02T15:13:44.5Z",
-  "duration_secs": 0.2,
-  "writes": 87,
-  "bytes": 200100,
-  "block_size": 2300,
-  "iops": 364.2,
-  "fdatasync_ms": { "p50": 2.959, "p90": 3.994, "p99": 11.94, "p99_9": 11.94, "max": 11.94, "mean": 3.1 },
-  "write_ms": { "p50": 0.013, "p90": 0.023, "p99": 0.034, "p99_9": 0.034, "max": 0.034, "mean": 0.015 },
-  "verdict": "above_guidance",
-  "assessment": "fdatasync p99 11.9 ms is 1.2x the 10 ms guidance: etcd runs, but load or noisy neighbours will push heartbeats late; a dedicated SSD/NVMe (or a separate WAL disk) is advised",
-  "filesystem": "unknown (statfs type 0x1234)"
-}"#;
+        let older = include_str!("../../tests/formats/probe/probe-older-v1.json");
         assert!(looks_like_report(older));
         let r: RecordedProbe = serde_json::from_str(older).unwrap();
         assert_eq!((r.dir.as_str(), r.host.as_deref(), r.writes), ("/var/lib/etcd", Some("node-1"), 87));
