@@ -36,12 +36,12 @@ fn git_commit() -> Option<String> {
             }
         }
     }
-    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-        if let Some(common) = git(&["rev-parse", "--git-common-dir"]) {
-            let path = Path::new(&common).join(&branch);
-            if path.exists() {
-                println!("cargo:rerun-if-changed={}", path.display());
-            }
+    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"])
+        && let Some(common) = git(&["rev-parse", "--git-common-dir"])
+    {
+        let path = Path::new(&common).join(&branch);
+        if path.exists() {
+            println!("cargo:rerun-if-changed={}", path.display());
         }
     }
     Some(commit)

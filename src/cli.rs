@@ -497,10 +497,10 @@ impl Settings {
         if since.is_some() && from.is_some() {
             return Err(UsageError { flag: "--since", why: "cannot be combined with --from".into() });
         }
-        if let (Some(f), Some(t)) = (from, to) {
-            if f >= t {
-                return Err(UsageError { flag: "--from", why: format!("{f} is not before --to {t}") });
-            }
+        if let (Some(f), Some(t)) = (from, to)
+            && f >= t
+        {
+            return Err(UsageError { flag: "--from", why: format!("{f} is not before --to {t}") });
         }
         if g.namespace.is_some() && g.all_namespaces {
             return Err(UsageError { flag: "--namespace", why: "cannot be combined with --all-namespaces".into() });

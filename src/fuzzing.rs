@@ -143,10 +143,12 @@ pub fn prom(data: &[u8]) {
         let hs = parse::prom::histograms(&samples, base);
         for h in &hs {
             for q in [0.0, 0.5, 0.99, 1.0] {
-                if let Some(x) = h.quantile(q) {
-                    if x.value.is_finite() && x.lower.is_finite() && x.upper.is_finite() {
-                        assert!(x.lower <= x.upper, "{base} q{q}: lower {} > upper {}", x.lower, x.upper);
-                    }
+                if let Some(x) = h.quantile(q)
+                    && x.value.is_finite()
+                    && x.lower.is_finite()
+                    && x.upper.is_finite()
+                {
+                    assert!(x.lower <= x.upper, "{base} q{q}: lower {} > upper {}", x.lower, x.upper);
                 }
             }
             let _ = h.delta(h);

@@ -207,11 +207,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
                     }
                 }
             }
-            if let BundleTarget::Folder(dir) = &target {
-                if dir.exists() {
-                    let why = format!("{} already exists; choose a new folder", dir.display());
-                    return Err(RunError::Usage(cli::UsageError { flag: "--out-dir", why }).into());
-                }
+            if let BundleTarget::Folder(dir) = &target
+                && dir.exists()
+            {
+                let why = format!("{} already exists; choose a new folder", dir.display());
+                return Err(RunError::Usage(cli::UsageError { flag: "--out-dir", why }).into());
             }
             // Every flag is checked before anything is written.
             let opts = live_options(&cli, &args.live, &args.metrics, &settings, true)?;
@@ -446,17 +446,17 @@ fn analyze_paths(
     let mut evidence = sources::files::read_paths_limited(paths, &opts, &read.limits).map_err(RunError::from)?;
     let mut window = settings.window.clone();
     let mut now = settings.now;
-    if let [collection] = evidence.collections.as_slice() {
-        if use_collection_window {
-            window = analyze::WindowSpec {
-                from: Some(collection.window_from),
-                to: Some(collection.window_to),
-                since: None,
-                since_anchor: analyze::SinceAnchor::Now,
-                basis: Some(collection.window_basis.clone()),
-            };
-            now = collection.collected_at;
-        }
+    if let [collection] = evidence.collections.as_slice()
+        && use_collection_window
+    {
+        window = analyze::WindowSpec {
+            from: Some(collection.window_from),
+            to: Some(collection.window_to),
+            since: None,
+            since_anchor: analyze::SinceAnchor::Now,
+            basis: Some(collection.window_basis.clone()),
+        };
+        now = collection.collected_at;
     }
     if metrics.any() {
         // The metric window: the flags', else the evidence's own span, else the last hour.

@@ -310,10 +310,10 @@ impl Redactor {
             }
         }
         for c in self.mysql.captures_iter(line) {
-            if let Some(m) = c.get(1).or(c.get(2)).or(c.get(3)).filter(|m| !m.is_empty()) {
-                if !line[m.start()..].starts_with(REDACTED.as_bytes()) {
-                    spans.push(m.range());
-                }
+            if let Some(m) = c.get(1).or(c.get(2)).or(c.get(3)).filter(|m| !m.is_empty())
+                && !line[m.start()..].starts_with(REDACTED.as_bytes())
+            {
+                spans.push(m.range());
             }
         }
         for m in self.cookie.find_iter(line) {

@@ -126,11 +126,11 @@ fn a_bundle_gives_the_same_report_as_the_live_run_that_wrote_it() {
     let mut scenario = shared_slow();
     // A secret in a collected log must not reach the bundle.
     for (key, body) in scenario.logs.iter_mut() {
-        if key.pod.starts_with("karmada-scheduler") {
-            if let support::fakeapi::LogBody::Lines(lines) = body {
-                let t = lines.last().map(|(t, _)| *t).unwrap();
-                lines.push((t, "I1125 02:22:30.000000       1 round_trippers.go:466] curl -v -XGET  -H \"Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJl\" 'https://10.96.0.1:443/api'".into()));
-            }
+        if key.pod.starts_with("karmada-scheduler")
+            && let support::fakeapi::LogBody::Lines(lines) = body
+        {
+            let t = lines.last().map(|(t, _)| *t).unwrap();
+            lines.push((t, "I1125 02:22:30.000000       1 round_trippers.go:466] curl -v -XGET  -H \"Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJl\" 'https://10.96.0.1:443/api'".into()));
         }
     }
     let api = FakeApi::start_https(scenario);

@@ -124,20 +124,20 @@ pub fn build_cases<'a>(evidence: &'a Evidence, signals: &[&'a Signal]) -> Vec<Co
     }
     // Containers known only from logs that show them exiting.
     for s in signals {
-        if let Subject::Container { namespace, pod, container } = &s.subject {
-            if is_crash_marker(s.class()) {
-                let known = evidence.containers.iter().any(|c| {
-                    subject_matches(
-                        &s.subject,
-                        &c.namespace,
-                        &c.pod,
-                        &c.container,
-                        per_pod.get(&(c.namespace.clone(), c.pod.clone())).copied().unwrap_or(1),
-                    )
-                });
-                if !known {
-                    keys.entry((namespace.clone(), pod.clone(), container.clone())).or_insert(None);
-                }
+        if let Subject::Container { namespace, pod, container } = &s.subject
+            && is_crash_marker(s.class())
+        {
+            let known = evidence.containers.iter().any(|c| {
+                subject_matches(
+                    &s.subject,
+                    &c.namespace,
+                    &c.pod,
+                    &c.container,
+                    per_pod.get(&(c.namespace.clone(), c.pod.clone())).copied().unwrap_or(1),
+                )
+            });
+            if !known {
+                keys.entry((namespace.clone(), pod.clone(), container.clone())).or_insert(None);
             }
         }
     }
@@ -226,10 +226,10 @@ fn reconstruct_runs(case: &ContainerCase) -> Vec<Run> {
         {
             add(run, &mut runs);
         }
-        if let ContainerState::Terminated(t) = &r.state {
-            if let Some(run) = from_status(t, "state.terminated", Some(r.restart_count)) {
-                add(run, &mut runs);
-            }
+        if let ContainerState::Terminated(t) = &r.state
+            && let Some(run) = from_status(t, "state.terminated", Some(r.restart_count))
+        {
+            add(run, &mut runs);
         }
     }
     // Previous-run log files: every run file but the newest is a finished run; the newest too unless running.
@@ -271,18 +271,18 @@ fn reconstruct_runs(case: &ContainerCase) -> Vec<Run> {
         }
     }
     // Nothing placed but kubelet backed the container off: place one restart at the last BackOff.
-    if runs.is_empty() {
-        if let Some(e) = case.events.iter().filter(|e| e.reason == "BackOff").max_by_key(|e| e.last_at) {
-            runs.push(Run {
-                ended_at: e.last_at - Duration::seconds(1),
-                approximate: true,
-                started_at: None,
-                exit_code: None,
-                reason: None,
-                origin: e.origin.clone(),
-                run_index: None,
-            });
-        }
+    if runs.is_empty()
+        && let Some(e) = case.events.iter().filter(|e| e.reason == "BackOff").max_by_key(|e| e.last_at)
+    {
+        runs.push(Run {
+            ended_at: e.last_at - Duration::seconds(1),
+            approximate: true,
+            started_at: None,
+            exit_code: None,
+            reason: None,
+            origin: e.origin.clone(),
+            run_index: None,
+        });
     }
     runs.sort_by_key(|r| r.ended_at);
     runs

@@ -115,10 +115,10 @@ pub(crate) fn is_certificate_error(s: &str) -> bool {
 /// (controllers, kube-apiserver, kubelet, kernel). `level` is the klog level letter when known.
 pub(crate) fn text_signal(msg: &str, level: Option<char>) -> Option<SignalKind> {
     // ---- kube-apiserver slow request traces (K6/K7): only the header line carries the total ----------------
-    if msg.contains("(total time: ") {
-        if let Some(kind) = trace_header(msg) {
-            return Some(kind);
-        }
+    if msg.contains("(total time: ")
+        && let Some(kind) = trace_header(msg)
+    {
+        return Some(kind);
     }
     // ---- the component gives up leadership (§4.2) ---------------------------------------------------------
     if msg.contains("eaderelection lost") || msg.contains("leader election lost") || msg.contains("lost leadership") {

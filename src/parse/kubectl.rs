@@ -178,10 +178,10 @@ pub fn parse(text: &str) -> KubectlText {
                 }
                 KubectlKind::ComponentStatuses => {
                     let mut t = row.split_whitespace();
-                    if let (Some(name), Some(status)) = (t.next(), t.next()) {
-                        if status != "Healthy" {
-                            out.unhealthy_components.push((name.to_string(), t.collect::<Vec<_>>().join(" ")));
-                        }
+                    if let (Some(name), Some(status)) = (t.next(), t.next())
+                        && status != "Healthy"
+                    {
+                        out.unhealthy_components.push((name.to_string(), t.collect::<Vec<_>>().join(" ")));
                     }
                 }
                 KubectlKind::DescribePod => {}
@@ -317,10 +317,11 @@ fn describe(lines: &[&str], out: &mut KubectlText) {
                 }
                 _ => {}
             }
-            if in_labels && value.contains('=') {
-                if let Some((k, v)) = value.split_once('=') {
-                    labels.push((k.to_string(), v.to_string()));
-                }
+            if in_labels
+                && value.contains('=')
+                && let Some((k, v)) = value.split_once('=')
+            {
+                labels.push((k.to_string(), v.to_string()));
             }
             i += 1;
             continue;
@@ -394,12 +395,14 @@ fn describe(lines: &[&str], out: &mut KubectlText) {
     // Labels listed on continuation lines (`Labels: a=b` then `        c=d`).
     for l in lines {
         let t = l.trim();
-        if indent(l) > base && key_value(l).is_none() && t.contains('=') && !t.contains(' ') {
-            if let Some((k, v)) = t.split_once('=') {
-                if !labels.iter().any(|(lk, _)| lk == k) {
-                    labels.push((k.to_string(), v.to_string()));
-                }
-            }
+        if indent(l) > base
+            && key_value(l).is_none()
+            && t.contains('=')
+            && !t.contains(' ')
+            && let Some((k, v)) = t.split_once('=')
+            && !labels.iter().any(|(lk, _)| lk == k)
+        {
+            labels.push((k.to_string(), v.to_string()));
         }
     }
     for c in &mut out.containers[first_container..] {

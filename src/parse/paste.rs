@@ -222,38 +222,38 @@ pub fn normalise(text: &str) -> Normalised {
         let line = lines[i].trim_end_matches('\r');
         let line_no = i as u64 + 1;
         let bare = strip_paste_prefix(line);
-        if bare.starts_with("{\"log\":") {
-            if let Ok(rec) = serde_json::from_str::<DockerRecord>(bare) {
-                let at = docker.iter().position(|p| p.stream == rec.stream);
-                let whole = rec.log.ends_with('\n');
-                match (at, whole) {
-                    (None, true) => push(&mut out, line, line_no),
-                    (None, false) => docker.push(DockerPartial {
-                        first_line: line_no,
-                        prefix: line[..line.len() - bare.len()].to_string(),
-                        stream: rec.stream,
-                        time: rec.time,
-                        log: rec.log,
-                    }),
-                    (Some(k), _) => {
-                        docker[k].log.push_str(&rec.log);
-                        if whole || docker[k].log.len() > MAX_JOIN_BYTES {
-                            let p = docker.swap_remove(k);
-                            emit_docker(&mut out, p);
-                        }
+        if bare.starts_with("{\"log\":")
+            && let Ok(rec) = serde_json::from_str::<DockerRecord>(bare)
+        {
+            let at = docker.iter().position(|p| p.stream == rec.stream);
+            let whole = rec.log.ends_with('\n');
+            match (at, whole) {
+                (None, true) => push(&mut out, line, line_no),
+                (None, false) => docker.push(DockerPartial {
+                    first_line: line_no,
+                    prefix: line[..line.len() - bare.len()].to_string(),
+                    stream: rec.stream,
+                    time: rec.time,
+                    log: rec.log,
+                }),
+                (Some(k), _) => {
+                    docker[k].log.push_str(&rec.log);
+                    if whole || docker[k].log.len() > MAX_JOIN_BYTES {
+                        let p = docker.swap_remove(k);
+                        emit_docker(&mut out, p);
                     }
                 }
-                i += 1;
-                continue;
             }
+            i += 1;
+            continue;
         }
-        if let Some(json_at) = open_json_at(line) {
-            if let Some((joined, used)) = join_json(&lines[i..], json_at) {
-                out.joined_json += 1;
-                push(&mut out, &joined, line_no);
-                i += used;
-                continue;
-            }
+        if let Some(json_at) = open_json_at(line)
+            && let Some((joined, used)) = join_json(&lines[i..], json_at)
+        {
+            out.joined_json += 1;
+            push(&mut out, &joined, line_no);
+            i += used;
+            continue;
         }
         push(&mut out, line, line_no);
         i += 1;

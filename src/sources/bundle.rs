@@ -329,10 +329,10 @@ fn bundle_root(into: &Path) -> io::Result<PathBuf> {
         return Ok(into.to_path_buf());
     }
     let mut dirs = std::fs::read_dir(into)?.filter_map(|e| e.ok()).filter(|e| e.file_type().is_ok_and(|t| t.is_dir()));
-    if let (Some(only), None) = (dirs.next(), dirs.next()) {
-        if only.path().join(MANIFEST).exists() {
-            return Ok(only.path());
-        }
+    if let (Some(only), None) = (dirs.next(), dirs.next())
+        && only.path().join(MANIFEST).exists()
+    {
+        return Ok(only.path());
     }
     Ok(into.to_path_buf())
 }

@@ -488,21 +488,21 @@ fn redact_value(v: &mut Value) -> bool {
         Value::Object(map) => {
             if let Some(Value::Array(env)) = map.get_mut("env") {
                 for var in env.iter_mut() {
-                    if let Some(Value::String(value)) = var.get_mut("value") {
-                        if !value.is_empty() && value != REDACTED {
-                            *value = REDACTED.to_string();
-                            changed = true;
-                        }
-                    }
-                }
-            }
-            if let Some(Value::Object(annotations)) = map.get_mut("annotations") {
-                if let Some(Value::String(value)) = annotations.get_mut(LAST_APPLIED) {
-                    if value != REDACTED {
+                    if let Some(Value::String(value)) = var.get_mut("value")
+                        && !value.is_empty()
+                        && value != REDACTED
+                    {
                         *value = REDACTED.to_string();
                         changed = true;
                     }
                 }
+            }
+            if let Some(Value::Object(annotations)) = map.get_mut("annotations")
+                && let Some(Value::String(value)) = annotations.get_mut(LAST_APPLIED)
+                && value != REDACTED
+            {
+                *value = REDACTED.to_string();
+                changed = true;
             }
             for child in map.values_mut() {
                 changed |= redact_value(child);

@@ -116,11 +116,11 @@ async fn base_config(opts: &ConnectOptions) -> Result<(kube::Config, String), Co
     match kubeconfig {
         // A kubeconfig without a current context still serves --server (kubectl does the same).
         Some(kc) if kc.current_context.is_some() || names_given || opts.server.is_none() => {
-            if let Some(user) = &opts.user {
-                if !kc.auth_infos.iter().any(|a| &a.name == user) {
-                    let why = "no such user in the kubeconfig".to_string();
-                    return Err(ConfigError::Flag { flag: "--user", value: user.clone(), why });
-                }
+            if let Some(user) = &opts.user
+                && !kc.auth_infos.iter().any(|a| &a.name == user)
+            {
+                let why = "no such user in the kubeconfig".to_string();
+                return Err(ConfigError::Flag { flag: "--user", value: user.clone(), why });
             }
             let context = opts.context.clone().or_else(|| kc.current_context.clone()).unwrap_or_default();
             let options = KubeConfigOptions {
@@ -182,10 +182,10 @@ pub fn in_cluster(dir: &Path) -> Result<kube::Config, ConfigError> {
     let mut config = kube::Config::new(uri);
     config.root_cert = Some(roots);
     config.auth_info.token_file = Some(token.to_string_lossy().into_owned());
-    if let Ok(ns) = std::fs::read_to_string(dir.join("namespace")) {
-        if !ns.trim().is_empty() {
-            config.default_namespace = ns.trim().to_string();
-        }
+    if let Ok(ns) = std::fs::read_to_string(dir.join("namespace"))
+        && !ns.trim().is_empty()
+    {
+        config.default_namespace = ns.trim().to_string();
     }
     Ok(config)
 }
@@ -276,13 +276,13 @@ fn apply_flags(config: &mut kube::Config, opts: &ConnectOptions) -> Result<(), C
 fn build_client(config: &kube::Config) -> Result<kube::Client, ConfigError> {
     let chain = |e: &dyn std::error::Error| super::cluster::error_chain(e);
     let mut tls = config.rustls_client_config().map_err(|e| ConfigError::Client(chain(&e)))?;
-    if !config.accept_invalid_certs {
-        if let Some(roots) = &config.root_cert {
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let verifier =
-                super::tls::KubectlVerifier::new(roots, provider).map_err(|e| ConfigError::Client(e.to_string()))?;
-            tls.dangerous().set_certificate_verifier(Arc::new(verifier));
-        }
+    if !config.accept_invalid_certs
+        && let Some(roots) = &config.root_cert
+    {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier =
+            super::tls::KubectlVerifier::new(roots, provider).map_err(|e| ConfigError::Client(e.to_string()))?;
+        tls.dangerous().set_certificate_verifier(Arc::new(verifier));
     }
     let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
     http.enforce_http(false);

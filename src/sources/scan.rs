@@ -227,11 +227,11 @@ impl Scanner {
                 let first = trim_line(region.split(|&b| b == b'\n').next().unwrap_or_default());
                 first_line = Some(first[..first.len().min(EDGE_LINE_BYTES)].to_vec());
             }
-            if let Some(last) = region.strip_suffix(b"\n").unwrap_or(region).rsplit(|&b| b == b'\n').next() {
-                if !region.is_empty() {
-                    let last = trim_line(last);
-                    last_line = last[..last.len().min(EDGE_LINE_BYTES)].to_vec();
-                }
+            if let Some(last) = region.strip_suffix(b"\n").unwrap_or(region).rsplit(|&b| b == b'\n').next()
+                && !region.is_empty()
+            {
+                let last = trim_line(last);
+                last_line = last[..last.len().min(EDGE_LINE_BYTES)].to_vec();
             }
             if !run.region(region) {
                 stopped = true;

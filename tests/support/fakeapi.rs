@@ -651,10 +651,10 @@ async fn route(
 ) -> (Response<ResBody>, bool) {
     let s = &state.scenario;
     for f in &s.faults {
-        if let Fault::Delay { path_prefix, delay } = f {
-            if path.starts_with(path_prefix.as_str()) {
-                tokio::time::sleep(*delay).await;
-            }
+        if let Fault::Delay { path_prefix, delay } = f
+            && path.starts_with(path_prefix.as_str())
+        {
+            tokio::time::sleep(*delay).await;
         }
     }
     for f in &s.faults {
@@ -728,25 +728,25 @@ async fn route(
     }
     let segments: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
     let attrs = attributes(&segments);
-    if let Some(rbac) = &s.rbac {
-        if !rbac.allows(&attrs) {
-            let scope = match &attrs.namespace {
-                Some(ns) => format!("in the namespace \"{ns}\""),
-                None => "at the cluster scope".to_string(),
-            };
-            let message = match &attrs.non_resource {
-                Some(p) => format!("forbidden: User \"system:serviceaccount:default:triage\" cannot get path \"{p}\""),
-                None => format!(
-                    "{} is forbidden: User \"system:serviceaccount:default:triage\" cannot {} resource \"{}{}\" in API group \"{}\" {scope}",
-                    attrs.resource,
-                    attrs.verb,
-                    attrs.resource,
-                    attrs.subresource.as_ref().map(|s| format!("/{s}")).unwrap_or_default(),
-                    attrs.group
-                ),
-            };
-            return (status_body(403, "Forbidden", &message), true);
-        }
+    if let Some(rbac) = &s.rbac
+        && !rbac.allows(&attrs)
+    {
+        let scope = match &attrs.namespace {
+            Some(ns) => format!("in the namespace \"{ns}\""),
+            None => "at the cluster scope".to_string(),
+        };
+        let message = match &attrs.non_resource {
+            Some(p) => format!("forbidden: User \"system:serviceaccount:default:triage\" cannot get path \"{p}\""),
+            None => format!(
+                "{} is forbidden: User \"system:serviceaccount:default:triage\" cannot {} resource \"{}{}\" in API group \"{}\" {scope}",
+                attrs.resource,
+                attrs.verb,
+                attrs.resource,
+                attrs.subresource.as_ref().map(|s| format!("/{s}")).unwrap_or_default(),
+                attrs.group
+            ),
+        };
+        return (status_body(403, "Forbidden", &message), true);
     }
     for (prefix, target) in &s.proxies {
         if let Some(rest) = path.strip_prefix(prefix.as_str()) {

@@ -261,10 +261,10 @@ pub fn largest_db(view: &EtcdView, from: Timestamp, to: Timestamp) -> Option<(St
                 | SignalKind::Compaction { db_size_bytes, in_use_bytes, .. } => (db_size_bytes, in_use_bytes),
                 _ => (None, None),
             };
-            if let Some(size) = size {
-                if best.as_ref().is_none_or(|b| size > b.1) {
-                    best = Some((m.to_string(), size, in_use));
-                }
+            if let Some(size) = size
+                && best.as_ref().is_none_or(|b| size > b.1)
+            {
+                best = Some((m.to_string(), size, in_use));
             }
         }
     }

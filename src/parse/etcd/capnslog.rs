@@ -28,10 +28,10 @@ pub(super) fn capnslog_line(
     let time = Some(LineTime::NoZone(time));
     let mut rest = s[n..].trim_start();
     // `--debug` inserts the caller: `[pkg_logger.go:114] W | ...`.
-    if rest.starts_with('[') {
-        if let Some(i) = rest.find("] ") {
-            rest = &rest[i + 2..];
-        }
+    if rest.starts_with('[')
+        && let Some(i) = rest.find("] ")
+    {
+        rest = &rest[i + 2..];
     }
     let b = rest.as_bytes();
     // A Markdown paste escapes the separator: `W \| etcdserver: ...` (sealos-io/sealos#882, a Rancher UI copy).

@@ -104,11 +104,11 @@ pub fn classify(content: &str) -> Result<Option<LineFacts>, Malformed> {
     let s = content.trim_matches([' ', '\t', '\r', '\n']);
     // etcd 3.3 at debug level puts the caller between capnslog's time and level
     // (`2019-08-09 10:57:50.500232 [pkg_logger.go:114] W | etcdserver: ...`): read the line without it.
-    if s.as_bytes().get(26..29) == Some(b" [p") {
-        if let Some(end) = s.get(27..).and_then(|r| r.strip_prefix("[pkg_logger.go:")).and_then(|r| r.find("] ")) {
-            let skip = 27 + "[pkg_logger.go:".len() + end + 2;
-            return classify(&format!("{} {}", &s[..26], &s[skip..]));
-        }
+    if s.as_bytes().get(26..29) == Some(b" [p")
+        && let Some(end) = s.get(27..).and_then(|r| r.strip_prefix("[pkg_logger.go:")).and_then(|r| r.find("] "))
+    {
+        let skip = 27 + "[pkg_logger.go:".len() + end + 2;
+        return classify(&format!("{} {}", &s[..26], &s[skip..]));
     }
     let Some(&first) = s.as_bytes().first() else {
         return Ok(None);
@@ -348,10 +348,10 @@ mod tests {
         }
         for case in &cases {
             let un = unwrap_line(case);
-            if let Ok(Some(f)) = crate::parse::classify(&un.content) {
-                if f.signal.is_some() || f.local_member_id.is_some() || f.member_name.is_some() {
-                    assert!(NEEDLES.iter().any(|n| case.contains(n)), "no needle: {case}");
-                }
+            if let Ok(Some(f)) = crate::parse::classify(&un.content)
+                && (f.signal.is_some() || f.local_member_id.is_some() || f.member_name.is_some())
+            {
+                assert!(NEEDLES.iter().any(|n| case.contains(n)), "no needle: {case}");
             }
         }
     }

@@ -35,10 +35,10 @@ pub(crate) mod tests {
     pub(crate) fn checked(line: &str) -> Option<LineFacts> {
         let un = unwrap_line(line);
         let facts = crate::parse::classify(&un.content).unwrap_or_else(|e| panic!("malformed: {e}: {line}"));
-        if let Some(f) = &facts {
-            if f.signal.is_some() || f.local_member_id.is_some() || f.member_name.is_some() {
-                assert!(NEEDLES.iter().any(|n| line.contains(n)), "no needle in a classified line: {line}");
-            }
+        if let Some(f) = &facts
+            && (f.signal.is_some() || f.local_member_id.is_some() || f.member_name.is_some())
+        {
+            assert!(NEEDLES.iter().any(|n| line.contains(n)), "no needle in a classified line: {line}");
         }
         facts
     }

@@ -281,15 +281,15 @@ pub(super) fn etcd_text(msg: &str, server_context: bool) -> Said {
     };
     let bad = |text: &str, what: &str| Said::bad(format!("{what} prints latency {text:?}, which is not a duration"));
     // ---- disk / apply / backend
-    if msg.contains("sync duration of") {
-        if let Some(c) = SYNC.captures(msg) {
-            let expected_ms = c.get(2).and_then(|m| latency(m.as_str())).unwrap_or(DEFAULT_WAL_WARN_MS);
-            return match took(&SYNC, 1) {
-                Some(Ok(took_ms)) => Said::signal(SignalKind::SlowWalSync { took_ms, expected_ms }),
-                Some(Err(text)) => bad(&text, "a WAL `sync duration of` line"),
-                None => Said::default(),
-            };
-        }
+    if msg.contains("sync duration of")
+        && let Some(c) = SYNC.captures(msg)
+    {
+        let expected_ms = c.get(2).and_then(|m| latency(m.as_str())).unwrap_or(DEFAULT_WAL_WARN_MS);
+        return match took(&SYNC, 1) {
+            Some(Ok(took_ms)) => Said::signal(SignalKind::SlowWalSync { took_ms, expected_ms }),
+            Some(Err(text)) => bad(&text, "a WAL `sync duration of` line"),
+            None => Said::default(),
+        };
     }
     if msg.contains("took too long") {
         let hit = match took(&TOOK_EXECUTE, 1).or_else(|| took(&APPLY_ENTRIES, 1)) {
@@ -312,14 +312,14 @@ pub(super) fn etcd_text(msg: &str, server_context: bool) -> Said {
             Some(Err(text)) => return bad(&text, "a `failed to apply request` line"),
             hit => hit.and_then(Result::ok),
         };
-        if let Some(took_ms) = hit {
-            if took_ms >= BACKEND_NOISE_MS {
-                return Said::signal(SignalKind::SlowApply {
-                    took_ms,
-                    expected_ms: DEFAULT_APPLY_WARN_MS,
-                    read_only: false,
-                });
-            }
+        if let Some(took_ms) = hit
+            && took_ms >= BACKEND_NOISE_MS
+        {
+            return Said::signal(SignalKind::SlowApply {
+                took_ms,
+                expected_ms: DEFAULT_APPLY_WARN_MS,
+                read_only: false,
+            });
         }
     }
     // D7 (3.3 `mvcc/kvstore_compaction.go:54`, 3.4 capnslog `:70`).
@@ -344,23 +344,23 @@ pub(super) fn etcd_text(msg: &str, server_context: bool) -> Said {
     // N8 capnslog: `dropped internal raft message to %s since %s's sending buffer is full (bad/overloaded
     // network)` (3.4.23 `etcdserver/api/rafthttp/peer.go:263`); etcd 2.x/3.0 warned `dropped %s to %s since %s's
     // sending buffer is full` (3.4 keeps it at debug, `peer.go:276`).
-    if msg.contains("buffer is full") {
-        if let Some(c) = DROPPED.captures(msg) {
-            let peer = c.get(1).map_or("", |m| m.as_str()).to_string();
-            return Said::signal(SignalKind::RaftMessageDropped { peer });
-        }
+    if msg.contains("buffer is full")
+        && let Some(c) = DROPPED.captures(msg)
+    {
+        let peer = c.get(1).map_or("", |m| m.as_str()).to_string();
+        return Said::signal(SignalKind::RaftMessageDropped { peer });
     }
     if let Some(kind) = membership_error(msg) {
         return Said::signal(kind);
     }
     // ---- consensus
-    if msg.contains("heartbeat on time") {
-        if let Some(c) = HEARTBEAT.captures(msg) {
-            let exceeded = c.get(1).or(c.get(3)).and_then(|m| go_duration_ms(m.as_str()));
-            let heartbeat_interval_ms = c.get(2).and_then(|m| go_duration_ms(m.as_str()));
-            if let Some(exceeded_ms) = exceeded {
-                return Said::signal(SignalKind::HeartbeatLate { exceeded_ms, heartbeat_interval_ms });
-            }
+    if msg.contains("heartbeat on time")
+        && let Some(c) = HEARTBEAT.captures(msg)
+    {
+        let exceeded = c.get(1).or(c.get(3)).and_then(|m| go_duration_ms(m.as_str()));
+        let heartbeat_interval_ms = c.get(2).and_then(|m| go_duration_ms(m.as_str()));
+        if let Some(exceeded_ms) = exceeded {
+            return Said::signal(SignalKind::HeartbeatLate { exceeded_ms, heartbeat_interval_ms });
         }
     }
     // ---- reads
@@ -371,39 +371,38 @@ pub(super) fn etcd_text(msg: &str, server_context: bool) -> Said {
         return Said::signal(SignalKind::ReadIndexSlow { timed_out: false });
     }
     // ---- peers, clock, TLS
-    if msg.contains("could not connect") {
-        if let Some(c) = HEALTH_PEER.captures(msg) {
-            let peer = c.get(1).map_or("", |m| m.as_str()).to_string();
-            let error = clip(c.get(2).map_or("", |m| m.as_str()));
-            return Said::signal(SignalKind::PeerUnreachable { peer, error });
-        }
+    if msg.contains("could not connect")
+        && let Some(c) = HEALTH_PEER.captures(msg)
+    {
+        let peer = c.get(1).map_or("", |m| m.as_str()).to_string();
+        let error = clip(c.get(2).map_or("", |m| m.as_str()));
+        return Said::signal(SignalKind::PeerUnreachable { peer, error });
     }
-    if msg.contains("clock difference") {
-        if let Some(c) = CLOCK.captures(msg) {
-            if let Some(drift_ms) = c.get(2).and_then(|m| go_duration_ms(m.as_str())) {
-                let peer = c.get(1).map_or("", |m| m.as_str()).to_string();
-                return Said::signal(SignalKind::ClockDrift { peer, drift_ms });
-            }
-        }
+    if msg.contains("clock difference")
+        && let Some(c) = CLOCK.captures(msg)
+        && let Some(drift_ms) = c.get(2).and_then(|m| go_duration_ms(m.as_str()))
+    {
+        let peer = c.get(1).map_or("", |m| m.as_str()).to_string();
+        return Said::signal(SignalKind::ClockDrift { peer, drift_ms });
     }
-    if msg.contains("streaming connection") {
-        if let Some(c) = LOST_STREAM.captures(msg) {
-            let peer = c.get(1).map_or("", |m| m.as_str()).to_string();
-            let error = format!("lost TCP streaming connection ({})", c.get(2).map_or("", |m| m.as_str()));
-            return Said::signal(SignalKind::PeerUnreachable { peer, error });
-        }
+    if msg.contains("streaming connection")
+        && let Some(c) = LOST_STREAM.captures(msg)
+    {
+        let peer = c.get(1).map_or("", |m| m.as_str()).to_string();
+        let error = format!("lost TCP streaming connection ({})", c.get(2).map_or("", |m| m.as_str()));
+        return Said::signal(SignalKind::PeerUnreachable { peer, error });
     }
-    if msg.contains("became inactive") {
-        if let Some(c) = INACTIVE.captures(msg) {
-            let peer = c.get(1).map_or("", |m| m.as_str()).to_string();
-            return Said::signal(SignalKind::PeerUnreachable { peer, error: clip(msg) });
-        }
+    if msg.contains("became inactive")
+        && let Some(c) = INACTIVE.captures(msg)
+    {
+        let peer = c.get(1).map_or("", |m| m.as_str()).to_string();
+        return Said::signal(SignalKind::PeerUnreachable { peer, error: clip(msg) });
     }
     if msg.contains("rejected connection") {
-        if let Some(error) = REJECTED.captures(msg).and_then(|c| c.get(1)) {
-            if is_certificate_error(error.as_str()) {
-                return Said::signal(SignalKind::CertificateError { detail: clip(msg) });
-            }
+        if let Some(error) = REJECTED.captures(msg).and_then(|c| c.get(1))
+            && is_certificate_error(error.as_str())
+        {
+            return Said::signal(SignalKind::CertificateError { detail: clip(msg) });
         }
         return Said::default();
     }
@@ -422,10 +421,10 @@ pub(super) fn etcd_text(msg: &str, server_context: bool) -> Said {
     if let Some(v) = msg.contains("etcd Version").then(|| VERSION.captures(msg)).flatten().and_then(|c| c.get(1)) {
         return Said::signal(SignalKind::MemberStarted { version: Some(v.as_str().to_string()) });
     }
-    if msg.contains("member ") {
-        if let Some(id) = MEMBER.captures(msg).and_then(|c| c.get(1)) {
-            return Said { local_member_id: Some(id.as_str().to_string()), ..Said::default() };
-        }
+    if msg.contains("member ")
+        && let Some(id) = MEMBER.captures(msg).and_then(|c| c.get(1))
+    {
+        return Said { local_member_id: Some(id.as_str().to_string()), ..Said::default() };
     }
     if let Some(name) = msg.strip_prefix("name = ") {
         let name = name.trim();
@@ -434,12 +433,12 @@ pub(super) fn etcd_text(msg: &str, server_context: bool) -> Said {
         }
     }
     // ---- request errors (R15 `publish error: ...`, R16)
-    if server_context || msg.contains("publish error:") {
-        if let Some(err) = request_timeout_error(msg) {
-            return Said::signal(SignalKind::RequestTimeout {
-                detail: clip(if msg.contains("publish") { msg } else { err }),
-            });
-        }
+    if (server_context || msg.contains("publish error:"))
+        && let Some(err) = request_timeout_error(msg)
+    {
+        return Said::signal(SignalKind::RequestTimeout {
+            detail: clip(if msg.contains("publish") { msg } else { err }),
+        });
     }
     Said::default()
 }

@@ -378,7 +378,7 @@ pub(super) fn member_band(
     let m = row.member;
     let name = escape(&m.member);
     writeln!(out, "<g class=\"member\" data-member=\"{name}\">")?;
-    let fill = if index % 2 == 0 { "#f6f8fa" } else { "#fbfcfd" };
+    let fill = if index.is_multiple_of(2) { "#f6f8fa" } else { "#fbfcfd" };
     writeln!(
         out,
         "<rect class=\"band\" x=\"0\" y=\"{y:.1}\" width=\"{CHART_WIDTH}\" height=\"{MEMBER_BAND}\" fill=\"{fill}\" \
@@ -589,7 +589,7 @@ pub(super) fn container_row(
     let subject =
         Subject::Container { namespace: c.namespace.clone(), pod: c.pod.clone(), container: c.container.clone() };
     writeln!(out, "<g class=\"container\" data-container=\"{}\">", escape(&label))?;
-    let fill = if index % 2 == 0 { "#f6f8fa" } else { "#fbfcfd" };
+    let fill = if index.is_multiple_of(2) { "#f6f8fa" } else { "#fbfcfd" };
     writeln!(
         out,
         "<rect class=\"band\" x=\"0\" y=\"{y:.1}\" width=\"{CHART_WIDTH}\" height=\"{CONTAINER_ROW}\" \

@@ -77,15 +77,15 @@ pub(super) fn path_hint(path: &Path) -> PathHint {
     }
     // /var/log/containers/<pod>_<ns>_<container>-<64 hex id>.log
     let parts: Vec<&str> = stem.split('_').collect();
-    if parts.len() == 3 {
-        if let Some((container, id)) = parts[2].rsplit_once('-') {
-            if id.len() == 64 && id.chars().all(|c| c.is_ascii_hexdigit()) {
-                hint.pod = Some(parts[0].to_string());
-                hint.namespace = Some(parts[1].to_string());
-                hint.container = Some(container.to_string());
-                return hint;
-            }
-        }
+    if parts.len() == 3
+        && let Some((container, id)) = parts[2].rsplit_once('-')
+        && id.len() == 64
+        && id.chars().all(|c| c.is_ascii_hexdigit())
+    {
+        hint.pod = Some(parts[0].to_string());
+        hint.namespace = Some(parts[1].to_string());
+        hint.container = Some(container.to_string());
+        return hint;
     }
     // OpenShift must-gather / `oc adm inspect`:
     // namespaces/<ns>/pods/<pod>/<container>/<container>/logs/{current,previous}[.insecure].log

@@ -82,10 +82,10 @@ fn classify_line(bytes: &[u8], per_line_subject: bool) -> Classified {
     let content = un.content.as_ref();
     let mut facts = parse::classify(content);
     // Formats whose classifier reads no time (Go's standard log, bare messages): the line's own prefix.
-    if let Ok(Some(f)) = &mut facts {
-        if f.time.is_none() {
-            f.time = parse::time::line_time(content);
-        }
+    if let Ok(Some(f)) = &mut facts
+        && f.time.is_none()
+    {
+        f.time = parse::time::line_time(content);
     }
     // Only lines that say something need a subject.
     let writer = match &facts {
@@ -212,10 +212,10 @@ impl FileState<'_> {
                 if inner_exact && at.is_some_and(|t| self.placer.plausible(t)) {
                     self.file_ref = at;
                 }
-                if let (Some(id), Subject::EtcdMember { name }) = (facts.local_member_id, subject.as_ref()) {
-                    if !self.member_ids.iter().any(|(_, known)| *known == id) {
-                        self.member_ids.push((name.clone(), id));
-                    }
+                if let (Some(id), Subject::EtcdMember { name }) = (facts.local_member_id, subject.as_ref())
+                    && !self.member_ids.iter().any(|(_, known)| *known == id)
+                {
+                    self.member_ids.push((name.clone(), id));
                 }
                 match (facts.signal, at) {
                     (Some(kind), Some(at)) => {
