@@ -20,11 +20,11 @@ use chrono_tz::Tz;
 use super::RenderOpts;
 use super::format::{
     Clock, MEMBER_COUNT_COLUMNS, RESTART_EVIDENCE_COMMANDS, describe_collection, disk_metric_name, fmt_attribution,
-    fmt_ms, fmt_origin_range, fmt_span, fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window,
-    member_counts, member_storage_line, node_facts, nodes_omitted_note, omitted_note, select_timeline, short_origin,
-    storage_headline, storage_members, storage_settle_words, storage_tag, subject_label, subject_short,
+    fmt_ms, fmt_span, fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_counts,
+    member_storage_line, node_facts, nodes_omitted_note, omitted_note, select_timeline, short_origin, storage_headline,
+    storage_members, storage_settle_words, storage_tag, subject_label, subject_short,
 };
-use super::summary::{key_timeline, relative, relative_origin, strongest_facts, top_recommendations};
+use super::summary::{key_timeline, relative, relative_origin, relative_range, strongest_facts, top_recommendations};
 use crate::evidence::{Origin, SignalClass, Subject, Timestamp};
 use crate::model::{
     AdviceKind, Cause, Citation, ContainerHistory, HeadlineKind, Link, MemberSignals, Outcome, Report, RestartRecord,
@@ -714,10 +714,7 @@ fn timeline(report: &Report, out: &mut dyn Write, opts: &RenderOpts, clock: &Clo
             escape(&clock.span(r.from, r.to)),
             escape(&subject_label(&r.subject)),
             escape(&crate::report::words::timeline::summary(r)),
-            escape(&fmt_origin_range(
-                &relative_origin(&r.first, opts.root.as_deref()),
-                r.last.as_ref().map(|o| relative_origin(o, opts.root.as_deref())).as_ref()
-            ))
+            escape(&relative_range(&r.first, r.last.as_ref(), opts.root.as_deref()))
         )?;
     }
     table_end(out)?;

@@ -12,11 +12,11 @@ use std::io::{self, Write};
 use super::RenderOpts;
 use super::format::{
     Clock, MEMBER_COUNT_COLUMNS, RESTART_EVIDENCE_COMMANDS, describe_collection, disk_metric_name, fmt_attribution,
-    fmt_origin_range, fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_counts,
-    member_storage_line, node_facts, nodes_omitted_note, omitted_note, select_timeline, spark_caption, sparkline,
-    storage_headline, storage_settle_words, storage_tag, subject_short,
+    fmt_stats, fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_counts, member_storage_line, node_facts,
+    nodes_omitted_note, omitted_note, select_timeline, spark_caption, sparkline, storage_headline,
+    storage_settle_words, storage_tag, subject_short,
 };
-use super::summary::{key_timeline, relative, relative_origin, strongest_facts, top_recommendations};
+use super::summary::{key_timeline, relative, relative_origin, relative_range, strongest_facts, top_recommendations};
 use crate::evidence::{Origin, Subject};
 use crate::model::{
     AdviceKind, Citation, ContainerHistory, HeadlineKind, Report, RestartRecord, StorageVerdict, TimelineRow,
@@ -195,11 +195,7 @@ impl Md<'_> {
                 let single = r.last.as_ref().is_none_or(|l| *l == r.first);
                 row.push(match self.cites.number(&r.first) {
                     Some(n) if single => format!("[{n}]"),
-                    _ => {
-                        let root = self.opts.root.as_deref();
-                        let last = r.last.as_ref().map(|l| relative_origin(l, root));
-                        code(&fmt_origin_range(&relative_origin(&r.first, root), last.as_ref()))
-                    }
+                    _ => code(&relative_range(&r.first, r.last.as_ref(), self.opts.root.as_deref())),
                 });
             }
             writeln!(out, "{}", table_row(&row))?;

@@ -118,6 +118,13 @@ pub fn relative_origin(o: &Origin, root: Option<&str>) -> Origin {
     Origin::new(relative(&o.source, root), o.line)
 }
 
+/// A folded row's citation range ([`fmt_origin_range`](super::format::fmt_origin_range)), both ends relative to
+/// `root`.
+pub fn relative_range(first: &Origin, last: Option<&Origin>, root: Option<&str>) -> String {
+    let last = last.map(|l| relative_origin(l, root));
+    super::format::fmt_origin_range(&relative_origin(first, root), last.as_ref())
+}
+
 /// Cuts `s` to `width` characters, ending in `…` when something was cut.
 pub fn truncate(s: &str, width: usize) -> String {
     if s.chars().count() <= width {

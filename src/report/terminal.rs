@@ -10,13 +10,14 @@ use owo_colors::{OwoColorize, Style};
 
 use super::RenderOpts;
 use super::format::{
-    Clock, RESTART_EVIDENCE_COMMANDS, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_origin_range,
-    fmt_thresholds, fmt_time, fmt_verdict_tag, fmt_window, member_storage_line, member_storage_parts, node_facts,
-    nodes_omitted_note, omitted_note, select_timeline, short_origin, spark_caption, sparkline, storage_headline,
-    storage_members, storage_settle_words, storage_tag, subject_short, wrap,
+    Clock, RESTART_EVIDENCE_COMMANDS, describe_collection, disk_metric_name, fmt_attribution, fmt_ms, fmt_thresholds,
+    fmt_time, fmt_verdict_tag, fmt_window, member_storage_line, member_storage_parts, node_facts, nodes_omitted_note,
+    omitted_note, select_timeline, short_origin, spark_caption, sparkline, storage_headline, storage_members,
+    storage_settle_words, storage_tag, subject_short, wrap,
 };
 use super::summary::{
-    fit_parts, key_timeline, relative, relative_origin, strongest_facts, top_recommendations, truncate, truncate_middle,
+    fit_parts, key_timeline, relative, relative_origin, relative_range, strongest_facts, top_recommendations, truncate,
+    truncate_middle,
 };
 use crate::evidence::{Origin, Subject};
 use crate::model::{
@@ -127,8 +128,7 @@ impl Renderer<'_> {
 
     /// A folded row's citation range ([`fmt_origin_range`]), relative to the analysed folder.
     fn origin_range(&self, first: &Origin, last: Option<&Origin>) -> String {
-        let last = last.map(|l| relative_origin(l, self.root()));
-        fmt_origin_range(&relative_origin(first, self.root()), last.as_ref())
+        relative_range(first, last, self.root())
     }
 
     fn section(&self, out: &mut dyn Write, title: &str) -> io::Result<()> {

@@ -537,10 +537,7 @@ pub(super) fn member_band(
             m.member,
             crate::report::words::timeline::summary(l),
             clock.span(l.from, l.to),
-            fmt_origin_range(
-                &relative_origin(&l.first, root),
-                l.last.as_ref().map(|o| relative_origin(o, root)).as_ref()
-            )
+            relative_range(&l.first, l.last.as_ref(), root)
         );
         writeln!(
             out,
